@@ -1,0 +1,119 @@
+/**
+ * The resolved (validated, cascaded, secrets-substituted) configuration that the rest of Lookout
+ * consumes. The file format itself is defined once, by the JSON Schema in config/lookout.schema.json;
+ * addon/src/config/ turns a file into these types. Nothing outside addon/src/config/ reads YAML.
+ */
+import type { ProfileName } from './stream-key.js';
+
+export const VENDORS = ['generic', 'reolink', 'amcrest', 'dahua', 'hikvision', 'unifi', 'tapo', 'onvif'] as const;
+export type Vendor = (typeof VENDORS)[number];
+
+export type RtspTransport = 'tcp' | 'udp';
+export type ProfileMode = 'copy' | 'transcode';
+/** What to do with the camera's audio: pass it through, transcode to AAC/Opus, or drop it. */
+export type AudioMode = 'auto' | 'copy' | 'aac' | 'opus' | 'drop';
+
+export interface TranscodeOptions {
+  width: number | null;
+  height: number | null;
+  fps: number | null;
+  /** Seconds between forced keyframes (GOP = fps x interval). */
+  keyframeIntervalS: number;
+  bitrateKbps: number | null;
+  preset: string;
+}
+
+/** Per-stream tuning that follows the cascade camera > vendor > global > built-in. */
+export interface StreamTuning {
+  stallTimeoutMs: number;
+  startupGraceMs: number;
+  idleTimeoutMs: number;
+  leaseTtlMs: number;
+  probeIntervalMs: number;
+  /** FFmpeg restart backoff ladder, e.g. [1000, 2000, 5000, 10000, 30000, 60000]; the last is the cap. */
+  backoffStepsMs: number[];
+  /** Live this long without trouble resets the backoff ladder. */
+  backoffResetAfterMs: number;
+  /** RTSP socket timeout handed to FFmpeg. */
+  rtspTimeoutMs: number;
+  /** Target LL-HLS part / fMP4 fragment duration. */
+  partTargetMs: number;
+}
+
+export interface ResolvedProfile {
+  name: ProfileName;
+  /**
+   * Source URL with credentials percent-encoded into it. SECRET: never log it, never put it in an
+   * API answer; use displayUrl. The supervisor passes it through sources/resolve.ts before use.
+   */
+  sourceUrl: string;
+  /** The same URL without credentials, safe to show. */
+  displayUrl: string;
+  transport: RtspTransport;
+  mode: ProfileMode;
+  /** Present iff mode === 'transcode'. */
+  transcode: TranscodeOptions | null;
+  audio: AudioMode;
+  alwaysOn: boolean;
+  tuning: StreamTuning;
+}
+
+export interface Capabilities {
+  ptz: boolean;
+  presets: boolean;
+  motionEvents: boolean;
+  audioOut: boolean;
+}
+
+export interface Credentials {
+  username: string;
+  /** SECRET */
+  password: string;
+}
+
+export interface OnvifEndpoint {
+  host: string;
+  port: number;
+  path: string;
+  credentials: Credentials | null;
+}
+
+export interface ResolvedCamera {
+  id: string;
+  name: string;
+  enabled: boolean;
+  hidden: boolean;
+  vendor: Vendor;
+  host: string | null;
+  credentials: Credentials | null;
+  profiles: Partial<Record<ProfileName, ResolvedProfile>>;
+  onvif: OnvifEndpoint | null;
+  snapshotUrl: string | null;
+  capabilities: Capabilities;
+}
+
+export interface ServerSettings {
+  host: string;
+  port: number;
+  /** Where Lookout keeps its run state (PID records), certificates and caches. */
+  dataDir: string;
+  logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error';
+}
+
+export interface ResolvedConfig {
+  server: ServerSettings;
+  cameras: ResolvedCamera[];
+  /** Every secret value found while loading (passwords), for the log redactor. */
+  secrets: string[];
+}
+
+/** Where an effective value came from, for `lookout config explain`. */
+export type ProvenanceLevel = 'camera' | 'vendor' | 'global' | 'built-in';
+export interface ProvenanceEntry {
+  /** Dotted path of the effective setting, e.g. `profiles.main.tuning.stallTimeoutMs`. */
+  path: string;
+  value: unknown;
+  level: ProvenanceLevel;
+  /** JSON path in the file that set it (e.g. `/cameras/0/profiles/main/transport`), or a label for built-ins. */
+  origin: string;
+}

@@ -1,0 +1,83 @@
+/**
+ * Stream state machine vocabulary, shared by the supervisor, the HTTP API, MQTT and the panel.
+ *
+ *   idle ──lease──▶ starting ──first media──▶ live
+ *                      │                       │ no media for stall timeout / FFmpeg exited
+ *                      ▼                       ▼
+ *                   backoff ◀──process dead── stalled
+ *                      │ timer (probe says up) or probe sees the camera come back
+ *                      └──────────▶ starting
+ *   any ──last lease gone + idle timeout / camera removed──▶ stopping ──exit awaited──▶ idle
+ *   failed: like backoff, but the cause needs a human (auth rejected, stream not found);
+ *           retried at the slowest backoff step, and at once when a lease is acquired.
+ */
+
+export const STREAM_STATES = ['idle', 'starting', 'live', 'stalled', 'backoff', 'failed', 'stopping'] as const;
+export type StreamState = (typeof STREAM_STATES)[number];
+
+export interface StreamProgress {
+  /** Media bytes read from FFmpeg's stdout since this process started. */
+  bytes: number;
+  /** Complete fMP4 fragments received since this process started. */
+  fragments: number;
+  /** Frames FFmpeg reports (from -progress). */
+  frames: number;
+  fps: number;
+  speed: number;
+  /** Average media bitrate over the last few seconds, kbit/s. */
+  bitrateKbps: number;
+  /** ISO time of the last media bytes, or null before the first. */
+  lastMediaAt: string | null;
+}
+
+export interface StreamCounters {
+  /** FFmpeg processes spawned for this key since the supervisor started. */
+  spawns: number;
+  /** Restarts after a failure (exit, stall, kill). Intentional stops do not count. */
+  restarts: number;
+  /** Times media stopped flowing while the stream should have been live. */
+  stalls: number;
+}
+
+export interface LeaseView {
+  id: string;
+  kind: LeaseKind;
+  holder: string | null;
+  expiresAt: string;
+}
+
+export const LEASE_KINDS = ['viewer', 'snapshot', 'recorder', 'motion', 'api'] as const;
+export type LeaseKind = (typeof LEASE_KINDS)[number];
+
+export interface StreamStatus {
+  /** `camera/profile` */
+  key: string;
+  camera: string;
+  profile: string;
+  state: StreamState;
+  /** Why the stream is in this state, human readable, credentials redacted. */
+  reason: string;
+  /** ISO time the current state was entered. */
+  since: string;
+  /** ISO time the stream last became live, or null. */
+  liveSince: string | null;
+  alwaysOn: boolean;
+  pid: number | null;
+  counters: StreamCounters;
+  progress: StreamProgress;
+  /** Present in backoff/failed: when the next attempt is due. */
+  nextAttemptAt: string | null;
+  backoffStep: number;
+  leases: LeaseView[];
+  /** Last lines of FFmpeg's stderr, credentials redacted. */
+  stderrTail: string[];
+}
+
+export interface StreamStateEvent {
+  type: 'state';
+  key: string;
+  from: StreamState;
+  to: StreamState;
+  reason: string;
+  at: string;
+}

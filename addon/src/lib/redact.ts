@@ -1,0 +1,47 @@
+/**
+ * Credential redaction for every string that leaves the process: log lines, API answers, errors,
+ * FFmpeg stderr (FIELD-NOTES #12: credentials leaked into logs and `ps`).
+ *
+ * Two layers: URL user-info (`scheme://user:pass@`) is always masked, and every secret value
+ * registered from the config (raw and percent-encoded forms) is replaced wherever it appears.
+ */
+
+const USERINFO_RE = /\b([a-z][a-z0-9+.-]*:\/\/)([^/\s@"']+)@/gi;
+const MASK = '***';
+
+export class Redactor {
+  private secrets: string[] = [];
+
+  /** Replaces the set of known secrets (called on every config (re)load). */
+  setSecrets(values: Iterable<string>): void {
+    const all = new Set<string>();
+    for (const v of values) {
+      // Very short values would mask innocent text everywhere; URLs still get masked by USERINFO_RE.
+      if (typeof v !== 'string' || v.length < 3) continue;
+      all.add(v);
+      all.add(encodeURIComponent(v));
+    }
+    // Longest first, so a secret that contains another is masked whole.
+    this.secrets = [...all].sort((a, b) => b.length - a.length);
+  }
+
+  redact(text: string): string {
+    let out = text.replace(USERINFO_RE, `$1${MASK}@`);
+    for (const s of this.secrets) {
+      if (out.includes(s)) out = out.split(s).join(MASK);
+    }
+    return out;
+  }
+
+  /** Deep-redacts every string in a JSON-able value (for API answers). */
+  redactValue<T>(value: T): T {
+    return JSON.parse(this.redact(JSON.stringify(value))) as T;
+  }
+}
+
+/** Process-wide redactor: the logger and the API both use it. */
+export const redactor = new Redactor();
+
+export function redact(text: string): string {
+  return redactor.redact(text);
+}

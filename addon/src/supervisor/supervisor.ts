@@ -1,0 +1,256 @@
+/**
+ * The supervisor: sole owner of the key → runner map and of the lease table (MediaMTX style: one
+ * owner per mutable map, everyone else asks). It turns leases and `always_on` into "should this key
+ * run", applies config reloads by diff, and re-emits runner state changes as events for the API,
+ * metrics and (later) MQTT.
+ */
+import { EventEmitter } from 'node:events';
+import { join } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
+import type { ResolvedCamera, ResolvedConfig, ResolvedProfile } from '../contracts/config.js';
+import type { LeaseKind, StreamStateEvent, StreamStatus } from '../contracts/stream-state.js';
+import { keyId, PROFILE_NAMES, streamKey, type StreamKey } from '../contracts/stream-key.js';
+import { conflict, notFound } from '../lib/errors.js';
+import type { Logger } from '../lib/log.js';
+import { redactor } from '../lib/redact.js';
+import type { SourceRouting } from '../sources/resolve.js';
+import { LeaseTable, leaseView, type Lease } from './leases.js';
+import { PidRegistry } from './pid-registry.js';
+import { StreamRunner, type StreamSink } from './runner.js';
+
+export interface SupervisorOptions {
+  config: ResolvedConfig;
+  log: Logger;
+  ffmpegPath?: string;
+  routing?: SourceRouting;
+  /** Where child PIDs are recorded; default `<dataDir>/run/children.json`; null disables. */
+  pidFile?: string | null;
+  /** Creates the media sink (the hub) for a key; null/undefined = media is only counted. */
+  sinkFactory?: (key: StreamKey) => StreamSink | null;
+  /** How often expired leases are swept. */
+  sweepIntervalMs?: number;
+}
+
+export interface LeaseRequest {
+  kind: LeaseKind;
+  ttlMs?: number;
+  holder?: string | null;
+}
+
+export interface ApplyResult {
+  added: string[];
+  removed: string[];
+  restarted: string[];
+  unchanged: string[];
+}
+
+type SupervisorEvents = {
+  state: [StreamStateEvent];
+  config: [ApplyResult];
+};
+
+export class Supervisor extends EventEmitter<SupervisorEvents> {
+  readonly leases = new LeaseTable();
+  private config: ResolvedConfig;
+  private readonly runners = new Map<string, StreamRunner>();
+  private readonly idleTimers = new Map<string, NodeJS.Timeout>();
+  private readonly pids: PidRegistry;
+  private readonly log: Logger;
+  private sweepTimer: NodeJS.Timeout | null = null;
+  private stopped = false;
+
+  constructor(private readonly opts: SupervisorOptions) {
+    super();
+    this.config = opts.config;
+    this.log = opts.log.child({ component: 'supervisor' });
+    const pidFile = opts.pidFile === undefined ? join(opts.config.server.dataDir, 'run', 'children.json') : opts.pidFile;
+    this.pids = new PidRegistry(pidFile);
+    redactor.setSecrets(opts.config.secrets);
+  }
+
+  async start(): Promise<void> {
+    const leftovers = await this.pids.reapLeftovers();
+    for (const rec of leftovers) this.log.warn({ pid: rec.pid, key: rec.key }, 'ended a leftover ffmpeg from a previous run');
+    for (const [key, profile] of profilesOf(this.config)) this.addRunner(key, profile);
+    this.sweepTimer = setInterval(() => this.sweep(), this.opts.sweepIntervalMs ?? 1000);
+  }
+
+  /** Stops every stream and waits until each FFmpeg is confirmed dead. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.sweepTimer) clearInterval(this.sweepTimer);
+    for (const t of this.idleTimers.values()) clearTimeout(t);
+    this.idleTimers.clear();
+    await Promise.all([...this.runners.values()].map((r) => r.shutdown('supervisor stopping')));
+  }
+
+  // ── config ────────────────────────────────────────────────────────────────────────────────
+
+  get currentConfig(): ResolvedConfig {
+    return this.config;
+  }
+
+  cameras(): ResolvedCamera[] {
+    return this.config.cameras;
+  }
+
+  camera(id: string): ResolvedCamera {
+    const cam = this.config.cameras.find((c) => c.id === id);
+    if (!cam) throw notFound(`camera "${id}"`);
+    return cam;
+  }
+
+  /**
+   * Applies a new, already validated config by diff: only keys whose resolved profile changed are
+   * restarted; viewers of unchanged keys never notice. Removed keys are forgotten only after their
+   * process is confirmed dead.
+   */
+  async applyConfig(next: ResolvedConfig): Promise<ApplyResult> {
+    const result: ApplyResult = { added: [], removed: [], restarted: [], unchanged: [] };
+    const wanted = new Map(profilesOf(next).map(([key, profile]) => [keyId(key), { key, profile }]));
+    this.config = next;
+    redactor.setSecrets(next.secrets);
+
+    const removals: Promise<void>[] = [];
+    for (const [id, runner] of this.runners) {
+      const w = wanted.get(id);
+      if (!w) {
+        result.removed.push(id);
+        for (const l of this.leases.forKey(runner.key)) this.leases.release(l.id);
+        this.clearIdle(id);
+        removals.push(runner.shutdown('removed from config').then(() => void this.runners.delete(id)));
+      } else if (!isDeepStrictEqual(this.previousProfiles.get(id), w.profile)) {
+        result.restarted.push(id);
+        runner.replaceProfile(w.profile, 'config changed');
+        this.previousProfiles.set(id, w.profile);
+        this.reconcile(id);
+      } else {
+        result.unchanged.push(id);
+      }
+    }
+    for (const [id, w] of wanted) {
+      if (!this.runners.has(id)) {
+        result.added.push(id);
+        this.addRunner(w.key, w.profile);
+      }
+    }
+    await Promise.all(removals);
+    this.log.info(result, 'config applied');
+    this.emit('config', result);
+    return result;
+  }
+
+  // ── leases ────────────────────────────────────────────────────────────────────────────────
+
+  /** Takes a lease; a dead, stalled or backing-off key is restarted now (never "already running"). */
+  acquireLease(key: StreamKey, req: LeaseRequest): { lease: Lease; status: StreamStatus } {
+    const runner = this.runnerFor(key);
+    const lease = this.leases.acquire(key, req.kind, req.ttlMs ?? runner.tuning.leaseTtlMs, req.holder ?? null);
+    this.clearIdle(runner.id);
+    runner.kick(`${req.kind} lease acquired`);
+    return { lease, status: this.status(key) };
+  }
+
+  renewLease(id: string, ttlMs?: number): Lease {
+    const lease = this.leases.renew(id, ttlMs);
+    if (!lease) throw notFound(`lease "${id}"`);
+    return lease;
+  }
+
+  releaseLease(id: string): Lease {
+    const lease = this.leases.release(id);
+    if (!lease) throw notFound(`lease "${id}"`);
+    this.reconcile(keyId(lease.key));
+    return lease;
+  }
+
+  // ── status ────────────────────────────────────────────────────────────────────────────────
+
+  status(key: StreamKey): StreamStatus {
+    const runner = this.runnerFor(key);
+    return { ...runner.status(), leases: this.leases.forKey(key).map(leaseView) };
+  }
+
+  statuses(): StreamStatus[] {
+    return [...this.runners.values()].map((r) => ({ ...r.status(), leases: this.leases.forKey(r.key).map(leaseView) }));
+  }
+
+  hasKey(key: StreamKey): boolean {
+    return this.runners.has(keyId(key));
+  }
+
+  // ── internals ─────────────────────────────────────────────────────────────────────────────
+
+  /** Profiles as last applied, to compare on reload (the runner keeps its own copy private). */
+  private readonly previousProfiles = new Map<string, ResolvedProfile>();
+
+  private runnerFor(key: StreamKey): StreamRunner {
+    const runner = this.runners.get(keyId(key));
+    if (runner) return runner;
+    const cam = this.config.cameras.find((c) => c.id === key.camera);
+    if (!cam) throw notFound(`camera "${key.camera}"`);
+    if (!cam.enabled) throw conflict(`camera "${key.camera}" is disabled in the config`);
+    throw notFound(`profile "${key.profile}" of camera "${key.camera}"`);
+  }
+
+  private addRunner(key: StreamKey, profile: ResolvedProfile): void {
+    const runner = new StreamRunner({
+      key,
+      profile,
+      ffmpegPath: this.opts.ffmpegPath ?? 'ffmpeg',
+      routing: this.opts.routing ?? {},
+      log: this.opts.log,
+      pids: this.pids,
+      sink: this.opts.sinkFactory?.(key) ?? null,
+      onState: (ev) => this.emit('state', ev),
+    });
+    this.runners.set(runner.id, runner);
+    this.previousProfiles.set(runner.id, profile);
+    this.reconcile(runner.id);
+  }
+
+  /** Recomputes whether a key should run; an idle key stops only after its idle timeout. */
+  private reconcile(id: string): void {
+    const runner = this.runners.get(id);
+    if (!runner || this.stopped) return;
+    if (runner.alwaysOn || this.leases.count(runner.key) > 0) {
+      this.clearIdle(id);
+      runner.setDesired(true, runner.alwaysOn ? 'always on' : 'lease held');
+      return;
+    }
+    if (this.idleTimers.has(id)) return;
+    const idleMs = runner.tuning.idleTimeoutMs;
+    this.idleTimers.set(
+      id,
+      setTimeout(() => {
+        this.idleTimers.delete(id);
+        if (!runner.alwaysOn && this.leases.count(runner.key) === 0) {
+          runner.setDesired(false, `no consumers for ${idleMs / 1000}s`);
+        }
+      }, idleMs),
+    );
+  }
+
+  private clearIdle(id: string): void {
+    const t = this.idleTimers.get(id);
+    if (t) clearTimeout(t);
+    this.idleTimers.delete(id);
+  }
+
+  private sweep(): void {
+    const touched = new Set(this.leases.expire().map((l) => keyId(l.key)));
+    for (const id of touched) this.reconcile(id);
+  }
+}
+
+function profilesOf(config: ResolvedConfig): Array<[StreamKey, ResolvedProfile]> {
+  const out: Array<[StreamKey, ResolvedProfile]> = [];
+  for (const cam of config.cameras) {
+    if (!cam.enabled) continue;
+    for (const name of PROFILE_NAMES) {
+      const profile = cam.profiles[name];
+      if (profile) out.push([streamKey(cam.id, name), profile]);
+    }
+  }
+  return out;
+}
