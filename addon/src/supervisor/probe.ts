@@ -18,9 +18,10 @@ export async function probeSource(url: string, timeoutMs = 2000): Promise<ProbeR
     return 'unknown';
   }
   const scheme = parsed.protocol.replace(':', '');
-  const port = parsed.port ? Number(parsed.port) : DEFAULT_PORTS[scheme];
-  // srt is UDP, file has no peer: we can't probe cheaply, so let the backoff timer decide.
-  if (!port) return 'unknown';
+  // Only TCP schemes can be probed cheaply; srt is UDP and file has no peer: the backoff timer decides.
+  const defaultPort = DEFAULT_PORTS[scheme];
+  if (defaultPort === undefined) return 'unknown';
+  const port = parsed.port ? Number(parsed.port) : defaultPort;
   const host = parsed.hostname.replace(/^\[|\]$/g, '');
   const isRtsp = scheme === 'rtsp' || scheme === 'rtsps';
   const useTls = scheme === 'rtsps' || scheme === 'https';

@@ -1,0 +1,50 @@
+#!/usr/bin/env node
+/**
+ * `lookout` command line:
+ *   lookout serve [--config FILE]          run the supervisor and API (no config → demo cameras)
+ *   lookout config check FILE              validate; exit 1 and list every error with its path
+ *   lookout config explain FILE [CAMERA]   every effective value and where it came from
+ */
+import { parseArgs } from 'node:util';
+import { configCheck, configExplain } from './config-commands.js';
+import { serve } from './serve.js';
+
+const USAGE = `usage:
+  lookout serve [--config FILE] [--port N] [--host ADDR]
+  lookout config check FILE
+  lookout config explain FILE [CAMERA]`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === 'serve') {
+    const { values } = parseArgs({
+      args: rest,
+      options: { config: { type: 'string', short: 'c' }, port: { type: 'string' }, host: { type: 'string' } },
+      strict: true,
+    });
+    return serve({ configFile: values.config ?? null, port: values.port ? Number(values.port) : undefined, host: values.host });
+  }
+  if (command === 'config') {
+    const [sub, file, camera] = rest;
+    if (sub === 'check' && file) return print(await configCheck(file));
+    if (sub === 'explain' && file) return print(await configExplain(file, camera));
+  }
+  process.stderr.write(`${USAGE}\n`);
+  return command === undefined || command === 'help' || command === '--help' ? 0 : 2;
+}
+
+function print(result: { exitCode: number; output: string }): number {
+  (result.exitCode === 0 ? process.stdout : process.stderr).write(result.output.endsWith('\n') ? result.output : `${result.output}\n`);
+  return result.exitCode;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    // serve resolves only on shutdown; everything else exits with its code.
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.stderr.write(`lookout: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exitCode = 1;
+  },
+);

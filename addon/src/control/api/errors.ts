@@ -1,0 +1,32 @@
+/**
+ * One error handler for the whole API (fastify/demo style): our LookoutErrors keep their status and
+ * message, request validation and malformed JSON become 400 with the reason, anything else is a 500
+ * that says only "internal error" to the client and logs the details (redacted by the logger).
+ */
+import type { FastifyError, FastifyInstance } from 'fastify';
+import type { ApiError } from '../../contracts/api.js';
+import { LookoutError } from '../../lib/errors.js';
+
+export function apiError(code: string, message: string): ApiError {
+  return { error: { code, message } };
+}
+
+export function installErrorHandlers(app: FastifyInstance): void {
+  app.setErrorHandler((err: FastifyError | LookoutError | Error, req, reply) => {
+    if (err instanceof LookoutError) {
+      return reply.status(err.status).send(apiError(err.code, err.message));
+    }
+    const fe = err as FastifyError;
+    if (fe.validation) {
+      return reply.status(400).send(apiError('bad_request', `invalid request: ${fe.message}`));
+    }
+    if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
+      return reply.status(fe.statusCode).send(apiError('bad_request', fe.message));
+    }
+    req.log.error({ err }, 'request failed');
+    return reply.status(500).send(apiError('internal', 'internal error'));
+  });
+  app.setNotFoundHandler((req, reply) => {
+    reply.status(404).send(apiError('not_found', `no route ${req.method} ${req.url.split('?')[0]}`));
+  });
+}

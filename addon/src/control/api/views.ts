@@ -1,0 +1,78 @@
+/**
+ * Turns supervisor state into API answers. Only fields listed here leave the process; the resolved
+ * config (with secrets) is never serialised as a whole.
+ */
+import type { CameraDetail, CameraSummary, StreamGraph } from '../../contracts/api.js';
+import type { ResolvedCamera } from '../../contracts/config.js';
+import type { StreamStatus } from '../../contracts/stream-state.js';
+import { PROFILE_NAMES, keyId, streamKey } from '../../contracts/stream-key.js';
+import type { Supervisor } from '../../supervisor/supervisor.js';
+
+function streamOf(sup: Supervisor, cam: ResolvedCamera, profile: (typeof PROFILE_NAMES)[number]): StreamStatus | null {
+  const key = streamKey(cam.id, profile);
+  return cam.enabled && sup.hasKey(key) ? sup.status(key) : null;
+}
+
+export function cameraSummary(sup: Supervisor, cam: ResolvedCamera): CameraSummary {
+  return {
+    id: cam.id,
+    name: cam.name,
+    vendor: cam.vendor,
+    enabled: cam.enabled,
+    hidden: cam.hidden,
+    capabilities: cam.capabilities,
+    profiles: PROFILE_NAMES.flatMap((name) => {
+      const p = cam.profiles[name];
+      if (!p) return [];
+      const st = streamOf(sup, cam, name);
+      return [
+        {
+          name,
+          key: keyId(streamKey(cam.id, name)),
+          source: p.displayUrl,
+          transport: p.transport,
+          mode: p.mode,
+          state: st?.state ?? 'idle',
+          viewers: st?.leases.length ?? 0,
+        },
+      ];
+    }),
+  };
+}
+
+export function cameraDetail(sup: Supervisor, cam: ResolvedCamera): CameraDetail {
+  return {
+    ...cameraSummary(sup, cam),
+    host: cam.host,
+    hasCredentials: cam.credentials !== null,
+    onvif: cam.onvif ? { host: cam.onvif.host, port: cam.onvif.port, path: cam.onvif.path } : null,
+    streams: PROFILE_NAMES.flatMap((n) => streamOf(sup, cam, n) ?? []),
+  };
+}
+
+export function streamGraph(sup: Supervisor): StreamGraph {
+  const cameras = new Map(sup.cameras().map((c) => [c.id, c]));
+  return {
+    streams: sup.statuses().map((s) => {
+      const profile = cameras.get(s.camera)?.profiles[s.profile as 'main' | 'sub'];
+      return {
+        key: s.key,
+        camera: s.camera,
+        profile: s.profile,
+        state: s.state,
+        reason: s.reason,
+        producers: [
+          {
+            type: 'ffmpeg' as const,
+            source: profile?.displayUrl ?? '',
+            pid: s.pid,
+            state: s.state,
+            bitrateKbps: s.progress.bitrateKbps,
+            fps: s.progress.fps,
+          },
+        ],
+        consumers: s.leases,
+      };
+    }),
+  };
+}

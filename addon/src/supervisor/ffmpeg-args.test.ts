@@ -1,0 +1,64 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { buildFfmpegArgs } from './ffmpeg-args.js';
+import { resolveSource } from '../sources/resolve.js';
+import { streamKey } from '../contracts/stream-key.js';
+import type { ResolvedProfile, StreamTuning } from '../contracts/config.js';
+
+const tuning: StreamTuning = {
+  stallTimeoutMs: 5000,
+  startupGraceMs: 10000,
+  idleTimeoutMs: 30000,
+  leaseTtlMs: 30000,
+  probeIntervalMs: 2000,
+  backoffStepsMs: [1000],
+  backoffResetAfterMs: 30000,
+  rtspTimeoutMs: 5000,
+  partTargetMs: 200,
+};
+const base: ResolvedProfile = {
+  name: 'main',
+  sourceUrl: 'rtsp://u:p%40ss@127.0.0.1:8554/cam/main',
+  displayUrl: 'rtsp://127.0.0.1:8554/cam/main',
+  transport: 'udp',
+  mode: 'copy',
+  transcode: null,
+  audio: 'drop',
+  alwaysOn: false,
+  tuning,
+};
+const key = streamKey('cam', 'main');
+
+test('copy mode: no filters or encoder options, RTSP transport and µs timeout, fMP4 to stdout', () => {
+  const args = buildFfmpegArgs(base, resolveSource(key, base));
+  const s = args.join(' ');
+  assert.match(s, /-rtsp_transport udp -timeout 5000000 /);
+  assert.match(s, /-c:v copy/);
+  assert.doesNotMatch(s, /-vf|libx264|-g |-preset/);
+  assert.match(s, /-movflags frag_keyframe\+empty_moov\+default_base_moof -frag_duration 200000 pipe:1$/);
+  assert.ok(!args.includes('-map') || !s.includes('0:a'), 'audio dropped');
+});
+
+test('transcode mode: keyframes on the part grid, scaling, bitrate', () => {
+  const p: ResolvedProfile = {
+    ...base,
+    mode: 'transcode',
+    audio: 'auto',
+    transcode: { width: 640, height: null, fps: 10, keyframeIntervalS: 1, bitrateKbps: 512, preset: 'veryfast' },
+  };
+  const s = buildFfmpegArgs(p, resolveSource(key, p)).join(' ');
+  assert.match(s, /-c:v libx264 -preset veryfast -tune zerolatency/);
+  assert.match(s, /-vf scale=640:-2,fps=10/);
+  assert.match(s, /-g 10 -keyint_min 10/);
+  assert.match(s, /-force_key_frames expr:gte\(t,n_forced\*1\)/);
+  assert.match(s, /-b:v 512k/);
+  assert.match(s, /-map 0:a:0\? -c:a aac/);
+});
+
+test('non-RTSP sources get no RTSP options; the restream rewrite is one switch', () => {
+  const p: ResolvedProfile = { ...base, sourceUrl: 'srt://127.0.0.1:9000', displayUrl: 'srt://127.0.0.1:9000' };
+  assert.doesNotMatch(buildFfmpegArgs(p, resolveSource(key, p)).join(' '), /rtsp_transport/);
+  const r = resolveSource(key, base, { restreamBase: 'rtsp://127.0.0.1:8554/' });
+  assert.equal(r.url, 'rtsp://127.0.0.1:8554/cam_main');
+  assert.equal(r.isRtsp, true);
+});

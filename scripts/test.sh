@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Runs every check: typecheck, lint, then all tests (unit + integration with real FFmpeg, GStreamer
+# RTSP server, ...). Ends with the test runner's pass/fail summary; exits non-zero on any failure.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh || exit 1
+
+status=0
+echo "== typecheck"; npx --no-install tsc -p tsconfig.json --noEmit || status=1
+echo "== lint"; npx --no-install eslint . || status=1
+echo "== tests"; node scripts/run-tests.mjs "$@" || status=1
+if [ "$status" -eq 0 ]; then echo "lookout checks: all passed"; else echo "lookout checks: FAILED"; fi
+exit "$status"
