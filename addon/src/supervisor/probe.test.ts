@@ -18,7 +18,8 @@ test('an RTSP answer (even 401) means up; a closed port means down; silence time
       s.end('RTSP/1.0 401 Unauthorized\r\nCSeq: 1\r\n\r\n');
     }),
   );
-  const silent = await listen(() => {});
+  const silentSockets: import('node:net').Socket[] = [];
+  const silent = await listen((s) => silentSockets.push(s));
   const closed = await listen(() => {});
   const closedPort = closed.port;
   await new Promise((r) => closed.server.close(r));
@@ -31,7 +32,7 @@ test('an RTSP answer (even 401) means up; a closed port means down; silence time
     assert.equal(await probeSource('srt://127.0.0.1:9000'), 'unknown');
   } finally {
     rtsp.server.close();
-    silent.server.closeAllConnections?.();
+    for (const s of silentSockets) s.destroy();
     silent.server.close();
   }
 });
