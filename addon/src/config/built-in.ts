@@ -1,0 +1,40 @@
+/**
+ * Built-in defaults: the bottom of the cascade camera > vendor > global > built-in. The values
+ * come from what worked on the ancestor NVR (FIELD-NOTES #3-#5, #17): 200 ms parts, a capped
+ * backoff ladder, a grace period so slow starters are not killed as stalled.
+ */
+import type { AudioMode, RtspTransport, ServerSettings, StreamTuning } from '../contracts/config.js';
+
+export const BUILT_IN_LABEL = 'built-in default';
+
+export const BUILT_IN_TUNING: Readonly<StreamTuning> = Object.freeze({
+  stallTimeoutMs: 5000,
+  startupGraceMs: 10_000,
+  idleTimeoutMs: 30_000,
+  leaseTtlMs: 30_000,
+  probeIntervalMs: 2000,
+  backoffStepsMs: [1000, 2000, 5000, 10_000, 30_000, 60_000],
+  backoffResetAfterMs: 30_000,
+  rtspTimeoutMs: 5000,
+  partTargetMs: 200,
+});
+
+export const BUILT_IN_STREAM: Readonly<{ transport: RtspTransport; audio: AudioMode; alwaysOn: boolean }> = {
+  transport: 'tcp',
+  audio: 'auto',
+  alwaysOn: false,
+};
+
+export const BUILT_IN_RTSP_PORT = 554;
+export const BUILT_IN_ONVIF_PORT = 80;
+export const BUILT_IN_ONVIF_PATH = '/onvif/device_service';
+export const BUILT_IN_X264_PRESET = 'veryfast';
+export const BUILT_IN_KEYFRAME_INTERVAL_MS = 1000;
+
+/** dataDir is filled in relative to the config file's folder, so it is not a constant. */
+export const BUILT_IN_SERVER: Readonly<Omit<ServerSettings, 'dataDir'>> = {
+  host: '0.0.0.0',
+  port: 8080,
+  logLevel: 'info',
+};
+export const BUILT_IN_DATA_DIR = '.lookout';
