@@ -62,10 +62,18 @@ export class Fmp4BoxSplitter {
     }
   }
 
+  /** The first `n` bytes (or fewer if not buffered), joining only as many chunks as that needs. */
   private peek(n: number): Buffer {
     const first = this.pending[0]!;
     if (first.length >= n || this.pending.length === 1) return first;
-    return Buffer.concat(this.pending).subarray(0, n);
+    const parts: Buffer[] = [];
+    let have = 0;
+    for (const c of this.pending) {
+      parts.push(c);
+      have += c.length;
+      if (have >= n) break;
+    }
+    return Buffer.concat(parts, have);
   }
 
   private take(n: number): Buffer {

@@ -1,0 +1,138 @@
+/**
+ * Measures what the stream really does (keyframe interval, frame rate, bitrate, part durations) from
+ * the fragments themselves, and turns mismatches with the hub's settings into warnings. In copy mode
+ * the camera's GOP rules (FIELD-NOTES #10): a 7 s GOP must be reported, not silently tolerated.
+ */
+import type { FragmentInfo } from '../lib/mp4/index.js';
+
+export interface MeterLimits {
+  partTargetS: number;
+  maxGopS: number;
+}
+
+export type WarningCode =
+  'long-gop' | 'no-keyframe' | 'part-duration' | 'keyframe-mid-fragment' | 'window-overflow' | 'g711-audio';
+
+/** `code` is stable (compare, count, translate); `message` says what is wrong and what to change. */
+export interface HubWarning {
+  code: WarningCode;
+  message: string;
+}
+
+export interface MeterSnapshot {
+  gopS: number | null;
+  sinceKeyframeS: number | null;
+  fps: number | null;
+  bytesPerS: number | null;
+  partDurationS: { avg: number; min: number; max: number } | null;
+}
+
+interface Sample {
+  durationS: number;
+  bytes: number;
+  videoSamples: number;
+  videoDurationS: number;
+  keyframeMidFragment: boolean;
+}
+
+/** Rates are averaged over this much recent media. */
+const RATE_SPAN_S = 5;
+const RECENT_GOPS = 4;
+const EPSILON_S = 0.05;
+
+export class StreamMeter {
+  private gops: number[] = [];
+  private lastKeyS: number | null = null;
+  private endS: number | null = null;
+  private recent: Sample[] = [];
+  private recentS = 0;
+
+  constructor(private readonly limits: MeterLimits) {}
+
+  /** A new FFmpeg process: decode times restart and its settings may differ, so forget everything. */
+  restart(): void {
+    this.gops = [];
+    this.lastKeyS = null;
+    this.endS = null;
+    this.recent = [];
+    this.recentS = 0;
+  }
+
+  /** `videoTrackId` is null for audio-only streams, which have no GOP. */
+  add(f: FragmentInfo, videoTrackId: number | null): void {
+    const video = videoTrackId === null ? undefined : f.tracks.find((t) => t.trackId === videoTrackId);
+    if (video && f.independent) {
+      if (this.lastKeyS !== null && f.decodeTimeS > this.lastKeyS) {
+        this.gops.push(f.decodeTimeS - this.lastKeyS);
+        if (this.gops.length > RECENT_GOPS) this.gops.shift();
+      }
+      this.lastKeyS = f.decodeTimeS;
+    }
+    this.endS = f.decodeTimeS + f.durationS;
+    this.recent.push({
+      durationS: f.durationS,
+      bytes: f.byteLength,
+      videoSamples: video?.sampleCount ?? 0,
+      videoDurationS: video?.durationS ?? 0,
+      keyframeMidFragment: video !== undefined && video.syncSamples > (video.startsWithKeyframe ? 1 : 0),
+    });
+    this.recentS += f.durationS;
+    while (this.recent.length > 2 && this.recentS - this.recent[0]!.durationS >= RATE_SPAN_S) {
+      this.recentS -= this.recent.shift()!.durationS;
+    }
+  }
+
+  snapshot(): MeterSnapshot {
+    const sum = (pick: (s: Sample) => number): number => this.recent.reduce((n, s) => n + pick(s), 0);
+    const videoS = sum((s) => s.videoDurationS);
+    const durations = this.recent.map((s) => s.durationS);
+    return {
+      gopS: this.gops.length ? Math.max(...this.gops) : null,
+      sinceKeyframeS: this.lastKeyS !== null && this.endS !== null ? this.endS - this.lastKeyS : null,
+      fps: videoS > 0 ? sum((s) => s.videoSamples) / videoS : null,
+      bytesPerS: this.recentS > 0 ? sum((s) => s.bytes) / this.recentS : null,
+      partDurationS: durations.length
+        ? { avg: this.recentS / durations.length, min: Math.min(...durations), max: Math.max(...durations) }
+        : null,
+    };
+  }
+
+  warnings(): HubWarning[] {
+    const { partTargetS, maxGopS } = this.limits;
+    const m = this.snapshot();
+    const out: HubWarning[] = [];
+    const warn = (code: WarningCode, message: string): number => out.push({ code, message });
+    const s = (x: number): string => `${x.toFixed(2)} s`;
+    if (m.gopS !== null && m.gopS > maxGopS + EPSILON_S) {
+      warn(
+        'long-gop',
+        `keyframe interval is ${s(m.gopS)}, above ${s(maxGopS)}: new viewers wait up to that long for a picture ` +
+          `and segments stretch to it; set the camera's I-frame interval to at most ${s(maxGopS)} or transcode`,
+      );
+    }
+    if (
+      m.sinceKeyframeS !== null &&
+      m.sinceKeyframeS > maxGopS + EPSILON_S &&
+      m.sinceKeyframeS > (m.gopS ?? 0) + EPSILON_S
+    ) {
+      warn('no-keyframe', `no keyframe for ${s(m.sinceKeyframeS)} of media`);
+    }
+    if (m.partDurationS && this.recent.length >= 5) {
+      const { avg, max } = m.partDurationS;
+      if (avg < partTargetS * 0.5 || avg > partTargetS * 1.5 || max > partTargetS * 2) {
+        warn(
+          'part-duration',
+          `parts average ${s(avg)} (longest ${s(max)}) against a ${s(partTargetS)} target: ` +
+            `check FFmpeg's -frag_duration and the frame rate`,
+        );
+      }
+    }
+    if (this.recent.some((x) => x.keyframeMidFragment)) {
+      warn(
+        'keyframe-mid-fragment',
+        'keyframes arrive inside fragments: FFmpeg needs -movflags frag_keyframe, or readers start late',
+      );
+    }
+    return out;
+  }
+}

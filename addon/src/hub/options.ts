@@ -1,0 +1,50 @@
+/** Hub tuning, with defaults that match FFmpeg's `-frag_duration 200000` and a 1 s camera GOP. */
+
+export interface HubOptions {
+  /** Media seconds of history kept (fast start, LL-HLS playlist, recorder pre-roll). */
+  windowS: number;
+  /** Hard cap on the window's bytes, whatever windowS says. */
+  maxWindowBytes: number;
+  /** Expected part (fragment) duration; parts far off it are reported. */
+  partTargetS: number;
+  /** A keyframe starts a new segment once the open one is at least this long. */
+  segmentTargetS: number;
+  /** Keyframe intervals above this are reported: viewers wait up to a GOP for a first picture. */
+  maxGopS: number;
+  /** Default per-reader queue cap; a reader whose queue would exceed it skips to the next keyframe. */
+  readerQueueBytes: number;
+  /** Consecutive skips without the reader ever draining its queue before it is dropped. */
+  readerMaxSkips: number;
+  /** Wall clock, ms since epoch (injectable for tests). */
+  now: () => number;
+}
+
+export const HUB_DEFAULTS: HubOptions = {
+  windowS: 10,
+  maxWindowBytes: 32 * 1024 * 1024,
+  partTargetS: 0.2,
+  segmentTargetS: 1,
+  maxGopS: 2,
+  readerQueueBytes: 8 * 1024 * 1024,
+  readerMaxSkips: 2,
+  now: Date.now,
+};
+
+/** Merges over the defaults and rejects values that would make the window useless or unbounded. */
+export function resolveHubOptions(partial: Partial<HubOptions> = {}): HubOptions {
+  const o: HubOptions = { ...HUB_DEFAULTS, ...partial };
+  const check = (ok: boolean, what: string): void => {
+    if (!ok) throw new RangeError(`hub option ${what}`);
+  };
+  check(o.windowS > 0 && o.windowS <= 600, `windowS must be in (0, 600], got ${o.windowS}`);
+  check(o.maxWindowBytes >= 64 * 1024, `maxWindowBytes must be >= 64 KiB, got ${o.maxWindowBytes}`);
+  check(o.partTargetS > 0 && o.partTargetS <= 10, `partTargetS must be in (0, 10], got ${o.partTargetS}`);
+  check(o.segmentTargetS >= o.partTargetS, `segmentTargetS must be >= partTargetS, got ${o.segmentTargetS}`);
+  check(o.maxGopS > 0, `maxGopS must be > 0, got ${o.maxGopS}`);
+  check(o.readerQueueBytes >= 16 * 1024, `readerQueueBytes must be >= 16 KiB, got ${o.readerQueueBytes}`);
+  check(
+    Number.isInteger(o.readerMaxSkips) && o.readerMaxSkips >= 0,
+    `readerMaxSkips must be an integer >= 0`,
+  );
+  return o;
+}

@@ -1,0 +1,181 @@
+/**
+ * The hub's memory: recent parts grouped into keyframe-aligned segments, bounded by media time and
+ * by bytes. Sequence numbers are assigned here and never reused, across restarts too. Only the
+ * oldest closed segments are evicted, so the window always starts on a keyframe; if the open
+ * segment alone outgrows the byte cap (a huge or endless GOP), it is evicted too and the window
+ * stays empty until the next keyframe: bounded memory beats fast start.
+ */
+import type { InitRecord, Part, Segment } from './types.js';
+
+/** Float sums of fragment durations land a hair under whole seconds; 10 ms is far below a frame. */
+const EPSILON_S = 0.01;
+
+export type StartAt = 'latest-keyframe' | 'next-keyframe' | { secondsAgo: number };
+
+export type NewPart = Omit<Part, 'segmentSeq' | 'index'>;
+
+export interface ReplayItem {
+  part: Part;
+  /** The init the part decodes with (older generations for pre-roll across a restart). */
+  init: InitRecord;
+}
+
+export interface AddResult {
+  part: Part;
+  /** The segment this part closed by starting a new one. */
+  closed: Segment | null;
+  /** In the window now, in the last segment. False after an overflow until the next keyframe. */
+  stored: boolean;
+  evicted: Segment[];
+}
+
+class SegmentImpl implements Segment {
+  parts: Part[] = [];
+  durationS = 0;
+  byteLength = 0;
+  closed = false;
+  constructor(
+    readonly seq: number,
+    readonly init: InitRecord,
+    readonly discontinuity: boolean,
+    readonly discontinuitySeq: number,
+    readonly programDateTime: number,
+  ) {}
+  get generation(): number {
+    return this.init.generation;
+  }
+}
+
+export interface WindowLimits {
+  windowS: number;
+  maxWindowBytes: number;
+  segmentTargetS: number;
+}
+
+export class MediaWindow {
+  private segs: SegmentImpl[] = [];
+  private open: SegmentImpl | null = null;
+  private bytes = 0;
+  private duration = 0;
+  private nextSeq = 0;
+  private discontinuitySeq = 0;
+  private lastGeneration: number | null = null;
+  /** Where a part goes when no segment is open: the evicted segment's number, continued. */
+  private cursor = { segmentSeq: -1, nextIndex: 0 };
+  /** Bytes of the open segment when it was evicted for outgrowing maxWindowBytes; null once a segment fits. */
+  overflowBytes: number | null = null;
+
+  constructor(private readonly limits: WindowLimits) {}
+
+  /** Oldest first; the last may be open. */
+  segments(): readonly Segment[] {
+    return this.segs;
+  }
+
+  get stats(): { segments: number; parts: number; bytes: number; spanS: number } {
+    return {
+      segments: this.segs.length,
+      parts: this.segs.reduce((n, s) => n + s.parts.length, 0),
+      bytes: this.bytes,
+      spanS: this.duration,
+    };
+  }
+
+  /** Closes the open segment (restart, reset, shutdown). */
+  closeOpen(): Segment | null {
+    const open = this.open;
+    if (!open) return null;
+    open.closed = true;
+    this.open = null;
+    if (open.byteLength <= this.limits.maxWindowBytes) this.overflowBytes = null;
+    return open;
+  }
+
+  add(p: NewPart, init: InitRecord): AddResult {
+    let closed: Segment | null = null;
+    const open = this.open;
+    const due =
+      !open || open.generation !== p.generation || open.durationS >= this.limits.segmentTargetS - EPSILON_S;
+    if (p.independent && due) {
+      closed = this.closeOpen();
+      const discontinuity = this.lastGeneration !== null && this.lastGeneration !== p.generation;
+      if (discontinuity) this.discontinuitySeq++;
+      this.lastGeneration = p.generation;
+      const seg = new SegmentImpl(
+        this.nextSeq++,
+        init,
+        discontinuity,
+        this.discontinuitySeq,
+        p.programDateTime,
+      );
+      this.segs.push(seg);
+      this.open = seg;
+      this.cursor = { segmentSeq: seg.seq, nextIndex: 0 };
+    }
+    const part: Part = { ...p, segmentSeq: this.cursor.segmentSeq, index: this.cursor.nextIndex++ };
+    const target = this.open;
+    if (!target || target.generation !== p.generation) return { part, closed, stored: false, evicted: [] };
+    target.parts.push(part);
+    target.durationS += part.durationS;
+    target.byteLength += part.byteLength;
+    this.bytes += part.byteLength;
+    this.duration += part.durationS;
+    const evicted = this.trim();
+    return { part, closed, stored: this.open === target, evicted };
+  }
+
+  private trim(): Segment[] {
+    const evicted: Segment[] = [];
+    const { windowS, maxWindowBytes } = this.limits;
+    // Keep at least windowS of media: drop the oldest segment only if the rest still covers it.
+    while (this.segs.length > 1 && this.duration - this.segs[0]!.durationS >= windowS)
+      evicted.push(this.evict());
+    while (this.segs.length > 1 && this.bytes > maxWindowBytes) evicted.push(this.evict());
+    if (this.bytes > maxWindowBytes && this.open) {
+      this.overflowBytes = this.bytes;
+      this.open.closed = true;
+      this.open = null;
+      evicted.push(this.evict());
+    }
+    return evicted;
+  }
+
+  private evict(): Segment {
+    const seg = this.segs.shift()!;
+    this.bytes -= seg.byteLength;
+    this.duration -= seg.durationS;
+    if (this.segs.length === 0) this.duration = 0; // no float residue on an empty window
+    return seg;
+  }
+
+  /**
+   * The parts a new reader should get at once, oldest first, starting on a keyframe:
+   * - latest-keyframe: the current generation's newest keyframe onwards (the GOP in progress);
+   * - secondsAgo: the newest keyframe at least that long ago by program date time (or the oldest
+   *   one held), across restarts;
+   * - next-keyframe: nothing.
+   * Starts are moved to later keyframes until the replay fits in maxBytes.
+   */
+  replay(start: StartAt, generation: number, nowMs: number, maxBytes: number): ReplayItem[] {
+    if (start === 'next-keyframe') return [];
+    const items = this.segs.flatMap((s) => s.parts.map((part) => ({ part, init: s.init })));
+    const eligible = (p: Part): boolean =>
+      p.independent && (start !== 'latest-keyframe' || p.generation === generation);
+    const keys = items.map((it, i) => (eligible(it.part) ? i : -1)).filter((i) => i >= 0);
+    if (keys.length === 0) return [];
+    let k: number;
+    if (start === 'latest-keyframe') {
+      k = keys.length - 1;
+    } else {
+      const target = nowMs - start.secondsAgo * 1000;
+      k = Math.max(
+        0,
+        keys.findLastIndex((i) => items[i]!.part.programDateTime <= target),
+      );
+    }
+    const tailBytes = (from: number): number =>
+      items.slice(from).reduce((n, it) => n + it.part.byteLength, 0);
+    while (k < keys.length && tailBytes(keys[k]!) > maxBytes) k++;
+    return k < keys.length ? items.slice(keys[k]) : [];
+  }
+}
