@@ -17,7 +17,11 @@ describe('supervisor lifecycle', () => {
   const events: StreamStateEvent[] = [];
 
   before(async () => {
-    cam = await SyntheticCamera.start({ names: ['door', 'yard'], main: { width: 640, height: 360, fps: 15, gop: 15 } });
+    cam = await SyntheticCamera.start({
+      names: ['door', 'yard'],
+      main: { width: 640, height: 360, fps: 15, gop: 15 },
+      sub: { width: 320, height: 180, fps: 15, gop: 15 },
+    });
     sup = await startSupervisor(resolveOrThrow(rawConfigFor(cam)));
     sup.on('state', (e) => events.push(e));
   });
@@ -35,12 +39,25 @@ describe('supervisor lifecycle', () => {
     const t0 = Date.now();
     const { lease } = sup.acquireLease(key, { kind: 'viewer' });
     const ms = await waitFor(() => sup.status(key).state === 'live', 5000, 'live');
-    console.log(`# start-to-live (sub, 640x360 GOP 1 s): ${Date.now() - t0} ms`);
+    console.log(`# start-to-live (sub, 320x180 15 fps, GOP 1 s): ${Date.now() - t0} ms`);
     assert.ok(ms < 5000);
     const st = sup.status(key);
     assert.ok(st.pid && st.pid > 0);
     assert.ok(st.progress.bytes > 0 && st.progress.fragments > 0);
     assert.equal(st.leases.length, 1);
+    // The hub measured the media: codec string for browsers, size, and the camera's 1 s GOP.
+    await waitFor(() => sup.status(key).media.gopS !== null, 4000, 'GOP measured');
+    const media = sup.status(key).media;
+    assert.match(media.codecs ?? '', /^avc1\.[0-9a-f]{6}$/);
+    assert.equal(media.width, 320);
+    assert.ok(Math.abs(media.gopS! - 1) < 0.1, `GOP ${media.gopS}`);
+    assert.deepEqual(media.warnings, []);
+    // A new reader starts at once with the init segment and a keyframe (fast start).
+    const got: string[] = [];
+    const reader = sup.hub(key).subscribe({ write: (ev) => void got.push(ev.type === 'fragment' ? (ev.part.independent ? 'key' : 'frag') : ev.type) });
+    await waitFor(() => got.length >= 3, 2000, 'reader events');
+    assert.deepEqual(got.slice(0, 2), ['init', 'key']);
+    reader.close();
 
     sup.releaseLease(lease.id);
     // idle_timeout is 1 s in the test tuning: still running right after release...

@@ -49,6 +49,21 @@ export interface LeaseView {
 export const LEASE_KINDS = ['viewer', 'snapshot', 'recorder', 'motion', 'api'] as const;
 export type LeaseKind = (typeof LEASE_KINDS)[number];
 
+/** What the hub measured about the media itself (codec, GOP), for clients and diagnostics. */
+export interface StreamMedia {
+  /** RFC 6381 codecs string for MSE / HLS, e.g. `avc1.64001f,mp4a.40.2`. */
+  codecs: string | null;
+  width: number | null;
+  height: number | null;
+  /** Measured keyframe interval (seconds); null before two keyframes. */
+  gopS: number | null;
+  fps: number | null;
+  /** Problems the hub will not silently tolerate, e.g. a GOP too long for the part settings. */
+  warnings: string[];
+  /** In-process readers of the hub (live outputs, snapshots, recorder). */
+  readers: number;
+}
+
 export interface StreamStatus {
   /** `camera/profile` */
   key: string;
@@ -71,6 +86,7 @@ export interface StreamStatus {
   leases: LeaseView[];
   /** Last lines of FFmpeg's stderr, credentials redacted. */
   stderrTail: string[];
+  media: StreamMedia;
 }
 
 export interface StreamStateEvent {

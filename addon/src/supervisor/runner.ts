@@ -164,7 +164,7 @@ export class StreamRunner {
     }
   }
 
-  status(): Omit<StreamStatus, 'leases'> {
+  status(): Omit<StreamStatus, 'leases' | 'media'> {
     return {
       key: this.id,
       camera: this.key.camera,

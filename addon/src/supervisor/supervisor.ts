@@ -13,10 +13,11 @@ import { keyId, PROFILE_NAMES, streamKey, type StreamKey } from '../contracts/st
 import { conflict, notFound } from '../lib/errors.js';
 import type { Logger } from '../lib/log.js';
 import { redactor } from '../lib/redact.js';
+import { StreamHub } from '../hub/index.js';
 import type { SourceRouting } from '../sources/resolve.js';
 import { LeaseTable, leaseView, type Lease } from './leases.js';
 import { PidRegistry } from './pid-registry.js';
-import { StreamRunner, type StreamSink } from './runner.js';
+import { StreamRunner } from './runner.js';
 
 export interface SupervisorOptions {
   config: ResolvedConfig;
@@ -25,8 +26,6 @@ export interface SupervisorOptions {
   routing?: SourceRouting;
   /** Where child PIDs are recorded; default `<dataDir>/run/children.json`; null disables. */
   pidFile?: string | null;
-  /** Creates the media sink (the hub) for a key; null/undefined = media is only counted. */
-  sinkFactory?: (key: StreamKey) => StreamSink | null;
   /** How often expired leases are swept. */
   sweepIntervalMs?: number;
 }
@@ -53,6 +52,8 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   readonly leases = new LeaseTable();
   private config: ResolvedConfig;
   private readonly runners = new Map<string, StreamRunner>();
+  /** One hub per key, living as long as the key is configured (across FFmpeg restarts). */
+  private readonly hubs = new Map<string, StreamHub>();
   private readonly idleTimers = new Map<string, NodeJS.Timeout>();
   private readonly pids: PidRegistry;
   private readonly log: Logger;
@@ -82,6 +83,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     for (const t of this.idleTimers.values()) clearTimeout(t);
     this.idleTimers.clear();
     await Promise.all([...this.runners.values()].map((r) => r.shutdown('supervisor stopping')));
+    for (const hub of this.hubs.values()) hub.close('supervisor stopping');
   }
 
   // ── config ────────────────────────────────────────────────────────────────────────────────
@@ -118,7 +120,13 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
         result.removed.push(id);
         for (const l of this.leases.forKey(runner.key)) this.leases.release(l.id);
         this.clearIdle(id);
-        removals.push(runner.shutdown('removed from config').then(() => void this.runners.delete(id)));
+        removals.push(
+          runner.shutdown('removed from config').then(() => {
+            this.runners.delete(id);
+            this.hubs.get(id)?.close('removed from config');
+            this.hubs.delete(id);
+          }),
+        );
       } else if (!isDeepStrictEqual(this.previousProfiles.get(id), w.profile)) {
         result.restarted.push(id);
         runner.replaceProfile(w.profile, 'config changed');
@@ -167,12 +175,35 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   // ── status ────────────────────────────────────────────────────────────────────────────────
 
   status(key: StreamKey): StreamStatus {
-    const runner = this.runnerFor(key);
-    return { ...runner.status(), leases: this.leases.forKey(key).map(leaseView) };
+    return this.statusOf(this.runnerFor(key));
   }
 
   statuses(): StreamStatus[] {
-    return [...this.runners.values()].map((r) => ({ ...r.status(), leases: this.leases.forKey(r.key).map(leaseView) }));
+    return [...this.runners.values()].map((r) => this.statusOf(r));
+  }
+
+  private statusOf(runner: StreamRunner): StreamStatus {
+    const hub = this.hubs.get(runner.id)!;
+    const h = hub.status();
+    return {
+      ...runner.status(),
+      leases: this.leases.forKey(runner.key).map(leaseView),
+      media: {
+        codecs: h.codecs,
+        width: h.video?.width ?? null,
+        height: h.video?.height ?? null,
+        gopS: h.gopS,
+        fps: h.fps,
+        warnings: hub.warnings().map((w) => w.message),
+        readers: hub.readerCount,
+      },
+    };
+  }
+
+  /** The in-process fan-out for a key: live outputs, snapshots and the recorder read from it. */
+  hub(key: StreamKey): StreamHub {
+    this.runnerFor(key); // same 404/409 answers as every other key lookup
+    return this.hubs.get(keyId(key))!;
   }
 
   hasKey(key: StreamKey): boolean {
@@ -194,6 +225,8 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   }
 
   private addRunner(key: StreamKey, profile: ResolvedProfile): void {
+    const hub = new StreamHub(keyId(key), { partTargetS: profile.tuning.partTargetMs / 1000 });
+    this.hubs.set(keyId(key), hub);
     const runner = new StreamRunner({
       key,
       profile,
@@ -201,7 +234,13 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       routing: this.opts.routing ?? {},
       log: this.opts.log,
       pids: this.pids,
-      sink: this.opts.sinkFactory?.(key) ?? null,
+      sink: {
+        // A malformed init or fragment throws here; the process wrapper then kills FFmpeg and the
+        // runner restarts it like any other failure.
+        init: (seg) => void hub.setInit(seg),
+        fragment: (frag) => void hub.pushFragment(frag),
+        end: (reason) => hub.reset(reason),
+      },
       onState: (ev) => this.emit('state', ev),
     });
     this.runners.set(runner.id, runner);
