@@ -16,7 +16,12 @@ export interface Demo {
   close(): Promise<void>;
 }
 
-export async function startDemo(opts: { log: Logger; port?: number; host?: string; dataDir?: string }): Promise<Demo> {
+export async function startDemo(opts: {
+  log: Logger;
+  port?: number;
+  host?: string;
+  dataDir?: string;
+}): Promise<Demo> {
   // A password with characters that break hand-built URLs, to show they are encoded for you.
   const credentials = { username: 'demo', password: 'l00k#out)' };
   const camera = await SyntheticCamera.start({
@@ -28,7 +33,11 @@ export async function startDemo(opts: { log: Logger; port?: number; host?: strin
   });
   opts.log.info({ port: camera.port, cameras: DEMO_CAMERAS }, 'demo: synthetic cameras started');
   const raw = {
-    server: { host: opts.host ?? '127.0.0.1', port: opts.port ?? 8080, ...(opts.dataDir ? { data_dir: opts.dataDir } : {}) },
+    server: {
+      host: opts.host ?? '127.0.0.1',
+      port: opts.port ?? 8080,
+      ...(opts.dataDir ? { data_dir: opts.dataDir } : {}),
+    },
     cameras: DEMO_CAMERAS.map((id) => ({
       id,
       name: id.replace('_', ' ').replace(/^./, (c) => c.toUpperCase()),

@@ -1,0 +1,381 @@
+/**
+ * SyntheticCamera: starts and controls the GStreamer-based synthetic RTSP camera
+ * (addon/synthetic-camera/synthetic_camera.py) for tests, benchmarks and the demo mode.
+ *
+ * The Python process is the RTSP server; this wrapper talks to it over newline-delimited JSON on
+ * stdin/stdout. Process rules (FIELD-NOTES #1, #2): own process group, both pipes always drained, the
+ * last stderr lines kept for diagnostics, exit always awaited, SIGTERM then SIGKILL to the group of the
+ * PID we started and nothing else. The child also exits by itself when its stdin closes, so a crashed
+ * test runner leaves no orphan.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { createInterface } from 'node:readline';
+import type { ProfileName } from '../contracts/stream-key.js';
+
+export type SyntheticAudio = 'none' | 'aac' | 'pcma';
+
+export interface SyntheticVideoProfile {
+  width: number;
+  height: number;
+  fps: number;
+  /** Keyframe interval in frames. */
+  gop: number;
+}
+
+export interface SyntheticCameraOptions {
+  /** TCP port on 127.0.0.1; default 0 = a free port chosen by the server (no race). */
+  port?: number;
+  /** Number of cameras, named cam1..camN (default 1). Ignored when `names` is given. */
+  cameras?: number;
+  /** Explicit camera names (slugs). */
+  names?: string[];
+  main?: Partial<SyntheticVideoProfile> & { bitrateKbps?: number };
+  sub?: Partial<SyntheticVideoProfile> & { bitrateKbps?: number };
+  audio?: SyntheticAudio;
+  /** Moving object on at start (default true). */
+  motion?: boolean;
+  /** Draw the human-readable clock (default true). It sits in CLOCK_TEXT_REGION. */
+  clockText?: boolean;
+  /**
+   * 'shared' (default): every camera shares one main and one sub encode, so N cameras cost about one.
+   * 'per-camera': own encodes per camera (own label, motion switch per camera; N times the CPU).
+   */
+  encode?: 'shared' | 'per-camera';
+  /** Label drawn on shared encodes. */
+  label?: string;
+  /** Require RTSP authentication with these credentials. */
+  username?: string;
+  password?: string;
+  authMethod?: 'basic' | 'digest';
+  /** How long to wait for the "ready" event (default 20 s). */
+  readyTimeoutMs?: number;
+  /** SIGTERM-to-SIGKILL grace in close() (default 3 s). */
+  killGraceMs?: number;
+  /** Interpreter with the GStreamer bindings (default /usr/bin/python3). */
+  python?: string;
+  /** Path of synthetic_camera.py (default: found beside the source tree, or $LOOKOUT_SYNTHETIC_CAMERA). */
+  scriptPath?: string;
+  /** Every event line the server prints (ready, fatal, exit, ...). */
+  onEvent?: (event: Record<string, unknown>) => void;
+}
+
+export interface SyntheticCameraState {
+  stopped: boolean;
+  frozen: boolean;
+  corrupting: boolean;
+  motion: boolean;
+  /** Connected clients' pipelines per profile. */
+  subscribers: Record<ProfileName, number>;
+}
+
+export interface SyntheticCameraStatus {
+  listening: boolean;
+  port: number;
+  cameras: Record<string, SyntheticCameraState>;
+  /** Frames (or audio packets) produced per encoder; one entry per distinct encode. */
+  encoders: Record<string, number>;
+}
+
+interface Pending {
+  resolve: (reply: Record<string, unknown>) => void;
+  reject: (err: Error) => void;
+}
+
+const STDERR_TAIL_LINES = 50;
+
+function findScript(explicit: string | undefined): string {
+  const candidates = [
+    explicit,
+    process.env.LOOKOUT_SYNTHETIC_CAMERA,
+    // Source tree: addon/src/demo -> addon/synthetic-camera.
+    fileURLToPath(new URL('../../synthetic-camera/synthetic_camera.py', import.meta.url)),
+    // Built tree: dist/addon/src/demo -> <repo>/addon/synthetic-camera.
+    fileURLToPath(new URL('../../../../addon/synthetic-camera/synthetic_camera.py', import.meta.url)),
+  ];
+  for (const c of candidates) if (c && existsSync(c)) return c;
+  throw new Error('synthetic_camera.py not found (set LOOKOUT_SYNTHETIC_CAMERA)');
+}
+
+function videoArg(p: Partial<SyntheticVideoProfile> | undefined, fallback: SyntheticVideoProfile): string {
+  const v = { ...fallback, ...p };
+  return `${v.width}x${v.height}@${v.fps}:${v.gop}`;
+}
+
+export class SyntheticCamera {
+  readonly pid: number;
+  readonly port: number;
+  readonly cameras: readonly string[];
+  readonly profiles: Readonly<Record<ProfileName, SyntheticVideoProfile>>;
+  readonly audio: SyntheticAudio;
+
+  readonly #child: ChildProcess;
+  readonly #exited: Promise<void>;
+  readonly #stderrTail: string[];
+  readonly #pending: Map<number, Pending>;
+  readonly #options: SyntheticCameraOptions;
+  #nextId = 1;
+  #hasExited = false;
+  #closing: Promise<void> | undefined;
+
+  private constructor(
+    child: ChildProcess,
+    exited: Promise<void>,
+    ready: Record<string, unknown>,
+    pending: Map<number, Pending>,
+    stderrTail: string[],
+    options: SyntheticCameraOptions,
+  ) {
+    this.#child = child;
+    this.#exited = exited;
+    this.#pending = pending;
+    this.#stderrTail = stderrTail;
+    this.#options = options;
+    this.pid = child.pid as number;
+    this.port = ready.port as number;
+    this.cameras = Object.freeze([...(ready.cameras as string[])]);
+    this.profiles = Object.freeze(ready.profiles as Record<ProfileName, SyntheticVideoProfile>);
+    this.audio = ready.audio as SyntheticAudio;
+    void exited.then(() => {
+      this.#hasExited = true;
+    });
+  }
+
+  /** Starts the server and resolves once it listens and every encoder has produced a keyframe. */
+  static async start(options: SyntheticCameraOptions = {}): Promise<SyntheticCamera> {
+    const script = findScript(options.scriptPath);
+    const args = [
+      script,
+      '--host',
+      '127.0.0.1',
+      '--port',
+      String(options.port ?? 0),
+      '--main',
+      videoArg(options.main, { width: 1280, height: 720, fps: 15, gop: 30 }),
+      '--sub',
+      videoArg(options.sub, { width: 640, height: 360, fps: 15, gop: 30 }),
+      '--audio',
+      options.audio ?? 'none',
+      '--motion',
+      options.motion === false ? 'off' : 'on',
+      '--clock-text',
+      options.clockText === false ? 'off' : 'on',
+      '--encode',
+      options.encode ?? 'shared',
+    ];
+    if (options.names?.length) args.push('--names', options.names.join(','));
+    else args.push('--cameras', String(options.cameras ?? 1));
+    if (options.main?.bitrateKbps) args.push('--main-bitrate', String(options.main.bitrateKbps));
+    if (options.sub?.bitrateKbps) args.push('--sub-bitrate', String(options.sub.bitrateKbps));
+    if (options.label) args.push('--label', options.label);
+    if (options.readyTimeoutMs) args.push('--ready-timeout', String(options.readyTimeoutMs / 1000));
+
+    // The pyenv on PATH has no GStreamer bindings and its variables must not leak into the system one.
+    const env: NodeJS.ProcessEnv = { ...process.env, PYTHONUNBUFFERED: '1' };
+    delete env.PYTHONHOME;
+    delete env.PYTHONPATH;
+    delete env.SYNTHETIC_CAMERA_USER;
+    delete env.SYNTHETIC_CAMERA_PASSWORD;
+    if (options.username !== undefined) {
+      // Credentials go through the environment, not argv: arguments are visible in ps (FIELD-NOTES #12).
+      env.SYNTHETIC_CAMERA_USER = options.username;
+      env.SYNTHETIC_CAMERA_PASSWORD = options.password ?? '';
+      args.push('--auth', options.authMethod ?? 'basic');
+    }
+
+    const child = spawn(options.python ?? '/usr/bin/python3', args, {
+      detached: true,
+      stdio: ['pipe', 'pipe', 'pipe'],
+      env,
+    });
+    const exited = new Promise<void>((resolve) => {
+      // 'close' fires after exit and after both pipes are drained.
+      child.once('close', () => resolve());
+    });
+    const stderrTail: string[] = [];
+    const pending = new Map<number, Pending>();
+    // An EPIPE on a child's stdin after it died must not crash the test process.
+    child.stdin?.on('error', () => {});
+
+    createInterface({ input: child.stderr! }).on('line', (line) => {
+      stderrTail.push(line);
+      if (stderrTail.length > STDERR_TAIL_LINES) stderrTail.shift();
+    });
+
+    let onReady: (ev: Record<string, unknown>) => void = () => {};
+    let onFatal: (err: Error) => void = () => {};
+    const ready = new Promise<Record<string, unknown>>((resolve, reject) => {
+      onReady = resolve;
+      onFatal = reject;
+    });
+
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      let msg: Record<string, unknown>;
+      try {
+        msg = JSON.parse(line) as Record<string, unknown>;
+      } catch {
+        stderrTail.push(`[stdout] ${line}`);
+        return;
+      }
+      if (typeof msg.event === 'string') {
+        options.onEvent?.(msg);
+        if (msg.event === 'ready') onReady(msg);
+        else if (msg.event === 'fatal') onFatal(new Error(`synthetic camera: ${String(msg.error)}`));
+        return;
+      }
+      const id = typeof msg.id === 'number' ? msg.id : -1;
+      const p = pending.get(id);
+      if (!p) return;
+      pending.delete(id);
+      if (msg.ok === true) p.resolve(msg);
+      else p.reject(new Error(`synthetic camera: ${String(msg.error ?? 'command failed')}`));
+    });
+
+    void exited.then(() => {
+      const tail = stderrTail.slice(-10).join('\n');
+      onFatal(new Error(`synthetic camera exited before ready (code ${child.exitCode}):\n${tail}`));
+      for (const p of pending.values()) p.reject(new Error('synthetic camera exited'));
+      pending.clear();
+    });
+    child.once('error', (err) => onFatal(err));
+
+    const timeoutMs = (options.readyTimeoutMs ?? 20_000) + 2_000;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`synthetic camera not ready after ${timeoutMs} ms`)),
+        timeoutMs,
+      );
+    });
+    try {
+      const readyEvent = await Promise.race([ready, timeout]);
+      return new SyntheticCamera(child, exited, readyEvent, pending, stderrTail, options);
+    } catch (err) {
+      await terminate(child, exited, options.killGraceMs ?? 3_000);
+      throw err;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** rtsp://127.0.0.1:PORT/<camera>/<profile>; with credentials when asked (percent-encoded). */
+  url(
+    camera: string = this.cameras[0] as string,
+    profile: ProfileName = 'main',
+    credentials?: boolean | { username: string; password: string },
+  ): string {
+    let auth = '';
+    const creds =
+      credentials === true
+        ? { username: this.#options.username ?? '', password: this.#options.password ?? '' }
+        : credentials || undefined;
+    if (creds) auth = `${encodeURIComponent(creds.username)}:${encodeURIComponent(creds.password)}@`;
+    return `rtsp://${auth}127.0.0.1:${this.port}/${encodeURIComponent(camera)}/${profile}`;
+  }
+
+  /**
+   * Without a camera: closes the listener (connections are refused) and resets every connection.
+   * With a camera: unmounts it (its URLs answer 404) and resets its connections only.
+   */
+  async stop(camera?: string): Promise<void> {
+    await this.#command({ cmd: 'stop', camera });
+  }
+
+  /** Brings cameras (all, or one) back on the same port, unfrozen and not corrupting. */
+  async start(camera?: string): Promise<void> {
+    await this.#command({ cmd: 'start', camera });
+  }
+
+  async restart(camera?: string): Promise<void> {
+    await this.#command({ cmd: 'restart', camera });
+  }
+
+  /** Hung camera: sockets stay open and RTSP still answers, but no media is sent. */
+  async freeze(camera?: string): Promise<void> {
+    await this.#command({ cmd: 'freeze', camera });
+  }
+
+  async unfreeze(camera?: string): Promise<void> {
+    await this.#command({ cmd: 'unfreeze', camera });
+  }
+
+  /** Sends damaged H.264 (slice bytes flipped) for `ms` milliseconds. */
+  async corrupt(ms: number, camera?: string): Promise<void> {
+    await this.#command({ cmd: 'corrupt', ms, camera });
+  }
+
+  /** Moving object on/off. With shared encodes this applies to every camera (they share the picture). */
+  async setMotion(on: boolean, camera?: string): Promise<void> {
+    await this.#command({ cmd: 'motion', on, camera });
+  }
+
+  async status(): Promise<SyntheticCameraStatus> {
+    const reply = await this.#command({ cmd: 'status' });
+    return reply.status as SyntheticCameraStatus;
+  }
+
+  /** The last lines the server wrote to stderr, for failure messages. */
+  stderrTail(): string[] {
+    return [...this.#stderrTail];
+  }
+
+  get exited(): boolean {
+    return this.#hasExited;
+  }
+
+  /** Stops the server process (SIGTERM, then SIGKILL to its group after the grace) and awaits its exit. */
+  close(): Promise<void> {
+    this.#closing ??= terminate(this.#child, this.#exited, this.#options.killGraceMs ?? 3_000);
+    return this.#closing;
+  }
+
+  #command(msg: Record<string, unknown>): Promise<Record<string, unknown>> {
+    if (this.#hasExited || this.#closing) return Promise.reject(new Error('synthetic camera is not running'));
+    const id = this.#nextId++;
+    const body = JSON.stringify({ ...msg, id });
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.#pending.delete(id);
+        reject(new Error(`synthetic camera: no reply to ${String(msg.cmd)}`));
+      }, 10_000);
+      this.#pending.set(id, {
+        resolve: (r) => {
+          clearTimeout(timer);
+          resolve(r);
+        },
+        reject: (e) => {
+          clearTimeout(timer);
+          reject(e);
+        },
+      });
+      this.#child.stdin?.write(body + '\n');
+    });
+  }
+}
+
+/** SIGTERM to the child's process group, SIGKILL after the grace, and wait until it is reaped. */
+async function terminate(child: ChildProcess, exited: Promise<void>, graceMs: number): Promise<void> {
+  const alive = () => child.exitCode === null && child.signalCode === null;
+  const signalGroup = (sig: NodeJS.Signals) => {
+    // Only while our child is unreaped: its PID (= its group id) cannot have been reused yet.
+    if (!alive() || child.pid === undefined) return;
+    try {
+      process.kill(-child.pid, sig);
+    } catch {
+      /* already gone */
+    }
+  };
+  child.stdin?.end();
+  signalGroup('SIGTERM');
+  let timer: NodeJS.Timeout | undefined;
+  const graceOver = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), graceMs);
+  });
+  const done = await Promise.race([exited.then(() => true), graceOver]);
+  clearTimeout(timer);
+  if (!done) {
+    signalGroup('SIGKILL');
+    await exited;
+  }
+}

@@ -1,0 +1,185 @@
+"""Shared encoders: each distinct video (size, fps, GOP, bitrate) and audio format is encoded once,
+and every connected RTSP client of every camera that uses it gets the same encoded buffers.
+
+That is what lets a 32-camera benchmark measure Lookout rather than this simulator: the cost of an extra
+camera or client is an appsrc push and RTP payloading, not another x264 encode.
+"""
+
+import random
+import threading
+import time
+
+from gi.repository import Gst, GstApp  # noqa: F401  (GstApp gives appsrc/appsink their typed methods)
+
+from scene import Scene
+
+
+class Subscriber:
+    """One appsrc inside one client's media pipeline, fed by an encoder."""
+
+    __slots__ = ("appsrc", "camera", "need_keyframe")
+
+    def __init__(self, appsrc, camera, need_keyframe):
+        self.appsrc = appsrc
+        self.camera = camera
+        # A client that joins mid-GOP starts at the next IDR (which carries SPS/PPS), so every client
+        # starts cleanly and its first decoded frame is fresh, like most IP cameras.
+        self.need_keyframe = need_keyframe
+
+
+class _FanOut:
+    """Appsink -> many appsrcs. Runs in the encoder's streaming thread."""
+
+    def __init__(self, name, is_video):
+        self.name = name
+        self.is_video = is_video
+        self.caps = None
+        self.pipeline = None
+        self.lock = threading.Lock()
+        self.subscribers = []
+        self.first_keyframe = threading.Event()
+        self.frames = 0
+
+    def add(self, sub):
+        with self.lock:
+            self.subscribers.append(sub)
+
+    def remove_appsrc(self, appsrc):
+        with self.lock:
+            self.subscribers = [s for s in self.subscribers if s.appsrc is not appsrc]
+
+    def count(self, camera=None):
+        with self.lock:
+            return sum(1 for s in self.subscribers if camera is None or s.camera is camera)
+
+    def _on_sample(self, sink):
+        sample = sink.emit("pull-sample")
+        if sample is None:
+            return Gst.FlowReturn.EOS
+        buf = sample.get_buffer()
+        if self.caps is None:
+            self.caps = sample.get_caps()
+        is_key = not self.is_video or not buf.has_flags(Gst.BufferFlags.DELTA_UNIT)
+        if is_key:
+            self.first_keyframe.set()
+        self.frames += 1
+        with self.lock:
+            subs = list(self.subscribers)
+        now = time.monotonic()
+        size = buf.get_size()
+        for sub in subs:
+            cam = sub.camera
+            if cam.frozen:
+                continue  # a hung camera: sockets stay open, nothing is sent
+            if sub.need_keyframe:
+                if not is_key:
+                    continue
+                sub.need_keyframe = False
+            if self.is_video and cam.corrupt_until > now:
+                out = corrupt_h264(buf)
+            else:
+                # Shallow copy without timestamps: the appsrc (do-timestamp) stamps it with its own
+                # pipeline's running time; the memory is shared, not copied.
+                out = buf.copy_region(Gst.BufferCopyFlags.FLAGS | Gst.BufferCopyFlags.MEMORY, 0, size)
+            sub.appsrc.push_buffer(out)
+        return Gst.FlowReturn.OK
+
+    def _start(self, launch, on_error):
+        self.pipeline = Gst.parse_launch(launch)
+        # Both the encoders and the per-client pipelines run on the monotonic system clock.
+        self.pipeline.use_clock(Gst.SystemClock.obtain())
+        sink = self.pipeline.get_by_name("sink")
+        sink.connect("new-sample", self._on_sample)
+        bus = self.pipeline.get_bus()
+        bus.add_signal_watch()
+        bus.connect("message::error", lambda _b, m: on_error(self.name, m.parse_error()[0].message))
+        self.pipeline.set_state(Gst.State.PLAYING)
+
+    def stop(self):
+        if self.pipeline is not None:
+            self.pipeline.set_state(Gst.State.NULL)
+
+
+class VideoEncoder(_FanOut):
+    def __init__(self, name, width, height, fps, gop, bitrate_kbps, label, clock_text, motion):
+        super().__init__(name, True)
+        self.width, self.height, self.fps, self.gop, self.bitrate = width, height, fps, gop, bitrate_kbps
+        self.scene = Scene(width, height, label, clock_text=clock_text, motion=motion)
+
+    def launch_string(self):
+        return (
+            # smpte75 is a static pattern: the only changes are what scene.py draws.
+            "videotestsrc is-live=true pattern=smpte75 "
+            f"! video/x-raw,format=BGRx,width={self.width},height={self.height},framerate={self.fps}/1 "
+            "! cairooverlay name=overlay ! videoconvert ! video/x-raw,format=I420 "
+            f"! x264enc tune=zerolatency speed-preset=ultrafast key-int-max={self.gop} bframes=0 "
+            f"byte-stream=true bitrate={self.bitrate} option-string=scenecut=0 "
+            # config-interval=-1: SPS/PPS ride in every IDR access unit, so any IDR is a clean start.
+            "! h264parse config-interval=-1 ! video/x-h264,stream-format=byte-stream,alignment=au "
+            "! appsink name=sink emit-signals=true sync=false max-buffers=8 drop=true"
+        )
+
+    def start(self, on_error):
+        self._start(self.launch_string(), on_error)
+        self.pipeline.get_by_name("overlay").connect("draw", self._on_draw)
+
+    def _on_draw(self, _overlay, cr, pts, _duration):
+        # Wall-clock time of capture: the live source stamps each frame with the running time at which
+        # it was captured; translate that instant on the pipeline clock to the system wall clock.
+        clock = self.pipeline.get_clock()
+        if clock is not None:
+            age_ns = clock.get_time() - (self.pipeline.get_base_time() + pts)
+            wall_ms = (time.time_ns() - age_ns) // 1_000_000
+        else:
+            wall_ms = time.time_ns() // 1_000_000
+        self.scene.draw(cr, wall_ms, pts / 1e9)
+
+
+class AudioEncoder(_FanOut):
+    def __init__(self, name, codec):
+        super().__init__(name, False)
+        self.codec = codec
+
+    def launch_string(self):
+        tone = "audiotestsrc is-live=true wave=sine freq=440 volume=0.2 "
+        if self.codec == "aac":
+            return (
+                tone + "samplesperbuffer=1024 ! audio/x-raw,rate=16000,channels=1 ! audioconvert "
+                "! avenc_aac bitrate=32000 ! aacparse ! audio/mpeg,mpegversion=4,stream-format=raw "
+                "! appsink name=sink emit-signals=true sync=false max-buffers=16 drop=true"
+            )
+        if self.codec == "pcma":
+            return (
+                tone + "samplesperbuffer=160 "
+                "! audio/x-raw,format=S16LE,rate=8000,channels=1,layout=interleaved ! alawenc "
+                "! appsink name=sink emit-signals=true sync=false max-buffers=16 drop=true"
+            )
+        raise ValueError("unknown audio codec %r" % self.codec)
+
+    def start(self, on_error):
+        self._start(self.launch_string(), on_error)
+
+
+def corrupt_h264(buf):
+    """A damaged copy of an Annex-B access unit: slice NAL payloads get random bytes flipped, while start
+    codes and parameter sets stay intact, so decoders see broken slices rather than a new stream."""
+    data = bytearray(buf.extract_dup(0, buf.get_size()))
+    starts = []
+    i = data.find(b"\x00\x00\x01")
+    while i >= 0:
+        starts.append(i + 3)
+        i = data.find(b"\x00\x00\x01", i + 3)
+    for n, start in enumerate(starts):
+        end = starts[n + 1] - 3 if n + 1 < len(starts) else len(data)
+        if start >= len(data) or (data[start] & 0x1F) not in (1, 5):
+            continue
+        body = start + 4  # keep the NAL header and the start of the slice header
+        if end - body < 8:
+            continue
+        for _ in range(max(2, (end - body) // 50)):
+            pos = random.randrange(body, end)
+            data[pos] ^= random.randrange(1, 256)
+    out = Gst.Buffer.new_wrapped(bytes(data))
+    if buf.has_flags(Gst.BufferFlags.DELTA_UNIT):
+        out.set_flags(Gst.BufferFlags.DELTA_UNIT)
+    return out
