@@ -42,13 +42,20 @@ def emit(obj):
     """One JSON object per stdout line; stdout carries nothing else (logs go to stderr)."""
     line = json.dumps(obj, separators=(",", ":")) + "\n"
     with _out_lock:
-        sys.stdout.write(line)
-        sys.stdout.flush()
+        try:
+            sys.stdout.write(line)
+            sys.stdout.flush()
+        except (BrokenPipeError, ValueError):
+            # The parent is gone; the stdin watch ends the process. Never let this raise into a callback.
+            pass
 
 
 def log(msg):
-    sys.stderr.write("synthetic-camera: %s\n" % msg)
-    sys.stderr.flush()
+    try:
+        sys.stderr.write("synthetic-camera: %s\n" % msg)
+        sys.stderr.flush()
+    except (BrokenPipeError, ValueError):
+        pass
 
 
 def parse_video_spec(text):
@@ -368,9 +375,10 @@ class SyntheticCameraServer:
         except OSError:
             chunk = b""
         if not chunk:
-            # The parent went away (or closed our stdin): never outlive it as an orphan.
-            log("stdin closed, exiting")
+            # The parent went away (or closed our stdin): never outlive it as an orphan. Quit first:
+            # with the parent dead, even the log line below may fail.
             self.loop.quit()
+            log("stdin closed, exiting")
             return False
         self._stdin_buf += chunk
         while b"\n" in self._stdin_buf:
