@@ -12,12 +12,15 @@ const MASK = '***';
 export class Redactor {
   private secrets: string[] = [];
 
+  /** Values shorter than this are not registered: masking every "ab" would garble all text. */
+  constructor(private readonly minLength = 3) {}
+
   /** Replaces the set of known secrets (called on every config (re)load). */
   setSecrets(values: Iterable<string>): void {
     const all = new Set<string>();
     for (const v of values) {
       // Very short values would mask innocent text everywhere; URLs still get masked by USERINFO_RE.
-      if (typeof v !== 'string' || v.length < 3) continue;
+      if (typeof v !== 'string' || v.length < this.minLength) continue;
       all.add(v);
       all.add(encodeURIComponent(v));
     }
