@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildFfmpegArgs } from './ffmpeg-args.js';
+import { buildFfmpegArgs, PROBE_TOO_SHORT_RE } from './ffmpeg-args.js';
 import { resolveSource } from '../sources/resolve.js';
 import { streamKey } from '../contracts/stream-key.js';
 import type { ResolvedProfile, StreamTuning } from '../contracts/config.js';
@@ -61,4 +61,13 @@ test('non-RTSP sources get no RTSP options; the restream rewrite is one switch',
   const r = resolveSource(key, base, { restreamBase: 'rtsp://127.0.0.1:8554/' });
   assert.equal(r.url, 'rtsp://127.0.0.1:8554/cam_main');
   assert.equal(r.isRtsp, true);
+});
+
+test('probing: fast by default, longer after a "probe too short" failure', () => {
+  const fast = buildFfmpegArgs(base, resolveSource(key, base)).join(' ');
+  assert.match(fast, /-analyzeduration 1000000 -probesize 1000000 -fpsprobesize 0 -i /);
+  const long = buildFfmpegArgs(base, resolveSource(key, base), { longProbe: true }).join(' ');
+  assert.match(long, /-analyzeduration 5000000 -probesize 5000000 /);
+  assert.ok(PROBE_TOO_SHORT_RE.test('[mp4 @ 0x55] dimensions not set'));
+  assert.ok(!PROBE_TOO_SHORT_RE.test('Connection refused'));
 });

@@ -18,7 +18,7 @@ import { keyId, type StreamKey } from '../contracts/stream-key.js';
 import type { Logger } from '../lib/log.js';
 import { resolveSource, type SourceRouting } from '../sources/resolve.js';
 import { Backoff } from './backoff.js';
-import { buildFfmpegArgs } from './ffmpeg-args.js';
+import { buildFfmpegArgs, PROBE_TOO_SHORT_RE } from './ffmpeg-args.js';
 import { FfmpegProcess, type ExitInfo } from './ffmpeg-process.js';
 import type { PidRegistry } from './pid-registry.js';
 import { probeSource, type ProbeResult } from './probe.js';
@@ -65,6 +65,8 @@ export class StreamRunner {
   private lastMediaAt = 0;
   private liveSince: number | null = null;
   private nextAttemptAt: number | null = null;
+  /** The last attempt ended because probing was too short: probe longer next time. */
+  private longProbe = false;
   private sawSourceDown = false;
   private probing = false;
   private watchdog: NodeJS.Timeout | null = null;
@@ -189,7 +191,7 @@ export class StreamRunner {
     if (this.proc) return; // single flight: the exit handler decides what comes next
     this.clearRetry();
     const source = resolveSource(this.key, this.profile, this.deps.routing);
-    const args = buildFfmpegArgs(this.profile, source);
+    const args = buildFfmpegArgs(this.profile, source, { longProbe: this.longProbe });
     this.progress = emptyProgress();
     this.byteSamples = [];
     this.spawnedAt = Date.now();
@@ -269,6 +271,7 @@ export class StreamRunner {
     this.deps.pids.remove(proc.pid);
     this.proc = null;
     this.lastExitTail = proc.stderr.tail(100);
+    this.longProbe = info.stderrTail.some((l) => PROBE_TOO_SHORT_RE.test(l));
     if (this.watchdog) clearInterval(this.watchdog);
     this.watchdog = null;
     const summary = exitSummary(info);
@@ -367,6 +370,8 @@ export class StreamRunner {
   private setState(to: StreamState, reason: string): void {
     const from = this.state;
     if (to !== 'backoff' && to !== 'failed') this.clearRetry();
+    // A key that went idle on purpose starts its next life at the bottom of the ladder.
+    if (to === 'idle') this.backoff.reset();
     this.state = to;
     this.reason = reason;
     this.since = Date.now();
