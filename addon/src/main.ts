@@ -3,6 +3,7 @@
  *   1. redactor knows the secrets      (before anything can log a URL)
  *   2. supervisor                      (reaps leftovers from a crashed run, creates a runner per key)
  *   3. HTTP API                        (needs the supervisor to answer)
+ *   3b. MQTT                           (embedded broker if none configured; never fatal)
  *   4. config watcher                  (reloads apply by diff through the supervisor)
  * and one shutdown path in reverse: watcher → API → supervisor (awaits every FFmpeg's exit).
  */
@@ -10,8 +11,13 @@ import type { FastifyInstance } from 'fastify';
 import type { ResolvedConfig } from './contracts/config.js';
 import { ConfigWatcher } from './confwatcher/watcher.js';
 import { buildApi } from './control/api/app.js';
+import { CameraControl } from './control/onvif/control.js';
+import { MqttService } from './control/mqtt/service.js';
+import { loadOrCreateCertificate, type TlsFiles } from './control/api/tls-cert.js';
+import { LlhlsOrigin } from './outputs/llhls/index.js';
 import type { Logger } from './lib/log.js';
 import { redactor } from './lib/redact.js';
+import { RecordingService } from './outputs/recorder/service.js';
 import { Supervisor, type ApplyResult } from './supervisor/supervisor.js';
 
 export const VERSION = '0.1.0';
@@ -35,6 +41,16 @@ export interface LookoutOptions {
   pidFile?: string | null;
   /** Overrides config.server.port / host (tests use port 0). */
   listen?: { host?: string; port?: number };
+  /**
+   * The HTTP/2-over-TLS listener (same routes): port default = main port + 1 (0 when the main port is
+   * 0); certificate from `files`, else self-signed in `<dataDir>/tls/`. false: no TLS listener.
+   */
+  tls?: { port?: number; files?: TlsFiles } | false;
+  /**
+   * MQTT (config.mqtt): false turns it off. The embedded broker's port defaults to the config's
+   * (0 when the main port is 0, so tests never fight over 1883).
+   */
+  mqtt?: { embeddedPort?: number } | false;
 }
 
 export type ReloadResult = { ok: true; applied: ApplyResult } | { ok: false; issues: ConfigIssueLike[] };
@@ -42,7 +58,14 @@ export type ReloadResult = { ok: true; applied: ApplyResult } | { ok: false; iss
 export interface Lookout {
   /** Base URL of the API, e.g. http://127.0.0.1:8080 */
   url: string;
+  /** Base URL of the HTTP/2 + TLS listener (self-signed unless configured), or null when off. */
+  tlsUrl: string | null;
   supervisor: Supervisor;
+  recordings: RecordingService;
+  /** PTZ, presets and camera motion events ('motion' MotionEvents for the recorder and MQTT). */
+  control: CameraControl;
+  /** The MQTT interface; null when disabled or when it could not start (logged). */
+  mqtt: MqttService | null;
   api: FastifyInstance;
   reload(): Promise<ReloadResult>;
   stop(): Promise<void>;
@@ -59,20 +82,75 @@ export async function startLookout(opts: LookoutOptions): Promise<Lookout> {
     pidFile: opts.pidFile,
   });
   await supervisor.start();
+  // After the supervisor (it needs the hubs and leases), before the API (which serves it).
+  const recordings = new RecordingService({ config: opts.config, host: supervisor, log, ffmpegPath: opts.ffmpegPath });
+  await recordings.start();
+  // ONVIF sessions connect lazily; event subscriptions start now and follow config reloads.
+  const control = new CameraControl({ cameras: supervisor, log });
+  // "When motion, record": camera events (ONVIF, or pixel motion) trigger the recorder's motion mode.
+  control.on('motion', (ev) => recordings.motion(ev));
+  control.start();
 
-  const api = buildApi({ supervisor, log, version: VERSION });
+  // One LL-HLS origin for both listeners: one viewer lease and one view of the hub per key.
+  const llhls = new LlhlsOrigin(supervisor);
+  const api = buildApi({ supervisor, log, version: VERSION, llhls, recordings, control });
   const host = opts.listen?.host ?? opts.config.server.host;
   const port = opts.listen?.port ?? opts.config.server.port;
   try {
     await api.listen({ host, port });
   } catch (err) {
+    llhls.close();
+    await control.stop();
+    await recordings.stop();
     await supervisor.stop();
     throw err;
   }
   const address = api.server.address();
   const boundPort = typeof address === 'object' && address ? address.port : port;
   const shownHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
-  const url = `http://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${boundPort}`;
+  const hostPart = shownHost.includes(':') ? `[${shownHost}]` : shownHost;
+  const url = `http://${hostPart}:${boundPort}`;
+
+  let tlsApi: ReturnType<typeof buildApi> | null = null;
+  let tlsUrl: string | null = null;
+  if (opts.tls !== false) {
+    try {
+      const material = await loadOrCreateCertificate(opts.config.server.dataDir, opts.tls?.files);
+      if (material.generated)
+        log.info({ cert: material.certFile }, 'generated a self-signed TLS certificate');
+      tlsApi = buildApi({ supervisor, log, version: VERSION, llhls, recordings, control }, material);
+      await tlsApi.listen({ host, port: opts.tls?.port ?? (port === 0 ? 0 : boundPort + 1) });
+      const a = tlsApi.server.address();
+      tlsUrl = `https://${hostPart}:${typeof a === 'object' && a ? a.port : 0}`;
+    } catch (err) {
+      await tlsApi?.close();
+      tlsApi = null;
+      // Asked for explicitly: fail the start. Default (port + 1, self-signed): HTTP keeps working without it.
+      if (opts.tls?.port === undefined && opts.tls?.files === undefined) {
+        log.warn({ err }, 'TLS (HTTP/2) listener not started; continuing with HTTP only');
+      } else {
+        await api.close();
+        llhls.close();
+        await control.stop();
+        await recordings.stop();
+        await supervisor.stop();
+        throw err;
+      }
+    }
+  }
+
+  // After the API: MQTT is an extra door, and a broker problem must never keep the cameras down.
+  let mqtt: MqttService | null = null;
+  if (opts.mqtt !== false && opts.config.mqtt.enabled) {
+    mqtt = new MqttService({ settings: opts.config.mqtt, host: supervisor, log, version: VERSION, ptz: control, motion: control, recordings });
+    try {
+      await mqtt.start({ embeddedPort: opts.mqtt?.embeddedPort ?? (port === 0 ? 0 : undefined) });
+    } catch (err) {
+      log.error({ err }, 'MQTT interface could not start; running without it');
+      await mqtt.stop();
+      mqtt = null;
+    }
+  }
 
   // Reloads are serialised: a second change while one is being applied waits for it.
   let reloading: Promise<ReloadResult> = Promise.resolve({ ok: true, applied: emptyApply() });
@@ -88,7 +166,9 @@ export async function startLookout(opts: LookoutOptions): Promise<Lookout> {
       if (JSON.stringify(outcome.config.server) !== JSON.stringify(supervisor.currentConfig.server)) {
         log.warn('server settings changed; they take effect after a restart');
       }
-      return { ok: true, applied: await supervisor.applyConfig(outcome.config) };
+      const applied = await supervisor.applyConfig(outcome.config);
+      await recordings.applyConfig(outcome.config); // after the supervisor: new keys have their hubs
+      return { ok: true, applied };
     });
     return reloading;
   };
@@ -100,14 +180,18 @@ export async function startLookout(opts: LookoutOptions): Promise<Lookout> {
   const stop = () => {
     stopping ??= (async () => {
       watcher?.close();
-      await api.close();
+      llhls.close(); // releases LL-HLS viewer leases and wakes held requests so close() need not wait
+      await Promise.all([api.close(), tlsApi?.close()]);
+      await mqtt?.stop(); // publishes offline before the services it commands go away
+      await control.stop(); // unsubscribes camera events, stops any PTZ move in flight
+      await recordings.stop();
       await supervisor.stop();
     })();
     return stopping;
   };
 
-  log.info({ url, cameras: opts.config.cameras.length }, 'lookout is running');
-  return { url, supervisor, api, reload, stop };
+  log.info({ url, tlsUrl, cameras: opts.config.cameras.length }, 'lookout is running');
+  return { url, tlsUrl, supervisor, recordings, control, mqtt, api, reload, stop };
 }
 
 function emptyApply(): ApplyResult {

@@ -4,6 +4,8 @@
  *   lookout serve [--config FILE]          run the supervisor and API (no config → demo cameras)
  *   lookout config check FILE              validate; exit 1 and list every error with its path
  *   lookout config explain FILE [CAMERA]   every effective value and where it came from
+ *   lookout discover HOST [--port N] [--user U]   ask one ONVIF device what it can do (password:
+ *                                          $LOOKOUT_ONVIF_PASSWORD, never an argument: `ps` shows those)
  */
 import { parseArgs } from 'node:util';
 import { configCheck, configExplain } from './config-commands.js';
@@ -12,7 +14,8 @@ import { serve } from './serve.js';
 const USAGE = `usage:
   lookout serve [--config FILE] [--port N] [--host ADDR]
   lookout config check FILE
-  lookout config explain FILE [CAMERA]`;
+  lookout config explain FILE [CAMERA]
+  lookout discover HOST [--port N] [--path P] [--user U] [--json]   (password from $LOOKOUT_ONVIF_PASSWORD)`;
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -23,6 +26,34 @@ async function main(argv: string[]): Promise<number> {
       strict: true,
     });
     return serve({ configFile: values.config ?? null, port: values.port ? Number(values.port) : undefined, host: values.host });
+  }
+  if (command === 'discover') {
+    const { values, positionals } = parseArgs({
+      args: rest,
+      options: {
+        port: { type: 'string' },
+        path: { type: 'string' },
+        user: { type: 'string' },
+        json: { type: 'boolean' },
+      },
+      allowPositionals: true,
+      strict: true,
+    });
+    const [host] = positionals;
+    if (host) {
+      const { discover, renderDiscovery } = await import('../control/onvif/discover.js');
+      const report = await discover({
+        host,
+        port: values.port ? Number(values.port) : undefined,
+        path: values.path,
+        username: values.user,
+        password: process.env.LOOKOUT_ONVIF_PASSWORD,
+      });
+      process.stdout.write(
+        values.json ? `${JSON.stringify(report, null, 2)}\n` : renderDiscovery(report, values.user),
+      );
+      return report.profiles.length > 0 ? 0 : 1;
+    }
   }
   if (command === 'config') {
     const [sub, file, camera] = rest;

@@ -22,6 +22,8 @@ import {
   type Env,
   type SecretSource,
 } from './secrets.js';
+import { resolveMqtt } from './mqtt.js';
+import { resolveRecording } from './recording.js';
 import { resolveServer } from './server.js';
 
 export interface ResolveOptions {
@@ -155,5 +157,7 @@ function resolveTree(root: Record<string, unknown>, baseDir: string, ck: Checker
     provenance.cameras[id] = r.provenance.entries;
   });
 
-  return { config: { server, cameras, secrets: [] }, provenance };
+  const recording = resolveRecording(root, list, server.dataDir, baseDir, ck);
+  const mqtt = resolveMqtt(root, ck);
+  return { config: { server, mqtt, cameras, recording, secrets: [] }, provenance };
 }

@@ -3,6 +3,7 @@
  * consumes. The file format itself is defined once, by the JSON Schema in config/lookout.schema.json;
  * addon/src/config/ turns a file into these types. Nothing outside addon/src/config/ reads YAML.
  */
+import type { RecordingSettings } from './recording.js';
 import type { ProfileName } from './stream-key.js';
 
 export const VENDORS = ['generic', 'reolink', 'amcrest', 'dahua', 'hikvision', 'unifi', 'tapo', 'onvif'] as const;
@@ -100,9 +101,29 @@ export interface ServerSettings {
   logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error';
 }
 
+/** The `mqtt:` section (control/mqtt/). No url: an embedded broker on loopback. */
+export interface MqttSettings {
+  enabled: boolean;
+  /** mqtt://, mqtts://, ws:// or wss:// URL of the broker; null: run the embedded broker. */
+  url: string | null;
+  username: string | null;
+  /** SECRET */
+  password: string | null;
+  clientId: string;
+  baseTopic: string;
+  discovery: boolean;
+  discoveryPrefix: string;
+  /** Embedded broker listen address (used only when url is null). */
+  embedded: { host: string; port: number };
+}
+
 export interface ResolvedConfig {
   server: ServerSettings;
+  /** The `mqtt:` section. */
+  mqtt: MqttSettings;
   cameras: ResolvedCamera[];
+  /** The `recording:` section and each camera's `recording:` block (outputs/recorder). */
+  recording: RecordingSettings;
   /** Every secret value found while loading (passwords), for the log redactor. */
   secrets: string[];
 }

@@ -94,8 +94,11 @@ export class MediaWindow {
   add(p: NewPart, init: InitRecord): AddResult {
     let closed: Segment | null = null;
     const open = this.open;
+    // 10% tolerance: a camera's GOP is often a frame short of its nominal length (14 frames instead
+    // of 15 after an encoder start); without it such a GOP would be glued to the next one, and hls.js
+    // loops over the parts of an over-long first segment.
     const due =
-      !open || open.generation !== p.generation || open.durationS >= this.limits.segmentTargetS - EPSILON_S;
+      !open || open.generation !== p.generation || open.durationS >= this.limits.segmentTargetS * 0.9 - EPSILON_S;
     if (p.independent && due) {
       closed = this.closeOpen();
       const discontinuity = this.lastGeneration !== null && this.lastGeneration !== p.generation;

@@ -225,7 +225,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   }
 
   private addRunner(key: StreamKey, profile: ResolvedProfile): void {
-    const hub = new StreamHub(keyId(key), { partTargetS: profile.tuning.partTargetMs / 1000 });
+    const hub = new StreamHub(keyId(key), { partTargetS: profile.tuning.partTargetMs / 1000, ...recorderWindow(this.config, key) });
     this.hubs.set(keyId(key), hub);
     const runner = new StreamRunner({
       key,
@@ -292,4 +292,15 @@ function profilesOf(config: ResolvedConfig): Array<[StreamKey, ResolvedProfile]>
     }
   }
   return out;
+}
+
+/**
+ * The recorded key's window holds the recording pre-roll plus a few seconds of slack (a clip starts
+ * at the keyframe before it); its byte cap grows with it (~8 Mbit/s). Other keys keep the defaults.
+ */
+function recorderWindow(config: ResolvedConfig, key: StreamKey): { windowS?: number; maxWindowBytes?: number } {
+  const rec = config.recording.cameras[key.camera] ?? config.recording.defaults;
+  if (rec.profile !== key.profile || rec.preRollMs <= 0) return {};
+  const windowS = Math.min(600, Math.max(10, rec.preRollMs / 1000 + 5));
+  return { windowS, maxWindowBytes: Math.max(32 * 1024 * 1024, windowS * 1024 * 1024) };
 }

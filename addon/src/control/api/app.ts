@@ -6,20 +6,44 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from '../../lib/log.js';
 import { redactor } from '../../lib/redact.js';
+import type { RecordingService } from '../../outputs/recorder/service.js';
+import type { CameraControl } from '../onvif/control.js';
+import { controlRoutes } from '../onvif/routes.js';
 import type { Supervisor } from '../../supervisor/supervisor.js';
+import { liveOutputs } from '../../outputs/live-outputs.js';
+import { LlhlsOrigin, llhlsRoutes } from '../../outputs/llhls/index.js';
 import { installErrorHandlers } from './errors.js';
 import { cameraRoutes } from './routes/cameras.js';
 import { healthRoutes } from './routes/health.js';
+import { recordingRoutes } from './routes/recordings.js';
 import { streamRoutes } from './routes/streams.js';
 
 export interface ApiDeps {
   supervisor: Supervisor;
   log: Logger;
   version: string;
+  /** Absent: no recording routes (tests that build the API without the recorder). */
+  recordings?: RecordingService;
+  /** One LL-HLS origin shared by every listener; absent: the app makes its own and closes it with itself. */
+  llhls?: LlhlsOrigin;
+  /** Absent: no PTZ/preset/event routes (tests that build the API without camera control). */
+  control?: CameraControl;
 }
 
-export function buildApi(deps: ApiDeps): FastifyInstance {
+/** PEM key and certificate: the app is then served as HTTP/2 over TLS (HTTP/1.1 still accepted). */
+export interface TlsMaterial {
+  key: string | Buffer;
+  cert: string | Buffer;
+}
+
+export function buildApi(deps: ApiDeps, tls?: TlsMaterial): FastifyInstance {
+  // Same routes for both listeners; the h2 instance's types differ only in raw req/res, which the
+  // routes use as plain streams, hence the cast.
+  const server: object = tls
+    ? { http2: true, https: { allowHTTP1: true, key: tls.key, cert: tls.cert } }
+    : {};
   const app = Fastify({
+    ...server,
     loggerInstance: deps.log.child({ component: 'api' }) as FastifyBaseLogger,
     disableRequestLogging: true,
     // Bodies are small JSON commands; anything bigger is a mistake or an attack.
@@ -27,7 +51,7 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: true } },
     connectionTimeout: 0,
     keepAliveTimeout: 65_000,
-  });
+  }) as unknown as FastifyInstance;
   installErrorHandlers(app);
   // An empty body with content-type JSON is "no options", not a parse error.
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
@@ -46,5 +70,12 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
   cameraRoutes(app, deps.supervisor);
   streamRoutes(app, deps.supervisor);
   healthRoutes(app, deps.supervisor, deps.version);
+  if (deps.recordings) recordingRoutes(app, deps.recordings);
+  if (deps.control) controlRoutes(app, deps.control);
+  const origin = deps.llhls ?? new LlhlsOrigin(deps.supervisor);
+  if (!deps.llhls) app.addHook('onClose', async () => origin.close());
+  llhlsRoutes(app, origin);
+  // MSE over WebSocket, snapshots and the minimal live page (a plugin: it registers @fastify/websocket).
+  void app.register(liveOutputs, { supervisor: deps.supervisor, log: deps.log });
   return app;
 }

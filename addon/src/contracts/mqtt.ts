@@ -1,0 +1,156 @@
+/**
+ * The MQTT topic contract: every topic Lookout publishes or listens to, and every payload shape.
+ * Defined once here so the service (control/mqtt/), the Node-RED nodes and docs/mqtt.md agree.
+ *
+ * Pure module: no Node imports (nodes/ and panel/ import it).
+ */
+import type { ProfileName } from './stream-key.js';
+import type { StreamState } from './stream-state.js';
+
+export const DEFAULT_BASE_TOPIC = 'lookout';
+export const DEFAULT_DISCOVERY_PREFIX = 'homeassistant';
+
+/** Availability payloads (retained). `offline` on `<base>/status` is also the LWT. */
+export const ONLINE = 'online';
+export const OFFLINE = 'offline';
+export type Availability = typeof ONLINE | typeof OFFLINE;
+
+/** Binary states for motion and recording (retained), as HA's binary_sensor/switch expect. */
+export const ON = 'ON';
+export const OFF = 'OFF';
+
+/** `<base>/<camera>/cmd/<command>`: never retained (a retained command would replay). */
+export const MQTT_COMMANDS = [
+  'stream_start',
+  'stream_renew',
+  'stream_stop',
+  'ptz_move',
+  'ptz_stop',
+  'ptz_zoom',
+  'ptz_home',
+  'preset_goto',
+  'preset_set',
+  'preset_remove',
+  'snapshot',
+  'record_start',
+  'record_stop',
+  /** HA switch: payload `ON` / `OFF`. */
+  'record',
+] as const;
+export type MqttCommand = (typeof MQTT_COMMANDS)[number];
+
+export function isMqttCommand(v: unknown): v is MqttCommand {
+  return typeof v === 'string' && (MQTT_COMMANDS as readonly string[]).includes(v);
+}
+
+/** Topic builders for one base topic. */
+export function mqttTopics(base: string = DEFAULT_BASE_TOPIC) {
+  return {
+    /** Bridge availability (retained; LWT `offline`). */
+    status: `${base}/status`,
+    /** Camera availability (retained). */
+    cameraStatus: (camera: string) => `${base}/${camera}/status`,
+    /** StreamStatePayload (retained JSON). */
+    streamState: (camera: string, profile: ProfileName) => `${base}/${camera}/${profile}/state`,
+    /** ON/OFF (retained): any motion kind active. */
+    motion: (camera: string) => `${base}/${camera}/motion`,
+    /** MotionEventPayload (JSON, not retained): every change of every kind. */
+    motionEvent: (camera: string) => `${base}/${camera}/motion/event`,
+    /** ON/OFF (retained). */
+    recording: (camera: string) => `${base}/${camera}/recording`,
+    /** JPEG bytes (not retained), published after a snapshot command; HA's camera entity reads it. */
+    snapshot: (camera: string) => `${base}/${camera}/snapshot`,
+    /** Preset names (retained JSON string array), when known. */
+    presets: (camera: string) => `${base}/${camera}/presets`,
+    command: (camera: string, command: MqttCommand) => `${base}/${camera}/cmd/${command}`,
+    /** Subscription filter for every command of every camera. */
+    commandFilter: `${base}/+/cmd/+`,
+  };
+}
+export type MqttTopics = ReturnType<typeof mqttTopics>;
+
+/** Splits `<base>/<camera>/cmd/<command>`; null for anything else (including unknown commands). */
+export function parseCommandTopic(base: string, topic: string): { camera: string; command: string } | null {
+  if (!topic.startsWith(`${base}/`)) return null;
+  const parts = topic.slice(base.length + 1).split('/');
+  if (parts.length !== 3 || parts[1] !== 'cmd' || !parts[0] || !parts[2]) return null;
+  return { camera: parts[0], command: parts[2] };
+}
+
+/** `<base>/<camera>/<profile>/state` */
+export interface StreamStatePayload {
+  state: StreamState;
+  reason: string;
+  /** ISO time the state was entered. */
+  since: string;
+  fps: number;
+  bitrateKbps: number;
+  /** Viewer leases (LL-HLS, MSE, API viewers). */
+  viewers: number;
+  /** All leases (viewers, recorder, snapshot, api). */
+  leases: number;
+}
+
+/** `<base>/<camera>/motion/event` */
+export interface MotionEventPayload {
+  kind: string;
+  active: boolean;
+  at: string;
+  source: string;
+}
+
+// ── command payloads (JSON objects; HA buttons/switches/selects send plain strings, see docs/mqtt.md) ──
+
+export interface StreamStartCommand {
+  /** Default `main`. */
+  profile?: ProfileName;
+  /** Lease TTL in seconds; default the stream's lease_ttl. Renew with stream_renew before it ends. */
+  ttl_s?: number;
+  /** Free text shown in the lease list (who holds it). */
+  holder?: string;
+}
+export interface StreamRenewCommand {
+  lease: string;
+  ttl_s?: number;
+}
+export interface StreamStopCommand {
+  lease: string;
+}
+export interface PtzMoveCommand {
+  pan?: number;
+  tilt?: number;
+  zoom?: number;
+  timeout_ms?: number;
+}
+export interface PtzZoomCommand {
+  /** −1..1 */
+  speed: number;
+  timeout_ms?: number;
+}
+export interface PresetCommand {
+  name: string;
+}
+export interface SnapshotCommand {
+  profile?: ProfileName;
+}
+export interface RecordStartCommand {
+  /** Stops by itself after this many seconds; absent: until record_stop. */
+  duration_s?: number;
+}
+
+// ── responses (MQTT v5 request/response: sent to the request's responseTopic with its correlationData) ──
+
+export interface CommandError {
+  /** `bad_request`, `not_found`, `conflict`, `unavailable`, `camera_error`, `internal`, … */
+  code: string;
+  message: string;
+}
+export type CommandResponse = ({ ok: true } & Record<string, unknown>) | { ok: false; error: CommandError };
+
+export interface StreamStartAnswer {
+  ok: true;
+  lease: string;
+  key: string;
+  expiresAt: string;
+  state: StreamState;
+}

@@ -1,0 +1,231 @@
+/**
+ * Home Assistant MQTT discovery (docs: shared HA.md §2): one device per camera, one config topic
+ * per entity (`<prefix>/<component>/<unique_id>/config`, object_id = unique_id as HA advises).
+ * Pure: builds topics and payloads; the service publishes them.
+ */
+import type { ResolvedCamera, Vendor } from '../../contracts/config.js';
+import { mqttTopics } from '../../contracts/mqtt.js';
+import { PROFILE_NAMES } from '../../contracts/stream-key.js';
+import { STREAM_STATES } from '../../contracts/stream-state.js';
+
+export interface DiscoveryContext {
+  baseTopic: string;
+  prefix: string;
+  version: string;
+  /** Preset names per camera, when known; the preset select is only announced with options. */
+  presets?: (camera: string) => string[] | null;
+}
+
+export interface DiscoveryMessage {
+  topic: string;
+  /** null: clear (publish an empty retained payload). */
+  payload: Record<string, unknown> | null;
+}
+
+const MANUFACTURERS: Record<Vendor, string | null> = {
+  generic: null,
+  onvif: null,
+  reolink: 'Reolink',
+  amcrest: 'Amcrest',
+  dahua: 'Dahua',
+  hikvision: 'Hikvision',
+  unifi: 'Ubiquiti',
+  tapo: 'TP-Link',
+};
+
+const ORIGIN = { name: 'Lookout', url: 'https://github.com/lookout/lookout' };
+
+/** Discovery ids must match [a-zA-Z0-9_-]; entity ids are lower-case [a-z0-9_]. */
+export const slug = (s: string) => s.replace(/[^a-zA-Z0-9_-]/g, '_');
+const entitySlug = (s: string) => s.toLowerCase().replace(/[^a-z0-9_]/g, '_');
+
+/** `<instance>_<camera>`: the device identifier and the unique_id stem, from stable ids only. */
+export function deviceId(baseTopic: string, camera: string): string {
+  return `${slug(baseTopic)}_${camera}`;
+}
+export function hubDeviceId(baseTopic: string): string {
+  return `${slug(baseTopic)}_hub`;
+}
+
+type Component = 'sensor' | 'binary_sensor' | 'switch' | 'button' | 'select' | 'camera';
+
+/** Every entity a camera can have; `entitiesFor` picks the ones its capabilities allow. */
+export function entitiesFor(cam: ResolvedCamera, ctx: DiscoveryContext): { component: Component; key: string; config: Record<string, unknown> }[] {
+  const t = mqttTopics(ctx.baseTopic);
+  const out: { component: Component; key: string; config: Record<string, unknown> }[] = [];
+  for (const profile of PROFILE_NAMES) {
+    if (!cam.profiles[profile]) continue;
+    const state = t.streamState(cam.id, profile);
+    const label = profile === 'main' ? '' : ' (sub)';
+    out.push({
+      component: 'sensor',
+      key: `stream_${profile}`,
+      config: {
+        name: `Stream${label}`,
+        state_topic: state,
+        value_template: '{{ value_json.state }}',
+        json_attributes_topic: state,
+        device_class: 'enum',
+        options: [...STREAM_STATES],
+        icon: 'mdi:cctv',
+      },
+    });
+    out.push({
+      component: 'sensor',
+      key: `fps_${profile}`,
+      config: {
+        name: `FPS${label}`,
+        state_topic: state,
+        value_template: '{{ value_json.fps }}',
+        unit_of_measurement: 'fps',
+        state_class: 'measurement',
+        suggested_display_precision: 1,
+        entity_category: 'diagnostic',
+        icon: 'mdi:filmstrip',
+      },
+    });
+    out.push({
+      component: 'sensor',
+      key: `bitrate_${profile}`,
+      config: {
+        name: `Bitrate${label}`,
+        state_topic: state,
+        value_template: '{{ value_json.bitrateKbps }}',
+        unit_of_measurement: 'kbit/s',
+        device_class: 'data_rate',
+        state_class: 'measurement',
+        suggested_display_precision: 0,
+        entity_category: 'diagnostic',
+      },
+    });
+  }
+  if (cam.capabilities.motionEvents) {
+    out.push({
+      component: 'binary_sensor',
+      key: 'motion',
+      config: { name: 'Motion', state_topic: t.motion(cam.id), device_class: 'motion' },
+    });
+  }
+  out.push({
+    component: 'switch',
+    key: 'recording',
+    config: {
+      name: 'Recording',
+      state_topic: t.recording(cam.id),
+      command_topic: t.command(cam.id, 'record'),
+      icon: 'mdi:record-rec',
+    },
+  });
+  out.push({
+    component: 'button',
+    key: 'snapshot',
+    config: { name: 'Snapshot', command_topic: t.command(cam.id, 'snapshot'), icon: 'mdi:camera' },
+  });
+  out.push({
+    component: 'camera',
+    key: 'camera',
+    // name null: the camera is the device's main feature and takes the device name.
+    config: { name: null, topic: t.snapshot(cam.id) },
+  });
+  if (cam.capabilities.ptz) {
+    out.push({
+      component: 'button',
+      key: 'ptz_home',
+      config: { name: 'PTZ home', command_topic: t.command(cam.id, 'ptz_home'), icon: 'mdi:home-import-outline' },
+    });
+  }
+  const presets = cam.capabilities.presets ? ctx.presets?.(cam.id) : null;
+  if (presets && presets.length > 0) {
+    out.push({
+      component: 'select',
+      key: 'preset',
+      config: {
+        name: 'PTZ preset',
+        command_topic: t.command(cam.id, 'preset_goto'),
+        options: presets,
+        optimistic: true,
+        icon: 'mdi:crosshairs-gps',
+      },
+    });
+  }
+  return out;
+}
+
+/** The discovery messages for one camera, with the device, origin and availability blocks filled in. */
+export function cameraDiscovery(cam: ResolvedCamera, ctx: DiscoveryContext): DiscoveryMessage[] {
+  const t = mqttTopics(ctx.baseTopic);
+  const dev = deviceId(ctx.baseTopic, cam.id);
+  const manufacturer = MANUFACTURERS[cam.vendor];
+  const device: Record<string, unknown> = {
+    identifiers: [dev],
+    name: cam.name,
+    model: cam.vendor === 'generic' ? 'Camera' : `${cam.vendor} camera`,
+    sw_version: ctx.version,
+    via_device: hubDeviceId(ctx.baseTopic),
+    ...(manufacturer ? { manufacturer } : {}),
+  };
+  return entitiesFor(cam, ctx).map(({ component, key, config }) => {
+    const uid = `${dev}_${key}`;
+    return {
+      topic: discoveryTopic(ctx.prefix, component, uid),
+      payload: {
+        ...config,
+        unique_id: uid,
+        default_entity_id: `${component}.${entitySlug(uid)}`,
+        device,
+        o: { ...ORIGIN, sw: ctx.version },
+        availability: [{ topic: t.status }, { topic: t.cameraStatus(cam.id) }],
+        availability_mode: 'all',
+      },
+    };
+  });
+}
+
+/**
+ * The hub device the cameras point at with via_device: one connectivity sensor on the bridge
+ * availability topic (no availability block: it reports exactly that).
+ */
+export function hubDiscovery(ctx: DiscoveryContext): DiscoveryMessage {
+  const t = mqttTopics(ctx.baseTopic);
+  const hub = hubDeviceId(ctx.baseTopic);
+  const uid = `${hub}_connected`;
+  return {
+    topic: discoveryTopic(ctx.prefix, 'binary_sensor', uid),
+    payload: {
+      name: 'Connected',
+      unique_id: uid,
+      default_entity_id: `binary_sensor.${entitySlug(uid)}`,
+      state_topic: t.status,
+      payload_on: 'online',
+      payload_off: 'offline',
+      device_class: 'connectivity',
+      entity_category: 'diagnostic',
+      device: { identifiers: [hub], name: 'Lookout', manufacturer: 'Lookout', model: 'Camera hub', sw_version: ctx.version },
+      o: { ...ORIGIN, sw: ctx.version },
+    },
+  };
+}
+
+/** Every topic a camera could have used (all capabilities on), to clear a removed camera fully. */
+export function cameraDiscoveryTopics(cameraId: string, ctx: DiscoveryContext): string[] {
+  const all: ResolvedCamera = {
+    id: cameraId,
+    name: cameraId,
+    enabled: true,
+    hidden: false,
+    vendor: 'generic',
+    host: null,
+    credentials: null,
+    profiles: Object.fromEntries(PROFILE_NAMES.map((p) => [p, {}])) as ResolvedCamera['profiles'],
+    onvif: null,
+    snapshotUrl: null,
+    capabilities: { ptz: true, presets: true, motionEvents: true, audioOut: true },
+  };
+  return entitiesFor(all, { ...ctx, presets: () => ['x'] }).map(({ component, key }) =>
+    discoveryTopic(ctx.prefix, component, `${deviceId(ctx.baseTopic, cameraId)}_${key}`),
+  );
+}
+
+export function discoveryTopic(prefix: string, component: string, uid: string): string {
+  return `${prefix}/${component}/${uid}/config`;
+}

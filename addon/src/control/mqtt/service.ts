@@ -1,0 +1,462 @@
+/**
+ * The MQTT interface: availability (LWT), retained stream/motion/recording state, commands with
+ * MQTT v5 request/response, and Home Assistant discovery. The connection is never a reason to stop
+ * Lookout: mqtt.js reconnects forever (with our backoff) and everything is re-published on connect.
+ */
+import { connect, type IClientOptions, type IPublishPacket, type MqttClient } from 'mqtt';
+import type { MqttSettings, ResolvedCamera } from '../../contracts/config.js';
+import type { MotionEvent, MotionState } from '../../contracts/events.js';
+import {
+  isMqttCommand,
+  mqttTopics,
+  OFF,
+  OFFLINE,
+  ON,
+  ONLINE,
+  parseCommandTopic,
+  type CommandResponse,
+  type MotionEventPayload,
+  type MqttTopics,
+  type StreamStatePayload,
+} from '../../contracts/mqtt.js';
+import type { RecordingEvent } from '../../contracts/recording.js';
+import { PROFILE_NAMES, type ProfileName } from '../../contracts/stream-key.js';
+import type { StreamStatus } from '../../contracts/stream-state.js';
+import { LookoutError } from '../../lib/errors.js';
+import type { Logger } from '../../lib/log.js';
+import { redact } from '../../lib/redact.js';
+import { startEmbeddedBroker, type EmbeddedBroker } from './broker.js';
+import { parsePayload, runCommand, type CommandDeps } from './commands.js';
+import { cameraDiscovery, cameraDiscoveryTopics, hubDiscovery, type DiscoveryContext } from './discovery.js';
+import type { MotionFeed, PtzService, RecordingService, SnapshotService, StreamHost } from './ports.js';
+
+export interface MqttServiceOptions {
+  settings: MqttSettings;
+  host: StreamHost;
+  log: Logger;
+  version: string;
+  ptz?: PtzService;
+  motion?: MotionFeed;
+  recordings?: RecordingService;
+  snapshots?: SnapshotService;
+  /** State topics are coalesced over this window (default 500 ms). */
+  stateThrottleMs?: number;
+  /** fps/bitrate/viewers refresh (default 10 s). */
+  refreshMs?: number;
+  /** Random delay before re-publishing discovery after HA's birth message (default 1–5 s). */
+  rediscoverDelayMs?: [number, number];
+  reconnectMinMs?: number;
+  reconnectMaxMs?: number;
+}
+
+export class MqttService {
+  private client: MqttClient | null = null;
+  private broker: EmbeddedBroker | null = null;
+  private readonly topics: MqttTopics;
+  private readonly log: Logger;
+  private readonly s: MqttSettings;
+  /** Last payload per retained topic, so unchanged states are not re-sent. */
+  private readonly published = new Map<string, string>();
+  /** Cameras whose discovery we announced, to clear the ones a reload removes. */
+  private announced = new Set<string>();
+  private readonly activeMotion = new Map<string, Set<string>>();
+  private readonly recording = new Map<string, boolean>();
+  private readonly presetNames = new Map<string, string[]>();
+  private flushTimer: NodeJS.Timeout | null = null;
+  private refreshTimer: NodeJS.Timeout | null = null;
+  private readonly rediscoverTimers = new Set<NodeJS.Timeout>();
+  private protocolVersion: 4 | 5 = 5;
+  private stopped = false;
+  private disconnectedSince: number | null = null;
+
+  constructor(private readonly o: MqttServiceOptions) {
+    this.s = o.settings;
+    this.topics = mqttTopics(this.s.baseTopic);
+    this.log = o.log.child({ component: 'mqtt' });
+  }
+
+  /** The broker URL in use (the embedded one when none is configured), without credentials. */
+  get url(): string {
+    return this.broker?.url ?? redact(this.s.url ?? '');
+  }
+
+  /** Starts the embedded broker if needed, then connects (without waiting: it retries forever). */
+  async start(opts: { embeddedPort?: number } = {}): Promise<void> {
+    let url = this.s.url;
+    if (url === null) {
+      this.broker = await startEmbeddedBroker(this.s.embedded.host, opts.embeddedPort ?? this.s.embedded.port);
+      url = this.broker.url;
+      // aedes only speaks MQTT 3.1.1.
+      this.protocolVersion = 4;
+      this.log.info({ url: this.broker.url }, 'embedded MQTT broker listening');
+    }
+    const min = this.o.reconnectMinMs ?? 1000;
+    const options: IClientOptions = {
+      clientId: this.s.clientId,
+      protocolVersion: this.protocolVersion,
+      clean: true,
+      reconnectPeriod: min,
+      connectTimeout: 10_000,
+      queueQoSZero: false,
+      will: { topic: this.topics.status, payload: Buffer.from(OFFLINE), qos: 1, retain: true },
+      ...(this.s.username !== null ? { username: this.s.username } : {}),
+      ...(this.s.password !== null ? { password: this.s.password } : {}),
+    };
+    const client = connect(url, options);
+    this.client = client;
+    client.on('connect', () => void this.onConnect(min));
+    client.on('close', () => this.onClose());
+    client.on('error', (err) => this.log.debug({ err: redact(err.message) }, 'mqtt client error'));
+    client.on('message', (topic, payload, packet) => void this.onMessage(topic, payload, packet));
+
+    this.o.host.on('state', this.onStreamState);
+    this.o.host.on('config', this.onConfig);
+    this.o.motion?.on('state', this.onMotionState);
+    this.o.motion?.on('motion', this.onMotionEvent);
+    this.o.recordings?.on('recording', this.onRecording);
+    this.refreshTimer = setInterval(() => this.flushStates(), this.o.refreshMs ?? 10_000);
+    this.refreshTimer.unref();
+  }
+
+  /** Publishes `offline` (a clean disconnect does not fire the LWT), disconnects, stops the broker. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.o.host.off('state', this.onStreamState);
+    this.o.host.off('config', this.onConfig);
+    this.o.motion?.off('state', this.onMotionState);
+    this.o.motion?.off('motion', this.onMotionEvent);
+    this.o.recordings?.off('recording', this.onRecording);
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    if (this.refreshTimer) clearInterval(this.refreshTimer);
+    for (const t of this.rediscoverTimers) clearTimeout(t);
+    const client = this.client;
+    if (client) {
+      if (client.connected) {
+        await withTimeout(client.publishAsync(this.topics.status, OFFLINE, { qos: 1, retain: true }), 2000).catch(() => {});
+        await withTimeout(client.endAsync(), 3000).catch(() => client.end(true));
+      } else {
+        client.end(true);
+      }
+    }
+    await this.broker?.close();
+  }
+
+  /** Updates the preset names a camera's select offers (re-announces its discovery). */
+  setPresets(camera: string, names: string[]): void {
+    this.presetNames.set(camera, [...names]);
+    this.retain(this.topics.presets(camera), JSON.stringify(names));
+    const cam = this.o.host.cameras().find((c) => c.id === camera);
+    if (cam && this.s.discovery) this.publishDiscoveryFor(cam);
+  }
+
+  /** Asks the camera for its presets (in the background: ONVIF may be slow or down). */
+  private refreshPresets(camera: string): void {
+    if (!this.o.ptz) return;
+    let handle;
+    try {
+      handle = this.o.ptz.ptz(camera);
+    } catch {
+      return;
+    }
+    handle.presets().then(
+      (list) => {
+        if (!this.stopped) this.setPresets(camera, list.map((p) => p.name));
+      },
+      (err: unknown) => this.log.debug({ camera, err: redact(String(err)) }, 'could not read presets for the HA select'),
+    );
+  }
+
+  // ── connection ──────────────────────────────────────────────────────────────────────────────
+
+  private async onConnect(min: number): Promise<void> {
+    const client = this.client!;
+    client.options.reconnectPeriod = min;
+    if (this.disconnectedSince !== null) this.log.info('MQTT connection restored');
+    else this.log.info({ url: this.url }, 'connected to MQTT broker');
+    this.disconnectedSince = null;
+    // Clean session: subscriptions and our retained-state cache start over.
+    this.published.clear();
+    try {
+      const subs = [this.topics.commandFilter];
+      if (this.s.discovery) subs.push(`${this.s.discoveryPrefix}/status`);
+      await client.subscribeAsync(subs, { qos: 1 });
+      this.retain(this.topics.status, ONLINE);
+      this.publishAll();
+      for (const cam of this.o.host.cameras()) if (cam.capabilities.presets && !this.presetNames.has(cam.id)) this.refreshPresets(cam.id);
+    } catch (err) {
+      this.log.warn({ err: redact(String(err)) }, 'MQTT subscribe after connect failed; will retry on reconnect');
+    }
+  }
+
+  private onClose(): void {
+    if (this.stopped || !this.client) return;
+    const max = this.o.reconnectMaxMs ?? 60_000;
+    const cur = this.client.options.reconnectPeriod ?? 1000;
+    this.client.options.reconnectPeriod = Math.min(max, cur * 2);
+    if (this.disconnectedSince === null) {
+      this.disconnectedSince = Date.now();
+      this.log.warn({ url: this.url }, 'MQTT broker unreachable or connection lost; retrying with backoff');
+    }
+  }
+
+  // ── publishing ──────────────────────────────────────────────────────────────────────────────
+
+  private publishAll(): void {
+    if (this.s.discovery) this.publishDiscovery();
+    for (const cam of this.o.host.cameras()) this.publishCameraExtras(cam.id);
+    this.flushStates();
+  }
+
+  private discoveryContext(): DiscoveryContext {
+    return {
+      baseTopic: this.s.baseTopic,
+      prefix: this.s.discoveryPrefix,
+      version: this.o.version,
+      presets: (c) => this.presetNames.get(c) ?? null,
+    };
+  }
+
+  private publishDiscovery(): void {
+    const hub = hubDiscovery(this.discoveryContext());
+    this.publish(hub.topic, JSON.stringify(hub.payload), true, true);
+    const current = new Set<string>();
+    for (const cam of this.o.host.cameras()) {
+      if (!cam.enabled || cam.hidden) continue;
+      current.add(cam.id);
+      this.publishDiscoveryFor(cam);
+    }
+    for (const gone of this.announced) if (!current.has(gone)) this.clearCamera(gone);
+    this.announced = current;
+  }
+
+  private publishDiscoveryFor(cam: ResolvedCamera): void {
+    const ctx = this.discoveryContext();
+    const wanted = cameraDiscovery(cam, ctx);
+    const keep = new Set(wanted.map((m) => m.topic));
+    // Entities a capability change dropped (e.g. PTZ turned off) are cleared, not left as ghosts.
+    for (const topic of cameraDiscoveryTopics(cam.id, ctx)) if (!keep.has(topic)) this.clearIfPublished(topic);
+    for (const m of wanted) this.publish(m.topic, JSON.stringify(m.payload), true, true);
+  }
+
+  /** Empty retained payloads: HA deletes the entities, the broker forgets the states. */
+  private clearCamera(camera: string): void {
+    this.log.info({ camera }, 'clearing MQTT discovery and state of a removed camera');
+    for (const topic of cameraDiscoveryTopics(camera, this.discoveryContext())) this.publish(topic, '', true, true);
+    const t = this.topics;
+    for (const topic of [
+      t.cameraStatus(camera),
+      t.motion(camera),
+      t.recording(camera),
+      t.presets(camera),
+      ...PROFILE_NAMES.map((p) => t.streamState(camera, p)),
+    ]) {
+      this.publish(topic, '', true, true);
+    }
+    this.activeMotion.delete(camera);
+    this.recording.delete(camera);
+  }
+
+  private clearIfPublished(topic: string): void {
+    if (this.published.has(topic) && this.published.get(topic) !== '') this.publish(topic, '', true, true);
+  }
+
+  private publishCameraExtras(camera: string): void {
+    if (this.o.recordings) {
+      if (!this.recording.has(camera)) {
+        try {
+          this.recording.set(camera, this.o.recordings.recorder(camera).state().recording);
+        } catch {
+          // A camera that cannot record has no recorder; its switch simply stays off.
+          this.recording.set(camera, false);
+        }
+      }
+      this.retain(this.topics.recording(camera), this.recording.get(camera) ? ON : OFF);
+    }
+    const motion = this.activeMotion.get(camera);
+    if (motion) this.retain(this.topics.motion(camera), motion.size > 0 ? ON : OFF);
+    const presets = this.presetNames.get(camera);
+    if (presets) this.retain(this.topics.presets(camera), JSON.stringify(presets));
+  }
+
+  /** Retained state topics for every stream and every camera's availability; only changes are sent. */
+  private flushStates(): void {
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.flushTimer = null;
+    if (!this.client?.connected) return;
+    const byCamera = new Map<string, StreamStatus[]>();
+    for (const st of this.o.host.statuses()) {
+      const list = byCamera.get(st.camera) ?? [];
+      list.push(st);
+      byCamera.set(st.camera, list);
+      this.retain(this.topics.streamState(st.camera, st.profile as ProfileName), JSON.stringify(statePayload(st)));
+    }
+    for (const cam of this.o.host.cameras()) {
+      const streams = byCamera.get(cam.id) ?? [];
+      const up = cam.enabled && streams.length > 0 && streams.some((s) => s.state !== 'failed');
+      this.retain(this.topics.cameraStatus(cam.id), up ? ONLINE : OFFLINE);
+    }
+  }
+
+  private scheduleFlush(): void {
+    this.flushTimer ??= setTimeout(() => this.flushStates(), this.o.stateThrottleMs ?? 500);
+  }
+
+  private retain(topic: string, payload: string): void {
+    if (this.published.get(topic) === payload) return;
+    this.publish(topic, payload, true, payload !== '');
+  }
+
+  private publish(topic: string, payload: string | Buffer, retain: boolean, qos1 = false): void {
+    const client = this.client;
+    if (!client?.connected) return;
+    if (retain && typeof payload === 'string') this.published.set(topic, payload);
+    client.publish(topic, payload, { retain, qos: qos1 ? 1 : 0 }, (err) => {
+      if (err) {
+        this.published.delete(topic);
+        this.log.debug({ topic, err: redact(err.message) }, 'MQTT publish failed');
+      }
+    });
+  }
+
+  // ── events from the rest of Lookout ─────────────────────────────────────────────────────────
+
+  private readonly onStreamState = () => this.scheduleFlush();
+
+  private readonly onConfig = () => {
+    if (this.s.discovery) this.publishDiscovery();
+    else {
+      const ids = new Set(this.o.host.cameras().map((c) => c.id));
+      for (const gone of this.announced) if (!ids.has(gone)) this.clearCamera(gone);
+    }
+    this.scheduleFlush();
+  };
+
+  private readonly onMotionState = (s: MotionState) => {
+    // Unknown (event feed down) is not "no motion": keep the last published state.
+    if (s.state === 'unknown') return;
+    const set = this.activeMotion.get(s.camera) ?? new Set<string>();
+    if (s.state === 'active') set.add(s.kind);
+    else set.delete(s.kind);
+    this.activeMotion.set(s.camera, set);
+    this.retain(this.topics.motion(s.camera), set.size > 0 ? ON : OFF);
+  };
+
+  private readonly onMotionEvent = (ev: MotionEvent) => {
+    const payload: MotionEventPayload = { kind: ev.kind, active: ev.active, at: ev.at, source: ev.source };
+    this.publish(this.topics.motionEvent(ev.camera), JSON.stringify(payload), false);
+  };
+
+  private readonly onRecording = (ev: Pick<RecordingEvent, 'type' | 'camera'>) => {
+    const on = ev.type === 'started';
+    this.recording.set(ev.camera, on);
+    this.retain(this.topics.recording(ev.camera), on ? ON : OFF);
+  };
+
+  // ── incoming messages ───────────────────────────────────────────────────────────────────────
+
+  private async onMessage(topic: string, payload: Buffer, packet: IPublishPacket): Promise<void> {
+    if (this.s.discovery && topic === `${this.s.discoveryPrefix}/status`) {
+      if (payload.toString() === ONLINE) this.scheduleRediscovery();
+      return;
+    }
+    const target = parseCommandTopic(this.s.baseTopic, topic);
+    if (!target) return;
+    let responseTopic = packet.properties?.responseTopic;
+    const correlationData = packet.properties?.correlationData;
+    let correlationId: unknown;
+    let answer: CommandResponse;
+    try {
+      if (!isMqttCommand(target.command)) throw new LookoutError(400, 'bad_request', `unknown command "${target.command}"`);
+      const args = parsePayload(target.command, payload);
+      // v3.1.1 clients (the embedded broker) name the reply topic in the payload.
+      if (!responseTopic && typeof args.response_topic === 'string' && isReplyTopic(args.response_topic)) {
+        responseTopic = args.response_topic;
+        correlationId = args.correlation_id;
+      }
+      const deps: CommandDeps = {
+        host: this.o.host,
+        ptz: this.o.ptz,
+        recordings: this.o.recordings,
+        snapshots: this.o.snapshots,
+        publishSnapshot: async (camera, jpeg) => {
+          await this.client?.publishAsync(this.topics.snapshot(camera), jpeg, { qos: 0, retain: false });
+        },
+        holder: `mqtt:${this.s.clientId}`,
+      };
+      const result = await runCommand(deps, target.camera, target.command, args);
+      answer = { ok: true, ...result };
+      this.log.debug({ camera: target.camera, command: target.command }, 'MQTT command done');
+      if (target.command.startsWith('stream_')) this.scheduleFlush();
+      if (target.command === 'preset_set' || target.command === 'preset_remove') this.refreshPresets(target.camera);
+      // The recorder emits no event for a clip it discards (stopped before any media): use the answer.
+      if (target.command.startsWith('record') && typeof result.recording === 'boolean') {
+        this.onRecording({ type: result.recording ? 'started' : 'finished', camera: target.camera });
+      }
+    } catch (err) {
+      const e = toCommandError(err);
+      answer = { ok: false, error: e };
+      // ONE line per failed command, never a stack trace for a client's mistake.
+      this.log.warn({ camera: target.camera, command: target.command, code: e.code }, `MQTT command failed: ${e.message}`);
+    }
+    if (!responseTopic || !this.client?.connected) return;
+    const body = correlationId !== undefined ? { ...answer, correlation_id: correlationId } : answer;
+    const opts = this.protocolVersion === 5 && correlationData ? { qos: 1 as const, properties: { correlationData } } : { qos: 1 as const };
+    this.client.publish(responseTopic, redact(JSON.stringify(body)), opts, (err) => {
+      if (err) this.log.debug({ err: redact(err.message) }, 'MQTT response publish failed');
+    });
+  }
+
+  /** HA restarted: it needs discovery again; a random delay spreads many publishers' bursts. */
+  private scheduleRediscovery(): void {
+    const [lo, hi] = this.o.rediscoverDelayMs ?? [1000, 5000];
+    const t = setTimeout(
+      () => {
+        this.rediscoverTimers.delete(t);
+        if (this.stopped) return;
+        this.log.info('Home Assistant came online; re-publishing discovery');
+        this.published.clear();
+        this.publishAll();
+      },
+      lo + Math.random() * (hi - lo),
+    );
+    this.rediscoverTimers.add(t);
+  }
+}
+
+function statePayload(st: StreamStatus): StreamStatePayload {
+  const live = st.state === 'live';
+  return {
+    state: st.state,
+    reason: st.reason,
+    since: st.since,
+    fps: live ? Math.round((st.media.fps ?? st.progress.fps) * 10) / 10 : 0,
+    bitrateKbps: live ? Math.round(st.progress.bitrateKbps) : 0,
+    viewers: st.leases.filter((l) => l.kind === 'viewer').length,
+    leases: st.leases.length,
+  };
+}
+
+/** A reply topic a client may name: no wildcards, not one of ours' command topics. */
+function isReplyTopic(t: string): boolean {
+  return t.length > 0 && t.length < 256 && !/[#+]/.test(t) && !t.includes('/cmd/');
+}
+
+function toCommandError(err: unknown): { code: string; message: string } {
+  if (err instanceof LookoutError) return { code: err.code, message: redact(err.message) };
+  const e = err as { status?: unknown; code?: unknown; message?: unknown };
+  if (typeof e?.status === 'number' && typeof e.code === 'string' && typeof e.message === 'string') {
+    return { code: e.code, message: redact(e.message) };
+  }
+  return { code: 'internal', message: redact(err instanceof Error ? err.message : String(err)) };
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error('timeout')), ms);
+    p.then(
+      (v) => (clearTimeout(t), resolve(v)),
+      (e: unknown) => (clearTimeout(t), reject(e instanceof Error ? e : new Error(String(e)))),
+    );
+  });
+}

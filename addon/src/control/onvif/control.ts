@@ -1,0 +1,254 @@
+/**
+ * CameraControl: the service object behind PTZ, presets and camera events. One ONVIF session per
+ * camera (shared by PTZ and the event feed), created lazily; one PullPoint feed per camera that
+ * declares motion_events. Emits normalised MotionEvents for the recorder, MQTT and the API.
+ */
+import { EventEmitter } from 'node:events';
+import { isDeepStrictEqual } from 'node:util';
+import type { ResolvedCamera } from '../../contracts/config.js';
+import type { EventFeedStatus, EventsAnswer, MotionEvent, MotionState } from '../../contracts/events.js';
+import type { Logger } from '../../lib/log.js';
+import { DahuaPtz } from '../cgi/dahua-ptz.js';
+import type { MaskRect } from '../motion/frame-diff.js';
+import { PixelMotionDetector, type PixelMotionHost } from '../motion/pixel-motion.js';
+import { streamKey } from '../../contracts/stream-key.js';
+import { MotionTracker } from './motion-state.js';
+import { PtzController, type PtzOptions } from './ptz.js';
+import { PullPointFeed } from './pullpoint.js';
+import { OnvifSession } from './session.js';
+import { parseNotification } from './topics.js';
+
+/** Where cameras come from: the Supervisor (its current config), or anything shaped like it. */
+export interface CameraSource {
+  cameras(): ResolvedCamera[];
+  camera(id: string): ResolvedCamera;
+  on?(event: 'config', listener: () => void): unknown;
+  off?(event: 'config', listener: () => void): unknown;
+}
+
+export interface CameraControlOptions {
+  cameras: CameraSource;
+  log: Logger;
+  ptz?: PtzOptions;
+  // TODO(config): motion.off_delay, ptz.safety_stop and the ONVIF timeout as config keys.
+  /** Default 5 s. */
+  offDelayMs?: number;
+  /** ONVIF request timeout. Default 5 s. */
+  timeoutMs?: number;
+  reconnectInitialMs?: number;
+  reconnectMaxMs?: number;
+  feedBackoffInitialMs?: number;
+  feedBackoffMaxMs?: number;
+  /**
+   * Pixel-motion fallback for cameras without ONVIF events (decodes their sub stream).
+   * TODO(config): a per-camera `motion: onvif | pixel | off` key should decide; until then the
+   * caller passes `cameras` explicitly and nothing is decoded by default.
+   */
+  pixelMotion?: {
+    host: PixelMotionHost;
+    cameras: (camera: ResolvedCamera) => boolean;
+    ffmpegPath?: string;
+    masks?: readonly MaskRect[];
+    fps?: number;
+  };
+}
+
+type ControlEvents = {
+  motion: [MotionEvent];
+  state: [MotionState];
+  feed: [EventFeedStatus];
+};
+
+interface Entry {
+  camera: ResolvedCamera;
+  session: OnvifSession | null;
+  ptz: PtzController;
+  feed: PullPointFeed | null;
+  pixel: PixelMotionDetector | null;
+  tracker: MotionTracker | null;
+  status: EventFeedStatus | null;
+}
+
+export class CameraControl extends EventEmitter<ControlEvents> {
+  private readonly entries = new Map<string, Entry>();
+  private readonly log: Logger;
+  private started = false;
+  private readonly onConfig = () => void this.reconcile();
+
+  constructor(private readonly o: CameraControlOptions) {
+    super();
+    // Many consumers (SSE clients, MQTT, recorder) listen at once.
+    this.setMaxListeners(0);
+    this.log = o.log.child({ component: 'camera-control' });
+  }
+
+  start(): void {
+    if (this.started) return;
+    this.started = true;
+    this.o.cameras.on?.('config', this.onConfig);
+    for (const cam of this.o.cameras.cameras()) if (cam.enabled) this.entry(cam);
+  }
+
+  async stop(): Promise<void> {
+    this.started = false;
+    this.o.cameras.off?.('config', this.onConfig);
+    await Promise.all([...this.entries.keys()].map((id) => this.remove(id)));
+  }
+
+  /** PTZ for a camera; 404 for an unknown id (the controller itself answers 409 for "no PTZ"). */
+  ptz(id: string): PtzController {
+    return this.entry(this.o.cameras.camera(id)).ptz;
+  }
+
+  /** The feed's subscription count so far (diagnostics). */
+  feedStats(id: string): { created: number } | null {
+    const feed = this.entries.get(id)?.feed;
+    return feed ? { created: feed.created } : null;
+  }
+
+  events(): EventsAnswer {
+    const entries = [...this.entries.values()];
+    return {
+      feeds: entries.flatMap((e) => (e.status ? [e.status] : [])),
+      states: entries.flatMap((e) => e.tracker?.states() ?? []),
+    };
+  }
+
+  /** Adds, rebuilds or removes entries after a config change (only cameras whose ONVIF part changed). */
+  private async reconcile(): Promise<void> {
+    const wanted = new Map(this.o.cameras.cameras().map((c) => [c.id, c]));
+    const jobs: Promise<void>[] = [];
+    for (const [id, e] of this.entries) {
+      const next = wanted.get(id);
+      if (!next || !sameControl(e.camera, next)) jobs.push(this.remove(id));
+    }
+    await Promise.all(jobs);
+    if (!this.started) return;
+    for (const cam of wanted.values()) if (cam.enabled) this.entry(cam);
+  }
+
+  private entry(camera: ResolvedCamera): Entry {
+    const existing = this.entries.get(camera.id);
+    if (existing) return existing;
+    const session = camera.onvif
+      ? new OnvifSession({
+          camera: camera.id,
+          endpoint: camera.onvif,
+          timeoutMs: this.o.timeoutMs,
+          reconnectInitialMs: this.o.reconnectInitialMs,
+          reconnectMaxMs: this.o.reconnectMaxMs,
+        })
+      : null;
+    const e: Entry = {
+      camera,
+      session,
+      ptz: new PtzController(camera, session, this.o.ptz, session ? null : cgiFor(camera)),
+      feed: null,
+      pixel: null,
+      tracker: null,
+      status: null,
+    };
+    this.entries.set(camera.id, e);
+    if (camera.enabled && this.started) {
+      if (session && camera.capabilities.motionEvents) this.startFeed(e, session);
+      else if (this.o.pixelMotion?.cameras(camera)) this.startPixel(e);
+    }
+    return e;
+  }
+
+  /** A tracker and a status setter for one camera's event source. */
+  private tracking(e: Entry, source: 'onvif' | 'pixel') {
+    const id = e.camera.id;
+    const tracker = new MotionTracker({
+      camera: id,
+      source,
+      offDelayMs: this.o.offDelayMs ?? 5000,
+      initialKinds: ['motion'],
+      onEvent: (ev) => this.emit('motion', ev),
+      onState: (s) => this.emit('state', s),
+    });
+    const setStatus = (state: EventFeedStatus['state'], reason: string | null) => {
+      if (e.status?.state === state && e.status.reason === reason) return;
+      e.status = { camera: id, state, reason, since: new Date().toISOString() };
+      this.emit('feed', e.status);
+    };
+    setStatus('connecting', null);
+    e.tracker = tracker;
+    return { id, tracker, setStatus };
+  }
+
+  private startPixel(e: Entry): void {
+    const px = this.o.pixelMotion;
+    if (!px) return;
+    const { id, tracker, setStatus } = this.tracking(e, 'pixel');
+    e.pixel = new PixelMotionDetector({
+      key: streamKey(id, e.camera.profiles.sub ? 'sub' : 'main'),
+      host: px.host,
+      ffmpegPath: px.ffmpegPath,
+      masks: px.masks,
+      fps: px.fps,
+      onMotion: (active) => tracker.apply({ kind: 'motion', key: 'pixel', active, operation: 'Changed' }),
+      onHealth: (ok, reason) => {
+        if (ok) tracker.markUp(false);
+        else tracker.markDown();
+        setStatus(ok ? 'subscribed' : 'down', ok ? null : reason);
+      },
+    });
+    e.pixel.start();
+  }
+
+  private startFeed(e: Entry, session: OnvifSession): void {
+    const { id, tracker, setStatus } = this.tracking(e, 'onvif');
+    e.feed = new PullPointFeed(session, {
+      backoffInitialMs: this.o.feedBackoffInitialMs,
+      backoffMaxMs: this.o.feedBackoffMaxMs,
+      onUp: (fresh) => {
+        tracker.markUp(fresh);
+        setStatus('subscribed', null);
+      },
+      onDown: (reason) => {
+        tracker.markDown();
+        if (e.status?.state !== 'down')
+          this.log.warn({ camera: id, reason }, 'camera event subscription down; retrying');
+        setStatus('down', reason);
+      },
+      onMessages: (messages) => {
+        for (const m of messages) {
+          const d = parseNotification(m);
+          if (d) tracker.apply(d);
+        }
+      },
+    });
+    e.feed.start();
+  }
+
+  private async remove(id: string): Promise<void> {
+    const e = this.entries.get(id);
+    if (!e) return;
+    this.entries.delete(id);
+    await Promise.allSettled([e.ptz.close(), e.feed?.stop(), e.pixel?.stop()]);
+    e.tracker?.markDown();
+    e.tracker?.close();
+    if (e.status) this.emit('feed', { ...e.status, state: 'stopped', since: new Date().toISOString() });
+    e.session?.close();
+  }
+}
+
+function sameControl(a: ResolvedCamera, b: ResolvedCamera): boolean {
+  return (
+    a.enabled === b.enabled &&
+    a.vendor === b.vendor &&
+    a.host === b.host &&
+    isDeepStrictEqual(a.credentials, b.credentials) &&
+    isDeepStrictEqual(a.onvif, b.onvif) &&
+    isDeepStrictEqual(a.capabilities, b.capabilities)
+  );
+}
+
+/** Dahua/Amcrest speak the same PTZ CGI; used only when no ONVIF endpoint is configured. */
+function cgiFor(camera: ResolvedCamera): DahuaPtz | null {
+  if (camera.vendor !== 'dahua' && camera.vendor !== 'amcrest') return null;
+  if (!camera.host || !camera.credentials) return null;
+  const host = camera.host.includes(':') ? `[${camera.host}]` : camera.host;
+  return new DahuaPtz({ baseUrl: `http://${host}`, ...camera.credentials });
+}

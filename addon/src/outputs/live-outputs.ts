@@ -1,0 +1,30 @@
+/**
+ * The live outputs that hang off the API server: MSE over WebSocket, snapshots and the minimal live
+ * page. One fastify plugin, so app.ts registers them with one line and shutdown (app.close) ends
+ * their sockets and awaits their FFmpeg decodes.
+ */
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from '../lib/log.js';
+import type { Supervisor } from '../supervisor/supervisor.js';
+import { livePageRoutes } from './live-page/routes.js';
+import { mseWsRoutes } from './mse-ws/routes.js';
+import { snapshotRoutes } from './snapshot/routes.js';
+import { SnapshotService } from './snapshot/snapshot-service.js';
+
+export interface LiveOutputsOptions {
+  supervisor: Supervisor;
+  log: Logger;
+  ffmpegPath?: string;
+}
+
+export async function liveOutputs(app: FastifyInstance, opts: LiveOutputsOptions): Promise<void> {
+  const snapshots = new SnapshotService({
+    supervisor: opts.supervisor,
+    log: opts.log,
+    ffmpegPath: opts.ffmpegPath,
+  });
+  app.addHook('onClose', () => snapshots.close());
+  await mseWsRoutes(app, opts.supervisor, opts.log);
+  snapshotRoutes(app, opts.supervisor, snapshots);
+  livePageRoutes(app);
+}

@@ -1,0 +1,291 @@
+// Browser-side MSE-over-WebSocket client: one LiveSocket per page multiplexes every tile's stream;
+// one MsePlayer per <video>. Plain ES module with no build step, so the live page loads it as is and
+// the Lit panel can import it later. The framing is defined in addon/src/contracts/mse-ws.ts; the
+// constants below repeat it (a test keeps them equal).
+
+export const FRAME_HEADER_BYTES = 4;
+export const FRAME_INIT = 1;
+export const FRAME_FRAGMENT = 2;
+export const FLAG_KEYFRAME = 1;
+export const MAX_STREAM_ID = 0xffff;
+
+/** Seconds behind the buffered end before the player jumps to the live edge. */
+const MAX_LAG_S = 2;
+/** Where to land when jumping: just behind the end, so playback does not stall on the next append. */
+const EDGE_S = 0.3;
+/** Media kept behind the playhead; older data is removed so the SourceBuffer never hits its quota. */
+const KEEP_BEHIND_S = 10;
+const RECONNECT_STEPS_MS = [500, 1000, 2000, 5000];
+
+/**
+ * One WebSocket for the page. Players attach with a stream key; the socket assigns each subscription
+ * a fresh 16-bit id (a re-used id could receive a late fragment of the previous stream), reconnects
+ * with capped backoff and re-subscribes every attached player.
+ */
+export class LiveSocket {
+  /** @param {string | URL} url ws:// or wss:// URL of /live/ws (build it relative to the page). */
+  constructor(url) {
+    this.url = String(url);
+    /** @type {Map<number, MsePlayer>} */
+    this.players = new Map();
+    this.nextId = 1;
+    this.attempt = 0;
+    this.closed = false;
+    /** @type {WebSocket | null} */
+    this.ws = null;
+    this.connect();
+  }
+
+  /** The page-relative WebSocket URL, e.g. for `live/ws` under an HA ingress path. */
+  static urlFor(relative, base = location.href) {
+    const u = new URL(relative, base);
+    u.protocol = u.protocol === 'https:' ? 'wss:' : 'ws:';
+    return u;
+  }
+
+  connect() {
+    const ws = new WebSocket(this.url);
+    ws.binaryType = 'arraybuffer';
+    this.ws = ws;
+    ws.onopen = () => {
+      this.attempt = 0;
+      for (const [id, player] of this.players) this.send({ type: 'subscribe', id, key: player.key });
+    };
+    ws.onmessage = (ev) => this.onMessage(ev.data);
+    ws.onclose = () => {
+      if (this.closed) return;
+      for (const player of this.players.values()) player.socketLost();
+      const delay = RECONNECT_STEPS_MS[Math.min(this.attempt++, RECONNECT_STEPS_MS.length - 1)];
+      setTimeout(() => !this.closed && this.connect(), delay);
+    };
+  }
+
+  /** Subscribes `player` to `key`; returns the stream id. */
+  subscribe(player, key) {
+    let id = this.nextId;
+    while (this.players.has(id)) id = (id % MAX_STREAM_ID) + 1;
+    this.nextId = (id % MAX_STREAM_ID) + 1;
+    this.players.set(id, player);
+    if (this.ws && this.ws.readyState === WebSocket.OPEN) this.send({ type: 'subscribe', id, key });
+    return id;
+  }
+
+  unsubscribe(id) {
+    if (!this.players.delete(id)) return;
+    if (this.ws && this.ws.readyState === WebSocket.OPEN) this.send({ type: 'unsubscribe', id });
+  }
+
+  /** Forgets a subscription the server already ended (no unsubscribe message: it has none to end). */
+  forget(id) {
+    this.players.delete(id);
+  }
+
+  close() {
+    this.closed = true;
+    this.ws?.close();
+  }
+
+  send(msg) {
+    this.ws?.send(JSON.stringify(msg));
+  }
+
+  onMessage(data) {
+    if (typeof data === 'string') {
+      let msg;
+      try {
+        msg = JSON.parse(data);
+      } catch {
+        return;
+      }
+      if (typeof msg.id === 'number') this.players.get(msg.id)?.onControl(msg);
+      else console.warn('lookout live:', msg.message ?? msg);
+      return;
+    }
+    const bytes = new Uint8Array(data);
+    if (bytes.byteLength < FRAME_HEADER_BYTES) return;
+    const id = (bytes[2] << 8) | bytes[3];
+    const player = this.players.get(id);
+    if (!player) return; // a late frame of a stream just unsubscribed
+    const payload = bytes.subarray(FRAME_HEADER_BYTES);
+    if (bytes[0] === FRAME_INIT) player.onInit(payload);
+    else if (bytes[0] === FRAME_FRAGMENT) player.onFragment(payload, (bytes[1] & FLAG_KEYFRAME) !== 0);
+  }
+}
+
+/**
+ * Plays one stream key in one <video> through Media Source Extensions. On every init with
+ * `discontinuity` (FFmpeg restarted) or a new subscription it throws the MediaSource away and builds a
+ * new one (FIELD-NOTES #20: destroy and recreate beats patching stale state). `onState(text)` reports
+ * what the tile should show.
+ */
+export class MsePlayer {
+  /**
+   * @param {HTMLVideoElement} video
+   * @param {(state: string, detail?: string) => void} [onState]
+   */
+  constructor(video, onState = () => {}) {
+    this.video = video;
+    this.onState = onState;
+    /** @type {LiveSocket | null} */
+    this.socket = null;
+    this.key = '';
+    this.id = 0;
+    /** @type {MediaSource | null} */
+    this.ms = null;
+    /** @type {SourceBuffer | null} */
+    this.sb = null;
+    this.mimeType = '';
+    /** @type {Uint8Array[]} */
+    this.queue = [];
+    this.objectUrl = '';
+    this.lastTrim = 0;
+    /** Retries after the server ended this subscription; reset once playing (FIELD-NOTES #21). */
+    this.retries = 0;
+    this.retryTimer = 0;
+  }
+
+  /** Starts (or switches to) `key` on `socket`. */
+  play(socket, key) {
+    this.stop();
+    clearTimeout(this.retryTimer);
+    this.socket = socket;
+    this.key = key;
+    this.onState('connecting', key);
+    this.id = socket.subscribe(this, key);
+  }
+
+  /** Stops this tile only; the shared upstream keeps running for everyone else (FIELD-NOTES #23). */
+  stop() {
+    if (this.socket && this.id) this.socket.unsubscribe(this.id);
+    this.id = 0;
+    this.teardown();
+  }
+
+  socketLost() {
+    this.teardown();
+    this.onState('reconnecting', 'socket closed');
+  }
+
+  onControl(msg) {
+    if (msg.type === 'init') {
+      if (!window.MediaSource || !MediaSource.isTypeSupported(msg.mimeType)) {
+        this.onState('error', `this browser cannot play ${msg.mimeType}`);
+        return;
+      }
+      // A new subscription or a restart: timestamps start over, so start over with a new MediaSource.
+      this.rebuild(msg.mimeType);
+      this.onState(msg.discontinuity ? 'restarted' : 'buffering', `${msg.width ?? '?'}x${msg.height ?? '?'}`);
+    } else if (msg.type === 'status') {
+      if (msg.state !== 'live') this.onState(msg.state, msg.reason);
+    } else if (msg.type === 'error') {
+      this.onState('error', msg.message);
+      // The server dropped the subscription (too slow, key gone, lease lost): try again, with capped
+      // backoff, without touching the other tiles.
+      const { socket, key } = this;
+      if (socket && this.id) {
+        socket.forget(this.id);
+        this.id = 0;
+        const delay = Math.min(1000 * 2 ** this.retries++, 30000);
+        this.retryTimer = setTimeout(() => this.play(socket, key), delay);
+      }
+    }
+  }
+
+  onInit(bytes) {
+    this.enqueue(bytes);
+  }
+
+  onFragment(bytes) {
+    if (!this.ms) return; // before the JSON init (cannot happen in order) or after a teardown
+    this.enqueue(bytes);
+  }
+
+  rebuild(mimeType) {
+    this.teardown();
+    this.mimeType = mimeType;
+    const ms = new MediaSource();
+    this.ms = ms;
+    this.objectUrl = URL.createObjectURL(ms);
+    ms.addEventListener(
+      'sourceopen',
+      () => {
+        if (this.ms !== ms) return;
+        const sb = ms.addSourceBuffer(mimeType);
+        sb.mode = 'segments';
+        sb.addEventListener('updateend', () => this.pump());
+        sb.addEventListener('error', () => this.onState('error', 'SourceBuffer error'));
+        this.sb = sb;
+        this.pump();
+      },
+      { once: true },
+    );
+    this.video.src = this.objectUrl;
+  }
+
+  teardown() {
+    this.queue = [];
+    this.sb = null;
+    if (this.ms) {
+      this.ms = null;
+      this.video.removeAttribute('src');
+      this.video.load();
+      URL.revokeObjectURL(this.objectUrl);
+    }
+  }
+
+  enqueue(bytes) {
+    // Copy: the WebSocket's ArrayBuffer is ours, but appendBuffer wants a stable view per append.
+    this.queue.push(bytes.slice());
+    this.pump();
+  }
+
+  pump() {
+    const sb = this.sb;
+    if (!sb || sb.updating || !this.ms || this.ms.readyState !== 'open') return;
+    this.followLiveEdge();
+    if (this.trim(sb)) return;
+    const next = this.queue.shift();
+    if (!next) return;
+    try {
+      sb.appendBuffer(next);
+    } catch (err) {
+      // QuotaExceeded or a decode error: start this tile over rather than wedge it.
+      this.onState('error', `append failed: ${err && err.message}; restarting`);
+      const { socket, key } = this;
+      if (socket) this.play(socket, key);
+    }
+  }
+
+  /** Keeps a live stream live: jump into the buffer after a gap or a restart, and when lagging. */
+  followLiveEdge() {
+    const v = this.video;
+    const b = v.buffered;
+    if (b.length === 0) return;
+    const start = b.start(b.length - 1);
+    const end = b.end(b.length - 1);
+    if (v.currentTime < start || v.currentTime > end || end - v.currentTime > MAX_LAG_S) {
+      v.currentTime = Math.max(start, end - EDGE_S);
+    }
+    if (v.paused) {
+      v.play().then(
+        () => {
+          this.retries = 0;
+          this.onState('playing', this.key);
+        },
+        () => {},
+      );
+    }
+  }
+
+  /** Removes media far behind the playhead, at most every few seconds. True if a remove started. */
+  trim(sb) {
+    const now = performance.now();
+    if (now - this.lastTrim < 5000) return false;
+    this.lastTrim = now;
+    const b = sb.buffered;
+    const cut = this.video.currentTime - KEEP_BEHIND_S;
+    if (b.length === 0 || b.start(0) >= cut) return false;
+    sb.remove(0, cut);
+    return true;
+  }
+}

@@ -1,0 +1,213 @@
+/**
+ * One LL-HLS muxer per stream key while it has HTTP clients (MediaMTX's muxer: its lifetime is tied
+ * to requests). It holds a `viewer` lease so the key runs, turns the hub's window into playlists and
+ * lets requests wait for media that does not exist yet. It copies nothing: parts, segments and inits
+ * are the hub's own buffers, addressed by their hub-wide numbers.
+ */
+import type { StreamKey } from '../../contracts/stream-key.js';
+import type { InitRecord, Part, Segment, StreamHub } from '../../hub/index.js';
+import type { Supervisor } from '../../supervisor/supervisor.js';
+import { renderMediaPlaylist, renderMultivariantPlaylist } from './playlist.js';
+
+export interface MuxerOptions {
+  /** The muxer closes (and releases its lease) after this long without a request. */
+  closeAfterMs: number;
+  /** Lease renewals are spaced at least this far apart (requests come every ~200 ms). */
+  renewEveryMs: number;
+  now: () => number;
+}
+
+const HUB_EVENTS = ['part', 'segment', 'evict', 'init', 'reset'] as const;
+
+export class LlhlsMuxer {
+  private leaseId: string | null = null;
+  private lastRenew = 0;
+  /** Segments of older generations are stale (a previous run of the stream) and never listed. */
+  private readonly minGeneration: number;
+  /** TARGETDURATION and PART-TARGET may only grow during a playlist's life (spec: must not change). */
+  private targetDurationS: number;
+  private partTargetS: number;
+  /**
+   * Per generation, one (wall clock, media time) pair fixed when the muxer first lists it: every
+   * segment's PROGRAM-DATE-TIME is derived from it along media time, so dates always agree with the
+   * EXTINF durations. The hub's own per-segment dates follow arrival, and FFmpeg delivers its first
+   * GOP in a burst: a first segment dated 0.8 s too early made hls.js re-align the timeline on every
+   * reload and re-fetch the same parts forever.
+   */
+  private readonly pdtAnchors = new Map<number, { wallMs: number; mediaS: number }>();
+  private readonly waiters = new Set<() => void>();
+  private readonly onHubChange = (): void => {
+    for (const w of [...this.waiters]) w();
+  };
+  private closed = false;
+  lastRequestAt: number;
+
+  constructor(
+    readonly key: StreamKey,
+    readonly hub: StreamHub,
+    private readonly sup: Supervisor,
+    private readonly opts: MuxerOptions,
+  ) {
+    this.minGeneration = hub.live ? 0 : (hub.init?.generation ?? 0) + 1;
+    this.targetDurationS = Math.max(1, Math.ceil(hub.options.segmentTargetS));
+    this.partTargetS = hub.options.partTargetS;
+    this.lastRequestAt = opts.now();
+    for (const ev of HUB_EVENTS) hub.on(ev, this.onHubChange);
+    hub.once('close', () => this.close());
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /** Every request: keep (or take again) the viewer lease. */
+  touch(): void {
+    const now = this.opts.now();
+    this.lastRequestAt = now;
+    if (this.closed) return;
+    const ttlMs = this.opts.closeAfterMs + 15_000;
+    if (this.leaseId === null) {
+      this.leaseId = this.sup.acquireLease(this.key, { kind: 'viewer', ttlMs, holder: 'll-hls' }).lease.id;
+      this.lastRenew = now;
+      return;
+    }
+    if (now - this.lastRenew < this.opts.renewEveryMs) return;
+    this.lastRenew = now;
+    try {
+      this.sup.renewLease(this.leaseId, ttlMs);
+    } catch {
+      // Swept or dropped by a config reload: take a new one rather than let the stream stop.
+      this.leaseId = this.sup.acquireLease(this.key, { kind: 'viewer', ttlMs, holder: 'll-hls' }).lease.id;
+    }
+  }
+
+  /** The segments a playlist lists: the hub's window without stale generations. */
+  segments(): Segment[] {
+    return this.hub.segments().filter((s) => s.generation >= this.minGeneration);
+  }
+
+  /** A playlist can be served: at least one complete segment of a fresh generation. */
+  ready(): boolean {
+    return this.segments().some((s) => s.closed);
+  }
+
+  /** Resolves true once `check()` holds, false on timeout, abort or close. Re-checked on every hub change. */
+  waitUntil(check: () => boolean, timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
+    if (check()) return Promise.resolve(true);
+    if (this.closed || signal?.aborted) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      const done = (ok: boolean): void => {
+        this.waiters.delete(waiter);
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+        resolve(ok);
+      };
+      const waiter = (): void => {
+        if (this.closed) done(false);
+        else if (check()) done(true);
+      };
+      const onAbort = (): void => done(false);
+      const timer = setTimeout(() => done(false), timeoutMs);
+      signal?.addEventListener('abort', onAbort);
+      this.waiters.add(waiter);
+    });
+  }
+
+  /** Target duration for blocking waits and hold-backs (seconds, integer). */
+  get targetDuration(): number {
+    return this.targetDurationS;
+  }
+
+  mediaPlaylist(): string {
+    const segments = this.segments();
+    for (const s of segments) {
+      if (s.closed) this.targetDurationS = Math.max(this.targetDurationS, Math.round(s.durationS));
+      for (const p of s.parts)
+        this.partTargetS = Math.max(this.partTargetS, Math.ceil(p.durationS * 1000) / 1000);
+    }
+    const gop = this.hub.status().gopS;
+    if (gop !== null) this.targetDurationS = Math.max(this.targetDurationS, Math.round(gop));
+    const lastPart = segments.at(-1)?.parts.at(-1);
+    for (const s of segments) {
+      const newest = s.parts.at(-1);
+      // The newest part of a generation: its arrival is the best wall-clock estimate we have.
+      const newestOfGen =
+        segments
+          .filter((x) => x.generation === s.generation)
+          .at(-1)
+          ?.parts.at(-1) ?? newest;
+      if (!this.pdtAnchors.has(s.generation) && newestOfGen) {
+        this.pdtAnchors.set(s.generation, {
+          wallMs: newestOfGen.programDateTime,
+          mediaS: newestOfGen.decodeTimeS,
+        });
+      }
+    }
+    for (const g of this.pdtAnchors.keys())
+      if (!segments.some((s) => s.generation === g)) this.pdtAnchors.delete(g);
+    return renderMediaPlaylist({
+      programDateTime: (s) => {
+        const a = this.pdtAnchors.get(s.generation);
+        const first = s.parts[0];
+        return a && first ? Math.round(a.wallMs + (first.decodeTimeS - a.mediaS) * 1000) : s.programDateTime;
+      },
+      segments,
+      targetDurationS: this.targetDurationS,
+      partTargetS: this.partTargetS,
+      partWindowS: 3 * this.targetDurationS,
+      nextPartSeq: lastPart ? lastPart.seq + 1 : 0,
+    });
+  }
+
+  multivariantPlaylist(): string {
+    const st = this.hub.status();
+    // Peak rather than average: players pick renditions by it; 1.5× covers keyframe bursts.
+    const bandwidth = st.bytesPerS ? st.bytesPerS * 8 * 1.5 : 2_000_000;
+    return renderMultivariantPlaylist({
+      bandwidth,
+      codecs: st.codecs,
+      width: st.video?.width ?? null,
+      height: st.video?.height ?? null,
+    });
+  }
+
+  /** A listed part by its hub-wide seq. */
+  findPart(seq: number): Part | null {
+    for (const s of this.segments()) {
+      const first = s.parts[0];
+      if (!first || seq < first.seq || seq > first.seq + s.parts.length - 1) continue;
+      return s.parts.find((p) => p.seq === seq) ?? null;
+    }
+    return null;
+  }
+
+  /** The newest listed part seq, or null if nothing is listed. */
+  lastPartSeq(): number | null {
+    return this.segments().at(-1)?.parts.at(-1)?.seq ?? null;
+  }
+
+  findSegment(seq: number): Segment | null {
+    return this.segments().find((s) => s.seq === seq) ?? null;
+  }
+
+  findInit(generation: number): InitRecord | null {
+    const current = this.hub.init;
+    if (current && current.generation === generation && generation >= this.minGeneration) return current;
+    return this.segments().find((s) => s.init.generation === generation)?.init ?? null;
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const ev of HUB_EVENTS) this.hub.off(ev, this.onHubChange);
+    this.onHubChange(); // wake every waiter: they answer with what exists
+    if (this.leaseId !== null) {
+      try {
+        this.sup.releaseLease(this.leaseId);
+      } catch {
+        // already expired or dropped with its camera
+      }
+      this.leaseId = null;
+    }
+  }
+}

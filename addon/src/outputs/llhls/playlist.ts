@@ -1,0 +1,115 @@
+/**
+ * LL-HLS playlist text (RFC 8216bis, Apple LL-HLS) from the hub's segments. Pure: no I/O, no clock,
+ * so the rules can be tested on hand-made segments. Every URI is relative (HA ingress serves us
+ * under a prefix we never learn).
+ */
+import type { Part, Segment } from '../../hub/index.js';
+
+/** Media playlist names, relative to the playlist's own URL. */
+export const uri = {
+  init: (generation: number): string => `init-${generation}.mp4`,
+  segment: (seq: number): string => `seg-${seq}.mp4`,
+  /**
+   * Parts are named by the hub-wide part counter, not (segment, index): the next part's name must be
+   * known before it exists (preload hint), and whether it opens a new segment is decided only when
+   * it arrives (keyframe or not).
+   */
+  part: (seq: number): string => `part-${seq}.mp4`,
+};
+
+export const VERSION = 9;
+
+export interface MediaPlaylistInput {
+  /** Oldest first; the last may be open. Only those to be listed (caller filters stale generations). */
+  segments: readonly Segment[];
+  targetDurationS: number;
+  partTargetS: number;
+  /** Parts are listed for segments ending within this many seconds of the live edge. */
+  partWindowS: number;
+  /** Hub-wide seq of the part a client should fetch next (EXT-X-PRELOAD-HINT). */
+  nextPartSeq: number;
+  /** Wall clock (ms) per segment for EXT-X-PROGRAM-DATE-TIME; default the hub's own. */
+  programDateTime?: (segment: Segment) => number;
+}
+
+/**
+ * Hold-backs from the part target. The spec's floor is 2 × PART-TARGET (MediaMTX uses 2.5 ×); players
+ * such as hls.js aim their live latency at PART-HOLD-BACK, and FFmpeg's parts arrive in bursts of up
+ * to a frame over target, so 4 × keeps tiles on a busy 2-core host from stalling at ~1 s latency.
+ */
+export function holdBacks(
+  targetDurationS: number,
+  partTargetS: number,
+): { partHoldBack: number; holdBack: number } {
+  return { partHoldBack: round3(4 * partTargetS), holdBack: round3(3 * targetDurationS) };
+}
+
+export function renderMediaPlaylist(input: MediaPlaylistInput): string {
+  const { segments, targetDurationS, partTargetS } = input;
+  const { partHoldBack, holdBack } = holdBacks(targetDurationS, partTargetS);
+  const first = segments[0];
+  const lines = [
+    '#EXTM3U',
+    `#EXT-X-VERSION:${VERSION}`,
+    `#EXT-X-TARGETDURATION:${targetDurationS}`,
+    `#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES,PART-HOLD-BACK=${partHoldBack},HOLD-BACK=${holdBack}`,
+    `#EXT-X-PART-INF:PART-TARGET=${round3(partTargetS)}`,
+    `#EXT-X-MEDIA-SEQUENCE:${first?.seq ?? 0}`,
+    // The first listed segment's own tag is not repeated (nothing precedes it), so its number is the base.
+    `#EXT-X-DISCONTINUITY-SEQUENCE:${first?.discontinuitySeq ?? 0}`,
+  ];
+  const partsFrom = partWindowStart(segments, input.partWindowS);
+  let mapGeneration: number | null = null;
+  segments.forEach((seg, i) => {
+    if (i > 0 && seg.discontinuity) lines.push('#EXT-X-DISCONTINUITY');
+    if (seg.init.generation !== mapGeneration) {
+      lines.push(`#EXT-X-MAP:URI="${uri.init(seg.init.generation)}"`);
+      mapGeneration = seg.init.generation;
+    }
+    const pdt = input.programDateTime?.(seg) ?? seg.programDateTime;
+    lines.push(`#EXT-X-PROGRAM-DATE-TIME:${new Date(pdt).toISOString()}`);
+    if (i >= partsFrom) for (const p of seg.parts) lines.push(partLine(p));
+    if (seg.closed) lines.push(`#EXTINF:${seg.durationS.toFixed(5)},`, uri.segment(seg.seq));
+  });
+  lines.push(`#EXT-X-PRELOAD-HINT:TYPE=PART,URI="${uri.part(input.nextPartSeq)}"`);
+  return lines.join('\n') + '\n';
+}
+
+export interface MultivariantInput {
+  bandwidth: number;
+  codecs: string | null;
+  width: number | null;
+  height: number | null;
+}
+
+export function renderMultivariantPlaylist(v: MultivariantInput): string {
+  const attrs = [`BANDWIDTH=${Math.max(1, Math.round(v.bandwidth))}`];
+  if (v.codecs) attrs.push(`CODECS="${v.codecs}"`);
+  if (v.width && v.height) attrs.push(`RESOLUTION=${v.width}x${v.height}`);
+  return [
+    '#EXTM3U',
+    `#EXT-X-VERSION:${VERSION}`,
+    '#EXT-X-INDEPENDENT-SEGMENTS',
+    `#EXT-X-STREAM-INF:${attrs.join(',')}`,
+    'stream.m3u8',
+    '',
+  ].join('\n');
+}
+
+function partLine(p: Part): string {
+  return `#EXT-X-PART:DURATION=${p.durationS.toFixed(5)},URI="${uri.part(p.seq)}"${p.independent ? ',INDEPENDENT=YES' : ''}`;
+}
+
+/** Index of the first segment whose parts are listed: those within partWindowS of the end. */
+function partWindowStart(segments: readonly Segment[], partWindowS: number): number {
+  let covered = 0;
+  for (let i = segments.length - 1; i >= 0; i--) {
+    covered += segments[i]!.durationS;
+    if (covered >= partWindowS) return i;
+  }
+  return 0;
+}
+
+function round3(x: number): number {
+  return Math.round(x * 1000) / 1000;
+}

@@ -1,0 +1,124 @@
+/**
+ * LL-HLS over HTTP (every URI relative, so HA ingress can serve it under any prefix):
+ *   GET /hls/:camera/:profile/index.m3u8     multivariant playlist
+ *   GET /hls/:camera/:profile/stream.m3u8    media playlist; `_HLS_msn`[/`_HLS_part`] block until present
+ *   GET /hls/:camera/:profile/init-<gen>.mp4 init section of one FFmpeg run (new name after a restart)
+ *   GET /hls/:camera/:profile/seg-<seq>.mp4  complete segment (its parts back to back)
+ *   GET /hls/:camera/:profile/part-<seq>.mp4 one part; the preload-hinted next part blocks until it exists
+ * Unknown camera/profile → the API's JSON 404; evicted media → 404.
+ */
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { isProfileName, streamKey } from '../../contracts/stream-key.js';
+import { badRequest, LookoutError, notFound } from '../../lib/errors.js';
+import { parseDirective, rejectDirective, satisfies } from './delivery-directives.js';
+import type { LlhlsOrigin } from './origin.js';
+
+const PLAYLIST_TYPE = 'application/vnd.apple.mpegurl';
+const MEDIA_TYPE = 'video/mp4';
+/** Media URIs never change content (numbers are never reused within a hub); a short max-age bounds the odd hub replacement. */
+const MEDIA_CACHE = 'public, max-age=60';
+/** A part request this far past the newest part is refused rather than held. */
+const PART_LOOKAHEAD = 3;
+
+interface Params {
+  camera: string;
+  profile: string;
+  file: string;
+}
+
+export function llhlsRoutes(app: FastifyInstance, origin: LlhlsOrigin): void {
+  app.get<{ Params: Params; Querystring: Record<string, unknown> }>(
+    '/hls/:camera/:profile/:file',
+    async (req, reply) => {
+      reply.header('access-control-allow-origin', origin.options.allowOrigin);
+      reply.header('cache-control', 'no-cache');
+      const { camera, profile, file } = req.params;
+      if (!isProfileName(profile)) throw notFound(`profile "${profile}" of camera "${camera}"`);
+      const route = fileRoute(file);
+      if (!route) throw notFound(`HLS file "${file}"`);
+      const m = origin.muxer(streamKey(camera, profile));
+      const signal = clientGone(reply);
+
+      switch (route.kind) {
+        case 'index':
+        case 'stream': {
+          const parsed =
+            route.kind === 'stream' ? parseDirective(req.query) : { ok: true as const, directive: null };
+          if (!parsed.ok) throw badRequest(parsed.reason);
+          // First request of an idle key: wait for its first segment rather than 404 during start-up.
+          if (!(await m.waitUntil(() => m.ready(), origin.options.firstSegmentTimeoutMs, signal))) {
+            reply.header('retry-after', '1');
+            throw new LookoutError(503, 'unavailable', `stream ${camera}/${profile} has no media yet`);
+          }
+          if (route.kind === 'index') return sendPlaylist(reply, m.multivariantPlaylist());
+          const d = parsed.directive;
+          if (d) {
+            const why = rejectDirective(d, m.segments());
+            if (why) throw badRequest(why);
+            // Bounded hold (3 × target duration): afterwards the current playlist is answered, and the
+            // client asks again; during an FFmpeg restart that is better than an error.
+            await m.waitUntil(() => satisfies(d, m.segments()), 3 * m.targetDuration * 1000, signal);
+          }
+          return sendPlaylist(reply, m.mediaPlaylist());
+        }
+        case 'init': {
+          const init = m.findInit(route.n);
+          if (!init) throw notFound(`init ${route.n}`);
+          return sendMedia(reply, init.data);
+        }
+        case 'segment': {
+          const held = 3 * m.targetDuration * 1000;
+          const open = m.findSegment(route.n);
+          if (open && !open.closed)
+            await m.waitUntil(() => m.findSegment(route.n)?.closed !== false, held, signal);
+          const seg = m.findSegment(route.n);
+          if (!seg || !seg.closed) throw notFound(`segment ${route.n}`);
+          return sendMedia(
+            reply,
+            Buffer.concat(
+              seg.parts.map((p) => p.data),
+              seg.byteLength,
+            ),
+          );
+        }
+        case 'part': {
+          const n = route.n;
+          const last = m.lastPartSeq();
+          if (!m.findPart(n) && (last === null || (n > last && n <= last + PART_LOOKAHEAD))) {
+            // The preload-hinted part: answer as soon as it is complete.
+            await m.waitUntil(() => m.findPart(n) !== null, 3 * m.targetDuration * 1000, signal);
+          }
+          const part = m.findPart(n);
+          if (!part) throw notFound(`part ${n}`);
+          return sendMedia(reply, part.data);
+        }
+      }
+    },
+  );
+}
+
+type FileRoute = { kind: 'index' | 'stream' } | { kind: 'init' | 'segment' | 'part'; n: number };
+
+function fileRoute(file: string): FileRoute | null {
+  if (file === 'index.m3u8') return { kind: 'index' };
+  if (file === 'stream.m3u8') return { kind: 'stream' };
+  const m = /^(init|seg|part)-(\d{1,15})\.mp4$/.exec(file);
+  if (!m) return null;
+  const kind = m[1] === 'init' ? 'init' : m[1] === 'seg' ? 'segment' : 'part';
+  return { kind, n: Number(m[2]) };
+}
+
+function sendPlaylist(reply: FastifyReply, text: string): FastifyReply {
+  return reply.header('content-type', PLAYLIST_TYPE).header('cache-control', 'no-cache').send(text);
+}
+
+function sendMedia(reply: FastifyReply, data: Buffer): FastifyReply {
+  return reply.header('content-type', MEDIA_TYPE).header('cache-control', MEDIA_CACHE).send(data);
+}
+
+/** Aborts when the client goes away before we answer, so a held request stops waiting. */
+function clientGone(reply: FastifyReply): AbortSignal {
+  const ac = new AbortController();
+  reply.raw.once('close', () => ac.abort());
+  return ac.signal;
+}

@@ -1,0 +1,113 @@
+/**
+ * One recording file being written: init first, then each fragment as it arrives, under
+ * `<name>.mp4.partial`, with fdatasync after every part (≈200 ms) so a crash or power loss loses at
+ * most one part. `finish()` syncs, renames to `.mp4` and rewrites the sidecar as complete: a
+ * file is either finished, or partial and repaired at the next start-up.
+ */
+import { mkdir, open, rename, unlink, writeFile, type FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
+import { baseName, dayFolder, PARTIAL, type Sidecar } from './layout.js';
+
+export async function writeSidecar(path: string, meta: Sidecar): Promise<void> {
+  const tmp = `${path}.tmp`;
+  await writeFile(tmp, JSON.stringify(meta));
+  await rename(tmp, path);
+}
+
+export interface FinishedFile {
+  /** Absolute path of the `.mp4`. */
+  path: string;
+  /** Path relative to the root without extension (the id's source). */
+  relBase: string;
+  meta: Sidecar;
+}
+
+export class SegmentFile {
+  private bytes = 0;
+  private media = 0;
+  private closed = false;
+
+  private constructor(
+    private readonly fh: FileHandle,
+    readonly dir: string,
+    readonly base: string,
+    readonly relBase: string,
+    readonly generation: number,
+    private readonly meta: Sidecar,
+  ) {}
+
+  /** Creates the day folder, the sidecar (complete: false) and the partial file with the init. */
+  static async create(
+    root: string,
+    meta: Omit<Sidecar, 'durationS' | 'size' | 'complete' | 'repaired'>,
+    init: Buffer,
+    generation: number,
+  ): Promise<SegmentFile> {
+    const dir = dayFolder(root, meta.camera, meta.startMs);
+    await mkdir(dir, { recursive: true });
+    const base = baseName(meta.startMs, meta.mode, meta.profile);
+    const full: Sidecar = { ...meta, durationS: 0, size: 0, complete: false, repaired: false };
+    await writeSidecar(join(dir, `${base}.json`), full);
+    const fh = await open(join(dir, `${base}.mp4${PARTIAL}`), 'wx');
+    const relBase = join(meta.camera, dir.slice(dir.lastIndexOf('/') + 1), base);
+    const file = new SegmentFile(fh, dir, base, relBase, generation, full);
+    try {
+      await file.append(init, 0);
+    } catch (err) {
+      await file.abandon();
+      await file.removeFiles();
+      throw err;
+    }
+    return file;
+  }
+
+  get durationS(): number {
+    return this.media;
+  }
+
+  get size(): number {
+    return this.bytes;
+  }
+
+  get partialPath(): string {
+    return join(this.dir, `${this.base}.mp4${PARTIAL}`);
+  }
+
+  /** Appends one fragment (or the init) and syncs it to disk before resolving. */
+  async append(data: Buffer, durationS: number): Promise<void> {
+    await this.fh.write(data, 0, data.length);
+    await this.fh.datasync();
+    this.bytes += data.length;
+    this.media += durationS;
+  }
+
+  /** Syncs, closes and renames to `.mp4`; a file with no media is deleted instead (returns null). */
+  async finish(): Promise<FinishedFile | null> {
+    if (this.closed) return null;
+    this.closed = true;
+    await this.fh.close();
+    if (this.media <= 0) {
+      await this.removeFiles();
+      return null;
+    }
+    const path = join(this.dir, `${this.base}.mp4`);
+    await rename(this.partialPath, path);
+    const meta: Sidecar = { ...this.meta, durationS: round3(this.media), size: this.bytes, complete: true };
+    await writeSidecar(join(this.dir, `${this.base}.json`), meta);
+    return { path, relBase: this.relBase, meta };
+  }
+
+  /** After a write error: just close; the store repairs the partial (or drops it). */
+  async abandon(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.fh.close().catch(() => undefined);
+  }
+
+  async removeFiles(): Promise<void> {
+    await unlink(this.partialPath).catch(() => undefined);
+    await unlink(join(this.dir, `${this.base}.json`)).catch(() => undefined);
+  }
+}
+
+export const round3 = (n: number): number => Math.round(n * 1000) / 1000;

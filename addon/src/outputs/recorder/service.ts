@@ -1,0 +1,213 @@
+/**
+ * The recording service: the store (index, repair at start-up), one CameraRecorder per enabled
+ * camera whose recording profile exists, retention on a timer, and the `recording` events.
+ * Started after the supervisor and stopped before it (main.ts), so every file is finalised while
+ * the hubs still exist.
+ */
+import { EventEmitter } from 'node:events';
+import { mkdir } from 'node:fs/promises';
+import { isDeepStrictEqual } from 'node:util';
+import type { ResolvedConfig } from '../../contracts/config.js';
+import type { RecorderState, RecordingEntry, RecordingEvent, RecordingMode, RecordingSettings } from '../../contracts/recording.js';
+import { badRequest, conflict, notFound } from '../../lib/errors.js';
+import type { Logger } from '../../lib/log.js';
+import { CameraRecorder, type LeaseHost } from './camera-recorder.js';
+import { ID_PATTERN } from './layout.js';
+import { planRetention, type Deletion } from './retention.js';
+import { RecordingStore, type StoredRecording } from './store.js';
+import { thumbnail } from './thumbnail.js';
+import type { MotionTrigger } from './trigger.js';
+
+export interface RecordingServiceOptions {
+  config: ResolvedConfig;
+  host: LeaseHost;
+  log: Logger;
+  ffmpegPath?: string;
+  /** How often retention runs (default 60 s); 0 disables the timer (tests call applyRetention). */
+  retentionIntervalMs?: number;
+  retryAfterErrorMs?: number;
+}
+
+export interface RecordingStatus {
+  root: string;
+  /** Root not writable / other storage problem at start-up, else null. Per camera errors are in cameras[]. */
+  error: string | null;
+  files: number;
+  totalBytes: number;
+  freeBytes: number | null;
+  counters: RecordingStore['counters'] & { filesFinished: number; bytesWritten: number; writeErrors: number };
+  cameras: RecorderState[];
+}
+
+type Events = { recording: [RecordingEvent] };
+
+export class RecordingService extends EventEmitter<Events> {
+  readonly store: RecordingStore;
+  private readonly settings: RecordingSettings;
+  private readonly recorders = new Map<string, CameraRecorder>();
+  private timer: NodeJS.Timeout | null = null;
+  private error: string | null = null;
+  private readonly log: Logger;
+
+  constructor(private readonly o: RecordingServiceOptions) {
+    super();
+    this.settings = { ...o.config.recording }; // a copy: applyConfig updates it in place
+    this.log = o.log.child({ component: 'recordings' });
+    this.store = new RecordingStore(this.settings.root, this.log);
+  }
+
+  async start(): Promise<void> {
+    try {
+      await mkdir(this.settings.root, { recursive: true });
+    } catch (err) {
+      // Reported, not fatal: live view and every other output keep working.
+      this.error = `recording root ${this.settings.root} is not usable: ${(err as Error).message}`;
+      this.log.error(this.error);
+    }
+    await this.store.load();
+    for (const cam of this.o.config.cameras) if (cam.enabled) this.addRecorder(cam.id);
+    const every = this.o.retentionIntervalMs ?? 60_000;
+    if (every > 0) this.timer = setInterval(() => void this.applyRetention().catch(() => undefined), every);
+  }
+
+  /**
+   * A reloaded config (after the supervisor applied it): cameras whose recording settings changed,
+   * or that were added/removed/disabled, get a new recorder (the old one finishes its file first).
+   * The root and the hub window size of an existing key take effect at the next start.
+   */
+  async applyConfig(next: ResolvedConfig): Promise<void> {
+    const prev = this.o.config;
+    this.o.config = next;
+    if (next.recording.root !== this.settings.root) this.log.warn('recording root changed; it takes effect after a restart');
+    this.settings.maxBytes = next.recording.maxBytes;
+    this.settings.minFreeBytes = next.recording.minFreeBytes;
+    this.settings.defaults = next.recording.defaults;
+    this.settings.cameras = next.recording.cameras;
+    const wanted = new Map(next.cameras.filter((c) => c.enabled).map((c) => [c.id, c]));
+    for (const [id, rec] of this.recorders) {
+      const was = prev.recording.cameras[id] ?? prev.recording.defaults;
+      const now = next.recording.cameras[id] ?? next.recording.defaults;
+      if (!wanted.has(id) || !isDeepStrictEqual(was, now)) {
+        this.recorders.delete(id);
+        await rec.close();
+      }
+    }
+    for (const cam of wanted.values()) if (!this.recorders.has(cam.id)) this.addRecorder(cam.id);
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    await Promise.all([...this.recorders.values()].map((r) => r.close()));
+  }
+
+  private addRecorder(id: string): void {
+    const cam = this.o.config.cameras.find((c) => c.id === id);
+    const s = this.settings.cameras[id] ?? this.settings.defaults;
+    if (!cam?.enabled || !cam.profiles[s.profile]) return;
+    const rec = new CameraRecorder({
+      camera: id,
+      settings: s,
+      store: this.store,
+      host: this.o.host,
+      log: this.log,
+      emit: (ev) => this.emit('recording', ev),
+      retryAfterErrorMs: this.o.retryAfterErrorMs,
+    });
+    this.recorders.set(id, rec);
+    rec.arm();
+  }
+
+  /** The trigger input: motion events from ONVIF / pixel motion (wired by the lead), or tests. */
+  motion(ev: MotionTrigger): void {
+    this.recorders.get(ev.camera)?.motion(ev);
+  }
+
+  recorder(camera: string): CameraRecorder {
+    const r = this.recorders.get(camera);
+    if (r) return r;
+    if (this.o.config.cameras.some((c) => c.id === camera)) throw conflict(`camera "${camera}" cannot record (disabled, or no ${this.settings.cameras[camera]?.profile ?? 'main'} profile)`);
+    throw notFound(`camera "${camera}"`);
+  }
+
+  list(filter: { camera?: string; fromMs?: number; toMs?: number }): RecordingEntry[] {
+    return this.store.list(filter).map((r) => r.entry);
+  }
+
+  /** 400 for anything that is not an id (paths, `..`), 404 for an unknown id. */
+  get(id: string): StoredRecording {
+    if (!ID_PATTERN.test(id)) throw badRequest(`"${id}" is not a recording id`);
+    const rec = this.store.get(id);
+    if (!rec) throw notFound(`recording "${id}"`);
+    return rec;
+  }
+
+  async thumbnail(id: string): Promise<Buffer> {
+    return thumbnail(this.get(id).path, this.o.ffmpegPath);
+  }
+
+  async remove(id: string): Promise<void> {
+    this.get(id);
+    await this.store.remove(id, 'deleted through the API');
+  }
+
+  async setMode(camera: string, mode: RecordingMode | null): Promise<RecorderState> {
+    const r = this.recorder(camera);
+    await r.setMode(mode);
+    return r.state();
+  }
+
+  /** Runs the retention plan once (see retention.ts for the order); returns what was deleted. */
+  async applyRetention(nowMs = Date.now()): Promise<Deletion[]> {
+    const files = this.store.list().map((r) => ({
+      id: r.entry.id,
+      camera: r.meta.camera,
+      mode: r.meta.mode,
+      startMs: r.meta.startMs,
+      endMs: r.meta.startMs + r.meta.durationS * 1000,
+      size: r.meta.size,
+    }));
+    const cam = (id: string) => this.settings.cameras[id] ?? this.settings.defaults;
+    const plan = planRetention(files, {
+      nowMs,
+      retentionMs: (c, m) => cam(c).retentionMs[m],
+      cameraMaxBytes: (c) => cam(c).maxBytes,
+      maxBytes: this.settings.maxBytes,
+      freeBytes: await this.store.freeBytes(),
+      minFreeBytes: this.settings.minFreeBytes,
+    });
+    for (const d of plan) await this.store.remove(d.id, d.reason);
+    return plan;
+  }
+
+  async status(): Promise<RecordingStatus> {
+    const cameras = [...this.recorders.values()].map((r) => r.state());
+    const sum = (k: 'filesFinished' | 'bytesWritten' | 'writeErrors') => cameras.reduce((n, c) => n + c.counters[k], 0);
+    return {
+      root: this.settings.root,
+      error: this.error,
+      files: this.store.list().length,
+      totalBytes: this.store.totalBytes(),
+      freeBytes: await this.store.freeBytes(),
+      counters: { ...this.store.counters, filesFinished: sum('filesFinished'), bytesWritten: sum('bytesWritten'), writeErrors: sum('writeErrors') },
+      cameras,
+    };
+  }
+}
+
+/** Prometheus lines for /metrics (the lead appends them to renderMetrics' output). */
+export function renderRecordingMetrics(s: RecordingStatus): string {
+  const rows = (name: string, type: string, help: string, lines: string[]) => [`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`, ...lines];
+  const per = (k: 'filesFinished' | 'bytesWritten' | 'writeErrors' | 'partsDropped') =>
+    s.cameras.map((c) => `{camera="${c.camera}",profile="${c.profile}"} ${c.counters[k]}`);
+  return [
+    ...rows('lookout_recording_active', 'gauge', 'Recording now (1) or not.', s.cameras.map((c) => `lookout_recording_active{camera="${c.camera}",profile="${c.profile}"} ${c.recording ? 1 : 0}`)),
+    ...rows('lookout_recording_files_total', 'counter', 'Files finished.', per('filesFinished').map((l) => `lookout_recording_files_total${l}`)),
+    ...rows('lookout_recording_bytes_written_total', 'counter', 'Bytes written.', per('bytesWritten').map((l) => `lookout_recording_bytes_written_total${l}`)),
+    ...rows('lookout_recording_write_errors_total', 'counter', 'Write or open errors (read-only or full disk).', per('writeErrors').map((l) => `lookout_recording_write_errors_total${l}`)),
+    ...rows('lookout_recording_error', 'gauge', 'The last write failed (1) or not.', s.cameras.map((c) => `lookout_recording_error{camera="${c.camera}",profile="${c.profile}"} ${c.error ? 1 : 0}`)),
+    ...rows('lookout_recording_storage_bytes', 'gauge', 'Bytes of indexed recordings.', [`lookout_recording_storage_bytes ${s.totalBytes}`]),
+    ...rows('lookout_recording_free_bytes', 'gauge', 'Free bytes on the recording file system.', [`lookout_recording_free_bytes ${s.freeBytes ?? 'NaN'}`]),
+    ...rows('lookout_recording_deleted_total', 'counter', 'Files deleted by retention or the API.', [`lookout_recording_deleted_total ${s.counters.deleted}`]),
+    ...rows('lookout_recording_repaired_total', 'counter', 'Partial files repaired at start-up or after an error.', [`lookout_recording_repaired_total ${s.counters.repaired}`]),
+  ].join('\n') + '\n';
+}

@@ -1,0 +1,179 @@
+/**
+ * The recordings index: one entry per finished (or repaired) `.mp4` under the root, rebuilt from the
+ * sidecars at start-up. Start-up also handles crashes: a `.partial` is truncated to its last complete
+ * moof+mdat and finalised, or dropped when nothing decodable is left; an `.mp4` whose sidecar is
+ * missing or unreadable is re-scanned. Nothing corrupt is listed. Deletions are logged.
+ */
+import { open, readdir, readFile, rename, rmdir, stat, statfs, truncate, unlink } from 'node:fs/promises';
+import { join, relative } from 'node:path';
+import type { RecordingEntry } from '../../contracts/recording.js';
+import type { Logger } from '../../lib/log.js';
+import { scanFmp4 } from './fmp4-scan.js';
+import { PARTIAL, recordingId, type Sidecar } from './layout.js';
+import { round3, writeSidecar, type FinishedFile } from './segment-file.js';
+
+export interface StoredRecording {
+  entry: RecordingEntry;
+  path: string;
+  meta: Sidecar;
+}
+
+export class RecordingStore {
+  private readonly byId = new Map<string, StoredRecording>();
+  readonly counters = { repaired: 0, dropped: 0, deleted: 0, bytesDeleted: 0 };
+
+  constructor(
+    readonly root: string,
+    private readonly log: Logger,
+  ) {}
+
+  /** Scans `<root>/<camera>/<day>/`; repairs or drops partial files. A missing root is fine. */
+  async load(): Promise<void> {
+    for (const camera of await dirs(this.root)) {
+      for (const day of await dirs(join(this.root, camera))) {
+        const dir = join(this.root, camera, day);
+        const names = await readdir(dir).catch(() => [] as string[]);
+        for (const name of names) {
+          if (name.endsWith(`.mp4${PARTIAL}`)) await this.recover(join(dir, name.slice(0, -`.mp4${PARTIAL}`.length)));
+          else if (name.endsWith('.mp4')) await this.loadFinished(join(dir, name.slice(0, -4)));
+        }
+      }
+    }
+  }
+
+  /**
+   * A partial file left by a crash or a write error: keep every complete fragment, finalise and
+   * index it; drop it when not even one fragment survived. Returns the entry if kept.
+   */
+  async recover(pathBase: string): Promise<StoredRecording | null> {
+    const partial = `${pathBase}.mp4${PARTIAL}`;
+    const meta = await readSidecar(`${pathBase}.json`);
+    let buf: Buffer;
+    try {
+      buf = await readFile(partial);
+    } catch {
+      return null;
+    }
+    const scan = scanFmp4(buf);
+    if (!meta || scan.fragments === 0) {
+      await unlink(partial).catch(() => undefined);
+      await unlink(`${pathBase}.json`).catch(() => undefined);
+      this.counters.dropped++;
+      this.log.warn({ file: partial, bytes: buf.length }, 'dropped an unrecoverable partial recording');
+      return null;
+    }
+    if (scan.validEnd < buf.length) await truncate(partial, scan.validEnd);
+    const fh = await open(partial, 'r+');
+    await fh.sync();
+    await fh.close();
+    await rename(partial, `${pathBase}.mp4`);
+    const fixed: Sidecar = { ...meta, durationS: round3(scan.durationS), size: scan.validEnd, complete: true, repaired: true };
+    await writeSidecar(`${pathBase}.json`, fixed);
+    this.counters.repaired++;
+    this.log.warn(
+      { file: `${pathBase}.mp4`, keptBytes: scan.validEnd, cutBytes: buf.length - scan.validEnd, durationS: fixed.durationS },
+      'repaired a partial recording',
+    );
+    return this.add({ path: `${pathBase}.mp4`, relBase: relative(this.root, pathBase), meta: fixed });
+  }
+
+  add(file: FinishedFile): StoredRecording {
+    const id = recordingId(file.relBase);
+    const m = file.meta;
+    const rec: StoredRecording = {
+      path: file.path,
+      meta: m,
+      entry: {
+        id,
+        camera: m.camera,
+        profile: m.profile,
+        mode: m.mode,
+        trigger: m.trigger,
+        start: new Date(m.startMs).toISOString(),
+        durationS: m.durationS,
+        size: m.size,
+        repaired: m.repaired,
+      },
+    };
+    this.byId.set(id, rec);
+    return rec;
+  }
+
+  get(id: string): StoredRecording | undefined {
+    return this.byId.get(id);
+  }
+
+  /** Oldest first; `from`/`to` (ms) select files overlapping that span. */
+  list(filter: { camera?: string; fromMs?: number; toMs?: number } = {}): StoredRecording[] {
+    return [...this.byId.values()]
+      .filter((r) => filter.camera === undefined || r.meta.camera === filter.camera)
+      .filter((r) => filter.fromMs === undefined || r.meta.startMs + r.meta.durationS * 1000 >= filter.fromMs)
+      .filter((r) => filter.toMs === undefined || r.meta.startMs <= filter.toMs)
+      .sort((a, b) => a.meta.startMs - b.meta.startMs);
+  }
+
+  totalBytes(): number {
+    let n = 0;
+    for (const r of this.byId.values()) n += r.meta.size;
+    return n;
+  }
+
+  /** Free bytes of the root's file system, or null when it cannot be read (e.g. root missing). */
+  async freeBytes(): Promise<number | null> {
+    try {
+      const s = await statfs(this.root);
+      return s.bavail * s.bsize;
+    } catch {
+      return null;
+    }
+  }
+
+  async remove(id: string, reason: string): Promise<boolean> {
+    const rec = this.byId.get(id);
+    if (!rec) return false;
+    this.byId.delete(id);
+    const base = rec.path.slice(0, -4);
+    for (const f of [rec.path, `${base}.json`, `${base}.jpg`]) await unlink(f).catch(() => undefined);
+    this.counters.deleted++;
+    this.counters.bytesDeleted += rec.meta.size;
+    this.log.info({ id, camera: rec.meta.camera, mode: rec.meta.mode, file: rec.path, size: rec.meta.size, reason }, 'deleted recording');
+    await rmdir(base.slice(0, base.lastIndexOf('/'))).catch(() => undefined); // empty day folder
+    return true;
+  }
+
+  private async loadFinished(pathBase: string): Promise<void> {
+    let meta = await readSidecar(`${pathBase}.json`);
+    if (!meta?.complete) {
+      // A rename happened but the sidecar did not follow: re-scan the file itself.
+      const buf = await readFile(`${pathBase}.mp4`).catch(() => null);
+      const scan = buf ? scanFmp4(buf) : null;
+      if (!buf || !scan || !meta || scan.fragments === 0) {
+        this.log.warn({ file: `${pathBase}.mp4` }, 'ignored a recording without a usable sidecar');
+        return;
+      }
+      if (scan.validEnd < buf.length) await truncate(`${pathBase}.mp4`, scan.validEnd);
+      meta = { ...meta, durationS: round3(scan.durationS), size: scan.validEnd, complete: true, repaired: true };
+      await writeSidecar(`${pathBase}.json`, meta);
+    }
+    const size = (await stat(`${pathBase}.mp4`)).size;
+    this.add({ path: `${pathBase}.mp4`, relBase: relative(this.root, pathBase), meta: { ...meta, size } });
+  }
+}
+
+async function dirs(path: string): Promise<string[]> {
+  try {
+    const list = await readdir(path, { withFileTypes: true });
+    return list.filter((d) => d.isDirectory()).map((d) => d.name);
+  } catch {
+    return [];
+  }
+}
+
+async function readSidecar(path: string): Promise<Sidecar | null> {
+  try {
+    const v = JSON.parse(await readFile(path, 'utf8')) as Sidecar;
+    return typeof v.startMs === 'number' && typeof v.camera === 'string' ? v : null;
+  } catch {
+    return null;
+  }
+}

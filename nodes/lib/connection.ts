@@ -1,0 +1,175 @@
+/**
+ * One MQTT connection to Lookout, owned by the lookout-config node and shared by its users
+ * (Node-RED's own mqtt-broker pattern): connect on the first user, disconnect after the last.
+ * Requests put `response_topic` + `correlation_id` in the payload, which works with both the
+ * embedded (MQTT 3.1.1) broker and external v5 brokers.
+ */
+import { randomUUID } from 'node:crypto';
+import { connect, type IClientOptions, type MqttClient } from 'mqtt';
+import type { CommandResponse, MqttCommand } from '../../addon/src/contracts/mqtt.js';
+import { mqttTopics } from '../../addon/src/contracts/mqtt.js';
+
+export type ConnectionState = 'connecting' | 'connected' | 'disconnected';
+
+export interface ConnectionUser {
+  id: string;
+  onConnection(state: ConnectionState): void;
+}
+
+type Handler = (topic: string, payload: Buffer) => void;
+
+export class LookoutConnection {
+  readonly topics: ReturnType<typeof mqttTopics>;
+  private client: MqttClient | null = null;
+  private readonly users = new Map<string, ConnectionUser>();
+  private readonly subs = new Map<string, Map<string, Handler>>(); // filter → user id → handler
+  private readonly pending = new Map<string, { resolve: (a: CommandResponse) => void; timer: NodeJS.Timeout }>();
+  private readonly replyTopic: string;
+  private idle: (() => void) | null = null;
+  state: ConnectionState = 'disconnected';
+
+  constructor(
+    private readonly url: string,
+    baseTopic: string,
+    private readonly options: IClientOptions = {},
+    private readonly timeoutMs = 10_000,
+  ) {
+    this.topics = mqttTopics(baseTopic);
+    this.replyTopic = `${baseTopic}/_replies/${randomUUID()}`;
+  }
+
+  get connected(): boolean {
+    return this.client?.connected ?? false;
+  }
+
+  register(user: ConnectionUser): void {
+    this.users.set(user.id, user);
+    user.onConnection(this.state);
+    if (!this.client) this.open();
+  }
+
+  /** Drops the user's subscriptions; the last user closes the connection. */
+  async deregister(user: ConnectionUser): Promise<void> {
+    this.users.delete(user.id);
+    for (const [filter, handlers] of this.subs) {
+      handlers.delete(user.id);
+      if (handlers.size === 0) {
+        this.subs.delete(filter);
+        this.client?.unsubscribe(filter);
+      }
+    }
+    if (this.users.size === 0) {
+      await this.close();
+      this.idle?.();
+    }
+  }
+
+  /**
+   * The config node's close: Node-RED closes nodes in parallel, so wait (bounded) for the users'
+   * own close handlers, which may still need the connection (releasing a lease).
+   */
+  async closeWhenIdle(timeoutMs = 5000): Promise<void> {
+    if (this.users.size > 0) {
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, timeoutMs);
+        this.idle = () => (clearTimeout(t), resolve());
+      });
+    }
+    await this.close();
+  }
+
+  subscribe(user: ConnectionUser, filter: string, handler: Handler): void {
+    const handlers = this.subs.get(filter) ?? new Map<string, Handler>();
+    handlers.set(user.id, handler);
+    if (!this.subs.has(filter)) {
+      this.subs.set(filter, handlers);
+      if (this.client?.connected) this.client.subscribe(filter, { qos: 1 });
+    }
+  }
+
+  /** Sends a command and waits for Lookout's answer (or a timeout answer). */
+  request(camera: string, command: MqttCommand, args: Record<string, unknown> = {}): Promise<CommandResponse> {
+    const id = randomUUID();
+    return new Promise((resolve) => {
+      if (!this.client?.connected) {
+        resolve({ ok: false, error: { code: 'unavailable', message: 'not connected to the MQTT broker' } });
+        return;
+      }
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        resolve({ ok: false, error: { code: 'timeout', message: `no answer from Lookout within ${this.timeoutMs} ms` } });
+      }, this.timeoutMs);
+      this.pending.set(id, { resolve, timer });
+      const body = JSON.stringify({ ...args, response_topic: this.replyTopic, correlation_id: id });
+      this.client.publish(this.topics.command(camera, command), body, { qos: 1 });
+    });
+  }
+
+  async close(): Promise<void> {
+    const client = this.client;
+    this.client = null;
+    for (const [id, p] of this.pending) {
+      clearTimeout(p.timer);
+      p.resolve({ ok: false, error: { code: 'unavailable', message: 'connection closed' } });
+      this.pending.delete(id);
+    }
+    // Graceful: queued publishes (a last stream_stop) are flushed first; forced if the broker is gone.
+    if (client) {
+      await Promise.race([client.endAsync(), new Promise((r) => setTimeout(r, 2000))]).catch(() => {});
+      if (!client.disconnected) client.end(true);
+    }
+    this.setState('disconnected');
+  }
+
+  private open(): void {
+    this.setState('connecting');
+    const client = connect(this.url, { protocolVersion: 4, reconnectPeriod: 2000, connectTimeout: 10_000, ...this.options });
+    this.client = client;
+    client.on('connect', () => {
+      client.subscribe([this.replyTopic, ...this.subs.keys()], { qos: 1 });
+      this.setState('connected');
+    });
+    client.on('close', () => this.client === client && this.setState('connecting'));
+    client.on('error', () => {});
+    client.on('message', (topic, payload) => this.onMessage(topic, payload));
+  }
+
+  private onMessage(topic: string, payload: Buffer): void {
+    if (topic === this.replyTopic) {
+      let answer: (CommandResponse & { correlation_id?: unknown }) | null = null;
+      try {
+        answer = JSON.parse(payload.toString()) as CommandResponse & { correlation_id?: unknown };
+      } catch {
+        return;
+      }
+      const id = typeof answer.correlation_id === 'string' ? answer.correlation_id : '';
+      const p = this.pending.get(id);
+      if (!p) return;
+      this.pending.delete(id);
+      clearTimeout(p.timer);
+      delete answer.correlation_id;
+      p.resolve(answer);
+      return;
+    }
+    for (const [filter, handlers] of this.subs) {
+      if (!topicMatches(filter, topic)) continue;
+      for (const h of handlers.values()) h(topic, payload);
+    }
+  }
+
+  private setState(s: ConnectionState): void {
+    if (this.state === s) return;
+    this.state = s;
+    for (const u of this.users.values()) u.onConnection(s);
+  }
+}
+
+export function topicMatches(filter: string, topic: string): boolean {
+  const f = filter.split('/');
+  const t = topic.split('/');
+  for (let i = 0; i < f.length; i++) {
+    if (f[i] === '#') return true;
+    if (i >= t.length || (f[i] !== '+' && f[i] !== t[i])) return false;
+  }
+  return f.length === t.length;
+}

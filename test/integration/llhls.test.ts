@@ -1,0 +1,274 @@
+/**
+ * LL-HLS origin against a real synthetic camera and real FFmpeg: playlist structure over reloads,
+ * blocking reload and preload hints (holds measured), bad directives, a killed FFmpeg (discontinuity,
+ * numbering stays monotonic) and the HTTP/2 + TLS listener.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { connect } from 'node:http2';
+import { SyntheticCamera } from '../../addon/src/demo/synthetic-camera.js';
+import { startLookout, type Lookout } from '../../addon/src/main.js';
+import { LlhlsOrigin } from '../../addon/src/outputs/llhls/index.js';
+import { waitFor } from '../helpers/processes.js';
+import { streamKey } from '../../addon/src/contracts/stream-key.js';
+import { parseMediaPlaylist, parseAttributes, type ParsedPlaylist } from '../helpers/m3u8.js';
+import { rawConfigFor, resolveOrThrow, testLogger } from '../helpers/setup.js';
+
+const BASE = '/hls/porch/sub';
+const key = streamKey('porch', 'sub');
+
+describe('LL-HLS origin', () => {
+  let cam: SyntheticCamera;
+  let app: Lookout;
+
+  const get = async (path: string) => {
+    const t0 = performance.now();
+    const res = await fetch(`${app.url}${BASE}/${path}`);
+    const body = Buffer.from(await res.arrayBuffer());
+    return { res, body, text: body.toString(), ms: performance.now() - t0 };
+  };
+  const playlist = async (query = '') => {
+    const r = await get(`stream.m3u8${query}`);
+    assert.equal(r.res.status, 200, r.text);
+    return { ...r, pl: parseMediaPlaylist(r.text) };
+  };
+  /** The (msn, part) a client asks for next: the part after the newest one listed. */
+  const nextOf = (pl: ParsedPlaylist) => {
+    const last = pl.segments.at(-1)!;
+    return last.uri === null ? { msn: last.msn, part: last.parts.length } : { msn: last.msn + 1, part: 0 };
+  };
+  const partNo = (uri: string) => Number(/^part-(\d+)\.mp4$/.exec(uri)?.[1] ?? NaN);
+
+  before(async () => {
+    // 1 s GOP at 15 fps: segments of ~1 s, parts of 200 ms.
+    cam = await SyntheticCamera.start({ names: ['porch'], sub: { gop: 15 } });
+    const config = resolveOrThrow(rawConfigFor(cam));
+    app = await startLookout({
+      config,
+      log: testLogger(),
+      listen: { host: '127.0.0.1', port: 0 },
+      tls: { port: 0 },
+    });
+  });
+
+  after(async () => {
+    await app?.stop();
+    await cam?.close();
+  });
+
+  test('first playlist of an idle key waits for its first segment (no 404 during start-up)', async () => {
+    assert.equal(app.supervisor.status(key).state, 'idle');
+    const first = await playlist();
+    console.log(`first playlist of an idle key: ${first.ms.toFixed(0)} ms`);
+    assert.ok(
+      first.pl.segments.some((s) => s.uri !== null),
+      'at least one complete segment',
+    );
+    assert.equal(first.res.headers.get('content-type'), 'application/vnd.apple.mpegurl');
+    assert.equal(first.res.headers.get('cache-control'), 'no-cache');
+    assert.equal(first.res.headers.get('access-control-allow-origin'), '*');
+    const lease = app.supervisor.status(key).leases.find((l) => l.kind === 'viewer');
+    assert.ok(lease, 'the muxer holds a viewer lease');
+  });
+
+  test('multivariant playlist: codecs and resolution from the hub', async () => {
+    const r = await get('index.m3u8');
+    assert.equal(r.res.status, 200);
+    const inf = r.text.split('\n').find((l) => l.startsWith('#EXT-X-STREAM-INF:'));
+    assert.ok(inf, r.text);
+    const a = parseAttributes(inf.slice('#EXT-X-STREAM-INF:'.length));
+    assert.match(a['CODECS'] ?? '', /^avc1\./);
+    assert.equal(a['RESOLUTION'], '640x360');
+    assert.ok(Number(a['BANDWIDTH']) > 0);
+    assert.match(r.text, /\nstream\.m3u8\n/);
+  });
+
+  test('media playlist structure over blocking reloads', async () => {
+    let prev: ParsedPlaylist | null = null;
+    let lastPart = -1;
+    let lastPdt = 0;
+    for (let i = 0; i < 8; i++) {
+      const q = prev ? nextOf(prev) : null;
+      const { pl, text } = await playlist(q ? `?_HLS_msn=${q.msn}&_HLS_part=${q.part}` : '');
+      assert.equal(pl.version, 9);
+      assert.ok(pl.targetDuration !== null && pl.targetDuration >= 1);
+      // Advertised from the hub's 200 ms target, raised to the longest part seen (frame-boundary cuts).
+      assert.ok(
+        pl.partTarget !== null && pl.partTarget >= 0.2 && pl.partTarget <= 0.4,
+        `PART-TARGET ${pl.partTarget}`,
+      );
+      assert.equal(pl.serverControl['CAN-BLOCK-RELOAD'], 'YES');
+      assert.ok(Number(pl.serverControl['PART-HOLD-BACK']) >= 3 * pl.partTarget - 1e-9);
+      assert.ok(Number(pl.serverControl['HOLD-BACK']) >= 3 * pl.targetDuration);
+      assert.equal(pl.preloadHint?.type, 'PART');
+      assert.deepEqual(pl.unknownTags, []);
+      for (const u of pl.uris) assert.match(u, /^[a-z]+-[\d]+\.mp4$/, `relative URI: ${u}`);
+      assert.ok(pl.segments.length >= 1);
+      assert.ok(pl.segments[0]!.map, 'EXT-X-MAP before the first segment');
+      for (const s of pl.segments) {
+        if (s.durationS !== null)
+          assert.ok(
+            Math.round(s.durationS) <= pl.targetDuration,
+            `EXTINF ${s.durationS} > ${pl.targetDuration}`,
+          );
+        assert.ok(s.programDateTime !== null, 'program date time on every segment');
+        assert.ok(s.programDateTime > lastPdt - 10_000);
+        for (const [j, p] of s.parts.entries()) {
+          // Frame-boundary cuts: allow one frame of slack at 15 fps over the advertised target.
+          assert.ok(
+            p.durationS <= pl.partTarget + 0.001,
+            `part ${p.durationS} > PART-TARGET ${pl.partTarget}`,
+          );
+          if (j === 0) assert.ok(p.independent, `first part of segment ${s.msn} is INDEPENDENT`);
+        }
+      }
+      const pdts = pl.segments.map((s) => s.programDateTime!);
+      for (let j = 1; j < pdts.length; j++) assert.ok(pdts[j]! > pdts[j - 1]!, 'program date time increases');
+      const parts = pl.segments.flatMap((s) => s.parts.map((p) => partNo(p.uri)));
+      for (let j = 1; j < parts.length; j++)
+        assert.equal(parts[j], parts[j - 1]! + 1, 'parts numbered consecutively');
+      assert.ok(parts.at(-1)! >= lastPart, 'part numbers never go back across reloads');
+      assert.equal(partNo(pl.preloadHint!.uri), parts.at(-1)! + 1, 'hint is the part after the last');
+      if (prev) {
+        assert.ok(pl.mediaSequence! >= prev.mediaSequence!, 'media sequence monotonic');
+        const want = nextOf(prev);
+        const seg = pl.segments.find((s) => s.msn === want.msn);
+        assert.ok(
+          (seg && seg.parts.length > want.part) ||
+            pl.segments.some((s) => s.msn > want.msn && s.parts.length),
+          `requested part present:\n${text}`,
+        );
+      }
+      lastPart = parts.at(-1)!;
+      lastPdt = pdts.at(-1)!;
+      prev = pl;
+    }
+  });
+
+  test('blocking reload holds until the next part; preload hint answers with the part bytes', async () => {
+    const { pl } = await playlist();
+    const want = nextOf(pl);
+    const hinted = get(pl.preloadHint!.uri);
+    const held = await playlist(`?_HLS_msn=${want.msn}&_HLS_part=${want.part}`);
+    const part = await hinted;
+    console.log(
+      `blocking reload held ${held.ms.toFixed(0)} ms; preload-hinted part held ${part.ms.toFixed(0)} ms`,
+    );
+    assert.ok(held.ms > 10 && held.ms < 3000, `hold ${held.ms} ms`);
+    const seg = held.pl.segments.find((s) => s.msn === want.msn);
+    assert.ok((seg && seg.parts.length > want.part) || held.pl.segments.some((s) => s.msn > want.msn));
+    assert.ok(held.pl.uris.includes(pl.preloadHint!.uri), 'the hinted part is now listed');
+    assert.equal(part.res.status, 200);
+    assert.equal(part.res.headers.get('content-type'), 'video/mp4');
+    assert.match(part.res.headers.get('cache-control') ?? '', /max-age=\d+/);
+    const box = part.body.subarray(4, 8).toString('latin1');
+    assert.ok(box === 'moof' || box === 'styp', `part starts with ${box}`);
+
+    const init = await get(pl.segments.at(-1)!.map!);
+    assert.equal(init.res.status, 200);
+    assert.equal(init.body.subarray(4, 8).toString('latin1'), 'ftyp');
+    const complete = pl.segments.filter((s) => s.uri !== null).at(-1)!;
+    const segBytes = await get(complete.uri!);
+    assert.equal(segBytes.res.status, 200);
+    assert.ok(segBytes.body.length > 1000);
+  });
+
+  test('bad directives → 400; unknown camera → JSON 404; absent media → 404', async () => {
+    const { pl } = await playlist();
+    const last = pl.segments.at(-1)!.msn;
+    for (const q of [
+      '?_HLS_part=1',
+      '?_HLS_msn=abc',
+      '?_HLS_msn=1&_HLS_part=-1',
+      `?_HLS_msn=${last + 5}`,
+      `?_HLS_msn=${last}&_HLS_part=40`,
+    ]) {
+      const r = await get(`stream.m3u8${q}`);
+      assert.equal(r.res.status, 400, `${q}: ${r.text}`);
+      assert.equal((JSON.parse(r.text) as { error: { code: string } }).error.code, 'bad_request');
+      assert.equal(r.res.headers.get('access-control-allow-origin'), '*', 'CORS on errors too');
+    }
+    const unknown = await fetch(`${app.url}/hls/nobody/sub/stream.m3u8`);
+    assert.equal(unknown.status, 404);
+    assert.equal(((await unknown.json()) as { error: { code: string } }).error.code, 'not_found');
+    assert.equal((await get('part-99999999.mp4')).res.status, 404);
+    assert.equal((await get('seg-99999999.mp4')).res.status, 404);
+    assert.equal((await get('init-999.mp4')).res.status, 404);
+    assert.equal((await get('other.txt')).res.status, 404);
+  });
+
+  test('FFmpeg killed: discontinuity with a new MAP, numbering stays monotonic', async () => {
+    const before = (await playlist()).pl;
+    const pid = app.supervisor.status(key).pid;
+    assert.ok(pid);
+    process.kill(pid, 'SIGKILL');
+    let after: ParsedPlaylist = before;
+    const deadline = Date.now() + 20_000;
+    while (Date.now() < deadline) {
+      after = (await playlist(`?_HLS_msn=${nextOf(after).msn}&_HLS_part=${nextOf(after).part}`)).pl;
+      const d = after.segments.findIndex((s) => s.discontinuity);
+      if (d >= 0 && after.segments.slice(d).some((s) => s.uri !== null)) break;
+    }
+    const d = after.segments.findIndex((s) => s.discontinuity);
+    assert.ok(d > 0, 'EXT-X-DISCONTINUITY after the restart');
+    const seg = after.segments[d]!;
+    assert.notEqual(seg.map, after.segments[d - 1]!.map, 'a new init URI after the restart');
+    assert.equal(seg.discontinuitySeq, after.discontinuitySequence + 1);
+    assert.ok(after.mediaSequence! >= before.mediaSequence!);
+    const msns = after.segments.map((s) => s.msn);
+    assert.ok(msns.at(-1)! > before.segments.at(-1)!.msn, 'media sequence kept counting');
+    const parts = after.segments.flatMap((s) => s.parts.map((p) => partNo(p.uri)));
+    for (let j = 1; j < parts.length; j++)
+      assert.ok(parts[j]! > parts[j - 1]!, 'part numbers increase across the restart');
+    assert.ok(seg.parts[0]?.independent ?? true);
+    const init = await get(seg.map!);
+    assert.equal(init.res.status, 200);
+  });
+
+  test('a muxer without requests releases its viewer lease', async () => {
+    const mainKey = streamKey('porch', 'main');
+    const origin = new LlhlsOrigin(app.supervisor, { closeAfterMs: 300 });
+    try {
+      origin.muxer(mainKey);
+      assert.equal(app.supervisor.status(mainKey).leases.filter((l) => l.kind === 'viewer').length, 1);
+      await waitFor(() => origin.size === 0, 5000, 'muxer closed after 300 ms idle');
+      assert.equal(app.supervisor.status(mainKey).leases.length, 0, 'lease released');
+    } finally {
+      origin.close();
+    }
+  });
+
+  test('HTTP/2 over TLS serves the playlist', async () => {
+    assert.ok(app.tlsUrl);
+    const session = connect(app.tlsUrl, { rejectUnauthorized: false });
+    try {
+      await new Promise<void>((resolve, reject) =>
+        session.once('connect', () => resolve()).once('error', reject),
+      );
+      assert.equal(session.alpnProtocol, 'h2');
+      const { status, headers, body } = await new Promise<{
+        status: number;
+        headers: Record<string, unknown>;
+        body: string;
+      }>((resolve, reject) => {
+        const req = session.request({ ':path': `${BASE}/stream.m3u8` });
+        let status = 0;
+        let headers: Record<string, unknown> = {};
+        const chunks: Buffer[] = [];
+        req.on('response', (h) => {
+          status = Number(h[':status']);
+          headers = h;
+        });
+        req.on('data', (c: Buffer) => chunks.push(c));
+        req.on('end', () => resolve({ status, headers, body: Buffer.concat(chunks).toString() }));
+        req.on('error', reject);
+        req.end();
+      });
+      assert.equal(status, 200);
+      assert.equal(headers['content-type'], 'application/vnd.apple.mpegurl');
+      assert.ok(parseMediaPlaylist(body).segments.length > 0);
+    } finally {
+      session.close();
+    }
+  });
+});
