@@ -44,10 +44,23 @@ before(async () => {
   const config = resolveOrThrow({
     server: { host: '127.0.0.1', port: 0, data_dir: tempDir() },
     // Never reaches media: the test is about leases and messages, not video.
-    cameras: [{ id: 'porch', name: 'Porch', vendor: 'generic', profiles: { main: { url: 'rtsp://127.0.0.1:9/none' } } }],
+    cameras: [
+      {
+        id: 'porch',
+        name: 'Porch',
+        vendor: 'generic',
+        profiles: { main: { url: 'rtsp://127.0.0.1:9/none' } },
+      },
+    ],
   });
   sup = await startSupervisor(config);
-  service = new MqttService({ settings: config.mqtt, host: sup, log: testLogger(), version: '0.0.0-test', stateThrottleMs: 50 });
+  service = new MqttService({
+    settings: config.mqtt,
+    host: sup,
+    log: testLogger(),
+    version: '0.0.0-test',
+    stateThrottleMs: 50,
+  });
   await service.start({ embeddedPort: 0 });
   brokerUrl = service.url;
   await helper.startServer();
@@ -66,7 +79,15 @@ const configNode = () => ({ id: 'srv', type: 'lookout-config', broker: brokerUrl
 test('lookout-camera: start takes a lease, state flows out, stop releases it', async () => {
   await helper.load(NODES, [
     configNode(),
-    { id: 'cam', type: 'lookout-camera', server: 'srv', camera: 'porch', profile: 'main', ttl: 30, wires: [['out']] },
+    {
+      id: 'cam',
+      type: 'lookout-camera',
+      server: 'srv',
+      camera: 'porch',
+      profile: 'main',
+      ttl: 30,
+      wires: [['out']],
+    },
     { id: 'out', type: 'helper' },
   ]);
   const cam = helper.getNode('cam') as TestNode;

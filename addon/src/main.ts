@@ -86,7 +86,12 @@ export async function startLookout(opts: LookoutOptions): Promise<Lookout> {
   const recordings = new RecordingService({ config: opts.config, host: supervisor, log, ffmpegPath: opts.ffmpegPath });
   await recordings.start();
   // ONVIF sessions connect lazily; event subscriptions start now and follow config reloads.
-  const control = new CameraControl({ cameras: supervisor, log });
+  const control = new CameraControl({
+    cameras: supervisor,
+    log,
+    // Cameras without ONVIF events that record on motion get pixel motion on their sub stream.
+    pixelMotion: { host: supervisor, ffmpegPath: opts.ffmpegPath, recordsOnMotion: (cam) => recordings.recordsOnMotion(cam.id) },
+  });
   // "When motion, record": camera events (ONVIF, or pixel motion) trigger the recorder's motion mode.
   control.on('motion', (ev) => recordings.motion(ev));
   control.start();

@@ -23,7 +23,10 @@ export class LookoutConnection {
   private client: MqttClient | null = null;
   private readonly users = new Map<string, ConnectionUser>();
   private readonly subs = new Map<string, Map<string, Handler>>(); // filter → user id → handler
-  private readonly pending = new Map<string, { resolve: (a: CommandResponse) => void; timer: NodeJS.Timeout }>();
+  private readonly pending = new Map<
+    string,
+    { resolve: (a: CommandResponse) => void; timer: NodeJS.Timeout }
+  >();
   private readonly replyTopic: string;
   private idle: (() => void) | null = null;
   state: ConnectionState = 'disconnected';
@@ -88,7 +91,11 @@ export class LookoutConnection {
   }
 
   /** Sends a command and waits for Lookout's answer (or a timeout answer). */
-  request(camera: string, command: MqttCommand, args: Record<string, unknown> = {}): Promise<CommandResponse> {
+  request(
+    camera: string,
+    command: MqttCommand,
+    args: Record<string, unknown> = {},
+  ): Promise<CommandResponse> {
     const id = randomUUID();
     return new Promise((resolve) => {
       if (!this.client?.connected) {
@@ -97,7 +104,10 @@ export class LookoutConnection {
       }
       const timer = setTimeout(() => {
         this.pending.delete(id);
-        resolve({ ok: false, error: { code: 'timeout', message: `no answer from Lookout within ${this.timeoutMs} ms` } });
+        resolve({
+          ok: false,
+          error: { code: 'timeout', message: `no answer from Lookout within ${this.timeoutMs} ms` },
+        });
       }, this.timeoutMs);
       this.pending.set(id, { resolve, timer });
       const body = JSON.stringify({ ...args, response_topic: this.replyTopic, correlation_id: id });
@@ -123,7 +133,12 @@ export class LookoutConnection {
 
   private open(): void {
     this.setState('connecting');
-    const client = connect(this.url, { protocolVersion: 4, reconnectPeriod: 2000, connectTimeout: 10_000, ...this.options });
+    const client = connect(this.url, {
+      protocolVersion: 4,
+      reconnectPeriod: 2000,
+      connectTimeout: 10_000,
+      ...this.options,
+    });
     this.client = client;
     client.on('connect', () => {
       client.subscribe([this.replyTopic, ...this.subs.keys()], { qos: 1 });

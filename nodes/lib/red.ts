@@ -17,7 +17,14 @@ export interface NodeStatus {
 export interface Node {
   id: string;
   credentials?: Record<string, string | undefined>;
-  on(event: 'input', l: (msg: NodeMessage, send: (m: NodeMessage | NodeMessage[]) => void, done: (err?: Error) => void) => void): void;
+  on(
+    event: 'input',
+    l: (
+      msg: NodeMessage,
+      send: (m: NodeMessage | NodeMessage[]) => void,
+      done: (err?: Error) => void,
+    ) => void,
+  ): void;
   on(event: 'close', l: (removed: boolean, done: () => void) => void): void;
   send(msg: NodeMessage | NodeMessage[]): void;
   status(s: NodeStatus): void;
@@ -29,7 +36,11 @@ export interface Node {
 export interface NodeAPI {
   nodes: {
     createNode(node: object, config: object): void;
-    registerType(type: string, ctor: (this: never, config: never) => void, opts?: { credentials?: Record<string, { type: 'text' | 'password' }> }): void;
+    registerType(
+      type: string,
+      ctor: (this: never, config: never) => void,
+      opts?: { credentials?: Record<string, { type: 'text' | 'password' }> },
+    ): void;
     getNode(id: string): Node | null;
   };
   _(key: string, subs?: Record<string, unknown>): string;

@@ -59,13 +59,20 @@ export default function register(RED: NodeAPI): void {
     };
     const start = async () => {
       if (lease) return { ok: true as const, lease, already: true };
-      const a = await conn.request(def.camera, 'stream_start', { profile, ttl_s: ttlS, holder: `node-red:${this.id}` });
+      const a = await conn.request(def.camera, 'stream_start', {
+        profile,
+        ttl_s: ttlS,
+        holder: `node-red:${this.id}`,
+      });
       if (a.ok) {
         lease = String(a.lease);
         // Renew at half the TTL: one lost renewal does not drop the stream.
-        renewTimer = setInterval(() => {
-          if (lease) void conn.request(def.camera, 'stream_renew', { lease, ttl_s: ttlS });
-        }, (ttlS * 1000) / 2);
+        renewTimer = setInterval(
+          () => {
+            if (lease) void conn.request(def.camera, 'stream_renew', { lease, ttl_s: ttlS });
+          },
+          (ttlS * 1000) / 2,
+        );
       }
       return a;
     };
@@ -78,7 +85,8 @@ export default function register(RED: NodeAPI): void {
     };
 
     this.on('input', (msg: NodeMessage, send, done) => {
-      const action = typeof msg.payload === 'string' ? msg.payload : (msg.payload as { action?: unknown } | null)?.action;
+      const action =
+        typeof msg.payload === 'string' ? msg.payload : (msg.payload as { action?: unknown } | null)?.action;
       if (action !== 'start' && action !== 'stop') {
         done(new Error(RED._('lookout-camera.errors.bad-action')));
         return;

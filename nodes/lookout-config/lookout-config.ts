@@ -21,11 +21,15 @@ export default function register(RED: NodeAPI): void {
     RED.nodes.createNode(this, def);
     const user = this.credentials?.user;
     const password = this.credentials?.password;
-    this.connection = new LookoutConnection(def.broker || 'mqtt://127.0.0.1:1883', def.baseTopic || 'lookout', {
-      clientId: `nodered-lookout-${this.id}`.slice(0, 64),
-      ...(user ? { username: user } : {}),
-      ...(password ? { password } : {}),
-    });
+    this.connection = new LookoutConnection(
+      def.broker || 'mqtt://127.0.0.1:1883',
+      def.baseTopic || 'lookout',
+      {
+        clientId: `nodered-lookout-${this.id}`.slice(0, 64),
+        ...(user ? { username: user } : {}),
+        ...(password ? { password } : {}),
+      },
+    );
     this.on('close', (_removed, done) => {
       void this.connection.closeWhenIdle().finally(done);
     });

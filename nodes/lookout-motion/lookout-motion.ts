@@ -32,7 +32,8 @@ export default function register(RED: NodeAPI): void {
     let motion: string | null = null;
     const user: ConnectionUser = {
       id: this.id,
-      onConnection: (s) => this.status(s === 'connected' && motion ? motionStatus(motion) : connectionStatus(s)),
+      onConnection: (s) =>
+        this.status(s === 'connected' && motion ? motionStatus(motion) : connectionStatus(s)),
     };
     conn.register(user);
     conn.subscribe(user, conn.topics.motion(def.camera), (_t, payload) => {

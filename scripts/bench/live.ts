@@ -12,7 +12,7 @@
  * windows), SETTLE=5 (s before a window), ROUNDS=5 (first-frame rounds per case), PHASES=cpu,llhls,mse,
  * CONSUMERS=hub|ws, RES=1280x720, FPS=15, GOP=<frames, default FPS = 1 s>, BITRATE_KBPS=2000,
  * PART_MS=200, HLS_SYNC=0.5 (hls.js liveSyncDuration, s), HLS_CATCHUP=0.25 (page seeks to the live sync
- * position when hls.js stays this far above its target; 0 = off), MSE_EDGE=0.15 (s behind the buffered end).
+ * position when hls.js stays this far above its target; 0 = off), MSE_EDGE=0.1 (s behind the buffered end).
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -30,7 +30,8 @@ import { buildBenchPage } from './live/page.js';
 // ------------------------------------------------------------------------------------------ settings
 
 const env = process.env;
-const num = (v: string | undefined, d: number): number => (v !== undefined && v !== '' && Number.isFinite(Number(v)) ? Number(v) : d);
+const num = (v: string | undefined, d: number): number =>
+  v !== undefined && v !== '' && Number.isFinite(Number(v)) ? Number(v) : d;
 const QUICK = env.QUICK === '1';
 const SECONDS = num(env.SECONDS, QUICK ? 5 : 20);
 const SETTLE_S = num(env.SETTLE, QUICK ? 2 : 5);
@@ -46,7 +47,7 @@ const GOP = num(env.GOP, FPS);
 const BITRATE_KBPS = num(env.BITRATE_KBPS, 2000);
 const PART_MS = num(env.PART_MS, 200);
 const HLS_SYNC_S = num(env.HLS_SYNC, 0.5);
-const MSE_EDGE_S = num(env.MSE_EDGE, 0.15);
+const MSE_EDGE_S = num(env.MSE_EDGE, 0.1);
 const PROFILE = 'main' as const;
 
 /** hls.js low-latency settings (liveSyncDuration overrides the playlist's PART-HOLD-BACK). */
@@ -153,7 +154,8 @@ for (const sig of ['SIGINT', 'SIGTERM'] as const) {
   });
 }
 
-const f = (v: number | null | undefined, digits = 2) => (v === null || v === undefined || !Number.isFinite(v) ? '—' : v.toFixed(digits));
+const f = (v: number | null | undefined, digits = 2) =>
+  v === null || v === undefined || !Number.isFinite(v) ? '—' : v.toFixed(digits);
 const verdict = (v: number | null | undefined, limit: number) =>
   v === null || v === undefined || !Number.isFinite(v) ? 'n/a' : v <= limit ? 'pass' : 'MISS';
 
@@ -196,7 +198,17 @@ interface TechResult {
   tech: 'llhls' | 'mse';
   base: string;
   transport: string;
-  latency: ReturnType<typeof stats> & { windowS: number; settleS: number; frames: number; undecoded: number; waiting: number; jumps: number; rateChanges: number; errors: string[]; player: Partial<PlayerInfo> };
+  latency: ReturnType<typeof stats> & {
+    windowS: number;
+    settleS: number;
+    frames: number;
+    undecoded: number;
+    waiting: number;
+    jumps: number;
+    rateChanges: number;
+    errors: string[];
+    player: Partial<PlayerInfo>;
+  };
   warm: FirstFrame[];
   cold: FirstFrame[];
   pageErrors: string[];
@@ -208,6 +220,8 @@ interface CpuRow {
   windowS: number;
   supervisorPct: number;
   supervisorPerStreamPct: number | null;
+  /** (supervisor − idle baseline) / streams */
+  supervisorNetPerStreamPct: number | null;
   bitrateKbps: number | null;
   supervisorPer2MbpsPct: number | null;
   ffmpegPct: number;
@@ -240,6 +254,7 @@ async function cpuPhase(app: Lookout, cam: SyntheticCamera): Promise<CpuRow[]> {
   };
   onCleanup('cpu leases', releaseAll);
 
+  let baselinePct: number | null = null;
   const window = async (n: number, bytesNow: () => number): Promise<CpuRow> => {
     const spawns0 = keys.reduce((a, k) => a + sup.status(k).counters.spawns, 0);
     const others: Record<string, number> = { camera: cam.pid };
@@ -247,21 +262,34 @@ async function cpuPhase(app: Lookout, cam: SyntheticCamera): Promise<CpuRow[]> {
       if (c.pid !== null) others[`consumer${i}`] = c.pid;
     });
     const bytes0 = bytesNow();
-    const end = startCpuWindow(() => keys.map((k) => sup.status(k).pid).filter((p): p is number => p !== null), others);
+    const end = startCpuWindow(
+      () => keys.map((k) => sup.status(k).pid).filter((p): p is number => p !== null),
+      others,
+    );
     await sleep(SECONDS * 1000);
     const w: CpuWindow = end();
     const bytes1 = bytesNow();
     const spawns1 = keys.reduce((a, k) => a + sup.status(k).counters.spawns, 0);
-    const rates = keys.map((k) => sup.status(k).progress.bitrateKbps).filter((b) => Number.isFinite(b) && b > 0);
+    const rates = keys
+      .map((k) => sup.status(k).progress.bitrateKbps)
+      .filter((b) => Number.isFinite(b) && b > 0);
     const bitrate = rates.length ? rates.reduce((a, b) => a + b, 0) / rates.length : null;
     const perStream = n > 0 ? w.selfPct / n : null;
-    const consumerPcts = Object.entries(w.others).filter(([label]) => label.startsWith('consumer')).map(([, v]) => v);
+    const consumerPcts = Object.entries(w.others)
+      .filter(([label]) => label.startsWith('consumer'))
+      .map(([, v]) => v);
     return {
       streams: n,
-      consumers: n === 0 ? 'none' : CONSUMERS === 'ws' ? 'WebSocket (child process, /api/ws)' : 'in-process hub readers',
+      consumers:
+        n === 0
+          ? 'none'
+          : CONSUMERS === 'ws'
+            ? 'WebSocket (child process, /api/ws)'
+            : 'in-process hub readers',
       windowS: w.wallS,
       supervisorPct: w.selfPct,
       supervisorPerStreamPct: perStream,
+      supervisorNetPerStreamPct: n > 0 && baselinePct !== null ? (w.selfPct - baselinePct) / n : null,
       bitrateKbps: bitrate,
       supervisorPer2MbpsPct: perStream !== null && bitrate ? perStream * (2000 / bitrate) : null,
       ffmpegPct: w.pidsPct,
@@ -269,7 +297,10 @@ async function cpuPhase(app: Lookout, cam: SyntheticCamera): Promise<CpuRow[]> {
       ffmpegPids: keys.length,
       lostPids: w.lostPids.length,
       cameraPct: w.others.camera ?? null,
-      consumersPct: consumerPcts.length === 0 || consumerPcts.some((v) => v === null) ? null : consumerPcts.reduce((a, b) => a + (b ?? 0), 0),
+      consumersPct:
+        consumerPcts.length === 0 || consumerPcts.some((v) => v === null)
+          ? null
+          : consumerPcts.reduce((a: number, b) => a + (b ?? 0), 0),
       consumedMbps: n > 0 ? ((bytes1 - bytes0) * 8) / 1e6 / w.wallS : null,
       restartsInWindow: spawns1 - spawns0,
     };
@@ -278,6 +309,7 @@ async function cpuPhase(app: Lookout, cam: SyntheticCamera): Promise<CpuRow[]> {
   // Baseline: Lookout with every key idle.
   await sleep(SETTLE_S * 1000);
   rows.push(await window(0, () => 0));
+  baselinePct = rows[0]!.supervisorPct;
   console.log(`  cpu: idle baseline ${f(rows[0]!.supervisorPct)} % of a core`);
 
   for (const n of STREAMS) {
@@ -288,23 +320,33 @@ async function cpuPhase(app: Lookout, cam: SyntheticCamera): Promise<CpuRow[]> {
       added.push(key);
       leases.push(sup.acquireLease(key, { kind: 'viewer', holder: 'bench:live cpu' }).lease.id);
     }
-    await until(`${n} streams live`, () => keys.every((k) => sup.status(k).state === 'live'), 30_000 + n * 1000);
-    if (CONSUMERS === 'ws') consumers.push(await wsConsumers(`${app.url.replace(/^http/, 'ws')}/api/ws`, added.map(keyId)));
+    await until(
+      `${n} streams live`,
+      () => keys.every((k) => sup.status(k).state === 'live'),
+      30_000 + n * 1000,
+    );
+    if (CONSUMERS === 'ws')
+      consumers.push(await wsConsumers(`${app.url.replace(/^http/, 'ws')}/api/ws`, added.map(keyId)));
     else consumers.push(hubConsumers(sup, added));
     await sleep(SETTLE_S * 1000);
     const row = await window(n, () => consumers.reduce((a, c) => a + c.bytes(), 0));
     rows.push(row);
-    console.log(`  cpu: ${n} streams: supervisor ${f(row.supervisorPct)} %, FFmpeg ${f(row.ffmpegPct)} %, ${f(row.bitrateKbps, 0)} kbit/s per stream`);
+    console.log(
+      `  cpu: ${n} streams: supervisor ${f(row.supervisorPct)} %, FFmpeg ${f(row.ffmpegPct)} %, ${f(row.bitrateKbps, 0)} kbit/s per stream`,
+    );
   }
   await releaseAll();
-  await until('cpu keys idle', () => keys.every((k) => sup.status(k).state === 'idle'), 30_000).catch((err: Error) =>
-    console.error(`  cpu: ${err.message}`),
+  await until('cpu keys idle', () => keys.every((k) => sup.status(k).state === 'idle'), 30_000).catch(
+    (err: Error) => console.error(`  cpu: ${err.message}`),
   );
   return rows;
 }
 
 async function openPage(browser: Browser, base: string, html: string, errors: string[]): Promise<Page> {
-  const context = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1280, height: 720 } });
+  const context = await browser.newContext({
+    ignoreHTTPSErrors: true,
+    viewport: { width: 1280, height: 720 },
+  });
   onCleanup(`browser context ${base}`, () => context.close());
   const page = await context.newPage();
   page.on('pageerror', (e) => errors.push(e.message));
@@ -322,7 +364,9 @@ async function openPage(browser: Browser, base: string, html: string, errors: st
 }
 
 async function playerInfo(page: Page, id: number, since?: number): Promise<PlayerInfo> {
-  return (await page.evaluate(`window.bench.info(${id}, ${since === undefined ? 'undefined' : since})`)) as PlayerInfo;
+  return (await page.evaluate(
+    `window.bench.info(${id}, ${since === undefined ? 'undefined' : since})`,
+  )) as PlayerInfo;
 }
 
 async function waitFirstFrame(page: Page, id: number, timeoutMs: number): Promise<PlayerInfo> {
@@ -334,7 +378,12 @@ async function waitFirstFrame(page: Page, id: number, timeoutMs: number): Promis
   }
 }
 
-async function techPhase(tech: 'llhls' | 'mse', app: Lookout, browser: Browser, html: string): Promise<TechResult> {
+async function techPhase(
+  tech: 'llhls' | 'mse',
+  app: Lookout,
+  browser: Browser,
+  html: string,
+): Promise<TechResult> {
   const sup = app.supervisor;
   const base = tech === 'llhls' ? (app.tlsUrl ?? app.url) : app.url;
   const transport =
@@ -345,7 +394,10 @@ async function techPhase(tech: 'llhls' | 'mse', app: Lookout, browser: Browser, 
       : 'WebSocket over HTTP/1.1 (/api/ws), one socket for the page';
   const pageErrors: string[] = [];
   const page = await openPage(browser, base, html, pageErrors);
-  if (tech === 'mse') await page.evaluate(`window.bench.openSocket(${JSON.stringify(`${app.url.replace(/^http/, 'ws')}/api/ws`)})`);
+  if (tech === 'mse')
+    await page.evaluate(
+      `window.bench.openSocket(${JSON.stringify(`${app.url.replace(/^http/, 'ws')}/api/ws`)})`,
+    );
 
   const start = async (camera: string): Promise<number> => {
     const js =
@@ -376,7 +428,7 @@ async function techPhase(tech: 'llhls' | 'mse', app: Lookout, browser: Browser, 
     }
   });
   await until(`${keyId(warmKey)} live`, () => sup.status(warmKey).state === 'live', 30_000);
-  await sleep(((GOP / FPS) * 1000) * 1.5 + 500);
+  await sleep((GOP / FPS) * 1000 * 1.5 + 500);
 
   const warm: FirstFrame[] = [];
   let latency: TechResult['latency'] | null = null;
@@ -406,7 +458,9 @@ async function techPhase(tech: 'llhls' | 'mse', app: Lookout, browser: Browser, 
         errors: after.errors,
         player,
       };
-      console.log(`  ${tech}: latency p50 ${f(latency.p50)} s, p95 ${f(latency.p95)} s over ${latency.n} frames`);
+      console.log(
+        `  ${tech}: latency p50 ${f(latency.p50)} s, p95 ${f(latency.p95)} s over ${latency.n} frames`,
+      );
     }
     await stop(id);
     await sleep(300);
@@ -442,13 +496,23 @@ async function main(): Promise<void> {
   const maxStreams = Math.max(0, ...STREAMS);
   const names = [
     ...(PHASES.has('cpu') ? Array.from({ length: maxStreams }, (_, i) => `cpu${i + 1}`) : []),
-    ...(['llhls', 'mse'] as const).filter((t) => PHASES.has(t)).flatMap((t) => [`warm${t}`, ...Array.from({ length: ROUNDS }, (_, i) => `cold${t}${i + 1}`)]),
+    ...(['llhls', 'mse'] as const)
+      .filter((t) => PHASES.has(t))
+      .flatMap((t) => [`warm${t}`, ...Array.from({ length: ROUNDS }, (_, i) => `cold${t}${i + 1}`)]),
   ];
   if (names.length === 0) throw new Error(`nothing to do: PHASES=${[...PHASES].join(',')}`);
 
   const settings = {
     quick: QUICK,
-    video: { width: WIDTH, height: HEIGHT, fps: FPS, gopFrames: GOP, gopS: GOP / FPS, bitrateKbps: BITRATE_KBPS, codec: 'H.264 (x264 ultrafast zerolatency, no B-frames)' },
+    video: {
+      width: WIDTH,
+      height: HEIGHT,
+      fps: FPS,
+      gopFrames: GOP,
+      gopS: GOP / FPS,
+      bitrateKbps: BITRATE_KBPS,
+      codec: 'H.264 (x264 ultrafast zerolatency, no B-frames)',
+    },
     camera: 'synthetic, encode shared (N cameras = one encode), no audio',
     lookout: { mode: 'copy', partTargetMs: PART_MS, profile: PROFILE },
     windows: { latencyS: SECONDS, cpuS: SECONDS, settleS: SETTLE_S, firstFrameRounds: ROUNDS },
@@ -480,7 +544,13 @@ async function main(): Promise<void> {
       server: { host: '127.0.0.1', port: 0, data_dir: dataDir },
       defaults: {
         audio: 'drop',
-        stream: { idle_timeout: '1s', lease_ttl: '1h', part_target: `${PART_MS}ms`, stall_timeout: '5s', startup_grace: '10s' },
+        stream: {
+          idle_timeout: '1s',
+          lease_ttl: '1h',
+          part_target: `${PART_MS}ms`,
+          stall_timeout: '5s',
+          startup_grace: '10s',
+        },
       },
       cameras: names.map((id) => ({
         id,
@@ -491,7 +561,12 @@ async function main(): Promise<void> {
     { env: {}, baseDir: dataDir },
   );
   if (!resolved.ok) throw new Error(`bench config invalid: ${JSON.stringify(resolved.errors)}`);
-  const app = await startLookout({ config: resolved.config, log: silentLogger(), listen: { host: '127.0.0.1', port: 0 }, mqtt: false });
+  const app = await startLookout({
+    config: resolved.config,
+    log: silentLogger(),
+    listen: { host: '127.0.0.1', port: 0 },
+    mqtt: false,
+  });
   onCleanup('lookout', () => app.stop());
   console.log(`  lookout at ${app.url}${app.tlsUrl ? ` and ${app.tlsUrl} (h2)` : ' (no TLS listener)'}`);
 
@@ -513,34 +588,87 @@ async function main(): Promise<void> {
   report({ started, settings, cpu, techs, hlsVersion, load1: loadavg() });
 }
 
-function report(r: { started: Date; settings: Record<string, unknown>; cpu: CpuRow[]; techs: TechResult[]; hlsVersion: string | null; load1: number[] }): void {
+function report(r: {
+  started: Date;
+  settings: Record<string, unknown>;
+  cpu: CpuRow[];
+  techs: TechResult[];
+  hlsVersion: string | null;
+  load1: number[];
+}): void {
   const rows: Array<[string, string, string, string, string]> = [];
   const byTech = new Map(r.techs.map((t) => [t.tech, t]));
   const hls = byTech.get('llhls');
   const mse = byTech.get('mse');
   const sec = (v: number | null | undefined) => (v === null || v === undefined ? '—' : `${v.toFixed(3)} s`);
-  const ffStats = (xs: FirstFrame[]) => stats(xs.map((x) => x.ms).filter((x): x is number => x !== null).map((ms) => ms / 1000));
+  const ffStats = (xs: FirstFrame[]) =>
+    stats(
+      xs
+        .map((x) => x.ms)
+        .filter((x): x is number => x !== null)
+        .map((ms) => ms / 1000),
+    );
   if (hls) {
-    rows.push(['LL-HLS latency p50', sec(hls.latency.p50), '≤ 0.8 s', verdict(hls.latency.p50, TARGETS.llhlsP50S), `${hls.latency.n} frames`]);
-    rows.push(['LL-HLS latency p95', sec(hls.latency.p95), '≤ 1.2 s', verdict(hls.latency.p95, TARGETS.llhlsP95S), `max ${sec(hls.latency.max)}`]);
+    rows.push([
+      'LL-HLS latency p50',
+      sec(hls.latency.p50),
+      '≤ 0.8 s',
+      verdict(hls.latency.p50, TARGETS.llhlsP50S),
+      `${hls.latency.n} frames`,
+    ]);
+    rows.push([
+      'LL-HLS latency p95',
+      sec(hls.latency.p95),
+      '≤ 1.2 s',
+      verdict(hls.latency.p95, TARGETS.llhlsP95S),
+      `max ${sec(hls.latency.max)}`,
+    ]);
   }
   if (mse) {
-    rows.push(['MSE latency p50', sec(mse.latency.p50), '≤ 0.35 s', verdict(mse.latency.p50, TARGETS.mseP50S), `${mse.latency.n} frames`]);
+    rows.push([
+      'MSE latency p50',
+      sec(mse.latency.p50),
+      '≤ 0.35 s',
+      verdict(mse.latency.p50, TARGETS.mseP50S),
+      `${mse.latency.n} frames`,
+    ]);
     rows.push(['MSE latency p95', sec(mse.latency.p95), '(none)', '', `max ${sec(mse.latency.max)}`]);
   }
   for (const t of r.techs) {
     const name = t.tech === 'llhls' ? 'LL-HLS' : 'MSE';
     const w = ffStats(t.warm);
     const c = ffStats(t.cold);
-    rows.push([`${name} first frame warm p50`, sec(w.p50), '≤ 0.5 s', verdict(w.p50, TARGETS.firstFrameWarmS), `n=${w.n}/${t.warm.length}, max ${sec(w.max)}`]);
-    rows.push([`${name} first frame cold p50`, sec(c.p50), '≤ 2.0 s', verdict(c.p50, TARGETS.firstFrameColdS), `n=${c.n}/${t.cold.length}, max ${sec(c.max)}`]);
+    rows.push([
+      `${name} first frame warm p50`,
+      sec(w.p50),
+      '≤ 0.5 s',
+      verdict(w.p50, TARGETS.firstFrameWarmS),
+      `n=${w.n}/${t.warm.length}, max ${sec(w.max)}`,
+    ]);
+    rows.push([
+      `${name} first frame cold p50`,
+      sec(c.p50),
+      '≤ 2.0 s',
+      verdict(c.p50, TARGETS.firstFrameColdS),
+      `n=${c.n}/${t.cold.length}, max ${sec(c.max)}`,
+    ]);
   }
   const withStreams = r.cpu.filter((c) => c.streams > 0);
   for (const c of withStreams) {
-    rows.push([`supervisor per 2 Mbps stream, N=${c.streams}`, `${f(c.supervisorPer2MbpsPct)} %`, '≤ 1 % core', verdict(c.supervisorPer2MbpsPct, TARGETS.supervisorPctPer2Mbps), `${f(c.supervisorPerStreamPct)} %/stream at ${f(c.bitrateKbps, 0)} kbit/s`]);
+    rows.push([
+      `supervisor per 2 Mbps stream, N=${c.streams}`,
+      `${f(c.supervisorPer2MbpsPct)} %`,
+      '≤ 1 % core',
+      verdict(c.supervisorPer2MbpsPct, TARGETS.supervisorPctPer2Mbps),
+      `${f(c.supervisorPerStreamPct)} %/stream at ${f(c.bitrateKbps, 0)} kbit/s`,
+    ]);
   }
 
-  console.log('\nresults (provisional unless the machine was quiet; load average at end ' + r.load1.map((x) => x.toFixed(2)).join(' ') + ')');
+  console.log(
+    '\nresults (provisional unless the machine was quiet; load average at end ' +
+      r.load1.map((x) => x.toFixed(2)).join(' ') +
+      ')',
+  );
   const head: [string, string, string, string, string] = ['metric', 'value', 'target', 'result', 'detail'];
   const widths = [0, 1, 2, 3].map((i) => Math.max(...[head, ...rows].map((row) => row[i]!.length)) + 2);
   const line = (row: string[]) => row.map((cell, i) => (i < 4 ? cell.padEnd(widths[i]!) : cell)).join('');
@@ -553,23 +681,44 @@ function report(r: { started: Date; settings: Record<string, unknown>; cpu: CpuR
       `\n${t.tech === 'llhls' ? 'LL-HLS' : 'MSE'} over ${t.transport}: ${l.n} decoded of ${l.frames} presented frames in ${l.windowS} s ` +
         `(${l.undecoded} undecoded, ${l.waiting} waiting events, ${l.jumps} jumps, ${l.rateChanges} rate changes); ` +
         `latency min ${sec(l.min)} mean ${sec(l.mean)} max ${sec(l.max)}` +
-        (t.tech === 'llhls' ? `; hls.js latency ${sec(l.player.hlsLatencyS)} target ${sec(l.player.hlsTargetLatencyS)}` : `; buffer lag ${sec(l.player.bufferLagS)}`) +
+        (t.tech === 'llhls'
+          ? `; hls.js latency ${sec(l.player.hlsLatencyS)} target ${sec(l.player.hlsTargetLatencyS)}`
+          : `; buffer lag ${sec(l.player.bufferLagS)}`) +
         (l.errors.length ? `; player errors: ${l.errors.join(', ')}` : '') +
         (t.pageErrors.length ? `; page errors: ${t.pageErrors.slice(0, 5).join(' | ')}` : ''),
     );
-    const ff = (xs: FirstFrame[]) => xs.map((x) => `${x.ms ?? 'none'}${x.ageMs !== null ? ` (age ${x.ageMs})` : ''}`).join(', ');
+    const ff = (xs: FirstFrame[]) =>
+      xs.map((x) => `${x.ms ?? 'none'}${x.ageMs !== null ? ` (age ${x.ageMs})` : ''}`).join(', ');
     console.log(`  first frame ms warm: ${ff(t.warm)}`);
-    console.log(`  first frame ms cold: ${ff(t.cold)}  (key state before: ${t.cold.map((x) => x.stateBefore).join(',')})`);
+    console.log(
+      `  first frame ms cold: ${ff(t.cold)}  (key state before: ${t.cold.map((x) => x.stateBefore).join(',')})`,
+    );
   }
 
   if (r.cpu.length) {
     const consumers = withStreams[0]?.consumers ?? 'none';
-    console.log(`\nCPU, % of one core over ${f(r.cpu[0]!.windowS, 1)} s windows (consumers: ${consumers}; no browser running)`);
-    const hdr = ['streams', 'supervisor', 'per stream', 'per 2 Mbps', 'FFmpeg sum', 'FFmpeg/stream', 'kbit/s', 'consumed Mbit/s', 'consumers', 'camera', 'restarts'];
+    console.log(
+      `\nCPU, % of one core over ${f(r.cpu[0]!.windowS, 1)} s windows (consumers: ${consumers}; no browser running)`,
+    );
+    const hdr = [
+      'streams',
+      'supervisor',
+      'per stream',
+      'net/stream',
+      'per 2 Mbps',
+      'FFmpeg sum',
+      'FFmpeg/stream',
+      'kbit/s',
+      'consumed Mbit/s',
+      'consumers',
+      'camera',
+      'restarts',
+    ];
     const cells = r.cpu.map((c) => [
       String(c.streams),
       `${f(c.supervisorPct)} %`,
       c.supervisorPerStreamPct === null ? '—' : `${f(c.supervisorPerStreamPct)} %`,
+      c.supervisorNetPerStreamPct === null ? '—' : `${f(c.supervisorNetPerStreamPct)} %`,
       c.supervisorPer2MbpsPct === null ? '—' : `${f(c.supervisorPer2MbpsPct)} %`,
       `${f(c.ffmpegPct)} %`,
       c.ffmpegPerStreamPct === null ? '—' : `${f(c.ffmpegPerStreamPct)} %`,
@@ -583,9 +732,10 @@ function report(r: { started: Date; settings: Record<string, unknown>; cpu: CpuR
     console.log(hdr.map((h, i) => h.padEnd(w2[i]!)).join(''));
     for (const row of cells) console.log(row.map((c, i) => c.padEnd(w2[i]!)).join(''));
     console.log(
-      '  streams 0 = idle baseline. supervisor = this Node process (Lookout + the idle bench harness). per 2 Mbps =\n' +
+      '  streams 0 = idle baseline. supervisor = this Node process (Lookout + the idle bench harness); net/stream =\n' +
+        '  (supervisor − baseline) / streams. per 2 Mbps (judged against the target, conservative: gross) =\n' +
         '  per-stream supervisor % scaled linearly to 2000 kbit/s from the measured bitrate (the synthetic camera\n' +
-        '  undershoots its bitrate setting on easy content). FFmpeg = sum over the keys\' FFmpeg PIDs. consumers =\n' +
+        "  undershoots its bitrate setting on easy content). FFmpeg = sum over the keys' FFmpeg PIDs. consumers =\n" +
         '  the WebSocket client process(es) when CONSUMERS=ws. camera = synthetic camera, for reference.',
     );
   }
@@ -606,7 +756,13 @@ function report(r: { started: Date; settings: Record<string, unknown>; cpu: CpuR
         provisional: QUICK,
         settings: { ...r.settings, hlsJs: r.hlsVersion, loadavgAtEnd: r.load1 },
         targets: TARGETS,
-        table: rows.map(([metric, value, target, result, detail]) => ({ metric, value, target, result, detail })),
+        table: rows.map(([metric, value, target, result, detail]) => ({
+          metric,
+          value,
+          target,
+          result,
+          detail,
+        })),
         latency: r.techs,
         cpu: r.cpu,
       },

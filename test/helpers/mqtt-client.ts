@@ -7,20 +7,37 @@ import { createServer, connect as tcpConnect, type AddressInfo, type Server, typ
 import { connectAsync, type IClientOptions, type MqttClient } from 'mqtt';
 
 export async function testClient(url: string, opts: IClientOptions = {}): Promise<MqttClient> {
-  return connectAsync(url, { protocolVersion: 5, reconnectPeriod: 0, clientId: `t-${randomUUID().slice(0, 8)}`, ...opts });
+  return connectAsync(url, {
+    protocolVersion: 5,
+    reconnectPeriod: 0,
+    clientId: `t-${randomUUID().slice(0, 8)}`,
+    ...opts,
+  });
 }
 
 /** MQTT v5 request/response: responseTopic + correlationData; resolves with the parsed answer. */
-export async function request(client: MqttClient, topic: string, payload: string | Buffer, timeoutMs = 10_000): Promise<Record<string, unknown>> {
+export async function request(
+  client: MqttClient,
+  topic: string,
+  payload: string | Buffer,
+  timeoutMs = 10_000,
+): Promise<Record<string, unknown>> {
   const responseTopic = `test/reply/${randomUUID()}`;
   const correlationData = Buffer.from(randomUUID());
   await client.subscribeAsync(responseTopic, { qos: 1 });
   try {
     return await new Promise((resolve, reject) => {
-      const timer = setTimeout(() => (client.off('message', onMessage), reject(new Error(`no answer on ${topic} within ${timeoutMs} ms`))), timeoutMs);
+      const timer = setTimeout(
+        () => (
+          client.off('message', onMessage),
+          reject(new Error(`no answer on ${topic} within ${timeoutMs} ms`))
+        ),
+        timeoutMs,
+      );
       const onMessage = (t: string, p: Buffer, packet: { properties?: { correlationData?: Buffer } }) => {
         if (t !== responseTopic) return;
-        if (!packet.properties?.correlationData?.equals(correlationData)) return reject(new Error('answer without our correlationData'));
+        if (!packet.properties?.correlationData?.equals(correlationData))
+          return reject(new Error('answer without our correlationData'));
         clearTimeout(timer);
         client.off('message', onMessage);
         resolve(JSON.parse(p.toString()) as Record<string, unknown>);
@@ -66,7 +83,9 @@ export async function waitUntil(pred: () => boolean, timeoutMs: number, what: st
 }
 
 /** A loopback TCP proxy: `cut()` destroys every open connection, as a network failure would. */
-export async function tcpProxy(targetPort: number): Promise<{ url: string; cut(): void; close(): Promise<void> }> {
+export async function tcpProxy(
+  targetPort: number,
+): Promise<{ url: string; cut(): void; close(): Promise<void> }> {
   const sockets = new Set<Socket>();
   const server: Server = createServer((inbound) => {
     const outbound = tcpConnect(targetPort, '127.0.0.1');

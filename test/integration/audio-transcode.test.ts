@@ -1,19 +1,22 @@
 /**
  * FFmpeg arguments checked end to end against the synthetic camera: G.711 (PCMA) camera audio with
  * `audio: auto` reaches the hub as AAC that decodes; a `mode: transcode` profile has the requested
- * size and a keyframe every 1 s as measured by the hub, whatever the camera's own GOP.
+ * size and a keyframe every 1 s as measured by the hub, whatever the camera's own GOP; and the live
+ * page plays that audio + video in Chromium.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { SyntheticCamera } from '../../addon/src/demo/synthetic-camera.js';
-import { startSupervisor, FAST_STREAM, resolveOrThrow, tempDir } from '../helpers/setup.js';
+import { chromium, type Browser } from 'playwright-core';
+import { startLookout, type Lookout } from '../../addon/src/main.js';
+import { FAST_STREAM, resolveOrThrow, tempDir, testLogger } from '../helpers/setup.js';
 import { waitFor } from '../helpers/processes.js';
 import { streamKey } from '../../addon/src/contracts/stream-key.js';
 import type { Supervisor } from '../../addon/src/supervisor/supervisor.js';
 import type { InitRecord, Part } from '../../addon/src/hub/index.js';
 
-/** Decodes init + fragments with FFmpeg; returns the audio samples it decoded (from -progress-free stderr stats). */
+/** Decodes the audio of init + fragments with FFmpeg; one `framecrc` line per decoded frame. */
 async function decodedAudioFrames(
   init: Buffer,
   parts: Buffer[],
@@ -49,6 +52,8 @@ async function decodedAudioFrames(
 describe('audio and transcode arguments', () => {
   let cam: SyntheticCamera;
   let sup: Supervisor;
+  let app: Lookout;
+  let browser: Browser | undefined;
 
   before(async () => {
     cam = await SyntheticCamera.start({
@@ -77,11 +82,13 @@ describe('audio and transcode arguments', () => {
         },
       ],
     });
-    sup = await startSupervisor(config);
+    app = await startLookout({ config, log: testLogger(), listen: { port: 0, host: '127.0.0.1' } });
+    sup = app.supervisor;
   });
 
   after(async () => {
-    await sup?.stop();
+    await browser?.close();
+    await app?.stop();
     await cam?.close();
   });
 
@@ -155,5 +162,30 @@ describe('audio and transcode arguments', () => {
       reader.close();
       sup.releaseLease(lease.id);
     }
+  });
+
+  test('the live page plays the AAC audio and the video in Chromium', async () => {
+    browser = await chromium.launch({
+      executablePath: '/usr/bin/chromium',
+      args: [
+        '--headless=new',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--no-first-run',
+        '--autoplay-policy=no-user-gesture-required',
+      ],
+    });
+    const page = await browser.newPage();
+    await page.goto(`${app.url}/`);
+    // The page plays the sub profile (here the transcoded one, with AAC from the G.711 source).
+    const sample = `(() => { const v = document.querySelector('video');
+      return v ? { t: v.currentTime, audio: v.webkitAudioDecodedByteCount, video: v.webkitVideoDecodedByteCount } : null; })()`;
+    await page.waitForFunction(`${sample}?.t > 0`, undefined, { timeout: 20_000, polling: 100 });
+    const a = (await page.evaluate(sample)) as { t: number; audio: number; video: number };
+    await new Promise((r) => setTimeout(r, 2000));
+    const b = (await page.evaluate(sample)) as { t: number; audio: number; video: number };
+    assert.ok(b.t > a.t + 1, `playing: ${a.t} → ${b.t}`);
+    assert.ok(b.audio > a.audio, `audio decoded: ${a.audio} → ${b.audio} bytes`);
+    assert.ok(b.video > a.video, `video decoded: ${a.video} → ${b.video} bytes`);
   });
 });

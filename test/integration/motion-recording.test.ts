@@ -6,6 +6,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SyntheticCamera } from '../../addon/src/demo/synthetic-camera.js';
+import { CLOCK_TEXT_REGION, TIMESTAMP_BAND_REGION } from '../../addon/src/demo/timestamp-code.js';
 import type { RecordingEvent } from '../../addon/src/contracts/recording.js';
 import type { MotionEvent } from '../../addon/src/contracts/events.js';
 import { startLookout, type Lookout } from '../../addon/src/main.js';
@@ -23,7 +24,8 @@ describe('motion event → recorded clip', { timeout: 90_000 }, () => {
   const motionEvents: MotionEvent[] = [];
 
   before(async () => {
-    cam = await SyntheticCamera.start({ names: ['porch'], sub: { width: 320, height: 180, fps: 10, gop: 10 } });
+    // The scene starts static (no moving object), so pixel motion has nothing to see until we say so.
+    cam = await SyntheticCamera.start({ names: ['porch', 'lawn'], sub: { width: 320, height: 180, fps: 10, gop: 10 }, motion: false });
     dev = await startOnvifDevice({ ...USER });
     const config = resolveOrThrow(
       {
@@ -38,6 +40,14 @@ describe('motion event → recorded clip', { timeout: 90_000 }, () => {
             onvif: { host: '127.0.0.1', port: dev.port, credentials: { username: USER.username, password: '${PORCH_PW}' } },
             capabilities: { ptz: false, presets: false, motion_events: true },
             recording: { mode: 'motion', profile: 'sub', pre_roll: '2s', post_roll: '2s', triggers: ['motion'] },
+          },
+          {
+            // No ONVIF events: motion.source auto + recording on motion → pixel motion on the sub stream.
+            id: 'lawn',
+            vendor: 'generic',
+            profiles: { main: { url: cam.url('lawn', 'main') }, sub: { url: cam.url('lawn', 'sub') } },
+            motion: { masks: [TIMESTAMP_BAND_REGION, CLOCK_TEXT_REGION] },
+            recording: { mode: 'motion', profile: 'sub', pre_roll: '1s', post_roll: '2s', triggers: ['motion'] },
           },
         ],
       },
@@ -79,5 +89,18 @@ describe('motion event → recorded clip', { timeout: 90_000 }, () => {
     assert.equal(ranged.status, 206);
     const head = Buffer.from(await ranged.arrayBuffer());
     assert.equal(head.subarray(4, 8).toString('latin1'), 'ftyp');
+  });
+
+  test('a camera without ONVIF events records on pixel motion', async () => {
+    await waitFor(() => app.supervisor.status({ camera: 'lawn', profile: 'sub' }).state === 'live', 8000, 'lawn live');
+    await new Promise((r) => setTimeout(r, 2000));
+    assert.equal(recordingEvents.filter((e) => e.camera === 'lawn').length, 0, 'a static scene records nothing');
+    await cam.setMotion(true);
+    await waitFor(() => motionEvents.some((e) => e.camera === 'lawn' && e.active && e.source === 'pixel'), 10_000, 'pixel motion');
+    await waitFor(() => recordingEvents.some((e) => e.camera === 'lawn' && e.type === 'started'), 5000, 'lawn clip started');
+    await cam.setMotion(false);
+    await waitFor(() => recordingEvents.some((e) => e.camera === 'lawn' && e.type === 'finished'), 20_000, 'lawn clip finished');
+    const list = (await (await fetch(`${app.url}/api/recordings?camera=lawn`)).json()) as { recordings: Array<{ trigger: string }> };
+    assert.equal(list.recordings.length, 1);
   });
 });

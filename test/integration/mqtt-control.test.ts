@@ -25,7 +25,10 @@ let service: MqttService;
 let client: MqttClient;
 
 before(async () => {
-  [dev, broker] = await Promise.all([startOnvifDevice({ ...USER, panTiltSpeed: 1, zoomSpeed: 1 }), startMosquitto()]);
+  [dev, broker] = await Promise.all([
+    startOnvifDevice({ ...USER, panTiltSpeed: 1, zoomSpeed: 1 }),
+    startMosquitto(),
+  ]);
   const config = resolveOrThrow({
     server: { host: '127.0.0.1', port: 0, data_dir: tempDir() },
     mqtt: { url: broker.url, client_id: 'lookout-ctl-test' },
@@ -45,9 +48,24 @@ before(async () => {
   });
   const log = testLogger();
   sup = await startSupervisor(config, log);
-  control = new CameraControl({ cameras: sup, log, timeoutMs: 3000, offDelayMs: 0, feedBackoffInitialMs: 50, feedBackoffMaxMs: 200 });
+  control = new CameraControl({
+    cameras: sup,
+    log,
+    timeoutMs: 3000,
+    offDelayMs: 0,
+    feedBackoffInitialMs: 50,
+    feedBackoffMaxMs: 200,
+  });
   control.start();
-  service = new MqttService({ settings: config.mqtt, host: sup, log, version: '0.0.0-test', ptz: control, motion: control, rediscoverDelayMs: [10, 20] });
+  service = new MqttService({
+    settings: config.mqtt,
+    host: sup,
+    log,
+    version: '0.0.0-test',
+    ptz: control,
+    motion: control,
+    rediscoverDelayMs: [10, 20],
+  });
   await service.start();
   client = await testClient(broker.url);
 });
@@ -62,20 +80,33 @@ after(async () => {
 
 test('PTZ and preset commands reach the camera; the preset select follows the preset list', async () => {
   const disc = await recorder(client, 'homeassistant/select/#');
-  assert.deepEqual(await request(client, t.command('dome', 'preset_set'), JSON.stringify({ name: 'porch' })), { ok: true, preset: 'porch', created: true });
+  assert.deepEqual(
+    await request(client, t.command('dome', 'preset_set'), JSON.stringify({ name: 'porch' })),
+    { ok: true, preset: 'porch', created: true },
+  );
   await waitUntil(
-    () => JSON.parse(disc.latest.get('homeassistant/select/lookout_dome_preset/config')?.toString() || '{}').options?.includes('porch'),
+    () =>
+      JSON.parse(
+        disc.latest.get('homeassistant/select/lookout_dome_preset/config')?.toString() || '{}',
+      ).options?.includes('porch'),
     10_000,
     'preset select announced with "porch"',
   );
 
-  assert.deepEqual(await request(client, t.command('dome', 'preset_goto'), 'porch'), { ok: true, preset: 'porch' });
+  assert.deepEqual(await request(client, t.command('dome', 'preset_goto'), 'porch'), {
+    ok: true,
+    preset: 'porch',
+  });
   assert.equal(dev.callsTo('GotoPreset').length, 1);
   const missing = await request(client, t.command('dome', 'preset_goto'), 'nowhere');
   assert.equal(missing.ok, false);
   assert.equal((missing.error as { code: string }).code, 'not_found');
 
-  const move = await request(client, t.command('dome', 'ptz_move'), JSON.stringify({ pan: 0.5, timeout_ms: 500 }));
+  const move = await request(
+    client,
+    t.command('dome', 'ptz_move'),
+    JSON.stringify({ pan: 0.5, timeout_ms: 500 }),
+  );
   assert.equal(move.ok, true, JSON.stringify(move));
   assert.equal(dev.callsTo('ContinuousMove').length, 1);
   assert.deepEqual(await request(client, t.command('dome', 'ptz_stop'), ''), { ok: true });
@@ -87,7 +118,11 @@ test('PTZ and preset commands reach the camera; the preset select follows the pr
 
 test('camera motion drives the retained motion topic and the event topic', async () => {
   const seen = await recorder(client, 'lookout/dome/motion/#');
-  await waitUntil(() => dev.activeSubscriptions().some((s) => s.pulling), 10_000, 'event subscription pulling');
+  await waitUntil(
+    () => dev.activeSubscriptions().some((s) => s.pulling),
+    10_000,
+    'event subscription pulling',
+  );
   dev.emitMotion(true);
   await waitUntil(() => seen.latest.get(t.motion('dome'))?.toString() === 'ON', 10_000, 'motion ON');
   const ev = JSON.parse(seen.latest.get(t.motionEvent('dome'))!.toString());

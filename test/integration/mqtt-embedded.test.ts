@@ -38,10 +38,17 @@ test('embedded broker: availability, retained camera status, v3.1.1 request with
   client = await testClient(app.mqtt.url, { protocolVersion: 4 });
   const seen = await recorder(client, 'lookout/#');
   await waitUntil(() => seen.latest.get(t.status)?.toString() === 'online', 10_000, 'lookout/status online');
-  await waitUntil(() => seen.latest.get(t.cameraStatus('porch'))?.toString() === 'online', 10_000, 'porch online');
+  await waitUntil(
+    () => seen.latest.get(t.cameraStatus('porch'))?.toString() === 'online',
+    10_000,
+    'porch online',
+  );
 
   const replies = await recorder(client, 'test/replies');
-  client.publish(t.command('porch', 'stream_start'), JSON.stringify({ ttl_s: 30, response_topic: 'test/replies', correlation_id: 7 }));
+  client.publish(
+    t.command('porch', 'stream_start'),
+    JSON.stringify({ ttl_s: 30, response_topic: 'test/replies', correlation_id: 7 }),
+  );
   await waitUntil(() => replies.log.length === 1, 10_000, 'stream_start reply');
   const answer = JSON.parse(replies.log[0]!.payload.toString());
   assert.equal(answer.ok, true);
@@ -51,7 +58,11 @@ test('embedded broker: availability, retained camera status, v3.1.1 request with
   // Fire-and-forget stop, then garbage without a reply topic: nothing answers, nothing breaks.
   client.publish(t.command('porch', 'stream_stop'), JSON.stringify({ lease: answer.lease }));
   client.publish(t.command('porch', 'stream_start'), 'garbage');
-  await waitUntil(() => app.supervisor.status(streamKey('porch', 'main')).leases.length === 0, 10_000, 'lease released');
+  await waitUntil(
+    () => app.supervisor.status(streamKey('porch', 'main')).leases.length === 0,
+    10_000,
+    'lease released',
+  );
   assert.equal(replies.log.length, 1);
 });
 
@@ -62,5 +73,9 @@ test('recording switch: the HA ON/OFF form drives the real recorder and the reta
   await waitUntil(() => seen.latest.get(t.recording('porch'))?.toString() === 'ON', 20_000, 'recording ON');
   assert.equal(app.recordings.recorder('porch').state().recording, true);
   client.publish(t.command('porch', 'record'), 'OFF');
-  await waitUntil(() => seen.latest.get(t.recording('porch'))?.toString() === 'OFF', 20_000, 'recording OFF again');
+  await waitUntil(
+    () => seen.latest.get(t.recording('porch'))?.toString() === 'OFF',
+    20_000,
+    'recording OFF again',
+  );
 });

@@ -32,7 +32,11 @@ describe('MQTT interface (mosquitto, v5)', () => {
   const logLines: string[] = [];
 
   const configWith = (names: string[]): ResolvedConfig => {
-    const r = { ...raw, cameras: raw.cameras.filter((c) => names.includes(c.id)), mqtt: { url: proxy.url, client_id: 'lookout-test' } };
+    const r = {
+      ...raw,
+      cameras: raw.cameras.filter((c) => names.includes(c.id)),
+      mqtt: { url: proxy.url, client_id: 'lookout-test' },
+    };
     return resolveOrThrow(r);
   };
 
@@ -59,7 +63,11 @@ describe('MQTT interface (mosquitto, v5)', () => {
     await service.start();
     client = await testClient(broker.url);
     const status = await recorder(client, t.status);
-    await waitUntil(() => status.latest.get(t.status)?.toString() === 'online', 10_000, 'lookout/status online');
+    await waitUntil(
+      () => status.latest.get(t.status)?.toString() === 'online',
+      10_000,
+      'lookout/status online',
+    );
   });
 
   after(async () => {
@@ -72,7 +80,11 @@ describe('MQTT interface (mosquitto, v5)', () => {
 
   test('stream_start takes a real lease, state topics follow, stream_stop releases it', async () => {
     const states = await recorder(client, 'lookout/gate/+/state');
-    const start = await request(client, t.command('gate', 'stream_start'), JSON.stringify({ ttl_s: 60, holder: 'test' }));
+    const start = await request(
+      client,
+      t.command('gate', 'stream_start'),
+      JSON.stringify({ ttl_s: 60, holder: 'test' }),
+    );
     assert.equal(start.ok, true, JSON.stringify(start));
     assert.equal(start.key, 'gate/main');
     assert.equal(typeof start.lease, 'string');
@@ -92,16 +104,32 @@ describe('MQTT interface (mosquitto, v5)', () => {
     // A fresh subscriber gets the retained state at once.
     const fresh = await testClient(broker.url);
     const retained = await recorder(fresh, 'lookout/gate/#');
-    await waitUntil(() => retained.latest.has(t.streamState('gate', 'main')) && retained.latest.has(t.cameraStatus('gate')), 5000, 'retained gate topics');
+    await waitUntil(
+      () => retained.latest.has(t.streamState('gate', 'main')) && retained.latest.has(t.cameraStatus('gate')),
+      5000,
+      'retained gate topics',
+    );
     assert.equal(retained.latest.get(t.cameraStatus('gate'))!.toString(), 'online');
     await fresh.endAsync();
 
-    const renew = await request(client, t.command('gate', 'stream_renew'), JSON.stringify({ lease: start.lease, ttl_s: 30 }));
+    const renew = await request(
+      client,
+      t.command('gate', 'stream_renew'),
+      JSON.stringify({ lease: start.lease, ttl_s: 30 }),
+    );
     assert.equal(renew.ok, true, JSON.stringify(renew));
-    const stop = await request(client, t.command('gate', 'stream_stop'), JSON.stringify({ lease: start.lease }));
+    const stop = await request(
+      client,
+      t.command('gate', 'stream_stop'),
+      JSON.stringify({ lease: start.lease }),
+    );
     assert.deepEqual(stop, { ok: true, lease: start.lease });
     assert.ok(!leaseIds().includes(start.lease as string));
-    const again = await request(client, t.command('gate', 'stream_stop'), JSON.stringify({ lease: start.lease }));
+    const again = await request(
+      client,
+      t.command('gate', 'stream_stop'),
+      JSON.stringify({ lease: start.lease }),
+    );
     assert.equal(again.ok, false);
     assert.equal((again.error as { code: string }).code, 'not_found');
   });
@@ -125,7 +153,11 @@ describe('MQTT interface (mosquitto, v5)', () => {
     sent++;
     await client.publishAsync('lookout/gate/cmd/no_such_command', 'x', { qos: 1 });
     sent++;
-    await waitUntil(() => logLines.filter((l) => l.includes('MQTT command failed')).length - before === sent, 5000, 'one log line per failed command');
+    await waitUntil(
+      () => logLines.filter((l) => l.includes('MQTT command failed')).length - before === sent,
+      5000,
+      'one log line per failed command',
+    );
 
     const unknownCam = await request(client, t.command('nope', 'stream_start'), '{}');
     assert.equal((unknownCam.error as { code: string }).code, 'not_found');
@@ -136,16 +168,31 @@ describe('MQTT interface (mosquitto, v5)', () => {
     assert.equal((home.error as { code: string }).code, 'unavailable');
 
     // The other camera still works end to end.
-    const ok = await request(client, t.command('yard', 'stream_start'), JSON.stringify({ profile: 'sub', ttl_s: 5 }));
+    const ok = await request(
+      client,
+      t.command('yard', 'stream_start'),
+      JSON.stringify({ profile: 'sub', ttl_s: 5 }),
+    );
     assert.equal(ok.ok, true, JSON.stringify(ok));
-    assert.equal((await request(client, t.command('yard', 'stream_stop'), JSON.stringify({ lease: ok.lease }))).ok, true);
+    assert.equal(
+      (await request(client, t.command('yard', 'stream_stop'), JSON.stringify({ lease: ok.lease }))).ok,
+      true,
+    );
   });
 
   test('discovery: present, re-published after homeassistant/status online', async () => {
     const ha = await testClient(broker.url);
     const disc = await recorder(ha, 'homeassistant/#');
-    await waitUntil(() => [...disc.latest.keys()].some((k) => k.includes('lookout_yard_')), 5000, 'retained discovery');
-    const configs = [...disc.latest.entries()].filter(([k, v]) => k.endsWith('/config') && v.length > 0);
+    await waitUntil(
+      () => [...disc.latest.keys()].some((k) => k.includes('lookout_yard_')),
+      5000,
+      'retained discovery',
+    );
+    // Camera entities (the hub's connectivity sensor is the availability itself).
+    const configs = [...disc.latest.entries()].filter(
+      ([k, v]) => k.endsWith('/config') && v.length > 0 && !k.includes('lookout_hub_'),
+    );
+    assert.ok(disc.latest.has('homeassistant/binary_sensor/lookout_hub_connected/config'));
     assert.ok(configs.some(([k]) => k === 'homeassistant/sensor/lookout_gate_stream_main/config'));
     assert.ok(configs.some(([k]) => k === 'homeassistant/switch/lookout_gate_recording/config'));
     for (const [, v] of configs) {
@@ -156,7 +203,9 @@ describe('MQTT interface (mosquitto, v5)', () => {
     const seen = disc.log.length;
     await ha.publishAsync('homeassistant/status', 'online');
     await waitUntil(
-      () => disc.log.slice(seen).filter((m) => m.topic === 'homeassistant/sensor/lookout_gate_stream_main/config').length > 0,
+      () =>
+        disc.log.slice(seen).filter((m) => m.topic === 'homeassistant/sensor/lookout_gate_stream_main/config')
+          .length > 0,
       5000,
       'discovery re-published after birth',
     );
@@ -170,7 +219,9 @@ describe('MQTT interface (mosquitto, v5)', () => {
     const all = await recorder(fresh, '#');
     await waitUntil(() => all.latest.has(t.cameraStatus('gate')), 5000, 'retained gate status');
     await new Promise((r) => setTimeout(r, 300));
-    const yardTopics = [...all.latest.keys()].filter((k) => k.includes('lookout_yard_') || k.startsWith('lookout/yard/'));
+    const yardTopics = [...all.latest.keys()].filter(
+      (k) => k.includes('lookout_yard_') || k.startsWith('lookout/yard/'),
+    );
     assert.deepEqual(yardTopics, []);
     assert.ok(all.latest.has('homeassistant/sensor/lookout_gate_stream_main/config'));
     await fresh.endAsync();
@@ -179,11 +230,23 @@ describe('MQTT interface (mosquitto, v5)', () => {
   test('LWT: a cut connection shows offline to other clients, then online again', async () => {
     const watcher = await testClient(broker.url);
     const status = await recorder(watcher, t.status);
-    await waitUntil(() => status.latest.get(t.status)?.toString() === 'online', 5000, 'online before the cut');
+    await waitUntil(
+      () => status.latest.get(t.status)?.toString() === 'online',
+      5000,
+      'online before the cut',
+    );
     const from = status.log.length;
     proxy.cut();
-    await waitUntil(() => status.log.slice(from).some((m) => m.payload.toString() === 'offline'), 15_000, 'LWT offline');
-    await waitUntil(() => status.latest.get(t.status)?.toString() === 'online', 15_000, 'online after reconnect');
+    await waitUntil(
+      () => status.log.slice(from).some((m) => m.payload.toString() === 'offline'),
+      15_000,
+      'LWT offline',
+    );
+    await waitUntil(
+      () => status.latest.get(t.status)?.toString() === 'online',
+      15_000,
+      'online after reconnect',
+    );
     // Commands work again after the reconnect.
     const r = await request(watcher, t.command('gate', 'stream_start'), '{"ttl_s":5}');
     assert.equal(r.ok, true);

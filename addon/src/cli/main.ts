@@ -15,7 +15,8 @@ const USAGE = `usage:
   lookout serve [--config FILE] [--port N] [--host ADDR]
   lookout config check FILE
   lookout config explain FILE [CAMERA]
-  lookout discover HOST [--port N] [--path P] [--user U] [--json]   (password from $LOOKOUT_ONVIF_PASSWORD)`;
+  lookout discover HOST [--port N] [--path P] [--user U] [--json]   (password from $LOOKOUT_ONVIF_PASSWORD)
+  lookout discover --scan [--json]       WS-Discovery on the local network (multicast)`;
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -35,11 +36,24 @@ async function main(argv: string[]): Promise<number> {
         path: { type: 'string' },
         user: { type: 'string' },
         json: { type: 'boolean' },
+        scan: { type: 'boolean' },
       },
       allowPositionals: true,
       strict: true,
     });
     const [host] = positionals;
+    if (values.scan) {
+      // Multicast on the local network: for users at a terminal, never used by tests.
+      const { scanOnvif } = await import('../control/onvif/ws-discovery.js');
+      const devices = await scanOnvif();
+      process.stdout.write(
+        values.json
+          ? `${JSON.stringify(devices, null, 2)}\n`
+          : devices.map((d) => `${d.xaddrs.join(' ')}  ${d.scopes.filter((s) => /\/(name|hardware)\//.test(s)).join(' ')}`).join('\n') +
+              `\n${devices.length} ONVIF device(s) answered; run \`lookout discover <host> --user U\` for a config proposal\n`,
+      );
+      return 0;
+    }
     if (host) {
       const { discover, renderDiscovery } = await import('../control/onvif/discover.js');
       const report = await discover({

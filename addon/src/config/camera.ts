@@ -17,6 +17,7 @@ import { isOneOf } from './enums.js';
 import { child, ValueError } from './errors.js';
 import { parseHost, type Host } from './host.js';
 import { builtInLayer, pickRequired, presetLayer, readLayer, type Layer } from './layers.js';
+import { readMotion } from './motion.js';
 import { resolveProfile, type ProfileContext } from './profile.js';
 import { ProvenanceLog, SECRET_MASK } from './provenance.js';
 import { isPlainObject } from './secrets.js';
@@ -100,6 +101,7 @@ export function resolveCamera(
   const onvif = resolveOnvif(raw, base, vendor, host, credentials, below, label, ck, prov);
   const snapshotUrl = readSnapshotUrl(raw, base, label, ck, prov);
   const capabilities = readCapabilities(raw, base, ck, prov);
+  const motion = readMotion(raw, base, ck, prov);
 
   const camera: ResolvedCamera = {
     id,
@@ -113,6 +115,7 @@ export function resolveCamera(
     onvif,
     snapshotUrl,
     capabilities,
+    motion,
   };
   return { camera, provenance: prov };
 }

@@ -23,7 +23,14 @@ test('mqtt defaults: embedded broker on loopback 1883, lookout/homeassistant top
 test('mqtt section: values are read, the password is a secret', () => {
   const r = resolveConfig(
     {
-      mqtt: { url: 'mqtt://core-mosquitto:1883', username: 'lookout', password: '${MQTT_PW}', base_topic: 'cams/home', discovery_prefix: 'ha', client_id: 'lk1' },
+      mqtt: {
+        url: 'mqtt://core-mosquitto:1883',
+        username: 'lookout',
+        password: '${MQTT_PW}',
+        base_topic: 'cams/home',
+        discovery_prefix: 'ha',
+        client_id: 'lk1',
+      },
       cameras: cams,
     },
     { env: { MQTT_PW: 'pa55-word!' }, baseDir: '/tmp' },

@@ -29,7 +29,13 @@ export function resolveMqtt(root: RawMap, ck: Checker): MqttSettings {
   const base = '/mqtt';
   const block = ck.map(root, 'mqtt', '');
   const m = ok(block) ? block : undefined;
-  const get = <T>(obj: RawMap | undefined, at: string, key: string, guard: (v: unknown) => v is T, dflt: T): T => {
+  const get = <T>(
+    obj: RawMap | undefined,
+    at: string,
+    key: string,
+    guard: (v: unknown) => v is T,
+    dflt: T,
+  ): T => {
     const v = ck.read(obj, key, at, guard);
     return ok(v) ? v : dflt;
   };

@@ -607,3 +607,20 @@ test('YAML anchors and merge keys work for repeated camera settings', () => {
   if (r2.ok)
     assert.equal(r2.config.cameras[1]!.profiles.main!.displayUrl, 'rtsp://10.0.0.2:554/h264Preview_01_main');
 });
+
+test('camera motion block: defaults, values, and typos reported with their path', () => {
+  const base = { id: 'cam', vendor: 'generic', profiles: { main: { url: 'rtsp://127.0.0.1/x' } } };
+  const good = resolveConfig({ cameras: [{ ...base, motion: { source: 'pixel', sensitivity: 80, masks: [{ x: 0, y: 0, width: 1, height: 0.1 }] } }] }, { env: {} });
+  assert.ok(good.ok);
+  assert.deepEqual(good.config.cameras[0]!.motion, { source: 'pixel', sensitivity: 80, masks: [{ x: 0, y: 0, width: 1, height: 0.1 }] });
+  const dflt = resolveConfig({ cameras: [base] }, { env: {} });
+  assert.ok(dflt.ok);
+  assert.deepEqual(dflt.config.cameras[0]!.motion, { source: 'auto', sensitivity: 50, masks: [] });
+  const bad = resolveConfig({ cameras: [{ ...base, motion: { source: 'pixle', sensitivity: 0, masks: [{ x: 2, y: 0, width: 1 }] } }] }, { env: {} });
+  assert.ok(!bad.ok);
+  const paths = bad.errors.map((e) => e.path);
+  for (const p of ['/cameras/0/motion/source', '/cameras/0/motion/sensitivity', '/cameras/0/motion/masks/0/x', '/cameras/0/motion/masks/0/height']) {
+    assert.ok(paths.includes(p), `${p} in ${paths.join(', ')}`);
+  }
+  assert.match(bad.errors.find((e) => e.path === '/cameras/0/motion/source')!.message, /auto.*onvif.*pixel.*off/);
+});

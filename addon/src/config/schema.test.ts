@@ -82,7 +82,7 @@ test('ajv messages are rewritten for humans', () => {
     {
       path: '/cameras/0/vendr',
       message:
-        'unknown key "vendr" (did you mean "vendor"?); allowed here: id, name, enabled, hidden, vendor, host, rtsp_port, credentials, transport, audio, always_on, stream, profiles, onvif, snapshot_url, capabilities, recording',
+        'unknown key "vendr" (did you mean "vendor"?); allowed here: id, name, enabled, hidden, vendor, host, rtsp_port, credentials, transport, audio, always_on, stream, profiles, onvif, snapshot_url, capabilities, motion, recording',
     },
     { path: '/cameras/0/transport', message: 'must be one of: tcp, udp (got "TCP"; did you mean "tcp"?)' },
     {

@@ -66,6 +66,26 @@ export interface Capabilities {
   audioOut: boolean;
 }
 
+export const MOTION_SOURCES = ['auto', 'onvif', 'pixel', 'off'] as const;
+export type MotionSource = (typeof MOTION_SOURCES)[number];
+
+/** A rectangle in fractions of the frame (0..1). */
+export interface FrameRect {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+export interface MotionSettings {
+  /** As configured; `auto` is decided by control/ (ONVIF events, else pixel if recording on motion). */
+  source: MotionSource;
+  /** 1..100, pixel motion only. */
+  sensitivity: number;
+  /** Regions pixel motion ignores. */
+  masks: FrameRect[];
+}
+
 export interface Credentials {
   username: string;
   /** SECRET */
@@ -91,6 +111,7 @@ export interface ResolvedCamera {
   onvif: OnvifEndpoint | null;
   snapshotUrl: string | null;
   capabilities: Capabilities;
+  motion: MotionSettings;
 }
 
 export interface ServerSettings {

@@ -83,7 +83,11 @@ export async function wsConsumers(wsUrl: string, keys: string[]): Promise<Consum
     setTimeout(() => reject(new Error(`ws consumers did not connect: ${stderr.join('\n')}`)), 10_000).unref(),
   );
   try {
-    await Promise.race([opened, timeout, exited.then(() => Promise.reject(new Error(`ws consumers exited: ${stderr.join('\n')}`)))]);
+    await Promise.race([
+      opened,
+      timeout,
+      exited.then(() => Promise.reject(new Error(`ws consumers exited: ${stderr.join('\n')}`))),
+    ]);
   } catch (err) {
     await close();
     throw err;

@@ -126,7 +126,8 @@
         if (!d.fatal) return;
         attempts++;
         if (attempts <= 2 && d.type === Hls.ErrorTypes.MEDIA_ERROR) return hls.recoverMediaError();
-        if (attempts <= 2 && d.type === Hls.ErrorTypes.NETWORK_ERROR) return void setTimeout(() => hls.startLoad(), 300);
+        if (attempts <= 2 && d.type === Hls.ErrorTypes.NETWORK_ERROR)
+          return void setTimeout(() => hls.startLoad(), 300);
         hls.destroy();
         setTimeout(create, Math.min(4000, 250 * 2 ** attempts));
       });
@@ -202,7 +203,17 @@
     const rec = newRecord('mse', key, video);
     meter(rec);
     const sid = nextStreamId++;
-    const p = { rec, ms: null, sb: null, queue: [], url: '', started: false, lastTrim: 0, timer: null, lags: [] };
+    const p = {
+      rec,
+      ms: null,
+      sb: null,
+      queue: [],
+      url: '',
+      started: false,
+      lastTrim: 0,
+      timer: null,
+      lags: [],
+    };
     const teardown = () => {
       p.queue = [];
       p.sb = null;
@@ -265,7 +276,9 @@
       }
     };
     p.control = (msg) => {
-      rec.events.push(`${msg.type}${msg.state ? ':' + msg.state : ''}${msg.discontinuity ? ' (discontinuity)' : ''}`);
+      rec.events.push(
+        `${msg.type}${msg.state ? ':' + msg.state : ''}${msg.discontinuity ? ' (discontinuity)' : ''}`,
+      );
       if (msg.type === 'error') rec.errors.push(msg.message);
       if (msg.type !== 'init') return;
       teardown();
@@ -297,7 +310,8 @@
     socket.send(JSON.stringify({ type: 'subscribe', id: sid, key }));
     rec.stop = () => {
       clearInterval(p.timer);
-      if (socket && socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify({ type: 'unsubscribe', id: sid }));
+      if (socket && socket.readyState === WebSocket.OPEN)
+        socket.send(JSON.stringify({ type: 'unsubscribe', id: sid }));
       mseById.delete(sid);
       teardown();
       video.remove();

@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
+import { build, stop } from 'esbuild';
 
 const require = createRequire(import.meta.url);
 
@@ -28,10 +28,14 @@ export async function buildBenchPage(): Promise<BenchPage> {
     target: 'chrome110',
     logLevel: 'silent',
   });
+  // esbuild keeps a service child process for later builds; we need none.
+  await stop();
   const decoder = bundled.outputFiles[0]?.text;
   if (!decoder) throw new Error('esbuild produced no decoder bundle');
   const hlsJs = readFileSync(require.resolve('hls.js/dist/hls.min.js'), 'utf8');
-  const hlsPkg = JSON.parse(readFileSync(require.resolve('hls.js/package.json'), 'utf8')) as { version: string };
+  const hlsPkg = JSON.parse(readFileSync(require.resolve('hls.js/package.json'), 'utf8')) as {
+    version: string;
+  };
   const pageJs = readFileSync(fileURLToPath(new URL('./page.js', import.meta.url)), 'utf8');
   // `</script` cannot appear inside an inline script; none of these contain it, but be safe.
   const inline = (js: string) => `<script>${js.replace(/<\/script/gi, '<\\/script')}</script>`;

@@ -30,7 +30,10 @@ ws.on('message', (data, isBinary) => {
 ws.on('error', (err) => stats.errors.push(String(err && err.message)));
 
 // Running totals four times a second, so the parent can take a byte count at any moment.
-const report = setInterval(() => process.stdout.write(JSON.stringify({ event: 'stats', ...stats }) + '\n'), 250);
+const report = setInterval(
+  () => process.stdout.write(JSON.stringify({ event: 'stats', ...stats }) + '\n'),
+  250,
+);
 
 let done = false;
 const finish = () => {

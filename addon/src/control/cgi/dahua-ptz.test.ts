@@ -62,6 +62,7 @@ function dahuaCamera(): ResolvedCamera {
     onvif: null,
     snapshotUrl: null,
     capabilities: { ptz: true, presets: false, motionEvents: false, audioOut: false },
+    motion: { source: 'off', sensitivity: 50, masks: [] },
   };
 }
 

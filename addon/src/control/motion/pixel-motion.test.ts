@@ -83,7 +83,7 @@ describe('pixel motion', () => {
       offDelayMs: 300,
       pixelMotion: {
         host: sup,
-        cameras: (c) => c.id === 'yard',
+        recordsOnMotion: (c) => c.id === 'yard',
         masks: [TIMESTAMP_BAND_REGION, CLOCK_TEXT_REGION],
         fps: 4,
       },

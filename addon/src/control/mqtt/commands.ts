@@ -24,7 +24,8 @@ export interface CommandDeps {
 export const REPLY_KEYS = ['response_topic', 'correlation_id'] as const;
 
 type Args = Record<string, unknown>;
-const unavailable = (what: string) => new LookoutError(503, 'unavailable', `${what} is not available over MQTT yet`);
+const unavailable = (what: string) =>
+  new LookoutError(503, 'unavailable', `${what} is not available over MQTT yet`);
 
 /** Turns the raw payload into an argument object; throws bad_request for anything unusable. */
 export function parsePayload(command: MqttCommand, payload: Buffer): Args {
@@ -37,7 +38,8 @@ export function parsePayload(command: MqttCommand, payload: Buffer): Args {
     } catch {
       throw badRequest('payload is not valid JSON');
     }
-    if (typeof v !== 'object' || v === null || Array.isArray(v)) throw badRequest('payload must be a JSON object');
+    if (typeof v !== 'object' || v === null || Array.isArray(v))
+      throw badRequest('payload must be a JSON object');
     return v as Args;
   }
   if (command === 'record' && (text === 'ON' || text === 'OFF')) return { on: text === 'ON' };
@@ -56,8 +58,10 @@ function fields(args: Args, allowed: Record<string, (v: unknown) => boolean>, re
   for (const k of required) if (args[k] === undefined) throw badRequest(`missing field "${k}"`);
 }
 
-const num = (min: number, max: number) => (v: unknown) => typeof v === 'number' && Number.isFinite(v) && v >= min && v <= max;
-const int = (min: number, max: number) => (v: unknown) => Number.isInteger(v) && (v as number) >= min && (v as number) <= max;
+const num = (min: number, max: number) => (v: unknown) =>
+  typeof v === 'number' && Number.isFinite(v) && v >= min && v <= max;
+const int = (min: number, max: number) => (v: unknown) =>
+  Number.isInteger(v) && (v as number) >= min && (v as number) <= max;
 const str = (max: number) => (v: unknown) => typeof v === 'string' && v.length > 0 && v.length <= max;
 const profile = (v: unknown) => isProfileName(v);
 const bool = (v: unknown) => typeof v === 'boolean';
@@ -82,12 +86,20 @@ export async function runCommand(
         ttlMs: ttl === undefined ? undefined : Math.round(ttl * 1000),
         holder: (args.holder as string | undefined) ?? deps.holder,
       });
-      return { lease: lease.id, key: keyId(key), expiresAt: new Date(lease.expiresAt).toISOString(), state: status.state };
+      return {
+        lease: lease.id,
+        key: keyId(key),
+        expiresAt: new Date(lease.expiresAt).toISOString(),
+        state: status.state,
+      };
     }
     case 'stream_renew': {
       fields(args, { lease: str(100), ttl_s: num(1, 3600) }, ['lease']);
       const ttl = args.ttl_s as number | undefined;
-      const lease = deps.host.renewLease(args.lease as string, ttl === undefined ? undefined : Math.round(ttl * 1000));
+      const lease = deps.host.renewLease(
+        args.lease as string,
+        ttl === undefined ? undefined : Math.round(ttl * 1000),
+      );
       return { lease: lease.id, expiresAt: new Date(lease.expiresAt).toISOString() };
     }
     case 'stream_stop': {
@@ -98,13 +110,20 @@ export async function runCommand(
     case 'ptz_move': {
       fields(args, { pan: velocity, tilt: velocity, zoom: velocity, timeout_ms: int(50, 30_000) });
       const ptz = ptzOf(deps, camera);
-      const v = { pan: (args.pan as number) ?? 0, tilt: (args.tilt as number) ?? 0, zoom: (args.zoom as number) ?? 0 };
+      const v = {
+        pan: (args.pan as number) ?? 0,
+        tilt: (args.tilt as number) ?? 0,
+        zoom: (args.zoom as number) ?? 0,
+      };
       const r = await ptz.move(v, args.timeout_ms as number | undefined);
       return { stops_in_ms: r.stopsInMs };
     }
     case 'ptz_zoom': {
       fields(args, { speed: velocity, timeout_ms: int(50, 30_000) }, ['speed']);
-      const r = await ptzOf(deps, camera).move({ pan: 0, tilt: 0, zoom: args.speed as number }, args.timeout_ms as number | undefined);
+      const r = await ptzOf(deps, camera).move(
+        { pan: 0, tilt: 0, zoom: args.speed as number },
+        args.timeout_ms as number | undefined,
+      );
       return { stops_in_ms: r.stopsInMs };
     }
     case 'ptz_stop':
@@ -138,7 +157,9 @@ export async function runCommand(
     }
     case 'record_start':
       fields(args, { duration_s: num(1, 86_400) });
-      return { recording: recorderOf(deps, camera).startManual(args.duration_s as number | undefined).recording };
+      return {
+        recording: recorderOf(deps, camera).startManual(args.duration_s as number | undefined).recording,
+      };
     case 'record_stop':
       fields(args, {});
       return { recording: (await recorderOf(deps, camera).stopManual()).recording };

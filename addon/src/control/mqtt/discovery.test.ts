@@ -8,7 +8,13 @@ import assert from 'node:assert/strict';
 import AjvModule from 'ajv';
 import { resolveConfig } from '../../config/index.js';
 import type { ResolvedCamera } from '../../contracts/config.js';
-import { cameraDiscovery, cameraDiscoveryTopics, hubDiscovery, hubDeviceId, type DiscoveryContext } from './discovery.js';
+import {
+  cameraDiscovery,
+  cameraDiscoveryTopics,
+  hubDiscovery,
+  hubDeviceId,
+  type DiscoveryContext,
+} from './discovery.js';
 
 const Ajv = AjvModule.default;
 
@@ -116,7 +122,12 @@ function cameras(): ResolvedCamera[] {
     {
       server: { port: 0 },
       cameras: [
-        { id: 'gate', name: 'Gate', vendor: 'generic', profiles: { main: { url: 'rtsp://127.0.0.1:1/main' } } },
+        {
+          id: 'gate',
+          name: 'Gate',
+          vendor: 'generic',
+          profiles: { main: { url: 'rtsp://127.0.0.1:1/main' } },
+        },
         {
           id: 'front-door',
           name: 'Front door',
@@ -134,7 +145,12 @@ function cameras(): ResolvedCamera[] {
   return r.config.cameras;
 }
 
-const ctx: DiscoveryContext = { baseTopic: 'lookout', prefix: 'homeassistant', version: '1.2.3', presets: (c) => (c === 'front-door' ? ['door', 'drive'] : null) };
+const ctx: DiscoveryContext = {
+  baseTopic: 'lookout',
+  prefix: 'homeassistant',
+  version: '1.2.3',
+  presets: (c) => (c === 'front-door' ? ['door', 'drive'] : null),
+};
 
 test('every discovery payload validates against HA’s documented keys for its component', () => {
   for (const cam of cameras()) {
@@ -159,7 +175,11 @@ test('entities follow capabilities; unique ids are stable and unique', () => {
   const d = ids(door!);
   assert.deepEqual(ids(gate!), g, 'same input, same ids');
   assert.equal(new Set([...g, ...d]).size, g.length + d.length);
-  assert.ok(!g.includes('lookout_gate_ptz_home') && !g.includes('lookout_gate_motion') && !g.includes('lookout_gate_preset'));
+  assert.ok(
+    !g.includes('lookout_gate_ptz_home') &&
+      !g.includes('lookout_gate_motion') &&
+      !g.includes('lookout_gate_preset'),
+  );
   assert.ok(!g.includes('lookout_gate_stream_sub'), 'no sub profile, no sub sensors');
   for (const k of ['ptz_home', 'motion', 'preset', 'stream_sub', 'snapshot', 'recording', 'camera']) {
     assert.ok(d.includes(`lookout_front-door_${k}`), k);
@@ -168,7 +188,9 @@ test('entities follow capabilities; unique ids are stable and unique', () => {
   assert.deepEqual(select.payload!.options, ['door', 'drive']);
   assert.equal(select.payload!.default_entity_id, 'select.lookout_front_door_preset');
   // No preset names known yet: no select (HA needs options).
-  assert.ok(!cameraDiscovery(door!, { ...ctx, presets: () => null }).some((m) => m.topic.includes('/select/')));
+  assert.ok(
+    !cameraDiscovery(door!, { ...ctx, presets: () => null }).some((m) => m.topic.includes('/select/')),
+  );
 });
 
 test('device, origin and availability blocks', () => {
@@ -196,7 +218,10 @@ test('the clearing list covers every topic a camera can announce', () => {
 test('the hub device exists for via_device and validates', () => {
   const hub = hubDiscovery(ctx);
   assert.equal(hub.topic, 'homeassistant/binary_sensor/lookout_hub_connected/config');
-  const v = ajv.compile({ ...(SCHEMAS.binary_sensor as object), required: ['unique_id', 'device', 'o', 'state_topic'] });
+  const v = ajv.compile({
+    ...(SCHEMAS.binary_sensor as object),
+    required: ['unique_id', 'device', 'o', 'state_topic'],
+  });
   assert.ok(v(hub.payload), ajv.errorsText(v.errors));
   assert.deepEqual((hub.payload!.device as { identifiers: string[] }).identifiers, [hubDeviceId('lookout')]);
   const cam = cameraDiscovery(cameras()[0]!, ctx)[0]!.payload!;

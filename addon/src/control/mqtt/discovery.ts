@@ -50,7 +50,13 @@ export function hubDeviceId(baseTopic: string): string {
 type Component = 'sensor' | 'binary_sensor' | 'switch' | 'button' | 'select' | 'camera';
 
 /** Every entity a camera can have; `entitiesFor` picks the ones its capabilities allow. */
-export function entitiesFor(cam: ResolvedCamera, ctx: DiscoveryContext): { component: Component; key: string; config: Record<string, unknown> }[] {
+/** What entity selection depends on (never names or URLs), so the clearing list can be built from an id. */
+type EntityBasis = Pick<ResolvedCamera, 'id' | 'profiles' | 'capabilities'>;
+
+export function entitiesFor(
+  cam: EntityBasis,
+  ctx: DiscoveryContext,
+): { component: Component; key: string; config: Record<string, unknown> }[] {
   const t = mqttTopics(ctx.baseTopic);
   const out: { component: Component; key: string; config: Record<string, unknown> }[] = [];
   for (const profile of PROFILE_NAMES) {
@@ -131,7 +137,11 @@ export function entitiesFor(cam: ResolvedCamera, ctx: DiscoveryContext): { compo
     out.push({
       component: 'button',
       key: 'ptz_home',
-      config: { name: 'PTZ home', command_topic: t.command(cam.id, 'ptz_home'), icon: 'mdi:home-import-outline' },
+      config: {
+        name: 'PTZ home',
+        command_topic: t.command(cam.id, 'ptz_home'),
+        icon: 'mdi:home-import-outline',
+      },
     });
   }
   const presets = cam.capabilities.presets ? ctx.presets?.(cam.id) : null;
@@ -200,7 +210,13 @@ export function hubDiscovery(ctx: DiscoveryContext): DiscoveryMessage {
       payload_off: 'offline',
       device_class: 'connectivity',
       entity_category: 'diagnostic',
-      device: { identifiers: [hub], name: 'Lookout', manufacturer: 'Lookout', model: 'Camera hub', sw_version: ctx.version },
+      device: {
+        identifiers: [hub],
+        name: 'Lookout',
+        manufacturer: 'Lookout',
+        model: 'Camera hub',
+        sw_version: ctx.version,
+      },
       o: { ...ORIGIN, sw: ctx.version },
     },
   };
@@ -208,17 +224,9 @@ export function hubDiscovery(ctx: DiscoveryContext): DiscoveryMessage {
 
 /** Every topic a camera could have used (all capabilities on), to clear a removed camera fully. */
 export function cameraDiscoveryTopics(cameraId: string, ctx: DiscoveryContext): string[] {
-  const all: ResolvedCamera = {
+  const all: EntityBasis = {
     id: cameraId,
-    name: cameraId,
-    enabled: true,
-    hidden: false,
-    vendor: 'generic',
-    host: null,
-    credentials: null,
     profiles: Object.fromEntries(PROFILE_NAMES.map((p) => [p, {}])) as ResolvedCamera['profiles'],
-    onvif: null,
-    snapshotUrl: null,
     capabilities: { ptz: true, presets: true, motionEvents: true, audioOut: true },
   };
   return entitiesFor(all, { ...ctx, presets: () => ['x'] }).map(({ component, key }) =>

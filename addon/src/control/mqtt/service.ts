@@ -84,7 +84,10 @@ export class MqttService {
   async start(opts: { embeddedPort?: number } = {}): Promise<void> {
     let url = this.s.url;
     if (url === null) {
-      this.broker = await startEmbeddedBroker(this.s.embedded.host, opts.embeddedPort ?? this.s.embedded.port);
+      this.broker = await startEmbeddedBroker(
+        this.s.embedded.host,
+        opts.embeddedPort ?? this.s.embedded.port,
+      );
       url = this.broker.url;
       // aedes only speaks MQTT 3.1.1.
       this.protocolVersion = 4;
@@ -133,7 +136,10 @@ export class MqttService {
     const client = this.client;
     if (client) {
       if (client.connected) {
-        await withTimeout(client.publishAsync(this.topics.status, OFFLINE, { qos: 1, retain: true }), 2000).catch(() => {});
+        await withTimeout(
+          client.publishAsync(this.topics.status, OFFLINE, { qos: 1, retain: true }),
+          2000,
+        ).catch(() => {});
         await withTimeout(client.endAsync(), 3000).catch(() => client.end(true));
       } else {
         client.end(true);
@@ -161,9 +167,14 @@ export class MqttService {
     }
     handle.presets().then(
       (list) => {
-        if (!this.stopped) this.setPresets(camera, list.map((p) => p.name));
+        if (!this.stopped)
+          this.setPresets(
+            camera,
+            list.map((p) => p.name),
+          );
       },
-      (err: unknown) => this.log.debug({ camera, err: redact(String(err)) }, 'could not read presets for the HA select'),
+      (err: unknown) =>
+        this.log.debug({ camera, err: redact(String(err)) }, 'could not read presets for the HA select'),
     );
   }
 
@@ -183,9 +194,13 @@ export class MqttService {
       await client.subscribeAsync(subs, { qos: 1 });
       this.retain(this.topics.status, ONLINE);
       this.publishAll();
-      for (const cam of this.o.host.cameras()) if (cam.capabilities.presets && !this.presetNames.has(cam.id)) this.refreshPresets(cam.id);
+      for (const cam of this.o.host.cameras())
+        if (cam.capabilities.presets && !this.presetNames.has(cam.id)) this.refreshPresets(cam.id);
     } catch (err) {
-      this.log.warn({ err: redact(String(err)) }, 'MQTT subscribe after connect failed; will retry on reconnect');
+      this.log.warn(
+        { err: redact(String(err)) },
+        'MQTT subscribe after connect failed; will retry on reconnect',
+      );
     }
   }
 
@@ -235,14 +250,16 @@ export class MqttService {
     const wanted = cameraDiscovery(cam, ctx);
     const keep = new Set(wanted.map((m) => m.topic));
     // Entities a capability change dropped (e.g. PTZ turned off) are cleared, not left as ghosts.
-    for (const topic of cameraDiscoveryTopics(cam.id, ctx)) if (!keep.has(topic)) this.clearIfPublished(topic);
+    for (const topic of cameraDiscoveryTopics(cam.id, ctx))
+      if (!keep.has(topic)) this.clearIfPublished(topic);
     for (const m of wanted) this.publish(m.topic, JSON.stringify(m.payload), true, true);
   }
 
   /** Empty retained payloads: HA deletes the entities, the broker forgets the states. */
   private clearCamera(camera: string): void {
     this.log.info({ camera }, 'clearing MQTT discovery and state of a removed camera');
-    for (const topic of cameraDiscoveryTopics(camera, this.discoveryContext())) this.publish(topic, '', true, true);
+    for (const topic of cameraDiscoveryTopics(camera, this.discoveryContext()))
+      this.publish(topic, '', true, true);
     const t = this.topics;
     for (const topic of [
       t.cameraStatus(camera),
@@ -289,7 +306,10 @@ export class MqttService {
       const list = byCamera.get(st.camera) ?? [];
       list.push(st);
       byCamera.set(st.camera, list);
-      this.retain(this.topics.streamState(st.camera, st.profile as ProfileName), JSON.stringify(statePayload(st)));
+      this.retain(
+        this.topics.streamState(st.camera, st.profile as ProfileName),
+        JSON.stringify(statePayload(st)),
+      );
     }
     for (const cam of this.o.host.cameras()) {
       const streams = byCamera.get(cam.id) ?? [];
@@ -367,7 +387,8 @@ export class MqttService {
     let correlationId: unknown;
     let answer: CommandResponse;
     try {
-      if (!isMqttCommand(target.command)) throw new LookoutError(400, 'bad_request', `unknown command "${target.command}"`);
+      if (!isMqttCommand(target.command))
+        throw new LookoutError(400, 'bad_request', `unknown command "${target.command}"`);
       const args = parsePayload(target.command, payload);
       // v3.1.1 clients (the embedded broker) name the reply topic in the payload.
       if (!responseTopic && typeof args.response_topic === 'string' && isReplyTopic(args.response_topic)) {
@@ -388,7 +409,8 @@ export class MqttService {
       answer = { ok: true, ...result };
       this.log.debug({ camera: target.camera, command: target.command }, 'MQTT command done');
       if (target.command.startsWith('stream_')) this.scheduleFlush();
-      if (target.command === 'preset_set' || target.command === 'preset_remove') this.refreshPresets(target.camera);
+      if (target.command === 'preset_set' || target.command === 'preset_remove')
+        this.refreshPresets(target.camera);
       // The recorder emits no event for a clip it discards (stopped before any media): use the answer.
       if (target.command.startsWith('record') && typeof result.recording === 'boolean') {
         this.onRecording({ type: result.recording ? 'started' : 'finished', camera: target.camera });
@@ -397,11 +419,17 @@ export class MqttService {
       const e = toCommandError(err);
       answer = { ok: false, error: e };
       // ONE line per failed command, never a stack trace for a client's mistake.
-      this.log.warn({ camera: target.camera, command: target.command, code: e.code }, `MQTT command failed: ${e.message}`);
+      this.log.warn(
+        { camera: target.camera, command: target.command, code: e.code },
+        `MQTT command failed: ${e.message}`,
+      );
     }
     if (!responseTopic || !this.client?.connected) return;
     const body = correlationId !== undefined ? { ...answer, correlation_id: correlationId } : answer;
-    const opts = this.protocolVersion === 5 && correlationData ? { qos: 1 as const, properties: { correlationData } } : { qos: 1 as const };
+    const opts =
+      this.protocolVersion === 5 && correlationData
+        ? { qos: 1 as const, properties: { correlationData } }
+        : { qos: 1 as const };
     this.client.publish(responseTopic, redact(JSON.stringify(body)), opts, (err) => {
       if (err) this.log.debug({ err: redact(err.message) }, 'MQTT response publish failed');
     });

@@ -33,6 +33,7 @@ export function cameraFor(
       motionEvents: o.motionEvents ?? false,
       audioOut: false,
     },
+    motion: { source: 'auto', sensitivity: 50, masks: [] },
   };
 }
 

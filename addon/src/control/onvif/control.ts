@@ -11,6 +11,7 @@ import type { Logger } from '../../lib/log.js';
 import { DahuaPtz } from '../cgi/dahua-ptz.js';
 import type { MaskRect } from '../motion/frame-diff.js';
 import { PixelMotionDetector, type PixelMotionHost } from '../motion/pixel-motion.js';
+import { areaThresholdFor, motionSourceFor } from '../motion/source.js';
 import { streamKey } from '../../contracts/stream-key.js';
 import { MotionTracker } from './motion-state.js';
 import { PtzController, type PtzOptions } from './ptz.js';
@@ -40,13 +41,13 @@ export interface CameraControlOptions {
   feedBackoffInitialMs?: number;
   feedBackoffMaxMs?: number;
   /**
-   * Pixel-motion fallback for cameras without ONVIF events (decodes their sub stream).
-   * TODO(config): a per-camera `motion: onvif | pixel | off` key should decide; until then the
-   * caller passes `cameras` explicitly and nothing is decoded by default.
+   * Pixel-motion fallback (decodes the sub stream), for cameras whose `motion.source` resolves to
+   * pixel (see control/motion/source.ts). Without this option no camera gets pixel motion.
    */
   pixelMotion?: {
     host: PixelMotionHost;
-    cameras: (camera: ResolvedCamera) => boolean;
+    /** Whether the camera records on motion: with `motion.source: auto` that is what enables pixel motion. */
+    recordsOnMotion: (camera: ResolvedCamera) => boolean;
     ffmpegPath?: string;
     masks?: readonly MaskRect[];
     fps?: number;
@@ -150,8 +151,9 @@ export class CameraControl extends EventEmitter<ControlEvents> {
     };
     this.entries.set(camera.id, e);
     if (camera.enabled && this.started) {
-      if (session && camera.capabilities.motionEvents) this.startFeed(e, session);
-      else if (this.o.pixelMotion?.cameras(camera)) this.startPixel(e);
+      const source = motionSourceFor(camera, this.o.pixelMotion?.recordsOnMotion(camera) ?? false);
+      if (source === 'onvif' && session) this.startFeed(e, session);
+      else if (source === 'pixel') this.startPixel(e);
     }
     return e;
   }
@@ -185,7 +187,8 @@ export class CameraControl extends EventEmitter<ControlEvents> {
       key: streamKey(id, e.camera.profiles.sub ? 'sub' : 'main'),
       host: px.host,
       ffmpegPath: px.ffmpegPath,
-      masks: px.masks,
+      masks: [...(px.masks ?? []), ...e.camera.motion.masks],
+      areaThreshold: areaThresholdFor(e.camera.motion.sensitivity),
       fps: px.fps,
       onMotion: (active) => tracker.apply({ kind: 'motion', key: 'pixel', active, operation: 'Changed' }),
       onHealth: (ok, reason) => {
@@ -241,7 +244,8 @@ function sameControl(a: ResolvedCamera, b: ResolvedCamera): boolean {
     a.host === b.host &&
     isDeepStrictEqual(a.credentials, b.credentials) &&
     isDeepStrictEqual(a.onvif, b.onvif) &&
-    isDeepStrictEqual(a.capabilities, b.capabilities)
+    isDeepStrictEqual(a.capabilities, b.capabilities) &&
+    isDeepStrictEqual(a.motion, b.motion)
   );
 }
 

@@ -137,6 +137,7 @@ async function ptzSupport(
       onvif: null,
       snapshotUrl: null,
       capabilities: { ptz: true, presets: true, motionEvents: false, audioOut: false },
+      motion: { source: 'auto', sensitivity: 50, masks: [] },
     },
     session,
   );

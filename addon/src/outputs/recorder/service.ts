@@ -122,6 +122,11 @@ export class RecordingService extends EventEmitter<Events> {
     this.recorders.get(ev.camera)?.motion(ev);
   }
 
+  /** Whether the camera records on motion now (pixel motion is started for such cameras). */
+  recordsOnMotion(camera: string): boolean {
+    return this.recorders.get(camera)?.mode === 'motion';
+  }
+
   recorder(camera: string): CameraRecorder {
     const r = this.recorders.get(camera);
     if (r) return r;
