@@ -9,7 +9,7 @@
  * browser and the camera run on this machine, so they share one clock.
  *
  * Env: QUICK=1 (short windows, 1 and 8 streams), STREAMS=1,8,16,32, SECONDS=20 (latency and CPU
- * windows), SETTLE=5 (s before a window), ROUNDS=5 (first-frame rounds per case), PHASES=cpu,llhls,mse,
+ * windows), SETTLE=5 (s before a window), WARMUP=10 (extra s before the first CPU window), ROUNDS=5 (first-frame rounds per case), PHASES=cpu,llhls,mse,
  * CONSUMERS=hub|ws, RES=1280x720, FPS=15, GOP=<frames, default FPS = 1 s>, BITRATE_KBPS=2000,
  * PART_MS=200, HLS_SYNC=0.5 (hls.js liveSyncDuration, s), HLS_CATCHUP=0.25 (page seeks to the live sync
  * position when hls.js stays this far above its target; 0 = off), MSE_EDGE=0.1 (s behind the buffered end).
@@ -35,6 +35,8 @@ const num = (v: string | undefined, d: number): number =>
 const QUICK = env.QUICK === '1';
 const SECONDS = num(env.SECONDS, QUICK ? 5 : 20);
 const SETTLE_S = num(env.SETTLE, QUICK ? 2 : 5);
+/** Extra settle before the first CPU window with streams: V8 compiles the media paths on first use. */
+const WARMUP_S = num(env.WARMUP, QUICK ? 5 : 10);
 const ROUNDS = Math.max(1, Math.round(num(env.ROUNDS, QUICK ? 2 : 5)));
 const STREAMS = (env.STREAMS ? env.STREAMS.split(',').map(Number) : QUICK ? [1, 8] : [1, 8, 16, 32])
   .filter((n) => Number.isInteger(n) && n > 0)
@@ -328,7 +330,7 @@ async function cpuPhase(app: Lookout, cam: SyntheticCamera): Promise<CpuRow[]> {
     if (CONSUMERS === 'ws')
       consumers.push(await wsConsumers(`${app.url.replace(/^http/, 'ws')}/api/ws`, added.map(keyId)));
     else consumers.push(hubConsumers(sup, added));
-    await sleep(SETTLE_S * 1000);
+    await sleep((SETTLE_S + (n === STREAMS[0] ? WARMUP_S : 0)) * 1000);
     const row = await window(n, () => consumers.reduce((a, c) => a + c.bytes(), 0));
     rows.push(row);
     console.log(
@@ -515,7 +517,13 @@ async function main(): Promise<void> {
     },
     camera: 'synthetic, encode shared (N cameras = one encode), no audio',
     lookout: { mode: 'copy', partTargetMs: PART_MS, profile: PROFILE },
-    windows: { latencyS: SECONDS, cpuS: SECONDS, settleS: SETTLE_S, firstFrameRounds: ROUNDS },
+    windows: {
+      latencyS: SECONDS,
+      cpuS: SECONDS,
+      settleS: SETTLE_S,
+      cpuWarmupS: WARMUP_S,
+      firstFrameRounds: ROUNDS,
+    },
     streams: STREAMS,
     consumers: CONSUMERS,
     hls: { ...HLS_CONFIG, pageCatchUpS: HLS_CATCHUP_S },
