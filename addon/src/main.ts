@@ -1,23 +1,28 @@
 /**
  * Wiring, in start order (go2rtc's main.go: the order is explicit and commented):
- *   1. redactor knows the secrets      (before anything can log a URL)
- *   2. supervisor                      (reaps leftovers from a crashed run, creates a runner per key)
- *   3. HTTP API                        (needs the supervisor to answer)
- *   3b. MQTT                           (embedded broker if none configured; never fatal)
- *   4. config watcher                  (reloads apply by diff through the supervisor)
- * and one shutdown path in reverse: watcher → API → supervisor (awaits every FFmpeg's exit).
+ *   1. redactor knows the secrets   before anything can log a URL
+ *   2. supervisor                   reaps leftovers of a crashed run, creates a runner + hub per key
+ *   3. recordings                   hub readers and leases; needs the supervisor's hubs
+ *   4. camera control               ONVIF sessions, PTZ, motion events (→ recordings)
+ *   5. snapshots, LL-HLS origin     one of each, shared by every listener and MQTT
+ *   6. MQTT                         an extra door: a broker problem is logged, never fatal
+ *   7. HTTP API, then HTTP/2+TLS    the same routes on two listeners
+ *   8. config watcher               reloads apply by diff (supervisor, then recordings)
+ * Each step registers how to undo itself; stop (and a failed start) runs those in reverse, ending
+ * with the supervisor, which awaits every FFmpeg's exit.
  */
 import type { FastifyInstance } from 'fastify';
 import type { ResolvedConfig } from './contracts/config.js';
 import { ConfigWatcher } from './confwatcher/watcher.js';
 import { buildApi } from './control/api/app.js';
-import { CameraControl } from './control/onvif/control.js';
-import { MqttService } from './control/mqtt/service.js';
 import { loadOrCreateCertificate, type TlsFiles } from './control/api/tls-cert.js';
-import { LlhlsOrigin } from './outputs/llhls/index.js';
+import { MqttService } from './control/mqtt/service.js';
+import { CameraControl } from './control/onvif/control.js';
 import type { Logger } from './lib/log.js';
 import { redactor } from './lib/redact.js';
+import { LlhlsOrigin } from './outputs/llhls/index.js';
 import { RecordingService } from './outputs/recorder/service.js';
+import { SnapshotService } from './outputs/snapshot/snapshot-service.js';
 import { Supervisor, type ApplyResult } from './supervisor/supervisor.js';
 
 export const VERSION = '0.1.0';
@@ -74,129 +79,130 @@ export interface Lookout {
 export async function startLookout(opts: LookoutOptions): Promise<Lookout> {
   const { log } = opts;
   redactor.setSecrets(opts.config.secrets);
+  // Undo steps, in start order; run in reverse by stop() or when a later step fails.
+  const undo: Array<() => unknown> = [];
+  const unwind = async () => {
+    for (const step of undo.splice(0).reverse()) await step();
+  };
 
-  const supervisor = new Supervisor({
-    config: opts.config,
-    log,
-    ffmpegPath: opts.ffmpegPath,
-    pidFile: opts.pidFile,
-  });
-  await supervisor.start();
-  // After the supervisor (it needs the hubs and leases), before the API (which serves it).
-  const recordings = new RecordingService({ config: opts.config, host: supervisor, log, ffmpegPath: opts.ffmpegPath });
-  await recordings.start();
-  // ONVIF sessions connect lazily; event subscriptions start now and follow config reloads.
-  const control = new CameraControl({
-    cameras: supervisor,
-    log,
-    // Cameras without ONVIF events that record on motion get pixel motion on their sub stream.
-    pixelMotion: { host: supervisor, ffmpegPath: opts.ffmpegPath, recordsOnMotion: (cam) => recordings.recordsOnMotion(cam.id) },
-  });
-  // "When motion, record": camera events (ONVIF, or pixel motion) trigger the recorder's motion mode.
-  control.on('motion', (ev) => recordings.motion(ev));
-  control.start();
-
-  // One LL-HLS origin for both listeners: one viewer lease and one view of the hub per key.
-  const llhls = new LlhlsOrigin(supervisor);
-  const api = buildApi({ supervisor, log, version: VERSION, llhls, recordings, control });
-  const host = opts.listen?.host ?? opts.config.server.host;
-  const port = opts.listen?.port ?? opts.config.server.port;
   try {
+    const supervisor = new Supervisor({ config: opts.config, log, ffmpegPath: opts.ffmpegPath, pidFile: opts.pidFile });
+    await supervisor.start();
+    undo.push(() => supervisor.stop());
+
+    const recordings = new RecordingService({ config: opts.config, host: supervisor, log, ffmpegPath: opts.ffmpegPath });
+    await recordings.start();
+    undo.push(() => recordings.stop());
+
+    const control = new CameraControl({
+      cameras: supervisor,
+      log,
+      // Cameras without ONVIF events that record on motion get pixel motion on their sub stream.
+      pixelMotion: { host: supervisor, ffmpegPath: opts.ffmpegPath, recordsOnMotion: (cam) => recordings.recordsOnMotion(cam.id) },
+    });
+    // "When motion, record": camera events (ONVIF, or pixel motion) trigger the recorder's motion mode.
+    control.on('motion', (ev) => recordings.motion(ev));
+    control.start();
+    undo.push(() => control.stop()); // unsubscribes camera events, stops any PTZ move in flight
+
+    const snapshots = new SnapshotService({ supervisor, log, ffmpegPath: opts.ffmpegPath });
+    undo.push(() => snapshots.close());
+    const llhls = new LlhlsOrigin(supervisor);
+    const deps = { supervisor, log, version: VERSION, llhls, recordings, control, snapshots };
+    const host = opts.listen?.host ?? opts.config.server.host;
+    const port = opts.listen?.port ?? opts.config.server.port;
+
+    let mqtt: MqttService | null = null;
+    if (opts.mqtt !== false && opts.config.mqtt.enabled) {
+      const service = new MqttService({ settings: opts.config.mqtt, host: supervisor, log, version: VERSION, ptz: control, motion: control, recordings, snapshots });
+      try {
+        await service.start({ embeddedPort: opts.mqtt?.embeddedPort ?? (port === 0 ? 0 : undefined) });
+        mqtt = service;
+        undo.push(() => service.stop()); // publishes offline before the services it commands go
+      } catch (err) {
+        log.error({ err }, 'MQTT interface could not start; running without it');
+        await service.stop();
+      }
+    }
+
+    const api = buildApi(deps);
+    undo.push(() => api.close());
     await api.listen({ host, port });
+    const address = api.server.address();
+    const boundPort = typeof address === 'object' && address ? address.port : port;
+    const shownHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+    const hostPart = shownHost.includes(':') ? `[${shownHost}]` : shownHost;
+    const url = `http://${hostPart}:${boundPort}`;
+    const tlsUrl = opts.tls === false ? null : await startTls(opts, deps, host, port === 0 ? 0 : boundPort + 1, hostPart, undo);
+    // Closed before the listeners: releases LL-HLS leases and wakes held requests so close() need not wait.
+    undo.push(() => llhls.close());
+
+    // Reloads are serialised: a second change while one is being applied waits for it.
+    let reloading: Promise<ReloadResult> = Promise.resolve({ ok: true, applied: emptyApply() });
+    const reload = (): Promise<ReloadResult> => {
+      reloading = reloading.then(async (): Promise<ReloadResult> => {
+        if (!opts.reloadConfig) return { ok: false, issues: [{ path: '', message: 'this instance has no config file to reload' }] };
+        const outcome = await opts.reloadConfig();
+        if (!outcome.ok) {
+          log.error({ issues: outcome.issues }, `config reload rejected (${outcome.issues.length} problem(s)); the previous config keeps running`);
+          for (const i of outcome.issues) log.error(`config: ${i.path || '/'}: ${i.message}`);
+          return { ok: false, issues: outcome.issues };
+        }
+        if (JSON.stringify(outcome.config.server) !== JSON.stringify(supervisor.currentConfig.server)) {
+          log.warn('server settings changed; they take effect after a restart');
+        }
+        const applied = await supervisor.applyConfig(outcome.config);
+        await recordings.applyConfig(outcome.config); // after the supervisor: new keys have their hubs
+        return { ok: true, applied };
+      });
+      return reloading;
+    };
+
+    if (opts.watchFile && opts.reloadConfig) {
+      const watcher = new ConfigWatcher(opts.watchFile, () => void reload());
+      await watcher.start();
+      undo.push(() => watcher.close());
+    }
+
+    let stopping: Promise<void> | null = null;
+    const stop = () => (stopping ??= unwind());
+    log.info({ url, tlsUrl, cameras: opts.config.cameras.length }, 'lookout is running');
+    return { url, tlsUrl, supervisor, recordings, control, mqtt, api, reload, stop };
   } catch (err) {
-    llhls.close();
-    await control.stop();
-    await recordings.stop();
-    await supervisor.stop();
+    await unwind();
     throw err;
   }
-  const address = api.server.address();
-  const boundPort = typeof address === 'object' && address ? address.port : port;
-  const shownHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
-  const hostPart = shownHost.includes(':') ? `[${shownHost}]` : shownHost;
-  const url = `http://${hostPart}:${boundPort}`;
+}
 
-  let tlsApi: ReturnType<typeof buildApi> | null = null;
-  let tlsUrl: string | null = null;
-  if (opts.tls !== false) {
-    try {
-      const material = await loadOrCreateCertificate(opts.config.server.dataDir, opts.tls?.files);
-      if (material.generated)
-        log.info({ cert: material.certFile }, 'generated a self-signed TLS certificate');
-      tlsApi = buildApi({ supervisor, log, version: VERSION, llhls, recordings, control }, material);
-      await tlsApi.listen({ host, port: opts.tls?.port ?? (port === 0 ? 0 : boundPort + 1) });
-      const a = tlsApi.server.address();
-      tlsUrl = `https://${hostPart}:${typeof a === 'object' && a ? a.port : 0}`;
-    } catch (err) {
-      await tlsApi?.close();
-      tlsApi = null;
-      // Asked for explicitly: fail the start. Default (port + 1, self-signed): HTTP keeps working without it.
-      if (opts.tls?.port === undefined && opts.tls?.files === undefined) {
-        log.warn({ err }, 'TLS (HTTP/2) listener not started; continuing with HTTP only');
-      } else {
-        await api.close();
-        llhls.close();
-        await control.stop();
-        await recordings.stop();
-        await supervisor.stop();
-        throw err;
-      }
-    }
+/**
+ * The HTTP/2-over-TLS listener. Asked for explicitly (port or certificate given), a failure fails the
+ * start; by default (port + 1, self-signed) HTTP keeps working without it.
+ */
+async function startTls(
+  opts: LookoutOptions,
+  deps: Parameters<typeof buildApi>[0],
+  host: string,
+  defaultPort: number,
+  hostPart: string,
+  undo: Array<() => unknown>,
+): Promise<string | null> {
+  const tls = opts.tls || undefined;
+  let tlsApi: FastifyInstance | null = null;
+  try {
+    const material = await loadOrCreateCertificate(opts.config.server.dataDir, tls?.files);
+    if (material.generated) opts.log.info({ cert: material.certFile }, 'generated a self-signed TLS certificate');
+    tlsApi = buildApi(deps, material);
+    await tlsApi.listen({ host, port: tls?.port ?? defaultPort });
+    const api = tlsApi;
+    undo.push(() => api.close());
+    const a = tlsApi.server.address();
+    return `https://${hostPart}:${typeof a === 'object' && a ? a.port : 0}`;
+  } catch (err) {
+    await tlsApi?.close();
+    if (tls?.port !== undefined || tls?.files !== undefined) throw err;
+    opts.log.warn({ err }, 'TLS (HTTP/2) listener not started; continuing with HTTP only');
+    return null;
   }
-
-  // After the API: MQTT is an extra door, and a broker problem must never keep the cameras down.
-  let mqtt: MqttService | null = null;
-  if (opts.mqtt !== false && opts.config.mqtt.enabled) {
-    mqtt = new MqttService({ settings: opts.config.mqtt, host: supervisor, log, version: VERSION, ptz: control, motion: control, recordings });
-    try {
-      await mqtt.start({ embeddedPort: opts.mqtt?.embeddedPort ?? (port === 0 ? 0 : undefined) });
-    } catch (err) {
-      log.error({ err }, 'MQTT interface could not start; running without it');
-      await mqtt.stop();
-      mqtt = null;
-    }
-  }
-
-  // Reloads are serialised: a second change while one is being applied waits for it.
-  let reloading: Promise<ReloadResult> = Promise.resolve({ ok: true, applied: emptyApply() });
-  const reload = (): Promise<ReloadResult> => {
-    reloading = reloading.then(async (): Promise<ReloadResult> => {
-      if (!opts.reloadConfig) return { ok: false, issues: [{ path: '', message: 'this instance has no config file to reload' }] };
-      const outcome = await opts.reloadConfig();
-      if (!outcome.ok) {
-        log.error({ issues: outcome.issues }, `config reload rejected (${outcome.issues.length} problem(s)); the previous config keeps running`);
-        for (const i of outcome.issues) log.error(`config: ${i.path || '/'}: ${i.message}`);
-        return { ok: false, issues: outcome.issues };
-      }
-      if (JSON.stringify(outcome.config.server) !== JSON.stringify(supervisor.currentConfig.server)) {
-        log.warn('server settings changed; they take effect after a restart');
-      }
-      const applied = await supervisor.applyConfig(outcome.config);
-      await recordings.applyConfig(outcome.config); // after the supervisor: new keys have their hubs
-      return { ok: true, applied };
-    });
-    return reloading;
-  };
-
-  const watcher = opts.watchFile && opts.reloadConfig ? new ConfigWatcher(opts.watchFile, () => void reload()) : null;
-  await watcher?.start();
-
-  let stopping: Promise<void> | null = null;
-  const stop = () => {
-    stopping ??= (async () => {
-      watcher?.close();
-      llhls.close(); // releases LL-HLS viewer leases and wakes held requests so close() need not wait
-      await Promise.all([api.close(), tlsApi?.close()]);
-      await mqtt?.stop(); // publishes offline before the services it commands go away
-      await control.stop(); // unsubscribes camera events, stops any PTZ move in flight
-      await recordings.stop();
-      await supervisor.stop();
-    })();
-    return stopping;
-  };
-
-  log.info({ url, tlsUrl, cameras: opts.config.cameras.length }, 'lookout is running');
-  return { url, tlsUrl, supervisor, recordings, control, mqtt, api, reload, stop };
 }
 
 function emptyApply(): ApplyResult {

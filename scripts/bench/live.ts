@@ -8,13 +8,18 @@
  * (addon/src/demo/timestamp-code.ts, bundled with esbuild) and records Date.now() − capture ms. The
  * browser and the camera run on this machine, so they share one clock.
  *
- * Env: QUICK=1 (short windows, 1 and 8 streams), STREAMS=1,8,16,32, SECONDS=20 (latency and CPU
- * windows), SETTLE=5 (s before a window), WARMUP=10 (extra s before the first CPU window), ROUNDS=5 (first-frame rounds per case), PHASES=cpu,llhls,mse,
- * CONSUMERS=hub|ws, RES=1280x720, FPS=15, GOP=<frames, default FPS = 1 s>, BITRATE_KBPS=2000,
- * PART_MS=200, HLS_SYNC=0.5 (hls.js liveSyncDuration, s), HLS_CATCHUP=0.25 (page seeks to the live sync
- * position when hls.js stays this far above its target; 0 = off), MSE_EDGE=0.1 (s behind the buffered end).
+ * Env (defaults in brackets; QUICK=1 shortens every window and runs 1 and 8 streams):
+ *   SECONDS [20]  latency and CPU window        SETTLE [5]    s before each window
+ *   WARMUP [10]   extra s before the first CPU window (V8 compiles the media paths on first use)
+ *   ROUNDS [5]    first-frame rounds per case    STREAMS [1,8,16,32]
+ *   PHASES [cpu,llhls,mse]                       CONSUMERS [hub] hub | ws (simulated viewers, CPU cases)
+ *   RES [1280x720]  FPS [15]  GOP [FPS = 1 s]  BITRATE_KBPS [2000]  PART_MS [200]
+ *   HLS_SYNC [0.5]      hls.js liveSyncDuration, s (overrides the playlist's PART-HOLD-BACK)
+ *   HLS_CATCHUP [0.25]  page seeks to hls.liveSyncPosition when hls.js stays this far above target; 0 = off
+ *   MSE_EDGE [0.1]      MSE player's target lag behind the buffered end, s
+ *   BENCH_DATA_DIR [$TMPDIR/lookout-bench-live]  Lookout data dir (kept: lets a run reap a killed run's FFmpegs)
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -133,6 +138,8 @@ function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
 /** Cleanup stack: everything started registers its own stop; run in reverse, each bounded, on any exit. */
 const cleanups: Array<{ name: string; fn: () => Promise<unknown> }> = [];
 let cleaning: Promise<void> | null = null;
+/** When the first SIGINT/SIGTERM/SIGHUP arrived (0: none). */
+let firstSignalAt = 0;
 function onCleanup(name: string, fn: () => Promise<unknown>): void {
   cleanups.push({ name, fn });
 }
@@ -141,6 +148,7 @@ function cleanup(): Promise<void> {
     while (cleanups.length) {
       const { name, fn } = cleanups.pop()!;
       try {
+        if (firstSignalAt) console.error(`  stopping ${name}`);
         await withTimeout(Promise.resolve().then(fn), 20_000, `cleanup ${name}`);
       } catch (err) {
         console.error(`cleanup of ${name} failed: ${(err as Error).message}`);
@@ -149,10 +157,19 @@ function cleanup(): Promise<void> {
   })();
   return cleaning;
 }
-for (const sig of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(sig, () => {
-    console.error(`\n${sig}: stopping the browser, Lookout and the cameras…`);
-    void cleanup().finally(() => process.exit(130));
+// Ctrl-C often arrives more than once (the terminal's group signal, tsx and npm relaying it): the
+// first starts the cleanup, and signals in the next 3 s must not kill us half-way (that would leave
+// Chromium or FFmpeg behind); a later one gives up on the cleanup.
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  process.on(sig, () => {
+    if (!firstSignalAt) {
+      firstSignalAt = Date.now();
+      console.error(`\n${sig}: stopping the browser, Lookout and the cameras…`);
+      void cleanup().finally(() => process.exit(130));
+    } else if (Date.now() - firstSignalAt > 3000) {
+      console.error(`${sig} again: exiting without finishing the cleanup`);
+      process.exit(130);
+    }
   });
 }
 
@@ -443,8 +460,8 @@ async function techPhase(
     if (r === 0) {
       // Glass-to-glass on this first warm player: settle, then one window of every presented frame.
       await sleep(SETTLE_S * 1000);
-      const since = Date.now();
       const before = await playerInfo(page, id);
+      const since = Date.now();
       await sleep(SECONDS * 1000);
       const after = await playerInfo(page, id, since);
       const { samples, ...player } = after;
@@ -545,8 +562,12 @@ async function main(): Promise<void> {
   });
   onCleanup('synthetic camera', () => cam.close());
 
-  const dataDir = mkdtempSync(join(tmpdir(), 'lookout-bench-live-'));
-  onCleanup('data dir', async () => rmSync(dataDir, { recursive: true, force: true }));
+  // A fixed data dir, kept between runs: if a run is killed hard (SIGKILL, a crash), the next run's
+  // supervisor ends that run's leftover FFmpeg processes from <data_dir>/run/children.json; the
+  // self-signed certificate is reused too.
+  const dataDir = env.BENCH_DATA_DIR ?? join(tmpdir(), 'lookout-bench-live');
+  mkdirSync(dataDir, { recursive: true });
+  rmSync(join(dataDir, 'recordings'), { recursive: true, force: true });
   const resolved = resolveConfig(
     {
       server: { host: '127.0.0.1', port: 0, data_dir: dataDir },
@@ -587,7 +608,15 @@ async function main(): Promise<void> {
   if (want.length) {
     const page = await buildBenchPage();
     hlsVersion = page.hlsVersion;
-    const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+    const browser = await chromium.launch({
+      executablePath: '/usr/bin/chromium',
+      args: CHROMIUM_ARGS,
+      // Our own signal handler closes the browser in order; Playwright's would exit the process
+      // right after killing Chromium, before Lookout and the camera are stopped.
+      handleSIGINT: false,
+      handleSIGTERM: false,
+      handleSIGHUP: false,
+    });
     onCleanup('chromium', () => browser.close());
     for (const t of want) techs.push(await techPhase(t, app, browser, page.html));
     await browser.close();
@@ -784,7 +813,8 @@ function report(r: {
 try {
   await main();
 } catch (err) {
-  console.error(`bench:live failed: ${(err as Error).stack ?? String(err)}`);
+  if (firstSignalAt) console.error(`bench:live interrupted (${(err as Error).message.split('\n')[0]})`);
+  else console.error(`bench:live failed: ${(err as Error).stack ?? String(err)}`);
   process.exitCode = 1;
 } finally {
   await cleanup();

@@ -45,7 +45,7 @@ describe('recording on a full disk', { skip: mounted ? false : 'cannot mount a t
     rec.startManual();
     await waitFor(() => rec.state().counters.writeErrors > 0, 60_000, 'the disk to fill', 100);
     assert.match(rec.state().error ?? '', /ENOSPC/);
-    await waitFor(() => app.recordings.list({ camera: 'porch' }).length > 0, 10_000, 'the salvaged file', 100);
+    await waitFor(() => app.recordings.list({ camera: 'porch' }).length > 0, 20_000, 'the salvaged file', 100);
     const [entry] = app.recordings.list({ camera: 'porch' });
     assert.ok(entry && entry.repaired && entry.durationS > 1, JSON.stringify(entry));
     const path = app.recordings.get(entry.id).path;

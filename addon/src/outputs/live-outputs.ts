@@ -15,15 +15,17 @@ export interface LiveOutputsOptions {
   supervisor: Supervisor;
   log: Logger;
   ffmpegPath?: string;
+  /**
+   * One service shared by every listener (and MQTT), so concurrent requests from anywhere share one
+   * decode and one cache. Absent: the app makes its own and closes it with itself.
+   */
+  snapshots?: SnapshotService;
 }
 
 export async function liveOutputs(app: FastifyInstance, opts: LiveOutputsOptions): Promise<void> {
-  const snapshots = new SnapshotService({
-    supervisor: opts.supervisor,
-    log: opts.log,
-    ffmpegPath: opts.ffmpegPath,
-  });
-  app.addHook('onClose', () => snapshots.close());
+  const snapshots =
+    opts.snapshots ?? new SnapshotService({ supervisor: opts.supervisor, log: opts.log, ffmpegPath: opts.ffmpegPath });
+  if (!opts.snapshots) app.addHook('onClose', () => snapshots.close());
   await mseWsRoutes(app, opts.supervisor, opts.log);
   snapshotRoutes(app, opts.supervisor, snapshots);
   livePageRoutes(app);

@@ -6,11 +6,12 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from '../../lib/log.js';
 import { redactor } from '../../lib/redact.js';
-import type { RecordingService } from '../../outputs/recorder/service.js';
+import { renderRecordingMetrics, type RecordingService } from '../../outputs/recorder/service.js';
 import type { CameraControl } from '../onvif/control.js';
 import { controlRoutes } from '../onvif/routes.js';
 import type { Supervisor } from '../../supervisor/supervisor.js';
 import { liveOutputs } from '../../outputs/live-outputs.js';
+import type { SnapshotService } from '../../outputs/snapshot/snapshot-service.js';
 import { LlhlsOrigin, llhlsRoutes } from '../../outputs/llhls/index.js';
 import { installErrorHandlers } from './errors.js';
 import { cameraRoutes } from './routes/cameras.js';
@@ -28,6 +29,8 @@ export interface ApiDeps {
   llhls?: LlhlsOrigin;
   /** Absent: no PTZ/preset/event routes (tests that build the API without camera control). */
   control?: CameraControl;
+  /** One snapshot service shared by every listener; absent: the app makes its own. */
+  snapshots?: SnapshotService;
 }
 
 /** PEM key and certificate: the app is then served as HTTP/2 over TLS (HTTP/1.1 still accepted). */
@@ -44,8 +47,9 @@ export function buildApi(deps: ApiDeps, tls?: TlsMaterial): FastifyInstance {
     : {};
   const app = Fastify({
     ...server,
-    loggerInstance: deps.log.child({ component: 'api' }) as FastifyBaseLogger,
-    disableRequestLogging: true,
+    // Per-request lines are info level; the API logs only warnings and errors (LL-HLS alone makes
+    // several requests a second per viewer).
+    loggerInstance: deps.log.child({ component: 'api' }, { level: 'warn' }) as FastifyBaseLogger,
     // Bodies are small JSON commands; anything bigger is a mistake or an attack.
     bodyLimit: 64 * 1024,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: true } },
@@ -69,13 +73,15 @@ export function buildApi(deps: ApiDeps, tls?: TlsMaterial): FastifyInstance {
 
   cameraRoutes(app, deps.supervisor);
   streamRoutes(app, deps.supervisor);
-  healthRoutes(app, deps.supervisor, deps.version);
+  healthRoutes(app, deps.supervisor, deps.version, async () =>
+    deps.recordings ? renderRecordingMetrics(await deps.recordings.status()) : '',
+  );
   if (deps.recordings) recordingRoutes(app, deps.recordings);
   if (deps.control) controlRoutes(app, deps.control);
   const origin = deps.llhls ?? new LlhlsOrigin(deps.supervisor);
   if (!deps.llhls) app.addHook('onClose', async () => origin.close());
   llhlsRoutes(app, origin);
   // MSE over WebSocket, snapshots and the minimal live page (a plugin: it registers @fastify/websocket).
-  void app.register(liveOutputs, { supervisor: deps.supervisor, log: deps.log });
+  void app.register(liveOutputs, { supervisor: deps.supervisor, log: deps.log, snapshots: deps.snapshots });
   return app;
 }

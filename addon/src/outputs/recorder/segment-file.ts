@@ -10,8 +10,24 @@ import { baseName, dayFolder, PARTIAL, type Sidecar } from './layout.js';
 
 export async function writeSidecar(path: string, meta: Sidecar): Promise<void> {
   const tmp = `${path}.tmp`;
-  await writeFile(tmp, JSON.stringify(meta));
-  await rename(tmp, path);
+  const text = JSON.stringify(meta);
+  try {
+    await writeFile(tmp, text);
+    await rename(tmp, path);
+  } catch (err) {
+    await unlink(tmp).catch(() => undefined);
+    if ((err as NodeJS.ErrnoException).code !== 'ENOSPC') throw err;
+    // Disk full: a new file needs a new block, but the sidecar being replaced already has one.
+    // Overwrite it in place (not atomic, but the alternative is losing the salvaged recording).
+    const fh = await open(path, 'r+');
+    try {
+      await fh.write(text, 0);
+      await fh.truncate(Buffer.byteLength(text));
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+  }
 }
 
 export interface FinishedFile {

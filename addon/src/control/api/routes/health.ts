@@ -5,7 +5,13 @@ import { STREAM_STATES, type StreamState } from '../../../contracts/stream-state
 import type { Supervisor } from '../../../supervisor/supervisor.js';
 import { renderMetrics } from '../metrics.js';
 
-export function healthRoutes(app: FastifyInstance, sup: Supervisor, version: string): void {
+/** `extraMetrics`: more exposition text from other subsystems (the recorder), appended to /metrics. */
+export function healthRoutes(
+  app: FastifyInstance,
+  sup: Supervisor,
+  version: string,
+  extraMetrics: () => Promise<string> = async () => '',
+): void {
   const startedAt = Date.now();
   app.get('/api/health', async (): Promise<HealthAnswer> => {
     const streams = Object.fromEntries(STREAM_STATES.map((s) => [s, 0])) as Record<StreamState, number>;
@@ -20,6 +26,6 @@ export function healthRoutes(app: FastifyInstance, sup: Supervisor, version: str
   });
 
   app.get('/metrics', async (_req, reply) =>
-    reply.type('text/plain; version=0.0.4; charset=utf-8').send(renderMetrics(sup.statuses())),
+    reply.type('text/plain; version=0.0.4; charset=utf-8').send(renderMetrics(sup.statuses()) + (await extraMetrics())),
   );
 }
