@@ -2,9 +2,9 @@
  * Wiring, in start order (go2rtc's main.go: the order is explicit and commented):
  *   1. redactor knows the secrets   before anything can log a URL
  *   2. supervisor                   reaps leftovers of a crashed run, creates a runner + hub per key
- *   3. recordings                   hub readers and leases; needs the supervisor's hubs
- *   4. camera control               ONVIF sessions, PTZ, motion events (→ recordings)
- *   5. snapshots, LL-HLS origin     one of each, shared by every listener and MQTT
+ *   3. snapshots                    one decode service shared by every listener, MQTT and stills
+ *   4. recordings                   hub readers and leases; needs the supervisor's hubs
+ *   5. camera control, LL-HLS       ONVIF sessions, PTZ, motion events (→ recordings); one origin
  *   6. MQTT                         an extra door: a broker problem is logged, never fatal
  *   7. HTTP API, then HTTP/2+TLS    the same routes on two listeners
  *   8. config watcher               reloads apply by diff (supervisor, then recordings)
@@ -86,11 +86,25 @@ export async function startLookout(opts: LookoutOptions): Promise<Lookout> {
   };
 
   try {
-    const supervisor = new Supervisor({ config: opts.config, log, ffmpegPath: opts.ffmpegPath, pidFile: opts.pidFile });
+    const supervisor = new Supervisor({
+      config: opts.config,
+      log,
+      ffmpegPath: opts.ffmpegPath,
+      pidFile: opts.pidFile,
+    });
     await supervisor.start();
     undo.push(() => supervisor.stop());
 
-    const recordings = new RecordingService({ config: opts.config, host: supervisor, log, ffmpegPath: opts.ffmpegPath });
+    const snapshots = new SnapshotService({ supervisor, log, ffmpegPath: opts.ffmpegPath });
+    undo.push(() => snapshots.close());
+
+    const recordings = new RecordingService({
+      config: opts.config,
+      host: supervisor,
+      log,
+      ffmpegPath: opts.ffmpegPath,
+      stills: snapshots,
+    });
     await recordings.start();
     undo.push(() => recordings.stop());
 
@@ -98,15 +112,17 @@ export async function startLookout(opts: LookoutOptions): Promise<Lookout> {
       cameras: supervisor,
       log,
       // Cameras without ONVIF events that record on motion get pixel motion on their sub stream.
-      pixelMotion: { host: supervisor, ffmpegPath: opts.ffmpegPath, recordsOnMotion: (cam) => recordings.recordsOnMotion(cam.id) },
+      pixelMotion: {
+        host: supervisor,
+        ffmpegPath: opts.ffmpegPath,
+        recordsOnMotion: (cam) => recordings.recordsOnMotion(cam.id),
+      },
     });
     // "When motion, record": camera events (ONVIF, or pixel motion) trigger the recorder's motion mode.
     control.on('motion', (ev) => recordings.motion(ev));
     control.start();
     undo.push(() => control.stop()); // unsubscribes camera events, stops any PTZ move in flight
 
-    const snapshots = new SnapshotService({ supervisor, log, ffmpegPath: opts.ffmpegPath });
-    undo.push(() => snapshots.close());
     const llhls = new LlhlsOrigin(supervisor);
     const deps = { supervisor, log, version: VERSION, llhls, recordings, control, snapshots };
     const host = opts.listen?.host ?? opts.config.server.host;
@@ -114,7 +130,16 @@ export async function startLookout(opts: LookoutOptions): Promise<Lookout> {
 
     let mqtt: MqttService | null = null;
     if (opts.mqtt !== false && opts.config.mqtt.enabled) {
-      const service = new MqttService({ settings: opts.config.mqtt, host: supervisor, log, version: VERSION, ptz: control, motion: control, recordings, snapshots });
+      const service = new MqttService({
+        settings: opts.config.mqtt,
+        host: supervisor,
+        log,
+        version: VERSION,
+        ptz: control,
+        motion: control,
+        recordings,
+        snapshots,
+      });
       try {
         await service.start({ embeddedPort: opts.mqtt?.embeddedPort ?? (port === 0 ? 0 : undefined) });
         mqtt = service;
@@ -133,7 +158,10 @@ export async function startLookout(opts: LookoutOptions): Promise<Lookout> {
     const shownHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
     const hostPart = shownHost.includes(':') ? `[${shownHost}]` : shownHost;
     const url = `http://${hostPart}:${boundPort}`;
-    const tlsUrl = opts.tls === false ? null : await startTls(opts, deps, host, port === 0 ? 0 : boundPort + 1, hostPart, undo);
+    const tlsUrl =
+      opts.tls === false
+        ? null
+        : await startTls(opts, deps, host, port === 0 ? 0 : boundPort + 1, hostPart, undo);
     // Closed before the listeners: releases LL-HLS leases and wakes held requests so close() need not wait.
     undo.push(() => llhls.close());
 
@@ -141,10 +169,14 @@ export async function startLookout(opts: LookoutOptions): Promise<Lookout> {
     let reloading: Promise<ReloadResult> = Promise.resolve({ ok: true, applied: emptyApply() });
     const reload = (): Promise<ReloadResult> => {
       reloading = reloading.then(async (): Promise<ReloadResult> => {
-        if (!opts.reloadConfig) return { ok: false, issues: [{ path: '', message: 'this instance has no config file to reload' }] };
+        if (!opts.reloadConfig)
+          return { ok: false, issues: [{ path: '', message: 'this instance has no config file to reload' }] };
         const outcome = await opts.reloadConfig();
         if (!outcome.ok) {
-          log.error({ issues: outcome.issues }, `config reload rejected (${outcome.issues.length} problem(s)); the previous config keeps running`);
+          log.error(
+            { issues: outcome.issues },
+            `config reload rejected (${outcome.issues.length} problem(s)); the previous config keeps running`,
+          );
           for (const i of outcome.issues) log.error(`config: ${i.path || '/'}: ${i.message}`);
           return { ok: false, issues: outcome.issues };
         }
@@ -190,7 +222,8 @@ async function startTls(
   let tlsApi: FastifyInstance | null = null;
   try {
     const material = await loadOrCreateCertificate(opts.config.server.dataDir, tls?.files);
-    if (material.generated) opts.log.info({ cert: material.certFile }, 'generated a self-signed TLS certificate');
+    if (material.generated)
+      opts.log.info({ cert: material.certFile }, 'generated a self-signed TLS certificate');
     tlsApi = buildApi(deps, material);
     await tlsApi.listen({ host, port: tls?.port ?? defaultPort });
     const api = tlsApi;

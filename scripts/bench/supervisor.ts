@@ -35,7 +35,13 @@ const resolved = resolveConfig(
   {
     server: { host: '127.0.0.1', port: 0, data_dir: '/tmp/lookout-bench' },
     defaults: { audio: 'drop', stream: { idle_timeout: '100ms', backoff: ['100ms', '1s'] } },
-    cameras: [{ id: 'bench', vendor: 'generic', profiles: { main: { url: cam.url('bench', 'main') }, sub: { url: cam.url('bench', 'sub') } } }],
+    cameras: [
+      {
+        id: 'bench',
+        vendor: 'generic',
+        profiles: { main: { url: cam.url('bench', 'main') }, sub: { url: cam.url('bench', 'sub') } },
+      },
+    ],
   },
   { env: {} },
 );
@@ -43,7 +49,8 @@ if (!resolved.ok) throw new Error('bench config invalid');
 const sup = new Supervisor({ config: resolved.config, log: silentLogger() });
 await sup.start();
 
-const rows: Array<{ what: string; profile: ProfileName; n: number; p50: number; p95: number; max: number }> = [];
+const rows: Array<{ what: string; profile: ProfileName; n: number; p50: number; p95: number; max: number }> =
+  [];
 for (const profile of ['sub', 'main'] as const) {
   const key = streamKey('bench', profile);
   const cold: number[] = [];
@@ -61,8 +68,18 @@ for (const profile of ['sub', 'main'] as const) {
     recover.push(performance.now() - t1);
     sup.releaseLease(lease.id);
   }
-  for (const [what, xs] of [['lease → live (cold)', cold], ['kill -9 → live again', recover]] as const) {
-    rows.push({ what, profile, n: xs.length, p50: Math.round(pct(xs, 50)), p95: Math.round(pct(xs, 95)), max: Math.round(Math.max(...xs)) });
+  for (const [what, xs] of [
+    ['lease → live (cold)', cold],
+    ['kill -9 → live again', recover],
+  ] as const) {
+    rows.push({
+      what,
+      profile,
+      n: xs.length,
+      p50: Math.round(pct(xs, 50)),
+      p95: Math.round(pct(xs, 95)),
+      max: Math.round(Math.max(...xs)),
+    });
   }
 }
 await sup.stop();
@@ -71,8 +88,13 @@ await cam.close();
 console.log(`\nsupervisor start-up (synthetic camera, copy mode, GOP 1 s, 15 fps, ${ROUNDS} rounds)`);
 console.log('what                    profile   n    p50 ms   p95 ms   max ms');
 for (const r of rows) {
-  console.log(`${r.what.padEnd(24)}${r.profile.padEnd(10)}${String(r.n).padEnd(5)}${String(r.p50).padStart(6)}   ${String(r.p95).padStart(6)}   ${String(r.max).padStart(6)}`);
+  console.log(
+    `${r.what.padEnd(24)}${r.profile.padEnd(10)}${String(r.n).padEnd(5)}${String(r.p50).padStart(6)}   ${String(r.p95).padStart(6)}   ${String(r.max).padStart(6)}`,
+  );
 }
 mkdirSync('bench-results', { recursive: true });
-writeFileSync('bench-results/supervisor.json', JSON.stringify({ at: new Date().toISOString(), rounds: ROUNDS, rows }, null, 2));
+writeFileSync(
+  'bench-results/supervisor.json',
+  JSON.stringify({ at: new Date().toISOString(), rounds: ROUNDS, rows }, null, 2),
+);
 console.log('\nwrote bench-results/supervisor.json');

@@ -44,7 +44,12 @@ export function openFdCount(): number {
 }
 
 /** Polls until `predicate` is true or the timeout passes; returns the elapsed ms or throws. */
-export async function waitFor(predicate: () => boolean, timeoutMs: number, what: string, stepMs = 20): Promise<number> {
+export async function waitFor(
+  predicate: () => boolean,
+  timeoutMs: number,
+  what: string,
+  stepMs = 20,
+): Promise<number> {
   const t0 = Date.now();
   while (!predicate()) {
     if (Date.now() - t0 > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);

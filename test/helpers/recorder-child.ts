@@ -8,7 +8,12 @@ import { silentLogger } from '../../addon/src/lib/log.js';
 import { resolveOrThrow } from './setup.js';
 
 const raw = JSON.parse(process.env.LOOKOUT_CHILD_CONFIG ?? '{}') as { cameras: Array<{ id: string }> };
-const app = await startLookout({ config: resolveOrThrow(raw), log: silentLogger(), listen: { port: 0, host: '127.0.0.1' }, tls: false });
+const app = await startLookout({
+  config: resolveOrThrow(raw),
+  log: silentLogger(),
+  listen: { port: 0, host: '127.0.0.1' },
+  tls: false,
+});
 const rec = app.recordings.recorder(raw.cameras[0]!.id);
 rec.startManual();
 setInterval(() => {

@@ -33,7 +33,10 @@ export interface RawCamera {
 }
 
 /** A raw (file-shaped) config with one camera per synthetic camera name, main + sub profiles. */
-export function rawConfigFor(cam: SyntheticCamera, opts: { stream?: Record<string, unknown>; dataDir?: string; names?: readonly string[] } = {}) {
+export function rawConfigFor(
+  cam: SyntheticCamera,
+  opts: { stream?: Record<string, unknown>; dataDir?: string; names?: readonly string[] } = {},
+) {
   const names = opts.names ?? cam.cameras;
   return {
     server: { host: '127.0.0.1', port: 0, data_dir: opts.dataDir ?? tempDir() },
@@ -49,7 +52,8 @@ export function rawConfigFor(cam: SyntheticCamera, opts: { stream?: Record<strin
 
 export function resolveOrThrow(raw: unknown, env: Record<string, string> = {}): ResolvedConfig {
   const r = resolveConfig(raw, { env, baseDir: tempDir() });
-  if (!r.ok) throw new Error(`test config invalid:\n${r.errors.map((e) => `${e.path}: ${e.message}`).join('\n')}`);
+  if (!r.ok)
+    throw new Error(`test config invalid:\n${r.errors.map((e) => `${e.path}: ${e.message}`).join('\n')}`);
   return r.config;
 }
 
@@ -57,7 +61,10 @@ export function testLogger(): Logger {
   return process.env.LOOKOUT_TEST_LOGS ? createLogger({ pretty: false, level: 'debug' }) : silentLogger();
 }
 
-export async function startSupervisor(config: ResolvedConfig, log: Logger = testLogger()): Promise<Supervisor> {
+export async function startSupervisor(
+  config: ResolvedConfig,
+  log: Logger = testLogger(),
+): Promise<Supervisor> {
   const sup = new Supervisor({ config, log });
   await sup.start();
   return sup;

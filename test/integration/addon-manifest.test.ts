@@ -31,7 +31,10 @@ test('addon/config.yaml passes the add-on linter schema, with no key set to its 
   const props = schema.properties as Record<string, { default?: unknown }>;
   for (const [key, value] of Object.entries(manifest)) {
     const def = props[key]?.default;
-    assert.ok(def === undefined || JSON.stringify(def) !== JSON.stringify(value), `${key} is set to its default (${JSON.stringify(def)})`);
+    assert.ok(
+      def === undefined || JSON.stringify(def) !== JSON.stringify(value),
+      `${key} is set to its default (${JSON.stringify(def)})`,
+    );
   }
   assert.deepEqual(manifest.arch, ['aarch64', 'amd64'], 'only the supported architectures');
   assert.equal(manifest.version, JSON.parse(readFileSync(`${root}package.json`, 'utf8')).version);

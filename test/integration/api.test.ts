@@ -68,7 +68,10 @@ describe('HTTP API', () => {
     const cams = (list.json as { cameras: CameraDetail[] }).cameras;
     assert.equal(cams.length, 1);
     assert.equal(cams[0]!.id, 'gate');
-    assert.deepEqual(cams[0]!.profiles.map((p) => p.key), ['gate/main', 'gate/sub']);
+    assert.deepEqual(
+      cams[0]!.profiles.map((p) => p.key),
+      ['gate/main', 'gate/sub'],
+    );
     assert.match(cams[0]!.profiles[0]!.source, /^rtsp:\/\/127\.0\.0\.1:\d+\/gate\/main$/);
     const detail = await call('GET', '/api/cameras/gate');
     assert.equal(detail.status, 200);
@@ -79,12 +82,20 @@ describe('HTTP API', () => {
   });
 
   test('lease lifecycle over HTTP: 201 on acquire, live with the password-protected camera, renew, release', async () => {
-    const r = await call('POST', '/api/streams/gate/sub/leases', { kind: 'viewer', ttl_ms: 20000, holder: 'test' });
+    const r = await call('POST', '/api/streams/gate/sub/leases', {
+      kind: 'viewer',
+      ttl_ms: 20000,
+      holder: 'test',
+    });
     assert.equal(r.status, 201);
     const answer = r.json as LeaseAnswer;
     assert.equal(answer.lease.key, 'gate/sub');
     assert.equal(answer.lease.ttlMs, 20000);
-    await waitFor(() => app.supervisor.status({ camera: 'gate', profile: 'sub' }).state === 'live', 6000, 'live');
+    await waitFor(
+      () => app.supervisor.status({ camera: 'gate', profile: 'sub' }).state === 'live',
+      6000,
+      'live',
+    );
     const graph = (await call('GET', '/api/streams')).json as StreamGraph;
     const entry = graph.streams.find((s) => s.key === 'gate/sub')!;
     assert.equal(entry.state, 'live');
@@ -135,7 +146,10 @@ describe('HTTP API', () => {
   test('the password (raw or percent-encoded) appears in no response and no log line', () => {
     const forms = [PASSWORD, encodeURIComponent(PASSWORD)];
     assert.ok(logLines.length >= 4, 'logs were captured');
-    assert.ok(logLines.some((l) => l.includes('ffmpeg started')), 'logs include the FFmpeg start with its source');
+    assert.ok(
+      logLines.some((l) => l.includes('ffmpeg started')),
+      'logs include the FFmpeg start with its source',
+    );
     for (const text of [...responses, ...logLines]) {
       for (const f of forms) assert.ok(!text.includes(f), `secret leaked in: ${text.slice(0, 200)}`);
     }

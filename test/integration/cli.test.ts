@@ -13,12 +13,27 @@ import { tempDir } from '../helpers/setup.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 // Absolute paths: the demo test runs the CLI from a temp folder (so its data dir lands there).
-const CLI = ['--import', import.meta.resolve('tsx'), fileURLToPath(new URL('../../addon/src/cli/main.ts', import.meta.url))];
-const EXAMPLE_ENV = { FRONT_DOOR_PASSWORD: 'pw-front', NURSERY_PASSWORD: 'pw-nursery', SHED_PASSWORD: 'pw-shed' };
+const CLI = [
+  '--import',
+  import.meta.resolve('tsx'),
+  fileURLToPath(new URL('../../addon/src/cli/main.ts', import.meta.url)),
+];
+const EXAMPLE_ENV = {
+  FRONT_DOOR_PASSWORD: 'pw-front',
+  NURSERY_PASSWORD: 'pw-nursery',
+  SHED_PASSWORD: 'pw-shed',
+};
 
-function run(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function run(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [...CLI, ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+    const child = spawn(process.execPath, [...CLI, ...args], {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, ...env },
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d));
@@ -39,57 +54,82 @@ describe('lookout CLI', () => {
   });
 
   test('config explain shows effective values and where they came from', async () => {
-    const r = await run(['config', 'explain', 'config/examples/multi-vendor.yaml', 'front_door'], EXAMPLE_ENV);
+    const r = await run(
+      ['config', 'explain', 'config/examples/multi-vendor.yaml', 'front_door'],
+      EXAMPLE_ENV,
+    );
     assert.equal(r.code, 0, r.stderr);
     // One line per effective value: path, value, level, origin.
-    assert.match(r.stdout, /profiles\.main\.path\s+\/h264Preview_01_main\s+vendor\s+built-in vendor preset "reolink"/);
+    assert.match(
+      r.stdout,
+      /profiles\.main\.path\s+\/h264Preview_01_main\s+vendor\s+built-in vendor preset "reolink"/,
+    );
     assert.match(r.stdout, /credentials\.password\s+\*\*\*/);
     assert.match(r.stdout, /tuning\.idleTimeoutMs\s+30s\s+global\s+\/defaults\/stream\/idle_timeout/);
     assert.ok(!r.stdout.includes('pw-front'), 'password not shown');
     const missing = await run(['config', 'explain', 'config/examples/multi-vendor.yaml']);
     assert.equal(missing.code, 1, 'unset ${ENV} passwords make the config invalid');
-    assert.match(missing.stderr, /\/cameras\/0\/credentials\/password: environment variable FRONT_DOOR_PASSWORD is not set/);
+    assert.match(
+      missing.stderr,
+      /\/cameras\/0\/credentials\/password: environment variable FRONT_DOOR_PASSWORD is not set/,
+    );
   });
 
-  test('serve without a config runs the demo: 4 cameras live on lease, clean shutdown', { timeout: 60_000 }, async () => {
-    const child = spawn(process.execPath, [...CLI, 'serve', '--port', '0', '--host', '127.0.0.1'], {
-      cwd: tempDir(), // data dir (.lookout) lands in a temp folder, not the repo
-      stdio: ['ignore', 'pipe', 'pipe'],
-      detached: true,
-    });
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => (out += d));
-    child.stderr.on('data', (d: Buffer) => (out += d));
-    const exited = new Promise<number | null>((r) => child.on('close', (code) => r(code)));
-    try {
-      await waitFor(() => /API:\s+http:\/\/127\.0\.0\.1:\d+/.test(out), 30000, 'the API URL printed');
-      const base = out.match(/API:\s+(http:\/\/127\.0\.0\.1:\d+)/)![1]!;
-      const graph0 = (await (await fetch(`${base}/api/streams`)).json()) as StreamGraph;
-      const cameras = [...new Set(graph0.streams.map((s) => s.camera))];
-      assert.ok(cameras.length >= 4, `demo has ${cameras.length} cameras`);
-      const t0 = Date.now();
-      for (const c of cameras) {
-        const r = await fetch(`${base}/api/streams/${c}/sub/leases`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"kind":"viewer"}' });
-        assert.equal(r.status, 201);
+  test(
+    'serve without a config runs the demo: 4 cameras live on lease, clean shutdown',
+    { timeout: 60_000 },
+    async () => {
+      const child = spawn(process.execPath, [...CLI, 'serve', '--port', '0', '--host', '127.0.0.1'], {
+        cwd: tempDir(), // data dir (.lookout) lands in a temp folder, not the repo
+        stdio: ['ignore', 'pipe', 'pipe'],
+        detached: true,
+      });
+      let out = '';
+      child.stdout.on('data', (d: Buffer) => (out += d));
+      child.stderr.on('data', (d: Buffer) => (out += d));
+      const exited = new Promise<number | null>((r) => child.on('close', (code) => r(code)));
+      try {
+        await waitFor(() => /API:\s+http:\/\/127\.0\.0\.1:\d+/.test(out), 30000, 'the API URL printed');
+        const base = out.match(/API:\s+(http:\/\/127\.0\.0\.1:\d+)/)![1]!;
+        const graph0 = (await (await fetch(`${base}/api/streams`)).json()) as StreamGraph;
+        const cameras = [...new Set(graph0.streams.map((s) => s.camera))];
+        assert.ok(cameras.length >= 4, `demo has ${cameras.length} cameras`);
+        const t0 = Date.now();
+        for (const c of cameras) {
+          const r = await fetch(`${base}/api/streams/${c}/sub/leases`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: '{"kind":"viewer"}',
+          });
+          assert.equal(r.status, 201);
+        }
+        let graph = graph0;
+        for (let i = 0; i < 100; i++) {
+          graph = (await (await fetch(`${base}/api/streams`)).json()) as StreamGraph;
+          if (
+            graph.streams.filter((s) => s.profile === 'sub' && s.state === 'live').length === cameras.length
+          )
+            break;
+          await new Promise((r) => setTimeout(r, 100));
+        }
+        console.log(`# demo: ${cameras.length} sub streams live ${Date.now() - t0} ms after the leases`);
+        for (const s of graph.streams.filter((x) => x.profile === 'sub')) {
+          assert.equal(s.state, 'live', `${s.key}: ${s.reason}`);
+          assert.equal(s.consumers.length, 1);
+        }
+        assert.ok(
+          !out.includes('l00k#out)') && !out.includes(encodeURIComponent('l00k#out)')),
+          'demo password never printed',
+        );
+      } finally {
+        child.kill('SIGTERM');
       }
-      let graph = graph0;
-      for (let i = 0; i < 100; i++) {
-        graph = (await (await fetch(`${base}/api/streams`)).json()) as StreamGraph;
-        if (graph.streams.filter((s) => s.profile === 'sub' && s.state === 'live').length === cameras.length) break;
-        await new Promise((r) => setTimeout(r, 100));
-      }
-      console.log(`# demo: ${cameras.length} sub streams live ${Date.now() - t0} ms after the leases`);
-      for (const s of graph.streams.filter((x) => x.profile === 'sub')) {
-        assert.equal(s.state, 'live', `${s.key}: ${s.reason}`);
-        assert.equal(s.consumers.length, 1);
-      }
-      assert.ok(!out.includes('l00k#out)') && !out.includes(encodeURIComponent('l00k#out)')), 'demo password never printed');
-    } finally {
-      child.kill('SIGTERM');
-    }
-    assert.equal(await exited, 0, out.slice(-2000));
-    const leftovers = allProcesses().filter((p) => /synthetic_camera\.py|ffmpeg/.test(p.cmdline) && p.cmdline.includes('front_door'));
-    assert.deepEqual(leftovers, []);
-    assert.deepEqual(zombieChildren(), []);
-  });
+      assert.equal(await exited, 0, out.slice(-2000));
+      const leftovers = allProcesses().filter(
+        (p) => /synthetic_camera\.py|ffmpeg/.test(p.cmdline) && p.cmdline.includes('front_door'),
+      );
+      assert.deepEqual(leftovers, []);
+      assert.deepEqual(zombieChildren(), []);
+    },
+  );
 });

@@ -25,7 +25,11 @@ describe('motion event → recorded clip', { timeout: 90_000 }, () => {
 
   before(async () => {
     // The scene starts static (no moving object), so pixel motion has nothing to see until we say so.
-    cam = await SyntheticCamera.start({ names: ['porch', 'lawn'], sub: { width: 320, height: 180, fps: 10, gop: 10 }, motion: false });
+    cam = await SyntheticCamera.start({
+      names: ['porch', 'lawn'],
+      sub: { width: 320, height: 180, fps: 10, gop: 10 },
+      motion: false,
+    });
     dev = await startOnvifDevice({ ...USER });
     const config = resolveOrThrow(
       {
@@ -37,9 +41,19 @@ describe('motion event → recorded clip', { timeout: 90_000 }, () => {
             id: 'porch',
             vendor: 'onvif',
             profiles: { main: { url: cam.url('porch', 'main') }, sub: { url: cam.url('porch', 'sub') } },
-            onvif: { host: '127.0.0.1', port: dev.port, credentials: { username: USER.username, password: '${PORCH_PW}' } },
+            onvif: {
+              host: '127.0.0.1',
+              port: dev.port,
+              credentials: { username: USER.username, password: '${PORCH_PW}' },
+            },
             capabilities: { ptz: false, presets: false, motion_events: true },
-            recording: { mode: 'motion', profile: 'sub', pre_roll: '2s', post_roll: '2s', triggers: ['motion'] },
+            recording: {
+              mode: 'motion',
+              profile: 'sub',
+              pre_roll: '2s',
+              post_roll: '2s',
+              triggers: ['motion'],
+            },
           },
           {
             // No ONVIF events: motion.source auto + recording on motion → pixel motion on the sub stream.
@@ -47,13 +61,25 @@ describe('motion event → recorded clip', { timeout: 90_000 }, () => {
             vendor: 'generic',
             profiles: { main: { url: cam.url('lawn', 'main') }, sub: { url: cam.url('lawn', 'sub') } },
             motion: { masks: [TIMESTAMP_BAND_REGION, CLOCK_TEXT_REGION] },
-            recording: { mode: 'motion', profile: 'sub', pre_roll: '1s', post_roll: '2s', triggers: ['motion'] },
+            recording: {
+              mode: 'motion',
+              profile: 'sub',
+              pre_roll: '1s',
+              post_roll: '2s',
+              triggers: ['motion'],
+            },
           },
         ],
       },
       { PORCH_PW: USER.password },
     );
-    app = await startLookout({ config, log: testLogger(), listen: { port: 0, host: '127.0.0.1' }, tls: false, mqtt: false });
+    app = await startLookout({
+      config,
+      log: testLogger(),
+      listen: { port: 0, host: '127.0.0.1' },
+      tls: false,
+      mqtt: false,
+    });
     app.recordings.on('recording', (e) => recordingEvents.push(e));
     app.control.on('motion', (e) => motionEvents.push(e));
   });
@@ -66,7 +92,11 @@ describe('motion event → recorded clip', { timeout: 90_000 }, () => {
 
   test('one clip per motion episode, found in the index and served with byte ranges', async () => {
     // Motion mode keeps the stream running so the pre-roll is in the hub's window.
-    await waitFor(() => app.supervisor.status({ camera: 'porch', profile: 'sub' }).state === 'live', 8000, 'recorded key live');
+    await waitFor(
+      () => app.supervisor.status({ camera: 'porch', profile: 'sub' }).state === 'live',
+      8000,
+      'recorded key live',
+    );
     await waitFor(() => dev.activeSubscriptions().length === 1, 8000, 'ONVIF event subscription');
     await new Promise((r) => setTimeout(r, 2500)); // let the window fill past the pre-roll
 
@@ -75,11 +105,17 @@ describe('motion event → recorded clip', { timeout: 90_000 }, () => {
     await waitFor(() => recordingEvents.some((e) => e.type === 'started'), 3000, 'clip started');
     await new Promise((r) => setTimeout(r, 1500));
     dev.emitMotion(false, 'cell');
-    await waitFor(() => recordingEvents.some((e) => e.type === 'finished'), 20_000, 'clip finished after post-roll');
+    await waitFor(
+      () => recordingEvents.some((e) => e.type === 'finished'),
+      20_000,
+      'clip finished after post-roll',
+    );
 
     const started = recordingEvents.filter((e) => e.type === 'started');
     assert.equal(started.length, 1, 'one clip');
-    const list = (await (await fetch(`${app.url}/api/recordings?camera=porch`)).json()) as { recordings: Array<{ id: string; durationS: number; trigger: string; mode: string }> };
+    const list = (await (await fetch(`${app.url}/api/recordings?camera=porch`)).json()) as {
+      recordings: Array<{ id: string; durationS: number; trigger: string; mode: string }>;
+    };
     assert.equal(list.recordings.length, 1);
     const rec = list.recordings[0]!;
     assert.equal(rec.mode, 'motion');
@@ -92,15 +128,37 @@ describe('motion event → recorded clip', { timeout: 90_000 }, () => {
   });
 
   test('a camera without ONVIF events records on pixel motion', async () => {
-    await waitFor(() => app.supervisor.status({ camera: 'lawn', profile: 'sub' }).state === 'live', 8000, 'lawn live');
+    await waitFor(
+      () => app.supervisor.status({ camera: 'lawn', profile: 'sub' }).state === 'live',
+      8000,
+      'lawn live',
+    );
     await new Promise((r) => setTimeout(r, 2000));
-    assert.equal(recordingEvents.filter((e) => e.camera === 'lawn').length, 0, 'a static scene records nothing');
+    assert.equal(
+      recordingEvents.filter((e) => e.camera === 'lawn').length,
+      0,
+      'a static scene records nothing',
+    );
     await cam.setMotion(true);
-    await waitFor(() => motionEvents.some((e) => e.camera === 'lawn' && e.active && e.source === 'pixel'), 10_000, 'pixel motion');
-    await waitFor(() => recordingEvents.some((e) => e.camera === 'lawn' && e.type === 'started'), 5000, 'lawn clip started');
+    await waitFor(
+      () => motionEvents.some((e) => e.camera === 'lawn' && e.active && e.source === 'pixel'),
+      10_000,
+      'pixel motion',
+    );
+    await waitFor(
+      () => recordingEvents.some((e) => e.camera === 'lawn' && e.type === 'started'),
+      5000,
+      'lawn clip started',
+    );
     await cam.setMotion(false);
-    await waitFor(() => recordingEvents.some((e) => e.camera === 'lawn' && e.type === 'finished'), 20_000, 'lawn clip finished');
-    const list = (await (await fetch(`${app.url}/api/recordings?camera=lawn`)).json()) as { recordings: Array<{ trigger: string }> };
+    await waitFor(
+      () => recordingEvents.some((e) => e.camera === 'lawn' && e.type === 'finished'),
+      20_000,
+      'lawn clip finished',
+    );
+    const list = (await (await fetch(`${app.url}/api/recordings?camera=lawn`)).json()) as {
+      recordings: Array<{ trigger: string }>;
+    };
     assert.equal(list.recordings.length, 1);
   });
 });

@@ -36,19 +36,34 @@ describe('recording survives kill -9', () => {
       server: { host: '127.0.0.1', port: 0, data_dir: dataDir },
       defaults: { audio: 'drop', stream: FAST_STREAM },
       recording: { root, mode: 'manual', profile: 'sub', segment_length: '5m' },
-      cameras: [{ id: 'shed', vendor: 'generic', profiles: { main: { url: cam.url('shed', 'main') }, sub: { url: cam.url('shed', 'sub') } } }],
+      cameras: [
+        {
+          id: 'shed',
+          vendor: 'generic',
+          profiles: { main: { url: cam.url('shed', 'main') }, sub: { url: cam.url('shed', 'sub') } },
+        },
+      ],
     };
-    const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, '../helpers/recorder-child.ts')], {
-      detached: true, // own process group
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, LOOKOUT_CHILD_CONFIG: JSON.stringify(raw) },
-    });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', join(import.meta.dirname, '../helpers/recorder-child.ts')],
+      {
+        detached: true, // own process group
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: { ...process.env, LOOKOUT_CHILD_CONFIG: JSON.stringify(raw) },
+      },
+    );
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const exited = new Promise<string>((resolve) => child.on('exit', (code, sig) => resolve(`${sig ?? code}`)));
+    const exited = new Promise<string>((resolve) =>
+      child.on('exit', (code, sig) => resolve(`${sig ?? code}`)),
+    );
     let written = 0;
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`child never recorded 3 s: ${stderr.slice(-500)}`)), 60_000);
+      const timer = setTimeout(
+        () => reject(new Error(`child never recorded 3 s: ${stderr.slice(-500)}`)),
+        60_000,
+      );
       createInterface({ input: child.stdout }).on('line', (line) => {
         const m = /^PROGRESS ([\d.]+)$/.exec(line);
         if (!m) return;
@@ -62,19 +77,33 @@ describe('recording survives kill -9', () => {
     });
     assert.equal(await exited, 'SIGKILL');
     const day = readdirSync(join(root, 'shed'))[0]!;
-    assert.ok(readdirSync(join(root, 'shed', day)).some((n) => n.endsWith('.mp4.partial')), 'a partial file was left');
+    assert.ok(
+      readdirSync(join(root, 'shed', day)).some((n) => n.endsWith('.mp4.partial')),
+      'a partial file was left',
+    );
 
-    app = await startLookout({ config: resolveOrThrow(raw), log: testLogger(), listen: { port: 0, host: '127.0.0.1' }, tls: false });
+    app = await startLookout({
+      config: resolveOrThrow(raw),
+      log: testLogger(),
+      listen: { port: 0, host: '127.0.0.1' },
+      tls: false,
+    });
     const list = app.recordings.list({ camera: 'shed' });
     assert.equal(list.length, 1);
     const entry = list[0]!;
     assert.equal(entry.repaired, true);
     assert.ok(!readdirSync(join(root, 'shed', day)).some((n) => n.endsWith('.partial')));
     const path = app.recordings.get(entry.id).path;
-    const check = spawnSync('ffmpeg', ['-v', 'error', '-i', path, '-enc_time_base', '-1', '-f', 'null', '-'], { encoding: 'utf8' });
+    const check = spawnSync(
+      'ffmpeg',
+      ['-v', 'error', '-i', path, '-enc_time_base', '-1', '-f', 'null', '-'],
+      { encoding: 'utf8' },
+    );
     assert.equal(check.stderr, '');
     const lost = written - entry.durationS;
-    console.log(`# recording kill -9: child had written ${written.toFixed(2)}s, recovered ${entry.durationS.toFixed(2)}s (lost ${lost.toFixed(2)}s)`);
+    console.log(
+      `# recording kill -9: child had written ${written.toFixed(2)}s, recovered ${entry.durationS.toFixed(2)}s (lost ${lost.toFixed(2)}s)`,
+    );
     assert.ok(lost <= 1, `lost ${lost}s`);
   });
 });

@@ -28,9 +28,20 @@ describe('recording on a full disk', { skip: mounted ? false : 'cannot mount a t
       server: { host: '127.0.0.1', port: 0, data_dir: tempDir() },
       defaults: { audio: 'drop', stream: FAST_STREAM },
       recording: { root, mode: 'manual', profile: 'sub', min_free_bytes: 0 },
-      cameras: [{ id: 'porch', vendor: 'generic', profiles: { main: { url: cam.url('porch', 'main') }, sub: { url: cam.url('porch', 'sub') } } }],
+      cameras: [
+        {
+          id: 'porch',
+          vendor: 'generic',
+          profiles: { main: { url: cam.url('porch', 'main') }, sub: { url: cam.url('porch', 'sub') } },
+        },
+      ],
     });
-    app = await startLookout({ config, log: testLogger(), listen: { port: 0, host: '127.0.0.1' }, tls: false });
+    app = await startLookout({
+      config,
+      log: testLogger(),
+      listen: { port: 0, host: '127.0.0.1' },
+      tls: false,
+    });
   });
 
   after(async () => {
@@ -45,13 +56,24 @@ describe('recording on a full disk', { skip: mounted ? false : 'cannot mount a t
     rec.startManual();
     await waitFor(() => rec.state().counters.writeErrors > 0, 60_000, 'the disk to fill', 100);
     assert.match(rec.state().error ?? '', /ENOSPC/);
-    await waitFor(() => app.recordings.list({ camera: 'porch' }).length > 0, 20_000, 'the salvaged file', 100);
+    await waitFor(
+      () => app.recordings.list({ camera: 'porch' }).length > 0,
+      20_000,
+      'the salvaged file',
+      100,
+    );
     const [entry] = app.recordings.list({ camera: 'porch' });
     assert.ok(entry && entry.repaired && entry.durationS > 1, JSON.stringify(entry));
     const path = app.recordings.get(entry.id).path;
-    const check = spawnSync('ffmpeg', ['-v', 'error', '-i', path, '-enc_time_base', '-1', '-f', 'null', '-'], { encoding: 'utf8' });
+    const check = spawnSync(
+      'ffmpeg',
+      ['-v', 'error', '-i', path, '-enc_time_base', '-1', '-f', 'null', '-'],
+      { encoding: 'utf8' },
+    );
     assert.equal(check.stderr, '');
-    console.log(`# recording full disk: salvaged ${entry.durationS}s (${entry.size} bytes) of a 192 KiB tmpfs`);
+    console.log(
+      `# recording full disk: salvaged ${entry.durationS}s (${entry.size} bytes) of a 192 KiB tmpfs`,
+    );
     const hub = app.supervisor.hub({ camera: 'porch', profile: 'sub' });
     const n = hub.status().counters.fragmentsIn;
     await waitFor(() => hub.status().counters.fragmentsIn > n + 10, 10_000, 'live fragments', 100);

@@ -25,9 +25,22 @@ const POST_ROLL_S = 2;
 
 /** Capture time of the first frame, or of the last (decoded up to the end: fMP4 has no index to seek in). */
 function frameTimestamps(file: string, which: 'first' | 'last', durationS = 0): number | null {
-  const args = which === 'first'
-    ? ['-v', 'error', '-i', file, '-frames:v', '1', '-f', 'rawvideo', '-pix_fmt', 'gray', '-']
-    : ['-v', 'error', '-i', file, '-ss', String(Math.max(0, durationS - 0.6)), '-f', 'rawvideo', '-pix_fmt', 'gray', '-'];
+  const args =
+    which === 'first'
+      ? ['-v', 'error', '-i', file, '-frames:v', '1', '-f', 'rawvideo', '-pix_fmt', 'gray', '-']
+      : [
+          '-v',
+          'error',
+          '-i',
+          file,
+          '-ss',
+          String(Math.max(0, durationS - 0.6)),
+          '-f',
+          'rawvideo',
+          '-pix_fmt',
+          'gray',
+          '-',
+        ];
   const r = spawnSync('ffmpeg', args, { maxBuffer: 64 * 1024 * 1024, timeout: 30_000 });
   const frame = W * H;
   if (r.status !== 0 || r.stdout.length < frame) return null;
@@ -44,12 +57,17 @@ function frameTimestamps(file: string, which: 'first' | 'last', durationS = 0): 
  */
 function ffmpegErrors(file: string): string {
   const run = (extra: string[]) => {
-    const r = spawnSync('ffmpeg', ['-v', 'error', '-i', file, ...extra, '-f', 'null', '-'], { encoding: 'utf8', timeout: 60_000 });
+    const r = spawnSync('ffmpeg', ['-v', 'error', '-i', file, ...extra, '-f', 'null', '-'], {
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
     return { out: r.stderr, ok: r.status === 0 };
   };
   const exact = run(['-enc_time_base', '-1']);
   const stock = run([]);
-  const other = stock.out.split('\n').filter((l) => l && !/non monotonically increasing dts to muxer/.test(l));
+  const other = stock.out
+    .split('\n')
+    .filter((l) => l && !/non monotonically increasing dts to muxer/.test(l));
   return `${exact.out}${exact.ok && stock.ok ? '' : ' (non-zero exit)'}${other.join('\n')}`;
 }
 
@@ -58,7 +76,11 @@ function ffmpegErrors(file: string): string {
  * stream's decode times, so it starts at e.g. 0.9 s and ffprobe's duration is its end time).
  */
 function probeDuration(file: string): number {
-  const r = spawnSync('ffprobe', ['-v', 'error', '-show_entries', 'format=start_time,duration', '-of', 'json', file], { encoding: 'utf8' });
+  const r = spawnSync(
+    'ffprobe',
+    ['-v', 'error', '-show_entries', 'format=start_time,duration', '-of', 'json', file],
+    { encoding: 'utf8' },
+  );
   const f = (JSON.parse(r.stdout) as { format: { start_time: string; duration: string } }).format;
   return Number(f.duration) - Number(f.start_time);
 }
@@ -79,15 +101,27 @@ describe('recording', () => {
       body: body !== undefined ? JSON.stringify(body) : undefined,
     });
     const buf = Buffer.from(await res.arrayBuffer());
-    const json = res.headers.get('content-type')?.includes('json') && buf.length ? (JSON.parse(buf.toString()) as unknown) : null;
+    const json =
+      res.headers.get('content-type')?.includes('json') && buf.length
+        ? (JSON.parse(buf.toString()) as unknown)
+        : null;
     return { status: res.status, headers: res.headers, buf, json };
   };
   const finished = (camera: string, n: number, ms: number) =>
-    waitFor(() => events.filter((e) => e.type === 'finished' && e.camera === camera).length >= n, ms, `${n} finished file(s) of ${camera}`, 100);
+    waitFor(
+      () => events.filter((e) => e.type === 'finished' && e.camera === camera).length >= n,
+      ms,
+      `${n} finished file(s) of ${camera}`,
+      100,
+    );
 
   before(async () => {
     const profile = { width: W, height: H, fps: 10, gop: 10 };
-    cam = await SyntheticCamera.start({ names: ['door', 'gate', 'broken', 'yard'], main: profile, sub: profile });
+    cam = await SyntheticCamera.start({
+      names: ['door', 'gate', 'broken', 'yard'],
+      main: profile,
+      sub: profile,
+    });
     root = join(tempDir('lookout-rec-'), 'recordings');
     mkdirSync(root, { recursive: true });
     // "broken" cannot get its folder: the path is a regular file, so mkdir fails (works as root too).
@@ -95,19 +129,37 @@ describe('recording', () => {
     raw = {
       server: { host: '127.0.0.1', port: 0, data_dir: tempDir() },
       defaults: { audio: 'drop', stream: FAST_STREAM },
-      recording: { root, mode: 'manual', profile: 'sub', segment_length: '60s', retention: { motion: '1d', manual: 'forever' } },
+      recording: {
+        root,
+        mode: 'manual',
+        profile: 'sub',
+        segment_length: '60s',
+        retention: { motion: '1d', manual: 'forever' },
+      },
       cameras: ['door', 'gate', 'broken', 'yard'].map((id) => ({
         id,
         vendor: 'generic',
         profiles: { main: { url: cam.url(id, 'main') }, sub: { url: cam.url(id, 'sub') } },
         ...(id === 'door'
-          ? { recording: { mode: 'motion', pre_roll: `${PRE_ROLL_S}s`, post_roll: `${POST_ROLL_S}s`, triggers: ['motion', 'person'] } }
+          ? {
+              recording: {
+                mode: 'motion',
+                pre_roll: `${PRE_ROLL_S}s`,
+                post_roll: `${POST_ROLL_S}s`,
+                triggers: ['motion', 'person'],
+              },
+            }
           : id === 'yard'
             ? { recording: { mode: 'continuous', segment_length: '2s', retention: { continuous: '1h' } } }
             : {}),
       })),
     };
-    app = await startLookout({ config: resolveOrThrow(raw), log: testLogger(), listen: { port: 0, host: '127.0.0.1' }, tls: false });
+    app = await startLookout({
+      config: resolveOrThrow(raw),
+      log: testLogger(),
+      listen: { port: 0, host: '127.0.0.1' },
+      tls: false,
+    });
     app.recordings.on('recording', (e) => events.push(e));
   });
 
@@ -150,7 +202,9 @@ describe('recording', () => {
     assert.ok(first !== null && last !== null, 'burned-in timestamps decode');
     const preS = (t0 - first) / 1000;
     const postS = (last - t1) / 1000;
-    console.log(`# recording motion clip: pre-roll ${preS.toFixed(2)}s (asked ${PRE_ROLL_S}s), post-roll ${postS.toFixed(2)}s (asked ${POST_ROLL_S}s), ${entry.durationS}s, ${entry.size} bytes`);
+    console.log(
+      `# recording motion clip: pre-roll ${preS.toFixed(2)}s (asked ${PRE_ROLL_S}s), post-roll ${postS.toFixed(2)}s (asked ${POST_ROLL_S}s), ${entry.durationS}s, ${entry.size} bytes`,
+    );
     assert.ok(preS >= PRE_ROLL_S, `first frame ${preS}s before the event`);
     assert.ok(postS >= POST_ROLL_S, `last frame ${postS}s after the last event`);
     assert.equal(ffmpegErrors(file), '');
@@ -167,7 +221,9 @@ describe('recording', () => {
     assert.equal(start.status, 200);
     assert.equal((start.json as RecorderState).recording, true);
     await finished('gate', 1, 40_000);
-    const [entry] = ((await api('GET', '/api/recordings?camera=gate')).json as { recordings: RecordingEntry[] }).recordings;
+    const [entry] = (
+      (await api('GET', '/api/recordings?camera=gate')).json as { recordings: RecordingEntry[] }
+    ).recordings;
     assert.ok(entry);
     assert.equal(entry.mode, 'manual');
     assert.ok(entry.durationS >= 2 && entry.durationS <= 3.5, `manual clip ${entry.durationS}s`);
@@ -187,7 +243,9 @@ describe('recording', () => {
     const tail = await api('GET', `/api/recordings/${entry.id}`, undefined, { range: 'bytes=-500' });
     assert.equal(tail.status, 206);
     assert.ok(tail.buf.equals(bytes.subarray(bytes.length - 500)));
-    const bad = await api('GET', `/api/recordings/${entry.id}`, undefined, { range: `bytes=${bytes.length}-` });
+    const bad = await api('GET', `/api/recordings/${entry.id}`, undefined, {
+      range: `bytes=${bytes.length}-`,
+    });
     assert.equal(bad.status, 416);
 
     const thumb = await api('GET', `/api/recordings/${entry.id}/thumbnail`);
@@ -209,7 +267,12 @@ describe('recording', () => {
     const lease = await api('POST', '/api/streams/broken/sub/leases', { kind: 'viewer' });
     assert.equal(lease.status, 201);
     await api('POST', '/api/cameras/broken/recording/start', {});
-    await waitFor(() => app.recordings.recorder('broken').state().counters.writeErrors > 0, 30_000, 'a write error', 100);
+    await waitFor(
+      () => app.recordings.recorder('broken').state().counters.writeErrors > 0,
+      30_000,
+      'a write error',
+      100,
+    );
     const status = (await api('GET', '/api/recordings/status')).json as RecordingStatus;
     const broken = status.cameras.find((c) => c.camera === 'broken')!;
     assert.ok(broken.error && /EEXIST|ENOTDIR/.test(broken.error), `error reported: ${broken.error}`);
@@ -218,7 +281,12 @@ describe('recording', () => {
     // The stream itself is untouched: still live and still delivering fragments.
     const hub = app.supervisor.hub({ camera: 'broken', profile: 'sub' });
     const before = hub.status().counters.fragmentsIn;
-    await waitFor(() => hub.status().counters.fragmentsIn > before + 10, 10_000, 'fragments keep flowing', 100);
+    await waitFor(
+      () => hub.status().counters.fragmentsIn > before + 10,
+      10_000,
+      'fragments keep flowing',
+      100,
+    );
     assert.equal(app.supervisor.status({ camera: 'broken', profile: 'sub' }).state, 'live');
     await api('POST', '/api/cameras/broken/recording/stop', {});
     // And the other camera can still record.
@@ -230,10 +298,16 @@ describe('recording', () => {
     await finished('yard', 2, 40_000);
     const gen = app.supervisor.hub({ camera: 'yard', profile: 'sub' }).status().generation;
     await cam.restart('yard'); // the camera drops us: FFmpeg restarts, new init, discontinuity
-    await waitFor(() => app.supervisor.hub({ camera: 'yard', profile: 'sub' }).status().generation > gen, 40_000, 'FFmpeg restarted', 100);
+    await waitFor(
+      () => app.supervisor.hub({ camera: 'yard', profile: 'sub' }).status().generation > gen,
+      40_000,
+      'FFmpeg restarted',
+      100,
+    );
     const n = events.filter((e) => e.camera === 'yard' && e.type === 'finished').length;
     await finished('yard', n + 2, 40_000);
-    const state = (await api('PUT', '/api/cameras/yard/recording/mode', { mode: 'manual' })).json as RecorderState;
+    const state = (await api('PUT', '/api/cameras/yard/recording/mode', { mode: 'manual' }))
+      .json as RecorderState;
     assert.equal(state.mode, 'manual');
     assert.equal(state.modeOverridden, true);
     assert.equal(state.recording, false);
@@ -247,7 +321,9 @@ describe('recording', () => {
       assert.equal(ffmpegErrors(path), '');
       assert.ok(Math.abs(probeDuration(path) - f.durationS) <= 0.25);
     }
-    console.log(`# recording continuous: ${files.length} files, durations ${files.map((f) => f.durationS).join(', ')}s`);
+    console.log(
+      `# recording continuous: ${files.length} files, durations ${files.map((f) => f.durationS).join(', ')}s`,
+    );
     const count = files.length;
     await sleep(3000);
     assert.equal(app.recordings.list({ camera: 'yard' }).length, count, 'no files after switching to manual');
@@ -257,9 +333,21 @@ describe('recording', () => {
     const before = app.recordings.list({});
     assert.ok(before.some((r) => r.mode === 'motion'));
     const hours = await app.recordings.applyRetention(Date.now() + 2 * 3_600_000);
-    assert.deepEqual(hours.map((d) => d.id).sort(), before.filter((r) => r.mode === 'continuous').map((r) => r.id).sort());
+    assert.deepEqual(
+      hours.map((d) => d.id).sort(),
+      before
+        .filter((r) => r.mode === 'continuous')
+        .map((r) => r.id)
+        .sort(),
+    );
     const days = await app.recordings.applyRetention(Date.now() + 2 * 86_400_000);
-    assert.deepEqual(days.map((d) => d.id).sort(), before.filter((r) => r.mode === 'motion').map((r) => r.id).sort());
+    assert.deepEqual(
+      days.map((d) => d.id).sort(),
+      before
+        .filter((r) => r.mode === 'motion')
+        .map((r) => r.id)
+        .sort(),
+    );
     const left = app.recordings.list({});
     assert.ok(left.length > 0 && left.every((r) => r.mode === 'manual'));
     const id = left[0]!.id;
@@ -269,7 +357,12 @@ describe('recording', () => {
 
   test('a reloaded recording config replaces only the changed recorders', async () => {
     const door = app.recordings.recorder('door');
-    const next = { ...raw, cameras: raw.cameras.map((c) => (c['id'] === 'gate' ? { ...c, recording: { mode: 'motion', triggers: ['person'] } } : c)) };
+    const next = {
+      ...raw,
+      cameras: raw.cameras.map((c) =>
+        c['id'] === 'gate' ? { ...c, recording: { mode: 'motion', triggers: ['person'] } } : c,
+      ),
+    };
     await app.recordings.applyConfig(resolveOrThrow(next));
     assert.equal(app.recordings.recorder('door'), door, 'unchanged camera keeps its recorder');
     assert.equal(app.recordings.recorder('gate').state().mode, 'motion');

@@ -36,7 +36,10 @@ describe('config reload', () => {
     cam = await SyntheticCamera.start({ names: ['cam1', 'cam2', 'cam3'] });
     const dir = tempDir();
     file = join(dir, 'cameras.yaml');
-    writeFileSync(file, stringify(rawConfigFor(cam, { names: ['cam1', 'cam2'], dataDir: join(dir, 'data') })));
+    writeFileSync(
+      file,
+      stringify(rawConfigFor(cam, { names: ['cam1', 'cam2'], dataDir: join(dir, 'data') })),
+    );
     const loaded = await loadConfig(file);
     assert.ok(loaded.ok);
     const sink = new PassThrough();
@@ -74,7 +77,11 @@ describe('config reload', () => {
     // Keep the same server section (data dir), so only the camera changes.
     writeAtomically(file, stringify({ ...raw, server: parse(readFileSync(file, 'utf8')).server }));
 
-    await waitFor(() => app.supervisor.status(k2).pid !== pid2 && app.supervisor.status(k2).state === 'live', 8000, 'cam2/sub restarted and live');
+    await waitFor(
+      () => app.supervisor.status(k2).pid !== pid2 && app.supervisor.status(k2).state === 'live',
+      8000,
+      'cam2/sub restarted and live',
+    );
     assert.equal(app.supervisor.status(k1).pid, pid1, 'cam1/sub kept its process');
     assert.equal(app.supervisor.status(k1).state, 'live');
     assert.ok(app.supervisor.status(k1).progress.bytes > bytes1, 'cam1/sub kept streaming');

@@ -34,10 +34,21 @@ describe('restart backoff', () => {
     const port = (broken.address() as { port: number }).port;
     const config = resolveOrThrow({
       server: { host: '127.0.0.1', port: 0, data_dir: tempDir() },
-      defaults: { audio: 'drop', stream: { ...FAST_STREAM, backoff: ['400ms', '800ms', '1600ms', '3200ms'], backoff_reset_after: '2s' } },
+      defaults: {
+        audio: 'drop',
+        stream: {
+          ...FAST_STREAM,
+          backoff: ['400ms', '800ms', '1600ms', '3200ms'],
+          backoff_reset_after: '2s',
+        },
+      },
       cameras: [
         { id: 'broken', vendor: 'generic', profiles: { main: { url: `rtsp://127.0.0.1:${port}/stream` } } },
-        { id: 'ok', vendor: 'generic', profiles: { main: { url: cam.url('ok', 'main') }, sub: { url: cam.url('ok', 'sub') } } },
+        {
+          id: 'ok',
+          vendor: 'generic',
+          profiles: { main: { url: cam.url('ok', 'main') }, sub: { url: cam.url('ok', 'sub') } },
+        },
       ],
     });
     sup = await startSupervisor(config);
@@ -54,16 +65,29 @@ describe('restart backoff', () => {
   test('spawn intervals grow along the ladder while the source keeps failing', async () => {
     const key = streamKey('broken', 'main');
     sup.acquireLease(key, { kind: 'viewer' });
-    await waitFor(() => events.filter((e) => e.key === 'broken/main' && e.to === 'starting').length >= 5, 15000, '5 attempts');
-    const starts = events.filter((e) => e.key === 'broken/main' && e.to === 'starting').map((e) => Date.parse(e.at));
+    await waitFor(
+      () => events.filter((e) => e.key === 'broken/main' && e.to === 'starting').length >= 5,
+      15000,
+      '5 attempts',
+    );
+    const starts = events
+      .filter((e) => e.key === 'broken/main' && e.to === 'starting')
+      .map((e) => Date.parse(e.at));
     const gaps = starts.slice(1).map((t, i) => t - starts[i]!);
-    console.log(`# backoff gaps between spawns (ladder 0.4/0.8/1.6/3.2 s ±20%): ${gaps.map((g) => (g / 1000).toFixed(2)).join(', ')} s`);
+    console.log(
+      `# backoff gaps between spawns (ladder 0.4/0.8/1.6/3.2 s ±20%): ${gaps.map((g) => (g / 1000).toFixed(2)).join(', ')} s`,
+    );
     // Each gap is the ladder step (±20% jitter) plus FFmpeg's own time to fail.
     const ladder = [400, 800, 1600, 3200];
-    gaps.slice(0, 4).forEach((g, i) => assert.ok(g >= ladder[i]! * 0.8, `gap ${i} = ${g} ms, step ${ladder[i]} ms`));
+    gaps
+      .slice(0, 4)
+      .forEach((g, i) => assert.ok(g >= ladder[i]! * 0.8, `gap ${i} = ${g} ms, step ${ladder[i]} ms`));
     assert.ok(gaps[3]! > gaps[0]! * 3, 'the ladder grew');
     assert.equal(sup.status(key).state === 'live', false, 'a failing source is never reported live');
-    assert.match(events.filter((e) => e.key === 'broken/main' && e.to === 'backoff').at(-1)!.reason, /next attempt in/);
+    assert.match(
+      events.filter((e) => e.key === 'broken/main' && e.to === 'backoff').at(-1)!.reason,
+      /next attempt in/,
+    );
   });
 
   test('a stable live period resets the ladder', async () => {

@@ -39,7 +39,8 @@ describe('lease/release/kill churn', { timeout: 240_000 }, () => {
     for (let i = 0; i < 200; i++) {
       const key = keys[i % keys.length]!;
       // Mostly start from a stopped key (a real spawn each cycle); sometimes cut into 'stopping'.
-      if (i % 5 !== 4) await waitFor(() => sup.status(key).state === 'idle', 3000, 'idle before cycle').catch(() => 0);
+      if (i % 5 !== 4)
+        await waitFor(() => sup.status(key).state === 'idle', 3000, 'idle before cycle').catch(() => 0);
       const { lease } = sup.acquireLease(key, { kind: i % 2 ? 'viewer' : 'snapshot' });
       // Vary where in the lifecycle the cycle cuts in: right away, mid-start, or after a kill.
       if (i % 4 === 1) await new Promise((r) => setTimeout(r, 30));
@@ -61,7 +62,9 @@ describe('lease/release/kill churn', { timeout: 240_000 }, () => {
     const orphans = processesMatching(`127.0.0.1:${cam.port}/`);
     const zombies = zombieChildren();
     const fdsAfter = openFdCount();
-    console.log(`# churn: 200 cycles in ${cycleMs} ms, ${spawns} ffmpeg spawns, ${kills} kill -9; zombies ${zombies.length}, orphans ${orphans.length}, fds ${fdsBefore} → ${fdsAfter}`);
+    console.log(
+      `# churn: 200 cycles in ${cycleMs} ms, ${spawns} ffmpeg spawns, ${kills} kill -9; zombies ${zombies.length}, orphans ${orphans.length}, fds ${fdsBefore} → ${fdsAfter}`,
+    );
     assert.deepEqual(zombies, []);
     assert.deepEqual(orphans, []);
     assert.ok(fdsAfter <= fdsBefore + 2, `fd growth: ${fdsBefore} → ${fdsAfter}`);

@@ -54,7 +54,9 @@ describe('supervisor lifecycle', () => {
     assert.deepEqual(media.warnings, []);
     // A new reader starts at once with the init segment and a keyframe (fast start).
     const got: string[] = [];
-    const reader = sup.hub(key).subscribe({ write: (ev) => void got.push(ev.type === 'fragment' ? (ev.part.independent ? 'key' : 'frag') : ev.type) });
+    const reader = sup.hub(key).subscribe({
+      write: (ev) => void got.push(ev.type === 'fragment' ? (ev.part.independent ? 'key' : 'frag') : ev.type),
+    });
     await waitFor(() => got.length >= 3, 2000, 'reader events');
     assert.deepEqual(got.slice(0, 2), ['init', 'key']);
     reader.close();
@@ -110,11 +112,18 @@ describe('supervisor lifecycle', () => {
     const stallsBefore = sup.status(key).counters.stalls;
     const t0 = Date.now();
     await cam.freeze('yard');
-    await waitFor(() => sup.status(key).state === 'stalled' || sup.status(key).counters.stalls > stallsBefore, 6000, 'stalled');
+    await waitFor(
+      () => sup.status(key).state === 'stalled' || sup.status(key).counters.stalls > stallsBefore,
+      6000,
+      'stalled',
+    );
     const detectMs = Date.now() - t0;
     console.log(`# frozen camera detected as stalled after ${detectMs} ms (stall_timeout 3 s)`);
     assert.ok(detectMs <= 5000);
-    assert.match(events.filter((e) => e.key === 'yard/main' && e.to === 'stalled').at(-1)!.reason, /no media/);
+    assert.match(
+      events.filter((e) => e.key === 'yard/main' && e.to === 'stalled').at(-1)!.reason,
+      /no media/,
+    );
     await cam.unfreeze('yard');
     await waitFor(() => sup.status(key).state === 'live', 8000, 'live after unfreeze');
     sup.releaseLease(lease.id);

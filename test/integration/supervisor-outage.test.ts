@@ -33,7 +33,9 @@ for (const outageS of [10, 90]) {
 
     before(async () => {
       cam = await SyntheticCamera.start({ names: ['porch'] });
-      const raw = rawConfigFor(cam, { stream: { stall_timeout: '5s', probe_interval: '2s', backoff: PRODUCTION_LADDER } });
+      const raw = rawConfigFor(cam, {
+        stream: { stall_timeout: '5s', probe_interval: '2s', backoff: PRODUCTION_LADDER },
+      });
       sup = await startSupervisor(resolveOrThrow(raw));
       sup.on('state', (e) => events.push(e));
     });
@@ -52,7 +54,11 @@ for (const outageS of [10, 90]) {
 
       const down = Date.now();
       await cam.stop();
-      await waitFor(() => events.some((e) => e.key === 'porch/sub' && e.to === 'stalled' && Date.parse(e.at) >= down), 5000, 'stalled');
+      await waitFor(
+        () => events.some((e) => e.key === 'porch/sub' && e.to === 'stalled' && Date.parse(e.at) >= down),
+        5000,
+        'stalled',
+      );
       const stalledMs = Date.now() - down;
 
       await new Promise((r) => setTimeout(r, outageS * 1000 - (Date.now() - down)));
@@ -63,9 +69,14 @@ for (const outageS of [10, 90]) {
       const recoverMs = Date.now() - back;
 
       const maxSpawns = stepsWithin(outageS * 1000);
-      console.log(`# outage ${outageS}s: stalled after ${stalledMs} ms; live ${recoverMs} ms after return; ffmpeg spawned ${spawnsWhileAway}x while away (ladder steps in that time: ${maxSpawns})`);
+      console.log(
+        `# outage ${outageS}s: stalled after ${stalledMs} ms; live ${recoverMs} ms after return; ffmpeg spawned ${spawnsWhileAway}x while away (ladder steps in that time: ${maxSpawns})`,
+      );
       assert.ok(recoverMs <= 5000);
-      assert.ok(spawnsWhileAway <= maxSpawns, `spawned ${spawnsWhileAway} times, at most ${maxSpawns} allowed`);
+      assert.ok(
+        spawnsWhileAway <= maxSpawns,
+        `spawned ${spawnsWhileAway} times, at most ${maxSpawns} allowed`,
+      );
       const st = sup.status(key);
       assert.equal(st.state, 'live');
       assert.ok(st.progress.fragments > 0);

@@ -26,7 +26,11 @@ async function main(argv: string[]): Promise<number> {
       options: { config: { type: 'string', short: 'c' }, port: { type: 'string' }, host: { type: 'string' } },
       strict: true,
     });
-    return serve({ configFile: values.config ?? null, port: values.port ? Number(values.port) : undefined, host: values.host });
+    return serve({
+      configFile: values.config ?? null,
+      port: values.port ? Number(values.port) : undefined,
+      host: values.host,
+    });
   }
   if (command === 'discover') {
     const { values, positionals } = parseArgs({
@@ -49,7 +53,12 @@ async function main(argv: string[]): Promise<number> {
       process.stdout.write(
         values.json
           ? `${JSON.stringify(devices, null, 2)}\n`
-          : devices.map((d) => `${d.xaddrs.join(' ')}  ${d.scopes.filter((s) => /\/(name|hardware)\//.test(s)).join(' ')}`).join('\n') +
+          : devices
+              .map(
+                (d) =>
+                  `${d.xaddrs.join(' ')}  ${d.scopes.filter((s) => /\/(name|hardware)\//.test(s)).join(' ')}`,
+              )
+              .join('\n') +
               `\n${devices.length} ONVIF device(s) answered; run \`lookout discover <host> --user U\` for a config proposal\n`,
       );
       return 0;
@@ -79,7 +88,9 @@ async function main(argv: string[]): Promise<number> {
 }
 
 function print(result: { exitCode: number; output: string }): number {
-  (result.exitCode === 0 ? process.stdout : process.stderr).write(result.output.endsWith('\n') ? result.output : `${result.output}\n`);
+  (result.exitCode === 0 ? process.stdout : process.stderr).write(
+    result.output.endsWith('\n') ? result.output : `${result.output}\n`,
+  );
   return result.exitCode;
 }
 

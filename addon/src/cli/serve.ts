@@ -24,7 +24,9 @@ export async function serve(opts: ServeOptions): Promise<number> {
     const file = resolve(opts.configFile);
     const first = await loadConfig(file);
     if (!first.ok) {
-      process.stderr.write(`invalid config ${file}: ${first.errors.length} problem(s); nothing started\n${formatIssues(first.errors, file)}\n`);
+      process.stderr.write(
+        `invalid config ${file}: ${first.errors.length} problem(s); nothing started\n${formatIssues(first.errors, file)}\n`,
+      );
       return 1;
     }
     config = first.config;
@@ -61,10 +63,13 @@ export async function serve(opts: ServeOptions): Promise<number> {
       void lookout
         .stop()
         .then(() => demo?.close())
-        .then(() => done(0), (err: unknown) => {
-          log.error({ err }, 'shutdown failed');
-          done(1);
-        });
+        .then(
+          () => done(0),
+          (err: unknown) => {
+            log.error({ err }, 'shutdown failed');
+            done(1);
+          },
+        );
     };
     const onHup = () => {
       log.info('SIGHUP: reloading config');

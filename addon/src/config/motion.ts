@@ -11,10 +11,16 @@ import { isOneOf } from './enums.js';
 import { child } from './errors.js';
 import type { ProvenanceLog } from './provenance.js';
 
-export const BUILT_IN_MOTION: Readonly<MotionSettings> = Object.freeze({ source: 'auto', sensitivity: 50, masks: [] });
+export const BUILT_IN_MOTION: Readonly<MotionSettings> = Object.freeze({
+  source: 'auto',
+  sensitivity: 50,
+  masks: [],
+});
 
 const isRect = (v: unknown): v is FrameRect =>
-  typeof v === 'object' && v !== null && ['x', 'y', 'width', 'height'].every((k) => isNumber((v as Record<string, unknown>)[k]));
+  typeof v === 'object' &&
+  v !== null &&
+  ['x', 'y', 'width', 'height'].every((k) => isNumber((v as Record<string, unknown>)[k]));
 
 export function readMotion(raw: RawMap, base: string, ck: Checker, prov: ProvenanceLog): MotionSettings {
   const block = ck.map(raw, 'motion', base);
@@ -28,8 +34,20 @@ export function readMotion(raw: RawMap, base: string, ck: Checker, prov: Provena
     sensitivity: ok(sensitivity) ? sensitivity : BUILT_IN_MOTION.sensitivity,
     masks: ok(masks) ? masks.map((m) => ({ x: m.x, y: m.y, width: m.width, height: m.height })) : [],
   };
-  prov.fileOr('motion.source', ok(source) ? source : undefined, child(mbase, 'source'), BUILT_IN_MOTION.source, 'built-in default');
-  prov.fileOr('motion.sensitivity', ok(sensitivity) ? sensitivity : undefined, child(mbase, 'sensitivity'), BUILT_IN_MOTION.sensitivity, 'built-in default');
+  prov.fileOr(
+    'motion.source',
+    ok(source) ? source : undefined,
+    child(mbase, 'source'),
+    BUILT_IN_MOTION.source,
+    'built-in default',
+  );
+  prov.fileOr(
+    'motion.sensitivity',
+    ok(sensitivity) ? sensitivity : undefined,
+    child(mbase, 'sensitivity'),
+    BUILT_IN_MOTION.sensitivity,
+    'built-in default',
+  );
   prov.fileOr('motion.masks', ok(masks) ? masks : undefined, child(mbase, 'masks'), [], 'built-in default');
   return out;
 }

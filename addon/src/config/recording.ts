@@ -4,7 +4,11 @@
  * schema; this pass parses durations/ages/sizes and fills defaults.
  */
 import { isAbsolute, join, resolve } from 'node:path';
-import { RECORDING_MODES, type CameraRecordingSettings, type RecordingSettings } from '../contracts/recording.js';
+import {
+  RECORDING_MODES,
+  type CameraRecordingSettings,
+  type RecordingSettings,
+} from '../contracts/recording.js';
 import { PROFILE_NAMES } from '../contracts/stream-key.js';
 import { isString, ok, type Checker, type RawMap } from './check.js';
 import { parseDuration } from './duration.js';
@@ -37,19 +41,26 @@ export const BUILT_IN_RECORDING: Readonly<CameraRecordingSettings> = Object.free
   segmentLengthMs: 60_000,
   retentionMs: { motion: 14 * 86_400_000, continuous: 3 * 86_400_000, manual: null },
   maxBytes: null,
+  stills: { intervalMs: null, retentionMs: 7 * 86_400_000 },
 });
 
 export function parseAge(v: unknown): number {
   if (typeof v === 'number' && v > 0) return Math.round(v * 1000);
   const m = typeof v === 'string' ? /^([0-9]+(?:\.[0-9]+)?)(s|m|h|d)$/.exec(v) : null;
-  if (!m) throw new ValueError(`invalid age ${JSON.stringify(v)}: write a number with a unit s, m, h or d (e.g. 14d)`);
+  if (!m)
+    throw new ValueError(
+      `invalid age ${JSON.stringify(v)}: write a number with a unit s, m, h or d (e.g. 14d)`,
+    );
   return Math.round(Number(m[1]) * (AGE_UNITS_MS[m[2] ?? 's'] ?? 1000));
 }
 
 export function parseSize(v: unknown): number {
   if (typeof v === 'number' && Number.isInteger(v) && v >= 0) return v;
   const m = typeof v === 'string' ? /^([0-9]+(?:\.[0-9]+)?)(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/.exec(v) : null;
-  if (!m) throw new ValueError(`invalid size ${JSON.stringify(v)}: write bytes, or a number with a unit (500MB, 2GiB)`);
+  if (!m)
+    throw new ValueError(
+      `invalid size ${JSON.stringify(v)}: write bytes, or a number with a unit (500MB, 2GiB)`,
+    );
   return Math.round(Number(m[1]) * (SIZE_UNITS[m[2] ?? 'B'] ?? 1));
 }
 
@@ -90,7 +101,9 @@ export function resolveRecording(
     if (!isPlainObject(cam) || !isString(cam['id'])) return;
     const base = child('/cameras', i);
     const rb = ck.map(cam, 'recording', base);
-    out.cameras[cam['id']] = ok(rb) ? cameraSettings(rb, child(base, 'recording'), defaults, ck, size) : defaults;
+    out.cameras[cam['id']] = ok(rb)
+      ? cameraSettings(rb, child(base, 'recording'), defaults, ck, size)
+      : defaults;
   });
   return out;
 }
@@ -116,7 +129,8 @@ function cameraSettings(
   const profile = ck.read(b, 'profile', base, isOneOf(PROFILE_NAMES));
   const triggers = ck.read(b, 'triggers', base, (v): v is string[] => Array.isArray(v) && v.every(isString));
   const preRollMs = dur('pre_roll', parent.preRollMs);
-  if (preRollMs > MAX_PRE_ROLL_MS) ck.add(child(base, 'pre_roll'), 'pre_roll must be at most 60s (it comes from the live window)');
+  if (preRollMs > MAX_PRE_ROLL_MS)
+    ck.add(child(base, 'pre_roll'), 'pre_roll must be at most 60s (it comes from the live window)');
   const retention = { ...parent.retentionMs };
   const rb = ck.map(b, 'retention', base);
   if (ok(rb)) {
@@ -142,5 +156,35 @@ function cameraSettings(
     segmentLengthMs: dur('segment_length', parent.segmentLengthMs),
     retentionMs: retention,
     maxBytes,
+    stills: readStills(b, base, parent.stills, ck),
   };
+}
+
+/** `stills: { interval, retention }`; each key falls back to the parent level (global, built-in). */
+function readStills(
+  b: RawMap | undefined,
+  base: string,
+  parent: CameraRecordingSettings['stills'],
+  ck: Checker,
+): CameraRecordingSettings['stills'] {
+  const sb = ck.map(b, 'stills', base);
+  if (!ok(sb)) return { ...parent };
+  const sbase = child(base, 'stills');
+  const out = { ...parent };
+  if (sb['interval'] !== undefined) {
+    try {
+      out.intervalMs = parseDuration(sb['interval']);
+      if (out.intervalMs < 1000) ck.add(child(sbase, 'interval'), 'stills interval must be at least 1s');
+    } catch (err) {
+      ck.add(child(sbase, 'interval'), (err as Error).message);
+    }
+  }
+  if (sb['retention'] !== undefined) {
+    try {
+      out.retentionMs = parseAge(sb['retention']);
+    } catch (err) {
+      ck.add(child(sbase, 'retention'), (err as Error).message);
+    }
+  }
+  return out;
 }

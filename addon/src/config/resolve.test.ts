@@ -610,17 +610,74 @@ test('YAML anchors and merge keys work for repeated camera settings', () => {
 
 test('camera motion block: defaults, values, and typos reported with their path', () => {
   const base = { id: 'cam', vendor: 'generic', profiles: { main: { url: 'rtsp://127.0.0.1/x' } } };
-  const good = resolveConfig({ cameras: [{ ...base, motion: { source: 'pixel', sensitivity: 80, masks: [{ x: 0, y: 0, width: 1, height: 0.1 }] } }] }, { env: {} });
+  const good = resolveConfig(
+    {
+      cameras: [
+        {
+          ...base,
+          motion: { source: 'pixel', sensitivity: 80, masks: [{ x: 0, y: 0, width: 1, height: 0.1 }] },
+        },
+      ],
+    },
+    { env: {} },
+  );
   assert.ok(good.ok);
-  assert.deepEqual(good.config.cameras[0]!.motion, { source: 'pixel', sensitivity: 80, masks: [{ x: 0, y: 0, width: 1, height: 0.1 }] });
+  assert.deepEqual(good.config.cameras[0]!.motion, {
+    source: 'pixel',
+    sensitivity: 80,
+    masks: [{ x: 0, y: 0, width: 1, height: 0.1 }],
+  });
   const dflt = resolveConfig({ cameras: [base] }, { env: {} });
   assert.ok(dflt.ok);
   assert.deepEqual(dflt.config.cameras[0]!.motion, { source: 'auto', sensitivity: 50, masks: [] });
-  const bad = resolveConfig({ cameras: [{ ...base, motion: { source: 'pixle', sensitivity: 0, masks: [{ x: 2, y: 0, width: 1 }] } }] }, { env: {} });
+  const bad = resolveConfig(
+    {
+      cameras: [{ ...base, motion: { source: 'pixle', sensitivity: 0, masks: [{ x: 2, y: 0, width: 1 }] } }],
+    },
+    { env: {} },
+  );
   assert.ok(!bad.ok);
   const paths = bad.errors.map((e) => e.path);
-  for (const p of ['/cameras/0/motion/source', '/cameras/0/motion/sensitivity', '/cameras/0/motion/masks/0/x', '/cameras/0/motion/masks/0/height']) {
+  for (const p of [
+    '/cameras/0/motion/source',
+    '/cameras/0/motion/sensitivity',
+    '/cameras/0/motion/masks/0/x',
+    '/cameras/0/motion/masks/0/height',
+  ]) {
     assert.ok(paths.includes(p), `${p} in ${paths.join(', ')}`);
   }
-  assert.match(bad.errors.find((e) => e.path === '/cameras/0/motion/source')!.message, /auto.*onvif.*pixel.*off/);
+  assert.match(
+    bad.errors.find((e) => e.path === '/cameras/0/motion/source')!.message,
+    /auto.*onvif.*pixel.*off/,
+  );
+});
+
+test('recording stills: global default, camera override, bad values at their path', () => {
+  const cam = (extra: object) => ({
+    id: 'cam',
+    vendor: 'generic',
+    profiles: { main: { url: 'rtsp://127.0.0.1/x' } },
+    ...extra,
+  });
+  const r = resolveConfig(
+    {
+      recording: { stills: { interval: '60s' } },
+      cameras: [cam({}), { ...cam({ recording: { stills: { retention: '2d' } } }), id: 'b' }],
+    },
+    { env: {} },
+  );
+  assert.ok(r.ok);
+  assert.deepEqual(r.config.recording.defaults.stills, { intervalMs: 60_000, retentionMs: 7 * 86_400_000 });
+  assert.deepEqual(r.config.recording.cameras['b']?.stills, {
+    intervalMs: 60_000,
+    retentionMs: 2 * 86_400_000,
+  });
+  const bad = resolveConfig(
+    { cameras: [cam({ recording: { stills: { interval: '200ms', retention: 'soon' } } })] },
+    { env: {} },
+  );
+  assert.ok(!bad.ok);
+  const paths = bad.errors.map((e) => e.path);
+  assert.ok(paths.includes('/cameras/0/recording/stills/interval'), paths.join(', '));
+  assert.ok(paths.includes('/cameras/0/recording/stills/retention'), paths.join(', '));
 });

@@ -44,7 +44,9 @@ export class ConfigWatcher {
 
   private async hash(): Promise<string | null> {
     try {
-      return createHash('sha256').update(await readFile(this.file)).digest('hex');
+      return createHash('sha256')
+        .update(await readFile(this.file))
+        .digest('hex');
     } catch {
       return null;
     }

@@ -56,7 +56,14 @@ export interface StreamGraphEntry {
   profile: string;
   state: StreamState;
   reason: string;
-  producers: Array<{ type: 'ffmpeg'; source: string; pid: number | null; state: StreamState; bitrateKbps: number; fps: number }>;
+  producers: Array<{
+    type: 'ffmpeg';
+    source: string;
+    pid: number | null;
+    state: StreamState;
+    bitrateKbps: number;
+    fps: number;
+  }>;
   consumers: LeaseView[];
 }
 

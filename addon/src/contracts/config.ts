@@ -6,7 +6,16 @@
 import type { RecordingSettings } from './recording.js';
 import type { ProfileName } from './stream-key.js';
 
-export const VENDORS = ['generic', 'reolink', 'amcrest', 'dahua', 'hikvision', 'unifi', 'tapo', 'onvif'] as const;
+export const VENDORS = [
+  'generic',
+  'reolink',
+  'amcrest',
+  'dahua',
+  'hikvision',
+  'unifi',
+  'tapo',
+  'onvif',
+] as const;
 export type Vendor = (typeof VENDORS)[number];
 
 export type RtspTransport = 'tcp' | 'udp';

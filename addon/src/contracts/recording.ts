@@ -23,6 +23,18 @@ export interface CameraRecordingSettings {
   retentionMs: Record<RecordingMode, number | null>;
   /** This camera's byte budget; null: only the global one applies. */
   maxBytes: number | null;
+  /** Periodic stills (timelapse): one JPEG every intervalMs (null: off), kept retentionMs. */
+  stills: { intervalMs: number | null; retentionMs: number };
+}
+
+/** One periodic still in the index. */
+export interface StillEntry {
+  /** Opaque id `<camera>.<epoch ms>`: never a path. */
+  id: string;
+  camera: string;
+  /** ISO time the frame was captured (the keyframe's arrival). */
+  at: string;
+  size: number;
 }
 
 export interface RecordingSettings {

@@ -12,7 +12,15 @@
  *           retried at the slowest backoff step, and at once when a lease is acquired.
  */
 
-export const STREAM_STATES = ['idle', 'starting', 'live', 'stalled', 'backoff', 'failed', 'stopping'] as const;
+export const STREAM_STATES = [
+  'idle',
+  'starting',
+  'live',
+  'stalled',
+  'backoff',
+  'failed',
+  'stopping',
+] as const;
 export type StreamState = (typeof STREAM_STATES)[number];
 
 export interface StreamProgress {

@@ -16,9 +16,13 @@ test('the camera exits when its parent is killed with SIGKILL', { timeout: 40_00
     const cam = await SyntheticCamera.start({ names: ['orphan_check'] });
     process.stdout.write('PY ' + cam.pid + '\\n');
     setInterval(() => {}, 1000);`;
-  const parent = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), '--input-type=module', '-e', script], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const parent = spawn(
+    process.execPath,
+    ['--import', import.meta.resolve('tsx'), '--input-type=module', '-e', script],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let out = '';
   parent.stdout.on('data', (d: Buffer) => (out += d));
   parent.stderr.resume();
@@ -28,6 +32,10 @@ test('the camera exits when its parent is killed with SIGKILL', { timeout: 40_00
   assert.ok(readProc(pyPid), 'camera running');
   parent.kill('SIGKILL');
   await parentExited;
-  const ms = await waitFor(() => readProc(pyPid) === null || readProc(pyPid)!.state === 'Z', 8000, 'camera exit after parent death');
+  const ms = await waitFor(
+    () => readProc(pyPid) === null || readProc(pyPid)!.state === 'Z',
+    8000,
+    'camera exit after parent death',
+  );
   console.log(`# synthetic camera exited ${ms} ms after its parent was killed`);
 });

@@ -98,7 +98,9 @@ export class MediaWindow {
     // of 15 after an encoder start); without it such a GOP would be glued to the next one, and hls.js
     // loops over the parts of an over-long first segment.
     const due =
-      !open || open.generation !== p.generation || open.durationS >= this.limits.segmentTargetS * 0.9 - EPSILON_S;
+      !open ||
+      open.generation !== p.generation ||
+      open.durationS >= this.limits.segmentTargetS * 0.9 - EPSILON_S;
     if (p.independent && due) {
       closed = this.closeOpen();
       const discontinuity = this.lastGeneration !== null && this.lastGeneration !== p.generation;

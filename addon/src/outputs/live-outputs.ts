@@ -24,7 +24,8 @@ export interface LiveOutputsOptions {
 
 export async function liveOutputs(app: FastifyInstance, opts: LiveOutputsOptions): Promise<void> {
   const snapshots =
-    opts.snapshots ?? new SnapshotService({ supervisor: opts.supervisor, log: opts.log, ffmpegPath: opts.ffmpegPath });
+    opts.snapshots ??
+    new SnapshotService({ supervisor: opts.supervisor, log: opts.log, ffmpegPath: opts.ffmpegPath });
   if (!opts.snapshots) app.addHook('onClose', () => snapshots.close());
   await mseWsRoutes(app, opts.supervisor, opts.log);
   snapshotRoutes(app, opts.supervisor, snapshots);

@@ -31,11 +31,19 @@ export function restreamPathName(key: StreamKey): string {
   return keyId(key).replace('/', '_');
 }
 
-export function resolveSource(key: StreamKey, profile: ResolvedProfile, routing: SourceRouting = {}): ResolvedSource {
+export function resolveSource(
+  key: StreamKey,
+  profile: ResolvedProfile,
+  routing: SourceRouting = {},
+): ResolvedSource {
   if (routing.restreamBase) {
     const url = `${routing.restreamBase.replace(/\/+$/, '')}/${restreamPathName(key)}`;
     return { url, displayUrl: url, isRtsp: url.startsWith('rtsp') };
   }
   const scheme = profile.sourceUrl.slice(0, profile.sourceUrl.indexOf(':')).toLowerCase();
-  return { url: profile.sourceUrl, displayUrl: profile.displayUrl, isRtsp: scheme === 'rtsp' || scheme === 'rtsps' };
+  return {
+    url: profile.sourceUrl,
+    displayUrl: profile.displayUrl,
+    isRtsp: scheme === 'rtsp' || scheme === 'rtsps',
+  };
 }

@@ -44,7 +44,14 @@ test('transcode mode: keyframes on the part grid, scaling, bitrate', () => {
     ...base,
     mode: 'transcode',
     audio: 'auto',
-    transcode: { width: 640, height: null, fps: 10, keyframeIntervalS: 1, bitrateKbps: 512, preset: 'veryfast' },
+    transcode: {
+      width: 640,
+      height: null,
+      fps: 10,
+      keyframeIntervalS: 1,
+      bitrateKbps: 512,
+      preset: 'veryfast',
+    },
   };
   const s = buildFfmpegArgs(p, resolveSource(key, p)).join(' ');
   assert.match(s, /-c:v libx264 -preset veryfast -tune zerolatency/);
@@ -56,7 +63,11 @@ test('transcode mode: keyframes on the part grid, scaling, bitrate', () => {
 });
 
 test('non-RTSP sources get no RTSP options; the restream rewrite is one switch', () => {
-  const p: ResolvedProfile = { ...base, sourceUrl: 'srt://127.0.0.1:9000', displayUrl: 'srt://127.0.0.1:9000' };
+  const p: ResolvedProfile = {
+    ...base,
+    sourceUrl: 'srt://127.0.0.1:9000',
+    displayUrl: 'srt://127.0.0.1:9000',
+  };
   assert.doesNotMatch(buildFfmpegArgs(p, resolveSource(key, p)).join(' '), /rtsp_transport/);
   const r = resolveSource(key, base, { restreamBase: 'rtsp://127.0.0.1:8554/' });
   assert.equal(r.url, 'rtsp://127.0.0.1:8554/cam_main');
@@ -65,9 +76,9 @@ test('non-RTSP sources get no RTSP options; the restream rewrite is one switch',
 
 test('probing: fast by default, longer after a "probe too short" failure', () => {
   const fast = buildFfmpegArgs(base, resolveSource(key, base)).join(' ');
-  assert.match(fast, /-analyzeduration 1000000 -probesize 1000000 -fpsprobesize 0 -i /);
+  assert.match(fast, /-analyzeduration 2500000 -probesize 2500000 -fpsprobesize 0 -i /);
   const long = buildFfmpegArgs(base, resolveSource(key, base), { longProbe: true }).join(' ');
-  assert.match(long, /-analyzeduration 5000000 -probesize 5000000 /);
+  assert.match(long, /-analyzeduration 6000000 -probesize 6000000 /);
   assert.ok(PROBE_TOO_SHORT_RE.test('[mp4 @ 0x55] dimensions not set'));
   assert.ok(!PROBE_TOO_SHORT_RE.test('Connection refused'));
 });

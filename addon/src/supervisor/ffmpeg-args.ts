@@ -22,7 +22,11 @@ export interface ArgOptions {
 /** stderr lines that mean "probing ended too early", so the next attempt should use longProbe. */
 export const PROBE_TOO_SHORT_RE = /dimensions not set|Could not find codec parameters|unspecified size/i;
 
-export function buildFfmpegArgs(profile: ResolvedProfile, source: ResolvedSource, opts: ArgOptions = {}): string[] {
+export function buildFfmpegArgs(
+  profile: ResolvedProfile,
+  source: ResolvedSource,
+  opts: ArgOptions = {},
+): string[] {
   const t = profile.tuning;
   const args = [
     '-hide_banner',
@@ -39,11 +43,12 @@ export function buildFfmpegArgs(profile: ResolvedProfile, source: ResolvedSource
     // The RTSP socket timeout is in microseconds (FIELD-NOTES #11).
     args.push('-rtsp_transport', profile.transport, '-timeout', String(t.rtspTimeoutMs * 1000));
   }
-  // Probe quickly: the stream parameters come with the first keyframe, and the frame rate is not
-  // needed for a copy (fpsprobesize 0 saves ~0.8 s of start-up). 1 s covers cameras that start
-  // sending at their next keyframe with a GOP up to ~1 s; longer GOPs get longProbe on a retry.
-  const probeUs = opts.longProbe ? '5000000' : '1000000';
-  args.push('-analyzeduration', probeUs, '-probesize', opts.longProbe ? '5000000' : '1000000', '-fpsprobesize', '0');
+  // Probing ends as soon as every stream has its parameters (video: the first keyframe), so the
+  // limit only matters when one is late: a camera that starts sending at its next keyframe, or audio
+  // that arrives after the video. 2.5 s covers GOPs up to ~2 s; longer ones get longProbe on a retry.
+  // No frame-rate probing (fpsprobesize 0): a copy does not need it, and it costs ~0.8 s of start-up.
+  const probe = opts.longProbe ? '6000000' : '2500000';
+  args.push('-analyzeduration', probe, '-probesize', probe, '-fpsprobesize', '0');
   args.push('-i', source.url);
   args.push('-map', '0:v:0');
   args.push(...videoArgs(profile));
@@ -66,7 +71,18 @@ function videoArgs(profile: ResolvedProfile): string[] {
   const filters: string[] = [];
   if (tc.width || tc.height) filters.push(`scale=${tc.width ?? -2}:${tc.height ?? -2}`);
   if (tc.fps) filters.push(`fps=${tc.fps}`);
-  const out = ['-c:v', 'libx264', '-preset', tc.preset, '-tune', 'zerolatency', '-pix_fmt', 'yuv420p', '-bf', '0'];
+  const out = [
+    '-c:v',
+    'libx264',
+    '-preset',
+    tc.preset,
+    '-tune',
+    'zerolatency',
+    '-pix_fmt',
+    'yuv420p',
+    '-bf',
+    '0',
+  ];
   if (filters.length) out.push('-vf', filters.join(','));
   // Keyframes on the part grid (FIELD-NOTES #10): GOP frames = fps x interval, and forced by time
   // too, so a camera with a jittery frame rate still cuts segments where LL-HLS expects them.
@@ -76,7 +92,14 @@ function videoArgs(profile: ResolvedProfile): string[] {
   }
   out.push('-sc_threshold', '0', '-force_key_frames', `expr:gte(t,n_forced*${tc.keyframeIntervalS})`);
   if (tc.bitrateKbps) {
-    out.push('-b:v', `${tc.bitrateKbps}k`, '-maxrate', `${tc.bitrateKbps}k`, '-bufsize', `${tc.bitrateKbps * 2}k`);
+    out.push(
+      '-b:v',
+      `${tc.bitrateKbps}k`,
+      '-maxrate',
+      `${tc.bitrateKbps}k`,
+      '-bufsize',
+      `${tc.bitrateKbps * 2}k`,
+    );
   }
   return out;
 }

@@ -11,12 +11,18 @@ test('leases expire after their TTL unless renewed', () => {
   const b = table.acquire(key, 'snapshot', 2000);
   assert.equal(table.count(key), 2);
   now += 2500;
-  assert.deepEqual(table.expire().map((l) => l.id), [b.id]);
+  assert.deepEqual(
+    table.expire().map((l) => l.id),
+    [b.id],
+  );
   assert.ok(table.renew(a.id));
   now += 4000;
   assert.deepEqual(table.expire(), []);
   now += 1500;
-  assert.deepEqual(table.expire().map((l) => l.id), [a.id]);
+  assert.deepEqual(
+    table.expire().map((l) => l.id),
+    [a.id],
+  );
   assert.equal(table.renew(a.id), null, 'an expired lease cannot be renewed');
 });
 

@@ -87,7 +87,8 @@ export class LeaseTable {
 }
 
 function clampTtl(ttlMs: number): number {
-  if (!Number.isFinite(ttlMs) || ttlMs <= 0) throw new RangeError('lease ttl must be a positive number of ms');
+  if (!Number.isFinite(ttlMs) || ttlMs <= 0)
+    throw new RangeError('lease ttl must be a positive number of ms');
   return Math.min(Math.round(ttlMs), MAX_LEASE_TTL_MS);
 }
 

@@ -29,7 +29,10 @@ test('a new supervisor ends the children recorded by a crashed one, and only tho
 
   // "Crash": the first registry is simply abandoned; a new one reads the file.
   const ended = await new PidRegistry(file).reapLeftovers();
-  assert.deepEqual(ended.map((r) => r.pid), [recorded.pid]);
+  assert.deepEqual(
+    ended.map((r) => r.pid),
+    [recorded.pid],
+  );
   assert.equal(await recorded.exited, 'SIGKILL');
   assert.notEqual(readStartTicks(stranger.pid), null, 'an unrecorded process is untouched');
   assert.notEqual(readStartTicks(reused.pid), null, 'a reused PID is untouched');

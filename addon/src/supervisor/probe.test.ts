@@ -6,7 +6,9 @@ import { probeSource } from './probe.js';
 function listen(onConn: (s: import('node:net').Socket) => void): Promise<{ server: Server; port: number }> {
   return new Promise((resolve) => {
     const server = createServer(onConn);
-    server.listen(0, '127.0.0.1', () => resolve({ server, port: (server.address() as { port: number }).port }));
+    server.listen(0, '127.0.0.1', () =>
+      resolve({ server, port: (server.address() as { port: number }).port }),
+    );
   });
 }
 

@@ -7,7 +7,8 @@ import { redactor } from '../lib/redact.js';
 test('progress blocks are parsed across arbitrary chunk boundaries', () => {
   const blocks: FfmpegProgress[] = [];
   const p = new ProgressParser((b) => blocks.push(b));
-  const text = 'frame=30\nfps=15.00\ntotal_size=123456\nout_time_us=2000000\nspeed=1.01x\nprogress=continue\nframe=45\nfps=15.0\nspeed=1x\nprogress=end\n';
+  const text =
+    'frame=30\nfps=15.00\ntotal_size=123456\nout_time_us=2000000\nspeed=1.01x\nprogress=continue\nframe=45\nfps=15.0\nspeed=1x\nprogress=end\n';
   for (let i = 0; i < text.length; i += 7) p.push(text.slice(i, i + 7));
   assert.equal(blocks.length, 2);
   assert.deepEqual(blocks[0], { frames: 30, fps: 15, speed: 1.01, totalSize: 123456, outTimeUs: 2000000 });

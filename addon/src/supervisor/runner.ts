@@ -13,7 +13,12 @@
  * All transitions happen in this class, from timers and process events; nobody else mutates it.
  */
 import type { ResolvedProfile } from '../contracts/config.js';
-import type { StreamProgress, StreamState, StreamStateEvent, StreamStatus } from '../contracts/stream-state.js';
+import type {
+  StreamProgress,
+  StreamState,
+  StreamStateEvent,
+  StreamStatus,
+} from '../contracts/stream-state.js';
 import { keyId, type StreamKey } from '../contracts/stream-key.js';
 import type { Logger } from '../lib/log.js';
 import { resolveSource, type SourceRouting } from '../sources/resolve.js';
@@ -47,7 +52,8 @@ const WATCHDOG_MS = 250;
 const STOP_GRACE_MS = 2000;
 const BITRATE_WINDOW_MS = 5000;
 /** stderr patterns that mean "a human must fix this", not "try again soon". */
-const NEEDS_HUMAN_RE = /\b(401|403|404)\b|Unauthorized|Forbidden|Not Found|No such file or directory|Invalid argument/i;
+const NEEDS_HUMAN_RE =
+  /\b(401|403|404)\b|Unauthorized|Forbidden|Not Found|No such file or directory|Invalid argument/i;
 
 export class StreamRunner {
   readonly key: StreamKey;
@@ -218,7 +224,10 @@ export class StreamRunner {
     this.proc = proc;
     if (proc.pid > 0) this.deps.pids.add(proc.pid, this.id);
     this.setState('starting', why);
-    this.log.info({ pid: proc.pid, source: source.displayUrl, spawns: this.counters.spawns }, 'ffmpeg started');
+    this.log.info(
+      { pid: proc.pid, source: source.displayUrl, spawns: this.counters.spawns },
+      'ffmpeg started',
+    );
     this.watchdog ??= setInterval(() => this.checkProgress(), WATCHDOG_MS);
   }
 
@@ -229,7 +238,8 @@ export class StreamRunner {
     this.progress.bytes += n;
     this.progress.lastMediaAt = new Date(now).toISOString();
     this.byteSamples.push([now, n]);
-    while (this.byteSamples.length && this.byteSamples[0]![0] < now - BITRATE_WINDOW_MS) this.byteSamples.shift();
+    while (this.byteSamples.length && this.byteSamples[0]![0] < now - BITRATE_WINDOW_MS)
+      this.byteSamples.shift();
   }
 
   private onFragment(proc: FfmpegProcess, frag: Buffer): void {
@@ -294,7 +304,10 @@ export class StreamRunner {
       this.counters.stalls += 1;
       this.setState('stalled', why);
     }
-    this.log.warn({ from, reason: why, exit: summary, stderrTail: info.stderrTail.slice(-10) }, 'ffmpeg ended');
+    this.log.warn(
+      { from, reason: why, exit: summary, stderrTail: info.stderrTail.slice(-10) },
+      'ffmpeg ended',
+    );
     if (!this.desired) {
       this.setState('idle', 'no consumers');
       this.flushIdleWaiters();
@@ -309,7 +322,8 @@ export class StreamRunner {
   private enterBackoff(why: string, info: ExitInfo): void {
     const t = this.profile.tuning;
     // A stream that was live for a stable period starts the ladder again from the bottom.
-    if (this.liveSince !== null && this.lastMediaAt - this.liveSince >= t.backoffResetAfterMs) this.backoff.reset();
+    if (this.liveSince !== null && this.lastMediaAt - this.liveSince >= t.backoffResetAfterMs)
+      this.backoff.reset();
     this.liveSince = null;
     const needsHuman = info.stderrTail.some((l) => NEEDS_HUMAN_RE.test(l));
     const delay = needsHuman ? this.backoff.capMs() : this.backoff.next();
@@ -332,7 +346,10 @@ export class StreamRunner {
       this.sawSourceDown = true;
       const delay = this.backoff.next();
       this.nextAttemptAt = Date.now() + delay;
-      this.setState('backoff', `source unreachable; next check in ${secs(delay)}s (probing every ${secs(this.profile.tuning.probeIntervalMs)}s)`);
+      this.setState(
+        'backoff',
+        `source unreachable; next check in ${secs(delay)}s (probing every ${secs(this.profile.tuning.probeIntervalMs)}s)`,
+      );
       this.retryTimer = setTimeout(() => void this.onRetryDue(), delay);
       return;
     }
@@ -375,7 +392,14 @@ export class StreamRunner {
     this.state = to;
     this.reason = reason;
     this.since = Date.now();
-    this.deps.onState({ type: 'state', key: this.id, from, to, reason, at: new Date(this.since).toISOString() });
+    this.deps.onState({
+      type: 'state',
+      key: this.id,
+      from,
+      to,
+      reason,
+      at: new Date(this.since).toISOString(),
+    });
   }
 
   private flushIdleWaiters(): void {

@@ -64,14 +64,16 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     super();
     this.config = opts.config;
     this.log = opts.log.child({ component: 'supervisor' });
-    const pidFile = opts.pidFile === undefined ? join(opts.config.server.dataDir, 'run', 'children.json') : opts.pidFile;
+    const pidFile =
+      opts.pidFile === undefined ? join(opts.config.server.dataDir, 'run', 'children.json') : opts.pidFile;
     this.pids = new PidRegistry(pidFile);
     redactor.setSecrets(opts.config.secrets);
   }
 
   async start(): Promise<void> {
     const leftovers = await this.pids.reapLeftovers();
-    for (const rec of leftovers) this.log.warn({ pid: rec.pid, key: rec.key }, 'ended a leftover ffmpeg from a previous run');
+    for (const rec of leftovers)
+      this.log.warn({ pid: rec.pid, key: rec.key }, 'ended a leftover ffmpeg from a previous run');
     for (const [key, profile] of profilesOf(this.config)) this.addRunner(key, profile);
     this.sweepTimer = setInterval(() => this.sweep(), this.opts.sweepIntervalMs ?? 1000);
   }
@@ -153,7 +155,12 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   /** Takes a lease; a dead, stalled or backing-off key is restarted now (never "already running"). */
   acquireLease(key: StreamKey, req: LeaseRequest): { lease: Lease; status: StreamStatus } {
     const runner = this.runnerFor(key);
-    const lease = this.leases.acquire(key, req.kind, req.ttlMs ?? runner.tuning.leaseTtlMs, req.holder ?? null);
+    const lease = this.leases.acquire(
+      key,
+      req.kind,
+      req.ttlMs ?? runner.tuning.leaseTtlMs,
+      req.holder ?? null,
+    );
     this.clearIdle(runner.id);
     runner.kick(`${req.kind} lease acquired`);
     return { lease, status: this.status(key) };
@@ -225,7 +232,10 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   }
 
   private addRunner(key: StreamKey, profile: ResolvedProfile): void {
-    const hub = new StreamHub(keyId(key), { partTargetS: profile.tuning.partTargetMs / 1000, ...recorderWindow(this.config, key) });
+    const hub = new StreamHub(keyId(key), {
+      partTargetS: profile.tuning.partTargetMs / 1000,
+      ...recorderWindow(this.config, key),
+    });
     this.hubs.set(keyId(key), hub);
     const runner = new StreamRunner({
       key,
@@ -298,7 +308,10 @@ function profilesOf(config: ResolvedConfig): Array<[StreamKey, ResolvedProfile]>
  * The recorded key's window holds the recording pre-roll plus a few seconds of slack (a clip starts
  * at the keyframe before it); its byte cap grows with it (~8 Mbit/s). Other keys keep the defaults.
  */
-function recorderWindow(config: ResolvedConfig, key: StreamKey): { windowS?: number; maxWindowBytes?: number } {
+function recorderWindow(
+  config: ResolvedConfig,
+  key: StreamKey,
+): { windowS?: number; maxWindowBytes?: number } {
   const rec = config.recording.cameras[key.camera] ?? config.recording.defaults;
   if (rec.profile !== key.profile || rec.preRollMs <= 0) return {};
   const windowS = Math.min(600, Math.max(10, rec.preRollMs / 1000 + 5));

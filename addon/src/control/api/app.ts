@@ -69,7 +69,9 @@ export function buildApi(deps: ApiDeps, tls?: TlsMaterial): FastifyInstance {
       done(e, undefined);
     }
   });
-  app.addHook('onSend', async (_req, _reply, payload) => (typeof payload === 'string' ? redactor.redact(payload) : payload));
+  app.addHook('onSend', async (_req, _reply, payload) =>
+    typeof payload === 'string' ? redactor.redact(payload) : payload,
+  );
 
   cameraRoutes(app, deps.supervisor);
   streamRoutes(app, deps.supervisor);

@@ -8,7 +8,11 @@ import type { StreamStatus } from '../../contracts/stream-state.js';
 import { PROFILE_NAMES, keyId, streamKey } from '../../contracts/stream-key.js';
 import type { Supervisor } from '../../supervisor/supervisor.js';
 
-function streamOf(sup: Supervisor, cam: ResolvedCamera, profile: (typeof PROFILE_NAMES)[number]): StreamStatus | null {
+function streamOf(
+  sup: Supervisor,
+  cam: ResolvedCamera,
+  profile: (typeof PROFILE_NAMES)[number],
+): StreamStatus | null {
   const key = streamKey(cam.id, profile);
   return cam.enabled && sup.hasKey(key) ? sup.status(key) : null;
 }

@@ -18,17 +18,23 @@ export interface ScannedDevice {
 export function scanOnvif(timeoutMs = 5000): Promise<ScannedDevice[]> {
   return new Promise((resolve, reject) => {
     // resolve:false: answers are returned as parsed ProbeMatch data, no Cam objects that would connect.
-    Discovery.probe({ timeout: timeoutMs, resolve: false }, (err: Error | Error[] | null, found?: unknown[]) => {
-      // Some answers may be malformed (an array of errors) while others are fine: keep the good ones.
-      if (err && !found?.length) return reject(Array.isArray(err) ? (err[0] ?? new Error('discovery failed')) : err);
-      resolve((found ?? []).map(toDevice));
-    });
+    Discovery.probe(
+      { timeout: timeoutMs, resolve: false },
+      (err: Error | Error[] | null, found?: unknown[]) => {
+        // Some answers may be malformed (an array of errors) while others are fine: keep the good ones.
+        if (err && !found?.length)
+          return reject(Array.isArray(err) ? (err[0] ?? new Error('discovery failed')) : err);
+        resolve((found ?? []).map(toDevice));
+      },
+    );
   });
 }
 
 function toDevice(raw: unknown): ScannedDevice {
-  const match = (raw as { probeMatches?: { probeMatch?: Record<string, unknown> } }).probeMatches?.probeMatch ?? {};
-  const text = (v: unknown) => (typeof v === 'string' ? v : typeof v === 'object' && v && '_' in v ? String((v as { _: unknown })._) : '');
+  const match =
+    (raw as { probeMatches?: { probeMatch?: Record<string, unknown> } }).probeMatches?.probeMatch ?? {};
+  const text = (v: unknown) =>
+    typeof v === 'string' ? v : typeof v === 'object' && v && '_' in v ? String((v as { _: unknown })._) : '';
   const endpoint = match['endpointReference'] as { address?: unknown } | undefined;
   return {
     xaddrs: text(match['XAddrs']).split(/\s+/).filter(Boolean),

@@ -216,7 +216,14 @@ export class CameraRecorder {
     this.clip = clip;
     this.init = null;
     this.log.info({ clip: clip.id, mode, trigger, preRollS: secondsAgo }, 'recording started');
-    this.o.emit({ type: 'started', camera: this.o.camera, profile: this.key.profile, id: clip.id, durationS: 0, trigger });
+    this.o.emit({
+      type: 'started',
+      camera: this.o.camera,
+      profile: this.key.profile,
+      id: clip.id,
+      durationS: 0,
+      trigger,
+    });
     this.reader = hub.subscribe({
       name: `recorder ${this.o.camera}`,
       start: secondsAgo > 0 ? { secondsAgo } : 'latest-keyframe',
@@ -293,7 +300,11 @@ export class CameraRecorder {
     // Cut at the keyframe nearest segment_length: camera timestamps jitter, so the keyframe "at 60 s"
     // may come a little early; waiting for the next one would add a whole GOP. Bound: length + 1 GOP.
     const slackMs = Math.min(500, this.o.settings.segmentLengthMs / 4);
-    if (this.writer && part.independent && this.writer.durationS * 1000 >= this.o.settings.segmentLengthMs - slackMs) {
+    if (
+      this.writer &&
+      part.independent &&
+      this.writer.durationS * 1000 >= this.o.settings.segmentLengthMs - slackMs
+    ) {
       await this.closeFile(clip);
     }
     if (!this.writer) {
@@ -324,7 +335,10 @@ export class CameraRecorder {
     await this.writer.append(part.data, part.durationS);
     this.counters.bytesWritten += part.byteLength;
     this.error = null;
-    if (clip.stopAtMs !== null && part.programDateTime + part.durationS * 1000 >= clip.stopAtMs + clip.marginMs) {
+    if (
+      clip.stopAtMs !== null &&
+      part.programDateTime + part.durationS * 1000 >= clip.stopAtMs + clip.marginMs
+    ) {
       void this.stopClip();
     }
   }
@@ -364,7 +378,15 @@ export class CameraRecorder {
     const rec = await this.o.store.recover(join(w.dir, w.base)).catch(() => null);
     if (rec && clip) {
       this.counters.filesFinished++;
-      this.o.emit({ type: 'finished', camera: this.o.camera, profile: this.key.profile, id: clip.id, file: rec.entry.id, durationS: rec.entry.durationS, trigger: clip.trigger });
+      this.o.emit({
+        type: 'finished',
+        camera: this.o.camera,
+        profile: this.key.profile,
+        id: clip.id,
+        file: rec.entry.id,
+        durationS: rec.entry.durationS,
+        trigger: clip.trigger,
+      });
     }
   }
 
@@ -373,7 +395,10 @@ export class CameraRecorder {
   private holdLease(): void {
     if (this.leaseId || this.closed) return;
     try {
-      this.leaseId = this.o.host.acquireLease(this.key, { kind: 'recorder', holder: `recorder ${this.o.camera}` }).lease.id;
+      this.leaseId = this.o.host.acquireLease(this.key, {
+        kind: 'recorder',
+        holder: `recorder ${this.o.camera}`,
+      }).lease.id;
     } catch (err) {
       this.error = `cannot take a recorder lease: ${(err as Error).message}`;
       return;

@@ -44,7 +44,8 @@ export function planRetention(files: readonly RetainedFile[], p: RetentionPolicy
   };
   for (const f of files) {
     const limit = p.retentionMs(f.camera, f.mode);
-    if (limit !== null && p.nowMs - f.endMs > limit) drop(f, `older than ${Math.round(limit / 1000)}s (${f.mode})`);
+    if (limit !== null && p.nowMs - f.endMs > limit)
+      drop(f, `older than ${Math.round(limit / 1000)}s (${f.mode})`);
   }
   const byBudget = (list: RetainedFile[]) =>
     [...list].sort((a, b) => BUDGET_ORDER[a.mode] - BUDGET_ORDER[b.mode] || a.startMs - b.startMs);
@@ -59,7 +60,12 @@ export function planRetention(files: readonly RetainedFile[], p: RetentionPolicy
   };
   for (const camera of new Set(files.map((f) => f.camera))) {
     const max = p.cameraMaxBytes(camera);
-    if (max !== null) trim(live().filter((f) => f.camera === camera), max, `camera ${camera} budget`);
+    if (max !== null)
+      trim(
+        live().filter((f) => f.camera === camera),
+        max,
+        `camera ${camera} budget`,
+      );
   }
   if (p.maxBytes !== null) trim(live(), p.maxBytes, 'total budget');
   if (p.freeBytes !== null && p.freeBytes < p.minFreeBytes) {

@@ -8,7 +8,13 @@ import { EventEmitter } from 'node:events';
 import { mkdir } from 'node:fs/promises';
 import { isDeepStrictEqual } from 'node:util';
 import type { ResolvedConfig } from '../../contracts/config.js';
-import type { RecorderState, RecordingEntry, RecordingEvent, RecordingMode, RecordingSettings } from '../../contracts/recording.js';
+import type {
+  RecorderState,
+  RecordingEntry,
+  RecordingEvent,
+  RecordingMode,
+  RecordingSettings,
+} from '../../contracts/recording.js';
 import { badRequest, conflict, notFound } from '../../lib/errors.js';
 import type { Logger } from '../../lib/log.js';
 import { CameraRecorder, type LeaseHost } from './camera-recorder.js';
@@ -16,6 +22,7 @@ import { ID_PATTERN } from './layout.js';
 import { planRetention, type Deletion } from './retention.js';
 import { RecordingStore, type StoredRecording } from './store.js';
 import { thumbnail } from './thumbnail.js';
+import { listStills, pruneStills, StillsTaker, type StillSource } from './stills.js';
 import type { MotionTrigger } from './trigger.js';
 
 export interface RecordingServiceOptions {
@@ -26,6 +33,8 @@ export interface RecordingServiceOptions {
   /** How often retention runs (default 60 s); 0 disables the timer (tests call applyRetention). */
   retentionIntervalMs?: number;
   retryAfterErrorMs?: number;
+  /** Where periodic stills come from (the shared snapshot service); absent: no stills. */
+  stills?: StillSource;
 }
 
 export interface RecordingStatus {
@@ -45,6 +54,7 @@ export class RecordingService extends EventEmitter<Events> {
   readonly store: RecordingStore;
   private readonly settings: RecordingSettings;
   private readonly recorders = new Map<string, CameraRecorder>();
+  private readonly stillTakers = new Map<string, StillsTaker>();
   private timer: NodeJS.Timeout | null = null;
   private error: string | null = null;
   private readonly log: Logger;
@@ -78,7 +88,8 @@ export class RecordingService extends EventEmitter<Events> {
   async applyConfig(next: ResolvedConfig): Promise<void> {
     const prev = this.o.config;
     this.o.config = next;
-    if (next.recording.root !== this.settings.root) this.log.warn('recording root changed; it takes effect after a restart');
+    if (next.recording.root !== this.settings.root)
+      this.log.warn('recording root changed; it takes effect after a restart');
     this.settings.maxBytes = next.recording.maxBytes;
     this.settings.minFreeBytes = next.recording.minFreeBytes;
     this.settings.defaults = next.recording.defaults;
@@ -89,6 +100,8 @@ export class RecordingService extends EventEmitter<Events> {
       const now = next.recording.cameras[id] ?? next.recording.defaults;
       if (!wanted.has(id) || !isDeepStrictEqual(was, now)) {
         this.recorders.delete(id);
+        this.stillTakers.get(id)?.stop();
+        this.stillTakers.delete(id);
         await rec.close();
       }
     }
@@ -97,6 +110,8 @@ export class RecordingService extends EventEmitter<Events> {
 
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
+    for (const t of this.stillTakers.values()) t.stop();
+    this.stillTakers.clear();
     await Promise.all([...this.recorders.values()].map((r) => r.close()));
   }
 
@@ -104,6 +119,19 @@ export class RecordingService extends EventEmitter<Events> {
     const cam = this.o.config.cameras.find((c) => c.id === id);
     const s = this.settings.cameras[id] ?? this.settings.defaults;
     if (!cam?.enabled || !cam.profiles[s.profile]) return;
+    if (this.o.stills && s.stills.intervalMs) {
+      // Stills come from the sub stream when there is one: a grid-sized picture is what a timelapse needs.
+      const profile = cam.profiles.sub ? 'sub' : s.profile;
+      const taker = new StillsTaker({
+        root: this.settings.root,
+        key: { camera: id, profile },
+        intervalMs: s.stills.intervalMs,
+        source: this.o.stills,
+        log: this.log,
+      });
+      this.stillTakers.set(id, taker);
+      taker.start();
+    }
     const rec = new CameraRecorder({
       camera: id,
       settings: s,
@@ -130,7 +158,10 @@ export class RecordingService extends EventEmitter<Events> {
   recorder(camera: string): CameraRecorder {
     const r = this.recorders.get(camera);
     if (r) return r;
-    if (this.o.config.cameras.some((c) => c.id === camera)) throw conflict(`camera "${camera}" cannot record (disabled, or no ${this.settings.cameras[camera]?.profile ?? 'main'} profile)`);
+    if (this.o.config.cameras.some((c) => c.id === camera))
+      throw conflict(
+        `camera "${camera}" cannot record (disabled, or no ${this.settings.cameras[camera]?.profile ?? 'main'} profile)`,
+      );
     throw notFound(`camera "${camera}"`);
   }
 
@@ -181,19 +212,41 @@ export class RecordingService extends EventEmitter<Events> {
       minFreeBytes: this.settings.minFreeBytes,
     });
     for (const d of plan) await this.store.remove(d.id, d.reason);
+    for (const id of this.stillTakers.keys())
+      await pruneStills(this.settings.root, id, cam(id).stills.retentionMs, nowMs, this.log);
     return plan;
+  }
+
+  /** Periodic stills, oldest first (see stills.ts). */
+  stills(q: { camera?: string; fromMs?: number; toMs?: number } = {}) {
+    return listStills(this.settings.root, q);
+  }
+
+  get root(): string {
+    return this.settings.root;
+  }
+
+  /** The still taker of a camera (tests take one on demand). */
+  stillsTaker(camera: string): StillsTaker | undefined {
+    return this.stillTakers.get(camera);
   }
 
   async status(): Promise<RecordingStatus> {
     const cameras = [...this.recorders.values()].map((r) => r.state());
-    const sum = (k: 'filesFinished' | 'bytesWritten' | 'writeErrors') => cameras.reduce((n, c) => n + c.counters[k], 0);
+    const sum = (k: 'filesFinished' | 'bytesWritten' | 'writeErrors') =>
+      cameras.reduce((n, c) => n + c.counters[k], 0);
     return {
       root: this.settings.root,
       error: this.error,
       files: this.store.list().length,
       totalBytes: this.store.totalBytes(),
       freeBytes: await this.store.freeBytes(),
-      counters: { ...this.store.counters, filesFinished: sum('filesFinished'), bytesWritten: sum('bytesWritten'), writeErrors: sum('writeErrors') },
+      counters: {
+        ...this.store.counters,
+        filesFinished: sum('filesFinished'),
+        bytesWritten: sum('bytesWritten'),
+        writeErrors: sum('writeErrors'),
+      },
       cameras,
     };
   }
@@ -201,18 +254,65 @@ export class RecordingService extends EventEmitter<Events> {
 
 /** Prometheus lines for /metrics (the lead appends them to renderMetrics' output). */
 export function renderRecordingMetrics(s: RecordingStatus): string {
-  const rows = (name: string, type: string, help: string, lines: string[]) => [`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`, ...lines];
+  const rows = (name: string, type: string, help: string, lines: string[]) => [
+    `# HELP ${name} ${help}`,
+    `# TYPE ${name} ${type}`,
+    ...lines,
+  ];
   const per = (k: 'filesFinished' | 'bytesWritten' | 'writeErrors' | 'partsDropped') =>
     s.cameras.map((c) => `{camera="${c.camera}",profile="${c.profile}"} ${c.counters[k]}`);
-  return [
-    ...rows('lookout_recording_active', 'gauge', 'Recording now (1) or not.', s.cameras.map((c) => `lookout_recording_active{camera="${c.camera}",profile="${c.profile}"} ${c.recording ? 1 : 0}`)),
-    ...rows('lookout_recording_files_total', 'counter', 'Files finished.', per('filesFinished').map((l) => `lookout_recording_files_total${l}`)),
-    ...rows('lookout_recording_bytes_written_total', 'counter', 'Bytes written.', per('bytesWritten').map((l) => `lookout_recording_bytes_written_total${l}`)),
-    ...rows('lookout_recording_write_errors_total', 'counter', 'Write or open errors (read-only or full disk).', per('writeErrors').map((l) => `lookout_recording_write_errors_total${l}`)),
-    ...rows('lookout_recording_error', 'gauge', 'The last write failed (1) or not.', s.cameras.map((c) => `lookout_recording_error{camera="${c.camera}",profile="${c.profile}"} ${c.error ? 1 : 0}`)),
-    ...rows('lookout_recording_storage_bytes', 'gauge', 'Bytes of indexed recordings.', [`lookout_recording_storage_bytes ${s.totalBytes}`]),
-    ...rows('lookout_recording_free_bytes', 'gauge', 'Free bytes on the recording file system.', [`lookout_recording_free_bytes ${s.freeBytes ?? 'NaN'}`]),
-    ...rows('lookout_recording_deleted_total', 'counter', 'Files deleted by retention or the API.', [`lookout_recording_deleted_total ${s.counters.deleted}`]),
-    ...rows('lookout_recording_repaired_total', 'counter', 'Partial files repaired at start-up or after an error.', [`lookout_recording_repaired_total ${s.counters.repaired}`]),
-  ].join('\n') + '\n';
+  return (
+    [
+      ...rows(
+        'lookout_recording_active',
+        'gauge',
+        'Recording now (1) or not.',
+        s.cameras.map(
+          (c) =>
+            `lookout_recording_active{camera="${c.camera}",profile="${c.profile}"} ${c.recording ? 1 : 0}`,
+        ),
+      ),
+      ...rows(
+        'lookout_recording_files_total',
+        'counter',
+        'Files finished.',
+        per('filesFinished').map((l) => `lookout_recording_files_total${l}`),
+      ),
+      ...rows(
+        'lookout_recording_bytes_written_total',
+        'counter',
+        'Bytes written.',
+        per('bytesWritten').map((l) => `lookout_recording_bytes_written_total${l}`),
+      ),
+      ...rows(
+        'lookout_recording_write_errors_total',
+        'counter',
+        'Write or open errors (read-only or full disk).',
+        per('writeErrors').map((l) => `lookout_recording_write_errors_total${l}`),
+      ),
+      ...rows(
+        'lookout_recording_error',
+        'gauge',
+        'The last write failed (1) or not.',
+        s.cameras.map(
+          (c) => `lookout_recording_error{camera="${c.camera}",profile="${c.profile}"} ${c.error ? 1 : 0}`,
+        ),
+      ),
+      ...rows('lookout_recording_storage_bytes', 'gauge', 'Bytes of indexed recordings.', [
+        `lookout_recording_storage_bytes ${s.totalBytes}`,
+      ]),
+      ...rows('lookout_recording_free_bytes', 'gauge', 'Free bytes on the recording file system.', [
+        `lookout_recording_free_bytes ${s.freeBytes ?? 'NaN'}`,
+      ]),
+      ...rows('lookout_recording_deleted_total', 'counter', 'Files deleted by retention or the API.', [
+        `lookout_recording_deleted_total ${s.counters.deleted}`,
+      ]),
+      ...rows(
+        'lookout_recording_repaired_total',
+        'counter',
+        'Partial files repaired at start-up or after an error.',
+        [`lookout_recording_repaired_total ${s.counters.repaired}`],
+      ),
+    ].join('\n') + '\n'
+  );
 }

@@ -18,7 +18,10 @@ import { RecordingStore } from './store.js';
 const log = silentLogger();
 
 function ffmpegErrors(file: string): string {
-  const r = spawnSync('ffmpeg', ['-v', 'error', '-i', file, '-f', 'null', '-'], { encoding: 'utf8', timeout: 30_000 });
+  const r = spawnSync('ffmpeg', ['-v', 'error', '-i', file, '-f', 'null', '-'], {
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
   return `${r.stderr}${r.status === 0 ? '' : ` (exit ${r.status})`}`;
 }
 
@@ -27,12 +30,23 @@ function ffmpegErrors(file: string): string {
  * stream's decode times, so it starts at e.g. 0.9 s and ffprobe's duration is its end time).
  */
 function probeDuration(file: string): number {
-  const r = spawnSync('ffprobe', ['-v', 'error', '-show_entries', 'format=start_time,duration', '-of', 'json', file], { encoding: 'utf8' });
+  const r = spawnSync(
+    'ffprobe',
+    ['-v', 'error', '-show_entries', 'format=start_time,duration', '-of', 'json', file],
+    { encoding: 'utf8' },
+  );
   const f = (JSON.parse(r.stdout) as { format: { start_time: string; duration: string } }).format;
   return Number(f.duration) - Number(f.start_time);
 }
 
-const meta = (startMs: number) => ({ camera: 'yard', profile: 'main' as const, mode: 'motion' as const, trigger: 'person', clip: 'c1', startMs });
+const meta = (startMs: number) => ({
+  camera: 'yard',
+  profile: 'main' as const,
+  mode: 'motion' as const,
+  trigger: 'person',
+  clip: 'c1',
+  startMs,
+});
 
 test('abandoned mid-write (kill -9): repaired to the last whole fragment, indexed, plays clean; loss ≤ 1 part', async () => {
   const cap = await captureFmp4([...testVideo(10, 4), ...x264('baseline', 10)]);
@@ -62,16 +76,24 @@ test('abandoned mid-write (kill -9): repaired to the last whole fragment, indexe
   assert.equal(statSync(rec.path).size, rec.entry.size);
   assert.equal(ffmpegErrors(rec.path), '');
   const probed = probeDuration(rec.path);
-  assert.ok(Math.abs(probed - rec.entry.durationS) <= 0.21, `ffprobe ${probed}s vs index ${rec.entry.durationS}s`);
+  assert.ok(
+    Math.abs(probed - rec.entry.durationS) <= 0.21,
+    `ffprobe ${probed}s vs index ${rec.entry.durationS}s`,
+  );
   assert.ok(written - rec.entry.durationS <= 1, `lost ${written - rec.entry.durationS}s`);
   const day = readdirSync(join(root, 'yard', '2026-01-02'));
   assert.ok(!day.some((n) => n.endsWith('.partial')), `no partial left: ${day.join(', ')}`);
-  console.log(`# recorder crash: wrote ${written.toFixed(2)}s, recovered ${rec.entry.durationS.toFixed(2)}s, cut ${torn.length - Math.floor(torn.length / 2)} torn bytes`);
+  console.log(
+    `# recorder crash: wrote ${written.toFixed(2)}s, recovered ${rec.entry.durationS.toFixed(2)}s, cut ${torn.length - Math.floor(torn.length / 2)} torn bytes`,
+  );
 
   // A second start-up sees the same, stable id and nothing new.
   const again = new RecordingStore(root, log);
   await again.load();
-  assert.deepEqual(again.list().map((r) => r.entry.id), [rec.entry.id]);
+  assert.deepEqual(
+    again.list().map((r) => r.entry.id),
+    [rec.entry.id],
+  );
 });
 
 test('finished files are indexed from their sidecars; ids are opaque', async () => {
@@ -97,7 +119,13 @@ test('finished files are indexed from their sidecars; ids are opaque', async () 
 
 test('retention order: age first, then budgets (continuous, motion, manual; oldest first), then free-space floor', () => {
   const H = 3_600_000;
-  const f = (id: string, mode: RetainedFile['mode'], hoursAgo: number, size = 100, camera = 'a'): RetainedFile => ({
+  const f = (
+    id: string,
+    mode: RetainedFile['mode'],
+    hoursAgo: number,
+    size = 100,
+    camera = 'a',
+  ): RetainedFile => ({
     id,
     camera,
     mode,
@@ -105,7 +133,13 @@ test('retention order: age first, then budgets (continuous, motion, manual; olde
     endMs: 1000 * H - hoursAgo * H + 60_000,
     size,
   });
-  const files = [f('m-old', 'motion', 50), f('c-old', 'continuous', 40), f('c-new', 'continuous', 1), f('m-new', 'motion', 2), f('man', 'manual', 60)];
+  const files = [
+    f('m-old', 'motion', 50),
+    f('c-old', 'continuous', 40),
+    f('c-new', 'continuous', 1),
+    f('m-new', 'motion', 2),
+    f('man', 'manual', 60),
+  ];
   const base = {
     nowMs: 1000 * H,
     retentionMs: (_c: string, m: RetainedFile['mode']) => (m === 'motion' ? 48 * H : null),
@@ -114,14 +148,31 @@ test('retention order: age first, then budgets (continuous, motion, manual; olde
     freeBytes: null,
     minFreeBytes: 0,
   };
-  assert.deepEqual(planRetention(files, base).map((d) => d.id), ['m-old']);
+  assert.deepEqual(
+    planRetention(files, base).map((d) => d.id),
+    ['m-old'],
+  );
   // Budget 200 of 500 bytes: age removes m-old, then continuous oldest first, then motion.
-  assert.deepEqual(planRetention(files, { ...base, maxBytes: 200 }).map((d) => d.id), ['m-old', 'c-old', 'c-new']);
-  assert.deepEqual(planRetention(files, { ...base, maxBytes: 50 }).map((d) => d.id), ['m-old', 'c-old', 'c-new', 'm-new', 'man']);
+  assert.deepEqual(
+    planRetention(files, { ...base, maxBytes: 200 }).map((d) => d.id),
+    ['m-old', 'c-old', 'c-new'],
+  );
+  assert.deepEqual(
+    planRetention(files, { ...base, maxBytes: 50 }).map((d) => d.id),
+    ['m-old', 'c-old', 'c-new', 'm-new', 'man'],
+  );
   // Free space: 250 bytes short; manual is never deleted for space.
   const low = planRetention(files, { ...base, retentionMs: () => null, freeBytes: 0, minFreeBytes: 250 });
-  assert.deepEqual(low.map((d) => d.id), ['c-old', 'c-new', 'm-old']);
-  const lower = planRetention(files, { ...base, retentionMs: () => null, freeBytes: 0, minFreeBytes: 10_000 });
+  assert.deepEqual(
+    low.map((d) => d.id),
+    ['c-old', 'c-new', 'm-old'],
+  );
+  const lower = planRetention(files, {
+    ...base,
+    retentionMs: () => null,
+    freeBytes: 0,
+    minFreeBytes: 10_000,
+  });
   assert.ok(!lower.some((d) => d.id === 'man'));
   assert.ok(low.every((d) => d.reason.length > 0));
 });

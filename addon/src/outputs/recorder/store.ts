@@ -34,7 +34,8 @@ export class RecordingStore {
         const dir = join(this.root, camera, day);
         const names = await readdir(dir).catch(() => [] as string[]);
         for (const name of names) {
-          if (name.endsWith(`.mp4${PARTIAL}`)) await this.recover(join(dir, name.slice(0, -`.mp4${PARTIAL}`.length)));
+          if (name.endsWith(`.mp4${PARTIAL}`))
+            await this.recover(join(dir, name.slice(0, -`.mp4${PARTIAL}`.length)));
           else if (name.endsWith('.mp4')) await this.loadFinished(join(dir, name.slice(0, -4)));
         }
       }
@@ -67,11 +68,22 @@ export class RecordingStore {
     await fh.sync();
     await fh.close();
     await rename(partial, `${pathBase}.mp4`);
-    const fixed: Sidecar = { ...meta, durationS: round3(scan.durationS), size: scan.validEnd, complete: true, repaired: true };
+    const fixed: Sidecar = {
+      ...meta,
+      durationS: round3(scan.durationS),
+      size: scan.validEnd,
+      complete: true,
+      repaired: true,
+    };
     await writeSidecar(`${pathBase}.json`, fixed);
     this.counters.repaired++;
     this.log.warn(
-      { file: `${pathBase}.mp4`, keptBytes: scan.validEnd, cutBytes: buf.length - scan.validEnd, durationS: fixed.durationS },
+      {
+        file: `${pathBase}.mp4`,
+        keptBytes: scan.validEnd,
+        cutBytes: buf.length - scan.validEnd,
+        durationS: fixed.durationS,
+      },
       'repaired a partial recording',
     );
     return this.add({ path: `${pathBase}.mp4`, relBase: relative(this.root, pathBase), meta: fixed });
@@ -136,7 +148,10 @@ export class RecordingStore {
     for (const f of [rec.path, `${base}.json`, `${base}.jpg`]) await unlink(f).catch(() => undefined);
     this.counters.deleted++;
     this.counters.bytesDeleted += rec.meta.size;
-    this.log.info({ id, camera: rec.meta.camera, mode: rec.meta.mode, file: rec.path, size: rec.meta.size, reason }, 'deleted recording');
+    this.log.info(
+      { id, camera: rec.meta.camera, mode: rec.meta.mode, file: rec.path, size: rec.meta.size, reason },
+      'deleted recording',
+    );
     await rmdir(base.slice(0, base.lastIndexOf('/'))).catch(() => undefined); // empty day folder
     return true;
   }
@@ -152,7 +167,13 @@ export class RecordingStore {
         return;
       }
       if (scan.validEnd < buf.length) await truncate(`${pathBase}.mp4`, scan.validEnd);
-      meta = { ...meta, durationS: round3(scan.durationS), size: scan.validEnd, complete: true, repaired: true };
+      meta = {
+        ...meta,
+        durationS: round3(scan.durationS),
+        size: scan.validEnd,
+        complete: true,
+        repaired: true,
+      };
       await writeSidecar(`${pathBase}.json`, meta);
     }
     const size = (await stat(`${pathBase}.mp4`)).size;

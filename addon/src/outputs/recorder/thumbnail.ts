@@ -15,7 +15,29 @@ export function thumbnail(mp4Path: string, ffmpegPath = 'ffmpeg', timeoutMs = 15
   const p = readFile(jpg)
     .catch(async () => {
       const tmp = `${jpg}.${process.pid}.tmp`;
-      await runFfmpeg(ffmpegPath, ['-nostdin', '-v', 'error', '-skip_frame', 'nokey', '-i', mp4Path, '-frames:v', '1', '-q:v', '4', '-f', 'image2', '-c:v', 'mjpeg', '-y', tmp], timeoutMs);
+      await runFfmpeg(
+        ffmpegPath,
+        [
+          '-nostdin',
+          '-v',
+          'error',
+          '-skip_frame',
+          'nokey',
+          '-i',
+          mp4Path,
+          '-frames:v',
+          '1',
+          '-q:v',
+          '4',
+          '-f',
+          'image2',
+          '-c:v',
+          'mjpeg',
+          '-y',
+          tmp,
+        ],
+        timeoutMs,
+      );
       await rename(tmp, jpg).catch(async (err: unknown) => {
         await unlink(tmp).catch(() => undefined);
         throw err;
@@ -29,7 +51,11 @@ export function thumbnail(mp4Path: string, ffmpegPath = 'ffmpeg', timeoutMs = 15
 
 function runFfmpeg(bin: string, args: string[], timeoutMs: number): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn(bin, args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: process.env.PATH ?? '/usr/bin:/bin' } });
+    const child = spawn(bin, args, {
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
+    });
     let err = '';
     child.stdout.resume();
     child.stderr.on('data', (d: Buffer) => {
@@ -49,7 +75,12 @@ function runFfmpeg(bin: string, args: string[], timeoutMs: number): Promise<void
     child.on('close', (code, signal) => {
       clearTimeout(timer);
       if (code === 0) resolve();
-      else reject(new Error(`ffmpeg thumbnail failed (${signal ?? code}): ${err.trim().split('\n').slice(-2).join(' ')}`));
+      else
+        reject(
+          new Error(
+            `ffmpeg thumbnail failed (${signal ?? code}): ${err.trim().split('\n').slice(-2).join(' ')}`,
+          ),
+        );
     });
   });
 }

@@ -6,5 +6,7 @@ import { cameraDetail, cameraSummary } from '../views.js';
 export function cameraRoutes(app: FastifyInstance, sup: Supervisor): void {
   app.get('/api/cameras', async () => ({ cameras: sup.cameras().map((c) => cameraSummary(sup, c)) }));
 
-  app.get<{ Params: { id: string } }>('/api/cameras/:id', async (req) => cameraDetail(sup, sup.camera(req.params.id)));
+  app.get<{ Params: { id: string } }>('/api/cameras/:id', async (req) =>
+    cameraDetail(sup, sup.camera(req.params.id)),
+  );
 }

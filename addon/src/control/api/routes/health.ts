@@ -26,6 +26,8 @@ export function healthRoutes(
   });
 
   app.get('/metrics', async (_req, reply) =>
-    reply.type('text/plain; version=0.0.4; charset=utf-8').send(renderMetrics(sup.statuses()) + (await extraMetrics())),
+    reply
+      .type('text/plain; version=0.0.4; charset=utf-8')
+      .send(renderMetrics(sup.statuses()) + (await extraMetrics())),
   );
 }

@@ -4,11 +4,13 @@
  * an id (a path, `..`) is a 400, an unknown id a 404.
  */
 import { createReadStream } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import type { FastifyInstance } from 'fastify';
 import { RECORDING_MODES, type RecordingMode } from '../../../contracts/recording.js';
-import { badRequest, LookoutError } from '../../../lib/errors.js';
+import { badRequest, LookoutError, notFound } from '../../../lib/errors.js';
 import type { RecordingService } from '../../../outputs/recorder/service.js';
 import { renderRecordingMetrics } from '../../../outputs/recorder/service.js';
+import { stillPathFromId } from '../../../outputs/recorder/stills.js';
 
 function parseTime(v: string | undefined, name: string): number | undefined {
   if (v === undefined || v === '') return undefined;
@@ -18,7 +20,10 @@ function parseTime(v: string | undefined, name: string): number | undefined {
 }
 
 /** `bytes=a-b`, `bytes=a-`, `bytes=-n` (one range); null when absent; 'bad' when unsatisfiable. */
-export function parseRange(header: string | undefined, size: number): { start: number; end: number } | null | 'bad' {
+export function parseRange(
+  header: string | undefined,
+  size: number,
+): { start: number; end: number } | null | 'bad' {
   if (!header) return null;
   const m = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
   if (!m || (m[1] === '' && m[2] === '')) return 'bad';
@@ -38,15 +43,37 @@ export function parseRange(header: string | undefined, size: number): { start: n
 }
 
 export function recordingRoutes(app: FastifyInstance, rec: RecordingService): void {
-  app.get<{ Querystring: { camera?: string; from?: string; to?: string } }>('/api/recordings', async (req) => ({
-    recordings: rec.list({
-      camera: req.query.camera || undefined,
-      fromMs: parseTime(req.query.from, 'from'),
-      toMs: parseTime(req.query.to, 'to'),
+  app.get<{ Querystring: { camera?: string; from?: string; to?: string } }>(
+    '/api/recordings',
+    async (req) => ({
+      recordings: rec.list({
+        camera: req.query.camera || undefined,
+        fromMs: parseTime(req.query.from, 'from'),
+        toMs: parseTime(req.query.to, 'to'),
+      }),
     }),
-  }));
+  );
 
   app.get('/api/recordings/status', async () => rec.status());
+
+  // Periodic stills (timelapse). Registered before /api/recordings/:id so "stills" is not an id.
+  app.get<{ Querystring: { camera?: string; from?: string; to?: string } }>(
+    '/api/recordings/stills',
+    async (req) => ({
+      stills: await rec.stills({
+        camera: req.query.camera || undefined,
+        fromMs: parseTime(req.query.from, 'from'),
+        toMs: parseTime(req.query.to, 'to'),
+      }),
+    }),
+  );
+  app.get<{ Params: { id: string } }>('/api/recordings/stills/:id', async (req, reply) => {
+    const path = stillPathFromId(rec.root, req.params.id);
+    if (!path) throw badRequest(`invalid still id "${req.params.id.slice(0, 80)}"`);
+    const jpeg = await readFile(path).catch(() => null);
+    if (!jpeg) throw notFound(`still "${req.params.id}"`);
+    return reply.type('image/jpeg').header('cache-control', 'private, max-age=86400').send(jpeg);
+  });
 
   app.get('/api/recordings/metrics', async (_req, reply) =>
     reply.type('text/plain; version=0.0.4; charset=utf-8').send(renderRecordingMetrics(await rec.status())),
@@ -84,7 +111,9 @@ export function recordingRoutes(app: FastifyInstance, rec: RecordingService): vo
     return reply.status(204).send();
   });
 
-  app.get<{ Params: { id: string } }>('/api/cameras/:id/recording', async (req) => rec.recorder(req.params.id).state());
+  app.get<{ Params: { id: string } }>('/api/cameras/:id/recording', async (req) =>
+    rec.recorder(req.params.id).state(),
+  );
 
   app.post<{ Params: { id: string }; Body: { duration_s?: number } | null }>(
     '/api/cameras/:id/recording/start',
@@ -97,14 +126,19 @@ export function recordingRoutes(app: FastifyInstance, rec: RecordingService): vo
     },
   );
 
-  app.post<{ Params: { id: string } }>('/api/cameras/:id/recording/stop', async (req) => rec.recorder(req.params.id).stopManual());
+  app.post<{ Params: { id: string } }>('/api/cameras/:id/recording/stop', async (req) =>
+    rec.recorder(req.params.id).stopManual(),
+  );
 
   /** `{mode: 'motion'|'manual'|'continuous'|null}`: runtime override; null returns to the config. */
-  app.put<{ Params: { id: string }; Body: { mode?: unknown } | null }>('/api/cameras/:id/recording/mode', async (req) => {
-    const mode = req.body?.mode ?? null;
-    if (mode !== null && !(RECORDING_MODES as readonly unknown[]).includes(mode)) {
-      throw badRequest(`mode must be one of ${RECORDING_MODES.join(', ')} or null`);
-    }
-    return rec.setMode(req.params.id, mode as RecordingMode | null);
-  });
+  app.put<{ Params: { id: string }; Body: { mode?: unknown } | null }>(
+    '/api/cameras/:id/recording/mode',
+    async (req) => {
+      const mode = req.body?.mode ?? null;
+      if (mode !== null && !(RECORDING_MODES as readonly unknown[]).includes(mode)) {
+        throw badRequest(`mode must be one of ${RECORDING_MODES.join(', ')} or null`);
+      }
+      return rec.setMode(req.params.id, mode as RecordingMode | null);
+    },
+  );
 }

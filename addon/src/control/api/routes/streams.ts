@@ -23,7 +23,10 @@ interface KeyParams {
 const keyParamsSchema = {
   type: 'object',
   required: ['camera', 'profile'],
-  properties: { camera: { type: 'string', minLength: 1 }, profile: { type: 'string', enum: [...PROFILE_NAMES] } },
+  properties: {
+    camera: { type: 'string', minLength: 1 },
+    profile: { type: 'string', enum: [...PROFILE_NAMES] },
+  },
 } as const;
 
 const leaseBodySchema = {
@@ -46,8 +49,10 @@ function leaseAnswer(sup: Supervisor, lease: Lease): LeaseAnswer {
 export function streamRoutes(app: FastifyInstance, sup: Supervisor): void {
   app.get('/api/streams', async () => streamGraph(sup));
 
-  app.get<{ Params: KeyParams }>('/api/streams/:camera/:profile', { schema: { params: keyParamsSchema } }, async (req) =>
-    sup.status(streamKey(req.params.camera, req.params.profile)),
+  app.get<{ Params: KeyParams }>(
+    '/api/streams/:camera/:profile',
+    { schema: { params: keyParamsSchema } },
+    async (req) => sup.status(streamKey(req.params.camera, req.params.profile)),
   );
 
   app.post<{ Params: KeyParams; Body: LeaseRequestBody | null }>(
