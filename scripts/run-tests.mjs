@@ -37,10 +37,13 @@ if (files.length === 0) {
   process.exit(1);
 }
 
-// Integration tests start real FFmpeg/RTSP/broker processes; two cores, so run two files at a time.
+// Integration tests start real cameras, FFmpeg, brokers and Chromium, and many assert timings (stall
+// detection, recovery). On two cores, two such files at once starve each other, so files run one at
+// a time (LOOKOUT_TEST_CONCURRENCY overrides, e.g. for a fast local unit run).
+const concurrency = process.env.LOOKOUT_TEST_CONCURRENCY ?? '1';
 const child = spawn(
   process.execPath,
-  ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-reporter=spec', ...files],
+  ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-reporter=spec', ...files],
   { cwd: root, stdio: 'inherit', env: { ...process.env, LOOKOUT_TEST: '1' } },
 );
 child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

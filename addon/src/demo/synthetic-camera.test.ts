@@ -314,17 +314,24 @@ describe('one camera, AAC audio', () => {
 
   test('corrupt: FFmpeg reports decode errors only while corrupting', async () => {
     const reader = new Reader(cam.url('cam1', 'sub'));
+    // Decode errors only: under CPU load the camera's arrival-time timestamps can tie, which the null
+    // muxer reports as "non monotonically increasing dts" — a timing note, not damaged video.
+    const decodeErrors = (text: string) =>
+      text
+        .split('\n')
+        .filter((l) => l.trim() && !/non monotonically increasing dts/.test(l))
+        .join('\n');
     try {
       await reader.waitFrames(15);
       await sleep(500);
-      assert.equal(reader.stderr.trim(), '', 'errors before corrupting');
+      assert.equal(decodeErrors(reader.stderr), '', 'errors before corrupting');
       await cam.corrupt(1_000);
       await sleep(1_500);
       assert.match(reader.stderr, /error while decoding|concealing|corrupt|Invalid|decode_slice/i);
       const errorsAfterWindow = reader.stderr.length;
       await reader.waitFrames(reader.frames + 20, 5_000); // past the next keyframe: decoding recovered
-      const late = reader.stderr.slice(errorsAfterWindow);
-      assert.equal(late.trim(), '', `errors after the corrupt window: ${late.slice(0, 300)}`);
+      const late = decodeErrors(reader.stderr.slice(errorsAfterWindow));
+      assert.equal(late, '', `errors after the corrupt window: ${late.slice(0, 300)}`);
     } finally {
       await reader.stop();
     }
