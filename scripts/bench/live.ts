@@ -22,7 +22,8 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium } from '../../test/helpers/browser.js';
 import { resolveConfig } from '../../addon/src/config/index.js';
 import { keyId, streamKey, type StreamKey } from '../../addon/src/contracts/stream-key.js';
 import { SyntheticCamera } from '../../addon/src/demo/synthetic-camera.js';
@@ -81,19 +82,6 @@ const TARGETS = {
   firstFrameColdS: 2.0,
   supervisorPctPer2Mbps: 1,
 };
-
-const CHROMIUM_ARGS = [
-  '--headless=new',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--autoplay-policy=no-user-gesture-required',
-  '--ignore-certificate-errors',
-];
 
 // ------------------------------------------------------------------------------------------ helpers
 
@@ -612,9 +600,9 @@ async function main(): Promise<void> {
   if (want.length) {
     const page = await buildBenchPage();
     hlsVersion = page.hlsVersion;
-    const browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: CHROMIUM_ARGS,
+    const browser = await launchChromium({
+      // The LL-HLS page talks to the self-signed HTTP/2 listener.
+      extraArgs: ['--ignore-certificate-errors'],
       // Our own signal handler closes the browser in order; Playwright's would exit the process
       // right after killing Chromium, before Lookout and the camera are stopped.
       handleSIGINT: false,

@@ -8,7 +8,8 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { SyntheticCamera } from '../../addon/src/demo/synthetic-camera.js';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { launchChromium } from '../helpers/browser.js';
 import { startLookout, type Lookout } from '../../addon/src/main.js';
 import { FAST_STREAM, resolveOrThrow, tempDir, testLogger } from '../helpers/setup.js';
 import { waitFor } from '../helpers/processes.js';
@@ -165,16 +166,7 @@ describe('audio and transcode arguments', () => {
   });
 
   test('the live page plays the AAC audio and the video in Chromium', async () => {
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: [
-        '--headless=new',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--no-first-run',
-        '--autoplay-policy=no-user-gesture-required',
-      ],
-    });
+    browser = await launchChromium();
     const page = await browser.newPage();
     await page.goto(`${app.url}/`);
     // The page plays the sub profile (here the transcoded one, with AAC from the G.711 source).

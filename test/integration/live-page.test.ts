@@ -6,7 +6,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium } from '../helpers/browser.js';
 import { SyntheticCamera } from '../../addon/src/demo/synthetic-camera.js';
 import { startLookout, type Lookout } from '../../addon/src/main.js';
 import { streamKey } from '../../addon/src/contracts/stream-key.js';
@@ -14,17 +15,6 @@ import { rawConfigFor, resolveOrThrow, testLogger } from '../helpers/setup.js';
 import { waitFor } from '../helpers/processes.js';
 
 const NAMES = Array.from({ length: 9 }, (_, i) => `cam${i + 1}`);
-const CHROMIUM_ARGS = [
-  '--headless=new',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--autoplay-policy=no-user-gesture-required',
-];
 
 interface TileView {
   camera: string;
@@ -77,7 +67,7 @@ describe('live page in Chromium', () => {
     });
     const config = resolveOrThrow(rawConfigFor(cam));
     app = await startLookout({ config, log: testLogger(), listen: { port: 0, host: '127.0.0.1' } });
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+    browser = await launchChromium();
   });
 
   after(async () => {

@@ -8,7 +8,8 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium } from '../helpers/browser.js';
 import { SyntheticCamera } from '../../addon/src/demo/synthetic-camera.js';
 import { streamKey } from '../../addon/src/contracts/stream-key.js';
 import { startLookout, type Lookout } from '../../addon/src/main.js';
@@ -93,20 +94,7 @@ describe('hls.js in Chromium', () => {
       listen: { host: '127.0.0.1', port: 0 },
       tls: { port: 0 },
     });
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: [
-        '--headless=new',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--autoplay-policy=no-user-gesture-required',
-      ],
-    });
+    browser = await launchChromium();
   });
 
   after(async () => {

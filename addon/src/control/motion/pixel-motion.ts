@@ -10,6 +10,7 @@
  * every pipe is drained, and it is stopped with SIGTERM then SIGKILL and awaited (FIELD-NOTES #1, #2).
  * A stream restart (reset, new init) restarts the decoder and forgets the reference frame.
  */
+import { FMP4_FROM_STDIN } from '../../lib/ffmpeg-input.js';
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import type { Readable, Writable } from 'node:stream';
 import type { LeaseRequest } from '../../supervisor/supervisor.js';
@@ -165,14 +166,7 @@ export class PixelMotionDetector {
   private startDecoder(): void {
     const fps = this.o.fps ?? 2;
     const args = [
-      '-hide_banner',
-      '-nostdin',
-      '-loglevel',
-      'error',
-      '-f',
-      'mp4',
-      '-i',
-      'pipe:0',
+      ...FMP4_FROM_STDIN,
       '-map',
       '0:v:0',
       '-an',

@@ -349,17 +349,7 @@ export class CameraRecorder {
     this.writer = null;
     const done = await w.finish();
     if (!done) return;
-    const rec = this.o.store.add(done);
-    this.counters.filesFinished++;
-    this.o.emit({
-      type: 'finished',
-      camera: this.o.camera,
-      profile: this.key.profile,
-      id: clip.id,
-      file: rec.entry.id,
-      durationS: rec.entry.durationS,
-      trigger: clip.trigger,
-    });
+    this.fileFinished(clip, this.o.store.add(done));
   }
 
   /** A write/open error: report it, salvage the partial file, pause writing; never throw. */
@@ -376,18 +366,24 @@ export class CameraRecorder {
     await w.abandon();
     const clip = this.clip;
     const rec = await this.o.store.recover(join(w.dir, w.base)).catch(() => null);
-    if (rec && clip) {
-      this.counters.filesFinished++;
-      this.o.emit({
-        type: 'finished',
-        camera: this.o.camera,
-        profile: this.key.profile,
-        id: clip.id,
-        file: rec.entry.id,
-        durationS: rec.entry.durationS,
-        trigger: clip.trigger,
-      });
-    }
+    if (rec && clip) this.fileFinished(clip, rec);
+  }
+
+  /** A file of a clip is in the index (finished normally, or salvaged after an error). */
+  private fileFinished(
+    clip: { id: string; trigger: string },
+    rec: { entry: { id: string; durationS: number } },
+  ): void {
+    this.counters.filesFinished++;
+    this.o.emit({
+      type: 'finished',
+      camera: this.o.camera,
+      profile: this.key.profile,
+      id: clip.id,
+      file: rec.entry.id,
+      durationS: rec.entry.durationS,
+      trigger: clip.trigger,
+    });
   }
 
   // ── lease ───────────────────────────────────────────────────────────────────────────────────

@@ -4,6 +4,7 @@
  * a hard timeout that kills the group, exit always awaited before we answer.
  */
 import { spawn } from 'node:child_process';
+import { FMP4_FROM_STDIN } from '../../lib/ffmpeg-input.js';
 
 export interface DecodeOptions {
   ffmpegPath?: string;
@@ -12,14 +13,7 @@ export interface DecodeOptions {
 
 export async function decodeJpeg(init: Buffer, keyframe: Buffer, opts: DecodeOptions = {}): Promise<Buffer> {
   const args = [
-    '-hide_banner',
-    '-nostdin',
-    '-loglevel',
-    'error',
-    '-f',
-    'mp4',
-    '-i',
-    'pipe:0',
+    ...FMP4_FROM_STDIN,
     '-map',
     '0:v:0',
     '-frames:v',
