@@ -10,6 +10,7 @@ import type { ResolvedConfig } from '../../addon/src/contracts/config.js';
 import { createLogger, silentLogger, type Logger } from '../../addon/src/lib/log.js';
 import type { SyntheticCamera } from '../../addon/src/demo/synthetic-camera.js';
 import { Supervisor } from '../../addon/src/supervisor/supervisor.js';
+import { startLookout, type Lookout, type LookoutOptions } from '../../addon/src/main.js';
 
 export function tempDir(prefix = 'lookout-test-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
@@ -45,7 +46,7 @@ export function rawConfigFor(
       id: name,
       name: `Synthetic ${name}`,
       vendor: 'generic',
-      profiles: { main: { url: cam.url(name, 'main') }, sub: { url: cam.url(name, 'sub') } },
+      profiles: cameraProfiles(cam, name),
     })),
   };
 }
@@ -68,4 +69,17 @@ export async function startSupervisor(
   const sup = new Supervisor({ config, log });
   await sup.start();
   return sup;
+}
+
+/** The main and sub profiles of one synthetic camera, in config-file shape. */
+export function cameraProfiles(cam: SyntheticCamera, name: string) {
+  return { main: { url: cam.url(name, 'main') }, sub: { url: cam.url(name, 'sub') } };
+}
+
+/** Lookout on loopback port 0 with the test logger; `opts` adds or overrides options (tls, mqtt, ...). */
+export function startTestLookout(
+  config: ResolvedConfig,
+  opts: Partial<LookoutOptions> = {},
+): Promise<Lookout> {
+  return startLookout({ config, log: testLogger(), listen: { port: 0, host: '127.0.0.1' }, ...opts });
 }

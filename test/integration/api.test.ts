@@ -9,7 +9,7 @@ import { SyntheticCamera } from '../../addon/src/demo/synthetic-camera.js';
 import { createLogger } from '../../addon/src/lib/log.js';
 import { startLookout, type Lookout } from '../../addon/src/main.js';
 import type { CameraDetail, LeaseAnswer, StreamGraph } from '../../addon/src/contracts/api.js';
-import { FAST_STREAM, resolveOrThrow, tempDir } from '../helpers/setup.js';
+import { FAST_STREAM, resolveOrThrow, tempDir, cameraProfiles } from '../helpers/setup.js';
 import { waitFor } from '../helpers/processes.js';
 
 const PASSWORD = 's3cr#t)pw@x';
@@ -44,7 +44,7 @@ describe('HTTP API', () => {
             name: 'Gate',
             vendor: 'generic',
             credentials: { username: 'admin', password: '${GATE_PASSWORD}' },
-            profiles: { main: { url: cam.url('gate', 'main') }, sub: { url: cam.url('gate', 'sub') } },
+            profiles: cameraProfiles(cam, 'gate'),
             capabilities: { ptz: false, presets: false, motion_events: false, audio_out: false },
           },
         ],

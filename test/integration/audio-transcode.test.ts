@@ -4,14 +4,15 @@
  * size and a keyframe every 1 s as measured by the hub, whatever the camera's own GOP; and the live
  * page plays that audio + video in Chromium.
  */
+import { FMP4_FROM_STDIN } from '../../addon/src/lib/ffmpeg-input.js';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { SyntheticCamera } from '../../addon/src/demo/synthetic-camera.js';
 import type { Browser } from 'playwright-core';
 import { launchChromium } from '../helpers/browser.js';
-import { startLookout, type Lookout } from '../../addon/src/main.js';
-import { FAST_STREAM, resolveOrThrow, tempDir, testLogger } from '../helpers/setup.js';
+import type { Lookout } from '../../addon/src/main.js';
+import { FAST_STREAM, resolveOrThrow, tempDir, startTestLookout } from '../helpers/setup.js';
 import { waitFor } from '../helpers/processes.js';
 import { streamKey } from '../../addon/src/contracts/stream-key.js';
 import type { Supervisor } from '../../addon/src/supervisor/supervisor.js';
@@ -22,25 +23,10 @@ async function decodedAudioFrames(
   init: Buffer,
   parts: Buffer[],
 ): Promise<{ code: number | null; out: string }> {
-  const child = spawn(
-    'ffmpeg',
-    [
-      '-hide_banner',
-      '-nostdin',
-      '-loglevel',
-      'error',
-      '-f',
-      'mp4',
-      '-i',
-      'pipe:0',
-      '-map',
-      '0:a:0',
-      '-f',
-      'framecrc',
-      'pipe:1',
-    ],
-    { detached: true, stdio: ['pipe', 'pipe', 'pipe'] },
-  );
+  const child = spawn('ffmpeg', [...FMP4_FROM_STDIN, '-map', '0:a:0', '-f', 'framecrc', 'pipe:1'], {
+    detached: true,
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
   let out = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr.on('data', (d: Buffer) => (out += d.toString()));
@@ -83,7 +69,7 @@ describe('audio and transcode arguments', () => {
         },
       ],
     });
-    app = await startLookout({ config, log: testLogger(), listen: { port: 0, host: '127.0.0.1' } });
+    app = await startTestLookout(config);
     sup = app.supervisor;
   });
 

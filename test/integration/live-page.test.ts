@@ -9,9 +9,9 @@ import { mkdirSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { launchChromium } from '../helpers/browser.js';
 import { SyntheticCamera } from '../../addon/src/demo/synthetic-camera.js';
-import { startLookout, type Lookout } from '../../addon/src/main.js';
+import type { Lookout } from '../../addon/src/main.js';
 import { streamKey } from '../../addon/src/contracts/stream-key.js';
-import { rawConfigFor, resolveOrThrow, testLogger } from '../helpers/setup.js';
+import { rawConfigFor, resolveOrThrow, startTestLookout } from '../helpers/setup.js';
 import { waitFor } from '../helpers/processes.js';
 
 const NAMES = Array.from({ length: 9 }, (_, i) => `cam${i + 1}`);
@@ -66,7 +66,7 @@ describe('live page in Chromium', () => {
       encode: 'shared',
     });
     const config = resolveOrThrow(rawConfigFor(cam));
-    app = await startLookout({ config, log: testLogger(), listen: { port: 0, host: '127.0.0.1' } });
+    app = await startTestLookout(config);
     browser = await launchChromium();
   });
 

@@ -9,9 +9,9 @@ import { SyntheticCamera } from '../../addon/src/demo/synthetic-camera.js';
 import { CLOCK_TEXT_REGION, TIMESTAMP_BAND_REGION } from '../../addon/src/demo/timestamp-code.js';
 import type { RecordingEvent } from '../../addon/src/contracts/recording.js';
 import type { MotionEvent } from '../../addon/src/contracts/events.js';
-import { startLookout, type Lookout } from '../../addon/src/main.js';
+import type { Lookout } from '../../addon/src/main.js';
 import { startOnvifDevice, type OnvifDevice } from '../fixtures/onvif-device/index.js';
-import { FAST_STREAM, resolveOrThrow, tempDir, testLogger } from '../helpers/setup.js';
+import { FAST_STREAM, resolveOrThrow, tempDir, startTestLookout, cameraProfiles } from '../helpers/setup.js';
 import { waitFor } from '../helpers/processes.js';
 
 const USER = { username: 'admin', password: 'onvif#pw)1' };
@@ -40,7 +40,7 @@ describe('motion event → recorded clip', { timeout: 90_000 }, () => {
           {
             id: 'porch',
             vendor: 'onvif',
-            profiles: { main: { url: cam.url('porch', 'main') }, sub: { url: cam.url('porch', 'sub') } },
+            profiles: cameraProfiles(cam, 'porch'),
             onvif: {
               host: '127.0.0.1',
               port: dev.port,
@@ -59,7 +59,7 @@ describe('motion event → recorded clip', { timeout: 90_000 }, () => {
             // No ONVIF events: motion.source auto + recording on motion → pixel motion on the sub stream.
             id: 'lawn',
             vendor: 'generic',
-            profiles: { main: { url: cam.url('lawn', 'main') }, sub: { url: cam.url('lawn', 'sub') } },
+            profiles: cameraProfiles(cam, 'lawn'),
             motion: { masks: [TIMESTAMP_BAND_REGION, CLOCK_TEXT_REGION] },
             recording: {
               mode: 'motion',
@@ -73,13 +73,7 @@ describe('motion event → recorded clip', { timeout: 90_000 }, () => {
       },
       { PORCH_PW: USER.password },
     );
-    app = await startLookout({
-      config,
-      log: testLogger(),
-      listen: { port: 0, host: '127.0.0.1' },
-      tls: false,
-      mqtt: false,
-    });
+    app = await startTestLookout(config, { tls: false, mqtt: false });
     app.recordings.on('recording', (e) => recordingEvents.push(e));
     app.control.on('motion', (e) => motionEvents.push(e));
   });

@@ -8,7 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { WebSocket } from 'ws';
 import { SyntheticCamera } from '../../addon/src/demo/synthetic-camera.js';
-import { startLookout, type Lookout } from '../../addon/src/main.js';
+import type { Lookout } from '../../addon/src/main.js';
 import {
   decodeMseFrame,
   MSE_FRAME_FRAGMENT,
@@ -17,7 +17,7 @@ import {
 } from '../../addon/src/contracts/mse-ws.js';
 import { streamKey } from '../../addon/src/contracts/stream-key.js';
 import { parseFragment, parseInitSegment } from '../../addon/src/lib/mp4/index.js';
-import { rawConfigFor, resolveOrThrow, testLogger } from '../helpers/setup.js';
+import { rawConfigFor, resolveOrThrow, startTestLookout } from '../helpers/setup.js';
 import { waitFor } from '../helpers/processes.js';
 
 interface Received {
@@ -91,7 +91,7 @@ describe('MSE over WebSocket', () => {
       sub: { width: 320, height: 180, fps: 15, gop: 15 },
     });
     const config = resolveOrThrow(rawConfigFor(cam));
-    app = await startLookout({ config, log: testLogger(), listen: { port: 0, host: '127.0.0.1' } });
+    app = await startTestLookout(config);
   });
 
   after(async () => {

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { SyntheticCamera } from '../../addon/src/demo/synthetic-camera.js';
 import { startLookout, type Lookout } from '../../addon/src/main.js';
-import { FAST_STREAM, resolveOrThrow, tempDir, testLogger } from '../helpers/setup.js';
+import { FAST_STREAM, resolveOrThrow, tempDir, testLogger, cameraProfiles } from '../helpers/setup.js';
 
 describe('recording survives kill -9', () => {
   let cam: SyntheticCamera;
@@ -40,7 +40,7 @@ describe('recording survives kill -9', () => {
         {
           id: 'shed',
           vendor: 'generic',
-          profiles: { main: { url: cam.url('shed', 'main') }, sub: { url: cam.url('shed', 'sub') } },
+          profiles: cameraProfiles(cam, 'shed'),
         },
       ],
     };

@@ -10,8 +10,8 @@ import { mkdtempSync, rmdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SyntheticCamera } from '../../addon/src/demo/synthetic-camera.js';
-import { startLookout, type Lookout } from '../../addon/src/main.js';
-import { FAST_STREAM, resolveOrThrow, tempDir, testLogger } from '../helpers/setup.js';
+import type { Lookout } from '../../addon/src/main.js';
+import { FAST_STREAM, resolveOrThrow, tempDir, startTestLookout, cameraProfiles } from '../helpers/setup.js';
 import { waitFor } from '../helpers/processes.js';
 
 const root = mkdtempSync(join(tmpdir(), 'lookout-full-'));
@@ -32,16 +32,11 @@ describe('recording on a full disk', { skip: mounted ? false : 'cannot mount a t
         {
           id: 'porch',
           vendor: 'generic',
-          profiles: { main: { url: cam.url('porch', 'main') }, sub: { url: cam.url('porch', 'sub') } },
+          profiles: cameraProfiles(cam, 'porch'),
         },
       ],
     });
-    app = await startLookout({
-      config,
-      log: testLogger(),
-      listen: { port: 0, host: '127.0.0.1' },
-      tls: false,
-    });
+    app = await startTestLookout(config, { tls: false });
   });
 
   after(async () => {

@@ -5,8 +5,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SyntheticCamera } from '../../addon/src/demo/synthetic-camera.js';
-import { startLookout, type Lookout } from '../../addon/src/main.js';
-import { FAST_STREAM, resolveOrThrow, tempDir, testLogger } from '../helpers/setup.js';
+import type { Lookout } from '../../addon/src/main.js';
+import { FAST_STREAM, resolveOrThrow, tempDir, startTestLookout, cameraProfiles } from '../helpers/setup.js';
 import { waitFor } from '../helpers/processes.js';
 
 describe('periodic stills', { timeout: 60_000 }, () => {
@@ -26,18 +26,12 @@ describe('periodic stills', { timeout: 60_000 }, () => {
         {
           id: 'drive',
           vendor: 'generic',
-          profiles: { main: { url: cam.url('drive', 'main') }, sub: { url: cam.url('drive', 'sub') } },
+          profiles: cameraProfiles(cam, 'drive'),
           recording: { stills: { interval: '1500ms', retention: '1d' } },
         },
       ],
     });
-    app = await startLookout({
-      config,
-      log: testLogger(),
-      listen: { port: 0, host: '127.0.0.1' },
-      tls: false,
-      mqtt: false,
-    });
+    app = await startTestLookout(config, { tls: false, mqtt: false });
   });
 
   after(async () => {

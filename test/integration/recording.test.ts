@@ -15,7 +15,7 @@ import { decodeTimestampFromLuma } from '../../addon/src/demo/timestamp-code.js'
 import { SyntheticCamera } from '../../addon/src/demo/synthetic-camera.js';
 import { startLookout, type Lookout } from '../../addon/src/main.js';
 import type { RecordingStatus } from '../../addon/src/outputs/recorder/service.js';
-import { FAST_STREAM, resolveOrThrow, tempDir, testLogger } from '../helpers/setup.js';
+import { FAST_STREAM, resolveOrThrow, tempDir, testLogger, cameraProfiles } from '../helpers/setup.js';
 import { waitFor } from '../helpers/processes.js';
 
 const W = 640;
@@ -139,7 +139,7 @@ describe('recording', () => {
       cameras: ['door', 'gate', 'broken', 'yard'].map((id) => ({
         id,
         vendor: 'generic',
-        profiles: { main: { url: cam.url(id, 'main') }, sub: { url: cam.url(id, 'sub') } },
+        profiles: cameraProfiles(cam, id),
         ...(id === 'door'
           ? {
               recording: {

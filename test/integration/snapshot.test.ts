@@ -5,11 +5,11 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SyntheticCamera } from '../../addon/src/demo/synthetic-camera.js';
-import { startLookout, type Lookout } from '../../addon/src/main.js';
+import type { Lookout } from '../../addon/src/main.js';
 import { streamKey } from '../../addon/src/contracts/stream-key.js';
 import { SnapshotService } from '../../addon/src/outputs/snapshot/snapshot-service.js';
 import { LookoutError } from '../../addon/src/lib/errors.js';
-import { rawConfigFor, resolveOrThrow, testLogger } from '../helpers/setup.js';
+import { rawConfigFor, resolveOrThrow, testLogger, startTestLookout } from '../helpers/setup.js';
 import { waitFor } from '../helpers/processes.js';
 
 /** Width and height from a baseline/progressive JPEG's SOF marker. */
@@ -38,7 +38,7 @@ describe('snapshots', () => {
       sub: { width: 320, height: 180, fps: 15, gop: 15 },
     });
     const config = resolveOrThrow(rawConfigFor(cam));
-    app = await startLookout({ config, log: testLogger(), listen: { port: 0, host: '127.0.0.1' } });
+    app = await startTestLookout(config);
   });
 
   after(async () => {

@@ -10,7 +10,7 @@ import { SyntheticCamera } from '../../addon/src/demo/synthetic-camera.js';
 import { streamKey } from '../../addon/src/contracts/stream-key.js';
 import type { StreamStateEvent } from '../../addon/src/contracts/stream-state.js';
 import type { Supervisor } from '../../addon/src/supervisor/supervisor.js';
-import { FAST_STREAM, resolveOrThrow, startSupervisor, tempDir } from '../helpers/setup.js';
+import { FAST_STREAM, resolveOrThrow, startSupervisor, tempDir, cameraProfiles } from '../helpers/setup.js';
 import { waitFor } from '../helpers/processes.js';
 
 describe('restart backoff', () => {
@@ -47,7 +47,7 @@ describe('restart backoff', () => {
         {
           id: 'ok',
           vendor: 'generic',
-          profiles: { main: { url: cam.url('ok', 'main') }, sub: { url: cam.url('ok', 'sub') } },
+          profiles: cameraProfiles(cam, 'ok'),
         },
       ],
     });

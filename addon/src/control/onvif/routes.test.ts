@@ -3,10 +3,10 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startOnvifDevice, type OnvifDevice } from '../../../../test/fixtures/onvif-device/index.js';
-import { resolveOrThrow, tempDir, testLogger } from '../../../../test/helpers/setup.js';
+import { resolveOrThrow, tempDir, startTestLookout } from '../../../../test/helpers/setup.js';
 import type { EventsAnswer } from '../../contracts/events.js';
 import type { PresetsAnswer } from '../../contracts/ptz.js';
-import { startLookout, type Lookout } from '../../main.js';
+import type { Lookout } from '../../main.js';
 import { USER, waitFor } from './control.test-helper.js';
 
 const WRONG = 'N0t-the-Passw0rd';
@@ -64,12 +64,7 @@ describe('camera control API', () => {
       },
       { CAM_PW: USER.password, WRONG_PW: WRONG },
     );
-    app = await startLookout({
-      config,
-      log: testLogger(),
-      listen: { port: 0, host: '127.0.0.1' },
-      tls: false,
-    });
+    app = await startTestLookout(config, { tls: false });
   });
 
   after(async () => {
