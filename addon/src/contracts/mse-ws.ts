@@ -16,7 +16,7 @@
  * it must reset its SourceBuffer (or recreate its MediaSource), since timestamps start over.
  *
  * Pure module: no Node imports, so the panel can import it. The live page's plain-JS client
- * (outputs/live-page/mse-client.js) repeats these constants; a test keeps the two equal.
+ * (panel/src/players/mse-client.js) repeats these constants; a test keeps the two equal.
  */
 
 export const MSE_WS_PATHS = ['/api/ws', '/live/ws'] as const;

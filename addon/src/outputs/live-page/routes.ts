@@ -24,12 +24,17 @@ function pageDir(): string {
 
 export function livePageRoutes(app: FastifyInstance): void {
   const dir = pageDir();
+  // The MSE client is the panel's player; the live page loads it from there until the panel replaces it.
+  const fileDir = (name: string) =>
+    name === 'mse-client.js'
+      ? fileURLToPath(new URL('../../../../panel/src/players/', `file://${dir}`))
+      : dir;
   const send = async (name: string, reply: import('fastify').FastifyReply) =>
     reply
       .header('content-type', FILES[name]!)
       // Small files that change with the code: always revalidate, never a stale player.
       .header('cache-control', 'no-cache')
-      .send(await readFile(`${dir}${name}`));
+      .send(await readFile(`${fileDir(name)}${name}`));
 
   app.get('/', (_req, reply) => send('index.html', reply));
   app.get<{ Params: { file: string } }>('/live/:file', async (req, reply) => {

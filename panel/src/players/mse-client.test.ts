@@ -8,7 +8,7 @@ import {
   MSE_FRAME_HEADER_BYTES,
   MSE_FRAME_INIT,
   MSE_MAX_STREAM_ID,
-} from '../../contracts/mse-ws.js';
+} from '../../../addon/src/contracts/mse-ws.js';
 
 test('the plain-JS browser client repeats the contract framing constants exactly', async () => {
   // A computed specifier: the .js module has no type declarations, and it needs none here.
