@@ -82,12 +82,27 @@ export class LookoutConnection {
   }
 
   subscribe(user: ConnectionUser, filter: string, handler: Handler): void {
+    void this.subscribed(user, filter, handler);
+  }
+
+  /**
+   * Like subscribe, resolving once the broker has acknowledged the subscription (or at once when it
+   * already stood, or when not connected: the subscription is then made on connect). A node that
+   * subscribes just before sending a request (snapshot) must not miss the first message.
+   */
+  subscribed(user: ConnectionUser, filter: string, handler: Handler): Promise<void> {
     const handlers = this.subs.get(filter) ?? new Map<string, Handler>();
     handlers.set(user.id, handler);
-    if (!this.subs.has(filter)) {
-      this.subs.set(filter, handlers);
-      if (this.client?.connected) this.client.subscribe(filter, { qos: 1 });
-    }
+    if (this.subs.has(filter)) return Promise.resolve();
+    this.subs.set(filter, handlers);
+    const client = this.client;
+    if (!client?.connected) return Promise.resolve();
+    return new Promise((resolve) => client.subscribe(filter, { qos: 1 }, () => resolve()));
+  }
+
+  /** Number of users and of topic filters held for them (tests check both are zero after close). */
+  get usage(): { users: number; filters: number; pending: number } {
+    return { users: this.users.size, filters: this.subs.size, pending: this.pending.size };
   }
 
   /** Sends a command and waits for Lookout's answer (or a timeout answer). */
@@ -95,6 +110,7 @@ export class LookoutConnection {
     camera: string,
     command: MqttCommand,
     args: Record<string, unknown> = {},
+    timeoutMs = this.timeoutMs,
   ): Promise<CommandResponse> {
     const id = randomUUID();
     return new Promise((resolve) => {
@@ -106,9 +122,9 @@ export class LookoutConnection {
         this.pending.delete(id);
         resolve({
           ok: false,
-          error: { code: 'timeout', message: `no answer from Lookout within ${this.timeoutMs} ms` },
+          error: { code: 'timeout', message: `no answer from Lookout within ${timeoutMs} ms` },
         });
-      }, this.timeoutMs);
+      }, timeoutMs);
       this.pending.set(id, { resolve, timer });
       const body = JSON.stringify({ ...args, response_topic: this.replyTopic, correlation_id: id });
       this.client.publish(this.topics.command(camera, command), body, { qos: 1 });

@@ -26,3 +26,10 @@ export function streamStatus(p: StreamStatePayload): NodeStatus {
       return { fill: 'grey', shape: 'ring', text };
   }
 }
+
+/** A camera's availability (`<base>/<cam>/status`, retained): the status of the action nodes. */
+export function availabilityStatus(camera: string, v: string): NodeStatus {
+  if (v === 'online') return { fill: 'green', shape: 'dot', text: `${camera} online`.slice(0, 30) };
+  if (v === 'offline') return { fill: 'red', shape: 'dot', text: `${camera} offline`.slice(0, 30) };
+  return { fill: 'grey', shape: 'ring', text: `${camera}: unknown`.slice(0, 30) };
+}
