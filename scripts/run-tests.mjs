@@ -5,7 +5,7 @@
 // Node 20's --test does not expand globs itself, so the file list is built here.
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 
 const root = new URL('..', import.meta.url).pathname;
 const args = process.argv.slice(2);
@@ -36,6 +36,10 @@ if (files.length === 0) {
   console.error('no test files found');
   process.exit(1);
 }
+
+// The page at `/` serves the panel bundle: build it once so browser tests run the current source.
+if (!unitOnly)
+  execFileSync(process.execPath, [join(root, 'panel', 'build.mjs')], { cwd: root, stdio: 'inherit' });
 
 // Integration tests start real cameras, FFmpeg, brokers and Chromium, and many assert timings (stall
 // detection, recovery). On two cores, two such files at once starve each other, so files run one at

@@ -4,4 +4,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
+node panel/build.mjs >/dev/null # the page at / serves dist/panel
 exec npx --no-install tsx addon/src/cli/main.ts serve "$@"

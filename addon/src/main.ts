@@ -124,7 +124,11 @@ export async function startLookout(opts: LookoutOptions): Promise<Lookout> {
     undo.push(() => control.stop()); // unsubscribes camera events, stops any PTZ move in flight
 
     const llhls = new LlhlsOrigin(supervisor);
-    const deps = { supervisor, log, version: VERSION, llhls, recordings, control, snapshots };
+    const { token, trustedProxies } = opts.config.server;
+    const auth = { token, trustedProxies };
+    // The listeners keep this token until restart, even if a reload drops it from the config's secrets.
+    if (token !== null) redactor.addSecrets([token]);
+    const deps = { supervisor, log, version: VERSION, llhls, recordings, control, snapshots, auth };
     const host = opts.listen?.host ?? opts.config.server.host;
     const port = opts.listen?.port ?? opts.config.server.port;
 

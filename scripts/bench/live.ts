@@ -16,7 +16,8 @@
  *   RES [1280x720]  FPS [15]  GOP [FPS = 1 s]  BITRATE_KBPS [2000]  PART_MS [200]
  *   HLS_SYNC [0.5]      hls.js liveSyncDuration, s (overrides the playlist's PART-HOLD-BACK)
  *   HLS_CATCHUP [0.25]  page seeks to hls.liveSyncPosition when hls.js stays this far above target; 0 = off
- *   MSE_EDGE [0.1]      MSE player's target lag behind the buffered end, s
+ *   MSE_EDGE [product default]  MSE player's target lag behind the buffered end, s (the player is the
+ *                       product's panel/src/players/mse-client.js with its LIVE_EDGE_DEFAULTS unless set)
  *   BENCH_DATA_DIR [$TMPDIR/lookout-bench-live]  Lookout data dir (kept: lets a run reap a killed run's FFmpegs)
  */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -32,6 +33,7 @@ import { startLookout, type Lookout } from '../../addon/src/main.js';
 import { hubConsumers, wsConsumers, type Consumers } from './live/consumers.js';
 import { startCpuWindow, type CpuWindow } from './live/cpu.js';
 import { buildBenchPage } from './live/page.js';
+import { LIVE_EDGE_DEFAULTS } from '../../panel/src/players/mse-client.js';
 
 // ------------------------------------------------------------------------------------------ settings
 
@@ -55,7 +57,7 @@ const GOP = num(env.GOP, FPS);
 const BITRATE_KBPS = num(env.BITRATE_KBPS, 2000);
 const PART_MS = num(env.PART_MS, 200);
 const HLS_SYNC_S = num(env.HLS_SYNC, 0.5);
-const MSE_EDGE_S = num(env.MSE_EDGE, 0.1);
+const MSE_EDGE_S = env.MSE_EDGE ? num(env.MSE_EDGE, LIVE_EDGE_DEFAULTS.edgeS) : null;
 const PROFILE = 'main' as const;
 
 /** hls.js low-latency settings (liveSyncDuration overrides the playlist's PART-HOLD-BACK). */
@@ -69,8 +71,11 @@ const HLS_CONFIG = {
   backBufferLength: 4,
   maxBufferLength: 4,
 };
-/** MSE live-edge keeping: see page.js playMse. */
-const MSE_OPTIONS = { edgeS: MSE_EDGE_S, loS: MSE_EDGE_S, hiS: MSE_EDGE_S + 0.1, rate: 1.25, jumpS: 1.5 };
+/** MSE live-edge keeping: the product player's defaults, or MSE_EDGE's targets (mse-client.js). */
+const MSE_OPTIONS =
+  MSE_EDGE_S === null
+    ? { ...LIVE_EDGE_DEFAULTS }
+    : { ...LIVE_EDGE_DEFAULTS, edgeS: MSE_EDGE_S, loS: MSE_EDGE_S, hiS: MSE_EDGE_S + 0.1 };
 /** Page-side catch-up seek for hls.js (s above its target latency; 0 = off), see page.js playHls. */
 const HLS_CATCHUP_S = num(env.HLS_CATCHUP, 0.25);
 

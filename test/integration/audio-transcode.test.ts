@@ -154,9 +154,10 @@ describe('audio and transcode arguments', () => {
   test('the live page plays the AAC audio and the video in Chromium', async () => {
     browser = await launchChromium();
     const page = await browser.newPage();
-    await page.goto(`${app.url}/`);
+    await page.goto(`${app.url}/?tech=mse`);
     // The page plays the sub profile (here the transcoded one, with AAC from the G.711 source).
-    const sample = `(() => { const v = document.querySelector('video');
+    const sample = `(() => { const v = document.querySelector('lookout-panel')?.shadowRoot?.querySelector('lookout-grid-card')
+      ?.shadowRoot?.querySelector('lookout-camera-tile')?.shadowRoot?.querySelector('video');
       return v ? { t: v.currentTime, audio: v.webkitAudioDecodedByteCount, video: v.webkitVideoDecodedByteCount } : null; })()`;
     await page.waitForFunction(`${sample}?.t > 0`, undefined, { timeout: 20_000, polling: 100 });
     // Look for a 2 s window of steady playback. A stream restart in between (the player rebuilds its

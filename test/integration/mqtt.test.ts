@@ -18,6 +18,7 @@ import type { Supervisor } from '../../addon/src/supervisor/supervisor.js';
 import { rawConfigFor, resolveOrThrow, startSupervisor } from '../helpers/setup.js';
 import { startMosquitto, type Mosquitto } from '../helpers/mosquitto.js';
 import { recorder, request, tcpProxy, testClient, waitUntil } from '../helpers/mqtt-client.js';
+import { discoveryProblem } from '../helpers/ha-discovery.js';
 
 const t = mqttTopics('lookout');
 
@@ -78,8 +79,9 @@ describe('MQTT interface (mosquitto, v5)', () => {
     await Promise.all([broker?.stop(), cam?.close()]);
   });
 
-  test('stream_start takes a real lease, state topics follow, stream_stop releases it', async () => {
+  test('stream_start takes a real lease, state topics follow, stream_stop releases it', async (tc) => {
     const states = await recorder(client, 'lookout/gate/+/state');
+    const requestedAt = Date.now();
     const start = await request(
       client,
       t.command('gate', 'stream_start'),
@@ -96,10 +98,23 @@ describe('MQTT interface (mosquitto, v5)', () => {
       30_000,
       'gate/main live on its state topic',
     );
+    const sawLiveAfterMs = Date.now() - requestedAt;
     const live = JSON.parse(states.latest.get(t.streamState('gate', 'main'))!.toString());
     assert.equal(live.leases, 1);
     assert.equal(typeof live.fps, 'number');
     assert.equal(typeof live.bitrateKbps, 'number');
+    // Start latency (spawn → first fragment): measured, so positive, and within what this client
+    // itself waited between asking and seeing live.
+    assert.equal(typeof live.startLatencyMs, 'number');
+    assert.ok(live.startLatencyMs > 0, `startLatencyMs ${live.startLatencyMs}`);
+    assert.ok(
+      live.startLatencyMs <= sawLiveAfterMs,
+      `${live.startLatencyMs} ms > ${sawLiveAfterMs} ms observed`,
+    );
+    assert.equal(live.startLatencyMs, sup.status(streamKey('gate', 'main')).startLatencyMs);
+    tc.diagnostic(
+      `gate/main start latency ${live.startLatencyMs} ms (client saw live after ${sawLiveAfterMs} ms)`,
+    );
 
     // A fresh subscriber gets the retained state at once.
     const fresh = await testClient(broker.url);
@@ -195,11 +210,18 @@ describe('MQTT interface (mosquitto, v5)', () => {
     assert.ok(disc.latest.has('homeassistant/binary_sensor/lookout_hub_connected/config'));
     assert.ok(configs.some(([k]) => k === 'homeassistant/sensor/lookout_gate_stream_main/config'));
     assert.ok(configs.some(([k]) => k === 'homeassistant/switch/lookout_gate_recording/config'));
-    for (const [, v] of configs) {
+    for (const [k, v] of configs) {
       const p = JSON.parse(v.toString());
+      assert.equal(discoveryProblem(k, p), null);
       assert.equal(p.availability_mode, 'all');
       assert.ok(!('object_id' in p));
     }
+    const latency = JSON.parse(
+      disc.latest.get('homeassistant/sensor/lookout_gate_start_latency_main/config')!.toString(),
+    );
+    assert.equal(latency.state_topic, t.streamState('gate', 'main'));
+    assert.equal(latency.unit_of_measurement, 'ms');
+    assert.equal(latency.state_class, 'measurement');
     const seen = disc.log.length;
     await ha.publishAsync('homeassistant/status', 'online');
     await waitUntil(

@@ -32,9 +32,14 @@ export const BUILT_IN_X264_PRESET = 'veryfast';
 export const BUILT_IN_KEYFRAME_INTERVAL_MS = 1000;
 
 /** dataDir is filled in relative to the config file's folder, so it is not a constant. */
-export const BUILT_IN_SERVER: Readonly<Omit<ServerSettings, 'dataDir'>> = {
+export const BUILT_IN_SERVER: Readonly<Omit<ServerSettings, 'dataDir' | 'token' | 'trustedProxies'>> = {
   host: '0.0.0.0',
   port: 8080,
   logLevel: 'info',
 };
 export const BUILT_IN_DATA_DIR = '.lookout';
+/**
+ * Home Assistant's ingress proxy (the Supervisor): HA has authenticated the user before proxying,
+ * so in the add-on (env SUPERVISOR_TOKEN set) its connections need no API token.
+ */
+export const HA_INGRESS_PROXY = '172.30.32.2';

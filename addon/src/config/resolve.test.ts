@@ -55,6 +55,8 @@ test('a minimal in-memory config resolves with built-in defaults', () => {
     port: 8080,
     dataDir: '/srv/lookout/.lookout',
     logLevel: 'info',
+    token: null,
+    trustedProxies: [],
   });
   const c = config.cameras[0]!;
   assert.equal(c.name, 'porch');

@@ -94,7 +94,7 @@ export function resolveRaw(raw: unknown, opts: ResolveOptions): RawResolution {
 
   // 3. Meaning: runs even when 2 failed, skipping whatever the schema already flagged.
   const ck = new Checker(new Set([...subPaths, ...schemaIssues.map((i) => i.path)]));
-  const loaded = resolveTree(tree, baseDir, ck);
+  const loaded = resolveTree(tree, baseDir, env, ck);
   loaded.config.secrets = secrets;
 
   return { issues: [...subIssues, ...schemaIssues, ...ck.issues], loaded, secrets };
@@ -123,8 +123,8 @@ function secretSource(
   }
 }
 
-function resolveTree(root: Record<string, unknown>, baseDir: string, ck: Checker): LoadedConfig {
-  const { server, provenance: serverProv } = resolveServer(root, baseDir, ck);
+function resolveTree(root: Record<string, unknown>, baseDir: string, env: Env, ck: Checker): LoadedConfig {
+  const { server, provenance: serverProv } = resolveServer(root, baseDir, env, ck);
 
   const defaults = ck.map(root, 'defaults', '');
   const global = readLayer(ok(defaults) ? defaults : undefined, '/defaults', 'global', ck);

@@ -158,12 +158,13 @@ export function secretsFilePath(declared: string, baseDir: string): string {
 }
 
 /**
- * Pass 3: every value that must be hidden from logs: `password` values anywhere, secrets in URLs,
+ * Pass 3: every value that must be hidden from logs: `password` values anywhere, the API `token`,
+ * secrets in URLs,
  * and their percent-encoded forms (that is how they appear inside sourceUrl).
  */
 export function collectSecrets(value: unknown, found: Set<string>, key?: string): void {
   if (typeof value === 'string') {
-    if (key === 'password' && value !== '') found.add(value);
+    if ((key === 'password' || key === 'token') && value !== '') found.add(value);
     for (const s of secretsInUrl(value)) found.add(s);
   } else if (Array.isArray(value)) {
     for (const v of value) collectSecrets(v, found);

@@ -1,11 +1,17 @@
-/** The `server:` section. data_dir is resolved against the config file's folder, not the cwd. */
+/**
+ * The `server:` section. data_dir is resolved against the config file's folder, not the cwd. The
+ * API token is recorded in provenance as *** only; trusted_proxies defaults to HA's ingress proxy
+ * when running as an add-on (the Supervisor sets SUPERVISOR_TOKEN in every add-on's environment).
+ */
+import { isIP } from 'node:net';
 import { isAbsolute, resolve } from 'node:path';
 import type { ServerSettings } from '../contracts/config.js';
-import { BUILT_IN_DATA_DIR, BUILT_IN_LABEL, BUILT_IN_SERVER } from './built-in.js';
+import { BUILT_IN_DATA_DIR, BUILT_IN_LABEL, BUILT_IN_SERVER, HA_INGRESS_PROXY } from './built-in.js';
 import { isString, ok, type Checker, type RawMap } from './check.js';
 import { isOneOf, LOG_LEVELS } from './enums.js';
 import { child } from './errors.js';
-import { ProvenanceLog } from './provenance.js';
+import { ProvenanceLog, SECRET_MASK } from './provenance.js';
+import type { Env } from './secrets.js';
 
 const isListenPort = (v: unknown): v is number =>
   Number.isInteger(v) && (v as number) >= 0 && (v as number) <= 65535;
@@ -13,6 +19,7 @@ const isListenPort = (v: unknown): v is number =>
 export function resolveServer(
   root: RawMap,
   baseDir: string,
+  env: Env,
   ck: Checker,
 ): { server: ServerSettings; provenance: ProvenanceLog } {
   const prov = new ProvenanceLog();
@@ -39,5 +46,56 @@ export function resolveServer(
       'built-in',
       `${BUILT_IN_LABEL} (${BUILT_IN_DATA_DIR} beside the config file)`,
     );
-  return { server: { host, port, dataDir, logLevel }, provenance: prov };
+  const token = resolveToken(s, base, ck, prov);
+  const trustedProxies = resolveTrustedProxies(s, base, env, ck, prov);
+  return { server: { host, port, dataDir, logLevel, token, trustedProxies }, provenance: prov };
+}
+
+/** Long enough not to be guessed, and for the redactor to mask it (it skips very short values). */
+const MIN_TOKEN_LENGTH = 16;
+
+function resolveToken(s: RawMap | undefined, base: string, ck: Checker, prov: ProvenanceLog): string | null {
+  const v = ck.read(s, 'token', base, isString);
+  if (ok(v) && v.length < MIN_TOKEN_LENGTH) {
+    // The message says how long it is, never what it is.
+    ck.add(
+      child(base, 'token'),
+      `the token is too short (${v.length} characters); use at least ${MIN_TOKEN_LENGTH}, e.g. the output of \`openssl rand -hex 24\``,
+    );
+  }
+  if (ok(v)) prov.add('server.token', SECRET_MASK, 'global', child(base, 'token'));
+  else prov.add('server.token', null, 'built-in', `${BUILT_IN_LABEL} (no authentication)`);
+  return ok(v) ? v : null;
+}
+
+const isStringList = (v: unknown): v is string[] => Array.isArray(v) && v.every(isString);
+
+function resolveTrustedProxies(
+  s: RawMap | undefined,
+  base: string,
+  env: Env,
+  ck: Checker,
+  prov: ProvenanceLog,
+): string[] {
+  const v = ck.read(s, 'trusted_proxies', base, isStringList);
+  if (!ok(v)) {
+    const addon = (env['SUPERVISOR_TOKEN'] ?? '') !== '';
+    const dflt = addon ? [HA_INGRESS_PROXY] : [];
+    const why = addon ? 'HA ingress proxy, SUPERVISOR_TOKEN is set' : 'none outside the add-on';
+    prov.add('server.trustedProxies', dflt, 'built-in', `${BUILT_IN_LABEL} (${why})`);
+    return dflt;
+  }
+  const out: string[] = [];
+  v.forEach((addr, i) => {
+    // Brackets are allowed around IPv6 addresses, as elsewhere in the config.
+    const bare = addr.replace(/^\[(.*)\]$/, '$1');
+    if (isIP(bare) === 0) {
+      ck.add(
+        child(base, 'trusted_proxies', i),
+        `"${addr}" is not an IP address (write the proxy's address, e.g. ${HA_INGRESS_PROXY}; no names, ports or ranges)`,
+      );
+    } else out.push(bare.toLowerCase());
+  });
+  prov.add('server.trustedProxies', out, 'global', child(base, 'trusted_proxies'));
+  return out;
 }

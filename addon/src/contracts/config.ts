@@ -129,6 +129,10 @@ export interface ServerSettings {
   /** Where Lookout keeps its run state (PID records), certificates and caches. */
   dataDir: string;
   logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error';
+  /** SECRET. API token (control/api/auth.ts); null: no authentication. */
+  token: string | null;
+  /** Connections from these addresses need no token (HA's ingress proxy in the add-on). */
+  trustedProxies: string[];
 }
 
 /** The `mqtt:` section (control/mqtt/). No url: an embedded broker on loopback. */

@@ -4,6 +4,7 @@
  *
  * Pure module: no Node imports (nodes/ and panel/ import it).
  */
+import type { MotionKind } from './events.js';
 import type { ProfileName } from './stream-key.js';
 import type { StreamState } from './stream-state.js';
 
@@ -56,6 +57,11 @@ export function mqttTopics(base: string = DEFAULT_BASE_TOPIC) {
     motion: (camera: string) => `${base}/${camera}/motion`,
     /** MotionEventPayload (JSON, not retained): every change of every kind. */
     motionEvent: (camera: string) => `${base}/${camera}/motion/event`,
+    /**
+     * ON/OFF (retained) for one kind (`<base>/<camera>/motion/person`); nothing while the kind's
+     * state is unknown. No kind is called `event`, so this never collides with motionEvent.
+     */
+    motionKind: (camera: string, kind: MotionKind) => `${base}/${camera}/motion/${kind}`,
     /** ON/OFF (retained). */
     recording: (camera: string) => `${base}/${camera}/recording`,
     /** JPEG bytes (not retained), published after a snapshot command; HA's camera entity reads it. */
@@ -89,6 +95,8 @@ export interface StreamStatePayload {
   viewers: number;
   /** All leases (viewers, recorder, snapshot, api). */
   leases: number;
+  /** StreamStatus.startLatencyMs: spawn → first media of the last start that reached live; null before one. */
+  startLatencyMs: number | null;
 }
 
 /** `<base>/<camera>/motion/event` */

@@ -84,6 +84,13 @@ export interface StreamStatus {
   since: string;
   /** ISO time the stream last became live, or null. */
   liveSince: string | null;
+  /**
+   * Start latency of the last start that reached live, ms: from spawning FFmpeg (a lease on an idle
+   * stream, or a retry) to the first complete media fragment in the hub, i.e. how long a viewer of
+   * an on-demand stream waits for the first picture. Kept after the stream stops; null until a
+   * start has reached live.
+   */
+  startLatencyMs: number | null;
   alwaysOn: boolean;
   pid: number | null;
   counters: StreamCounters;

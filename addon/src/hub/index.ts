@@ -1,6 +1,6 @@
 /** The in-process stream hub: one per running stream key. See README.md. */
 export { type HubWarning, type WarningCode } from './meter.js';
-export { HUB_DEFAULTS, type HubOptions, resolveHubOptions } from './options.js';
+export { FRAGMENTS_PER_PART, HUB_DEFAULTS, type HubOptions, resolveHubOptions } from './options.js';
 export { HubReader, type SubscribeOptions } from './reader.js';
 export { type HubEvents, StreamHub } from './stream-hub.js';
 export type { HubStatus, InitRecord, Part, ReaderEvent, ReaderStats, Segment } from './types.js';

@@ -119,10 +119,11 @@ export class StreamMeter {
     }
     if (m.partDurationS && this.recent.length >= 5) {
       const { avg, max } = m.partDurationS;
-      if (avg < partTargetS * 0.5 || avg > partTargetS * 1.5 || max > partTargetS * 2) {
+      // Fragments are cut at a fraction of the part target (FRAGMENTS_PER_PART), so they may be short.
+      if (avg < partTargetS * 0.25 || avg > partTargetS * 1.5 || max > partTargetS * 2) {
         warn(
           'part-duration',
-          `parts average ${s(avg)} (longest ${s(max)}) against a ${s(partTargetS)} target: ` +
+          `fragments average ${s(avg)} (longest ${s(max)}) against a ${s(partTargetS)} part target: ` +
             `check FFmpeg's -frag_duration and the frame rate`,
         );
       }

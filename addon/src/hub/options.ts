@@ -1,11 +1,21 @@
-/** Hub tuning, with defaults that match FFmpeg's `-frag_duration 200000` and a 1 s camera GOP. */
+/** Hub tuning, with defaults that match a 200 ms part target and a 1 s camera GOP. */
+
+/**
+ * FFmpeg cuts fragments at part target / this (`-frag_duration`). A fragment ends once it spans that,
+ * so it runs up to a frame longer; LL-HLS groups fragments into parts of at most PART-TARGET
+ * (outputs/llhls/parts.ts) and MSE forwards each one as soon as it is cut (lower latency). Quarters
+ * (50 ms at a 200 ms part) make a fragment one frame up to 20 fps and two at 25-30 fps, so parts of
+ * 200 ms are exact at 10, 15, 20 and 30 fps; with longer fragments a late frame (timestamps from
+ * arrival, a busy camera) makes a two-frame fragment longer than the part, which cannot be split.
+ */
+export const FRAGMENTS_PER_PART = 4;
 
 export interface HubOptions {
   /** Media seconds of history kept (fast start, LL-HLS playlist, recorder pre-roll). */
   windowS: number;
   /** Hard cap on the window's bytes, whatever windowS says. */
   maxWindowBytes: number;
-  /** Expected part (fragment) duration; parts far off it are reported. */
+  /** LL-HLS part target; fragments (part target / FRAGMENTS_PER_PART) far off it are reported. */
   partTargetS: number;
   /** A keyframe starts a new segment once the open one is at least this long. */
   segmentTargetS: number;

@@ -11,14 +11,28 @@ const MASK = '***';
 
 export class Redactor {
   private secrets: string[] = [];
+  private configSecrets: string[] = [];
+  /** Secrets learnt at run time (the MQTT password the HA Supervisor hands out): kept across reloads. */
+  private readonly runtimeSecrets = new Set<string>();
 
   /** Values shorter than this are not registered: masking every "ab" would garble all text. */
   constructor(private readonly minLength = 3) {}
 
-  /** Replaces the set of known secrets (called on every config (re)load). */
+  /** Replaces the set of known config secrets (called on every config (re)load). */
   setSecrets(values: Iterable<string>): void {
+    this.configSecrets = [...values];
+    this.rebuild();
+  }
+
+  /** Adds secrets that do not come from the config file; setSecrets keeps them. */
+  addSecrets(values: Iterable<string>): void {
+    for (const v of values) this.runtimeSecrets.add(v);
+    this.rebuild();
+  }
+
+  private rebuild(): void {
     const all = new Set<string>();
-    for (const v of values) {
+    for (const v of [...this.configSecrets, ...this.runtimeSecrets]) {
       // Very short values would mask innocent text everywhere; URLs still get masked by USERINFO_RE.
       if (typeof v !== 'string' || v.length < this.minLength) continue;
       all.add(v);

@@ -1,13 +1,13 @@
 /**
- * The live outputs that hang off the API server: MSE over WebSocket, snapshots and the minimal live
- * page. One fastify plugin, so app.ts registers them with one line and shutdown (app.close) ends
+ * The live outputs that hang off the API server: MSE over WebSocket, snapshots and the panel page
+ * at `/`. One fastify plugin, so app.ts registers them with one line and shutdown (app.close) ends
  * their sockets and awaits their FFmpeg decodes.
  */
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from '../lib/log.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
-import { livePageRoutes } from './live-page/routes.js';
 import { mseWsRoutes } from './mse-ws/routes.js';
+import { panelRoutes } from './panel/routes.js';
 import { snapshotRoutes } from './snapshot/routes.js';
 import { SnapshotService } from './snapshot/snapshot-service.js';
 
@@ -29,5 +29,5 @@ export async function liveOutputs(app: FastifyInstance, opts: LiveOutputsOptions
   if (!opts.snapshots) app.addHook('onClose', () => snapshots.close());
   await mseWsRoutes(app, opts.supervisor, opts.log);
   snapshotRoutes(app, opts.supervisor, snapshots);
-  livePageRoutes(app);
+  panelRoutes(app);
 }

@@ -35,7 +35,7 @@ test('copy mode: no filters or encoder options, RTSP transport and µs timeout, 
   assert.match(s, /-rtsp_transport udp -timeout 5000000 /);
   assert.match(s, /-c:v copy/);
   assert.doesNotMatch(s, /-vf|libx264|-g |-preset/);
-  assert.match(s, /-movflags frag_keyframe\+empty_moov\+default_base_moof -frag_duration 200000 pipe:1$/);
+  assert.match(s, /-movflags frag_keyframe\+empty_moov\+default_base_moof -frag_duration 50000 pipe:1$/);
   assert.ok(!args.includes('-map') || !s.includes('0:a'), 'audio dropped');
 });
 

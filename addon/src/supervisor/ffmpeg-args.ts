@@ -3,10 +3,12 @@
  * FFmpeg refuse to start; the config validator rejects such profiles, so here copy never filters).
  *
  * Output is always fragmented MP4 (CMAF) on stdout: init segment (ftyp+moov) then moof+mdat
- * fragments of about one part target each, which the hub fans out to every consumer.
+ * fragments of about part target / FRAGMENTS_PER_PART each, which the hub fans out to every consumer
+ * (LL-HLS groups them into parts).
  */
 import type { ResolvedProfile } from '../contracts/config.js';
 import type { ResolvedSource } from '../sources/resolve.js';
+import { FRAGMENTS_PER_PART } from '../hub/index.js';
 
 export const PROGRESS_FD = 3;
 
@@ -59,7 +61,7 @@ export function buildFfmpegArgs(
     '-movflags',
     'frag_keyframe+empty_moov+default_base_moof',
     '-frag_duration',
-    String(t.partTargetMs * 1000),
+    String(Math.round((t.partTargetMs * 1000) / FRAGMENTS_PER_PART)),
     'pipe:1',
   );
   return args;

@@ -70,6 +70,8 @@ export class StreamRunner {
   private spawnedAt = 0;
   private lastMediaAt = 0;
   private liveSince: number | null = null;
+  /** spawn → first fragment of the last start that reached live (StreamStatus.startLatencyMs). */
+  private startLatencyMs: number | null = null;
   private nextAttemptAt: number | null = null;
   /** The last attempt ended because probing was too short: probe longer next time. */
   private longProbe = false;
@@ -181,6 +183,7 @@ export class StreamRunner {
       reason: this.reason,
       since: new Date(this.since).toISOString(),
       liveSince: this.liveSince ? new Date(this.liveSince).toISOString() : null,
+      startLatencyMs: this.startLatencyMs,
       alwaysOn: this.profile.alwaysOn,
       pid: this.proc?.pid ?? null,
       counters: { ...this.counters },
@@ -248,7 +251,8 @@ export class StreamRunner {
     this.deps.sink?.fragment(frag);
     if (this.state === 'starting') {
       this.liveSince = Date.now();
-      this.setState('live', `media flowing (${Date.now() - this.spawnedAt} ms after start)`);
+      this.startLatencyMs = this.liveSince - this.spawnedAt;
+      this.setState('live', `media flowing (${this.startLatencyMs} ms after start)`);
     }
   }
 

@@ -197,7 +197,11 @@ export class LookoutApi {
     }
     if (!res.ok) {
       const e = (parsed as { error?: { code?: string; message?: string } } | null)?.error;
-      throw new ApiError(res.status, e?.code ?? 'http_error', e?.message ?? `${method} ${path}: HTTP ${res.status}`);
+      throw new ApiError(
+        res.status,
+        e?.code ?? 'http_error',
+        e?.message ?? `${method} ${path}: HTTP ${res.status}`,
+      );
     }
     return parsed as T;
   }

@@ -76,6 +76,13 @@ export const CARD_DEFAULTS: ResolvedCardConfig = {
   title: null,
 };
 
+/**
+ * Keys Home Assistant itself stores in every card config (section-view size, visibility conditions,
+ * layout). HA passes them to setConfig, so they must validate; the card ignores them and the visual
+ * editor hands them back unchanged.
+ */
+export const HA_CARD_KEYS = ['grid_options', 'layout_options', 'view_layout', 'visibility'] as const;
+
 export const CARD_CONFIG_SCHEMA = {
   type: 'object',
   additionalProperties: false,
@@ -97,6 +104,7 @@ export const CARD_CONFIG_SCHEMA = {
     addon_slug: { type: 'string', pattern: '^[a-z0-9_]+$' },
     aspect_ratio: { type: 'string', pattern: '^[1-9][0-9]*:[1-9][0-9]*$' },
     title: { type: 'string' },
+    ...Object.fromEntries(HA_CARD_KEYS.map((k) => [k, {}])),
   },
 } as const;
 

@@ -9,10 +9,25 @@ export const FRAME_FRAGMENT = 2;
 export const FLAG_KEYFRAME = 1;
 export const MAX_STREAM_ID = 0xffff;
 
-/** Seconds behind the buffered end before the player jumps to the live edge. */
-const MAX_LAG_S = 2;
-/** Where to land when jumping: just behind the end, so playback does not stall on the next append. */
-const EDGE_S = 0.3;
+/**
+ * How the player keeps to the live edge (seconds; override per player through the constructor).
+ * The buffered end advances a whole fragment per append, so the lag behind it saws between L and
+ * L + one fragment; the player steers the minimum over the last second (L) into [loS, hiS] by
+ * playing at `rate` while above hiS, jumps to end − edgeS when more than jumpS behind (or outside
+ * the buffer), and after each stall (the buffer ran dry) adds stallIncreaseS to its targets, up to
+ * maxEdgeS, so a busy machine settles at a lag it can sustain instead of stalling again and again.
+ */
+export const LIVE_EDGE_DEFAULTS = Object.freeze({
+  edgeS: 0.1,
+  loS: 0.1,
+  hiS: 0.2,
+  rate: 1.25,
+  jumpS: 1.5,
+  stallIncreaseS: 0.05,
+  maxEdgeS: 0.5,
+});
+/** How often the live edge is checked between appends (ms). */
+const FOLLOW_EVERY_MS = 50;
 /** Media kept behind the playhead; older data is removed so the SourceBuffer never hits its quota. */
 const KEEP_BEHIND_S = 10;
 const RECONNECT_STEPS_MS = [500, 1000, 2000, 5000];
@@ -122,10 +137,28 @@ export class MsePlayer {
   /**
    * @param {HTMLVideoElement} video
    * @param {(state: string, detail?: string) => void} [onState]
+   * @param {Partial<typeof LIVE_EDGE_DEFAULTS>} [options] live-edge keeping, see LIVE_EDGE_DEFAULTS
    */
-  constructor(video, onState = () => {}) {
+  constructor(video, onState = () => {}, options = {}) {
     this.video = video;
     this.onState = onState;
+    this.options = { ...LIVE_EDGE_DEFAULTS, ...options };
+    /** Added to the edge targets after stalls (reset by a new subscription). */
+    this.extraS = 0;
+    /** Counters for tests and benchmarks: seeks to the edge, playbackRate changes, stalls. */
+    this.stats = { jumps: 0, rateChanges: 0, stalls: 0 };
+    /** Seek to the edge once the first media is buffered. */
+    this.started = false;
+    /** @type {Array<[number, number]>} (time ms, lag s) over the last second */
+    this.lags = [];
+    this.followTimer = 0;
+    this.onWaiting = () => {
+      if (!this.started || !this.ms) return;
+      this.stats.stalls++;
+      const o = this.options;
+      this.extraS = Math.min(o.maxEdgeS - o.edgeS, this.extraS + o.stallIncreaseS);
+    };
+    video.addEventListener('waiting', this.onWaiting);
     /** @type {LiveSocket | null} */
     this.socket = null;
     this.key = '';
@@ -148,6 +181,7 @@ export class MsePlayer {
   play(socket, key) {
     this.stop();
     clearTimeout(this.retryTimer);
+    this.extraS = 0;
     this.socket = socket;
     this.key = key;
     this.onState('connecting', key);
@@ -220,9 +254,17 @@ export class MsePlayer {
       { once: true },
     );
     this.video.src = this.objectUrl;
+    // Between appends too: the lag grows while no fragment arrives.
+    this.followTimer = setInterval(() => {
+      if (this.sb && !this.sb.updating && this.ms && this.ms.readyState === 'open') this.followLiveEdge();
+    }, FOLLOW_EVERY_MS);
   }
 
   teardown() {
+    clearInterval(this.followTimer);
+    this.followTimer = 0;
+    this.started = false;
+    this.lags = [];
     this.queue = [];
     this.sb = null;
     if (this.ms) {
@@ -256,15 +298,33 @@ export class MsePlayer {
     }
   }
 
-  /** Keeps a live stream live: jump into the buffer after a gap or a restart, and when lagging. */
+  /**
+   * Keeps a live stream live (see LIVE_EDGE_DEFAULTS): the first media, a gap, a restart or a lag
+   * over jumpS → seek to end − edge; otherwise playbackRate steers the lag into [lo, hi].
+   */
   followLiveEdge() {
     const v = this.video;
     const b = v.buffered;
-    if (b.length === 0) return;
+    if (b.length === 0 || v.seeking) return;
+    const o = this.options;
     const start = b.start(b.length - 1);
     const end = b.end(b.length - 1);
-    if (v.currentTime < start || v.currentTime > end || end - v.currentTime > MAX_LAG_S) {
-      v.currentTime = Math.max(start, end - EDGE_S);
+    const t = v.currentTime;
+    const edge = o.edgeS + this.extraS;
+    if (!this.started || t < start || t > end || end - t > o.jumpS + this.extraS) {
+      v.currentTime = Math.max(start, end - edge);
+      if (this.started) this.stats.jumps++;
+      this.started = true;
+      this.lags = [];
+      this.setRate(1);
+    } else {
+      const now = performance.now();
+      this.lags.push([now, end - t]);
+      while (this.lags.length && this.lags[0][0] < now - 1000) this.lags.shift();
+      let minLag = Infinity;
+      for (const [, lag] of this.lags) minLag = Math.min(minLag, lag);
+      if (minLag > o.hiS + this.extraS) this.setRate(o.rate);
+      else if (minLag < o.loS + this.extraS) this.setRate(1);
     }
     if (v.paused) {
       v.play().then(
@@ -275,6 +335,12 @@ export class MsePlayer {
         () => {},
       );
     }
+  }
+
+  setRate(rate) {
+    if (this.video.playbackRate === rate) return;
+    this.video.playbackRate = rate;
+    this.stats.rateChanges++;
   }
 
   /** Removes media far behind the playhead, at most every few seconds. True if a remove started. */

@@ -1,5 +1,5 @@
-// Browser side of `npm run bench:live` (plain script, loaded after hls.js and the timestamp decoder
-// bundle `LookoutTs`). Exposes `window.bench`:
+// Browser side of `npm run bench:live` (plain script, loaded after hls.js, the timestamp decoder
+// bundle `LookoutTs` and the product's MSE client bundle `LookoutMse`). Exposes `window.bench`:
 //   bench.playHls(src, hlsConfig) / bench.playMse(key, mseOptions) -> player id (starts at once)
 //   bench.info(id) -> counters, first-frame time, latency samples since `since`
 //   bench.stop(id)
@@ -152,175 +152,52 @@
 
   // ---------------------------------------------------------------- MSE over WebSocket
 
-  /** One socket for the page, opened by `openSocket` before any measurement (as the live page does). */
+  /**
+   * The product's player (panel/src/players/mse-client.js, bundled as `LookoutMse`): one LiveSocket
+   * for the page, opened by `openSocket` before any measurement (as the panel does), one MsePlayer
+   * per video with the product's live-edge defaults unless the bench overrides them.
+   */
   let socket = null;
-  /** @type {Map<number, any>} stream id -> MSE player */
-  const mseById = new Map();
-  let nextStreamId = 1;
 
   function openSocket(url) {
+    socket = new LookoutMse.LiveSocket(url);
     return new Promise((resolve, reject) => {
-      const ws = new WebSocket(url);
-      ws.binaryType = 'arraybuffer';
-      ws.onopen = () => {
-        socket = ws;
-        resolve(true);
+      const t0 = performance.now();
+      const check = () => {
+        if (socket.ws && socket.ws.readyState === WebSocket.OPEN) resolve(true);
+        else if (performance.now() - t0 > 10000) reject(new Error('websocket did not open'));
+        else setTimeout(check, 20);
       };
-      ws.onerror = () => reject(new Error('websocket error'));
-      ws.onclose = () => {
-        for (const p of mseById.values()) p.rec.errors.push('socket closed');
-      };
-      ws.onmessage = (ev) => {
-        if (typeof ev.data === 'string') {
-          let msg;
-          try {
-            msg = JSON.parse(ev.data);
-          } catch {
-            return;
-          }
-          const p = typeof msg.id === 'number' ? mseById.get(msg.id) : undefined;
-          if (p) p.control(msg);
-          return;
-        }
-        const bytes = new Uint8Array(ev.data);
-        if (bytes.byteLength < 4) return;
-        const id = (bytes[2] << 8) | bytes[3];
-        const p = mseById.get(id);
-        if (p) p.media(bytes[0], bytes.subarray(4));
-      };
+      check();
     });
   }
 
-  /**
-   * Minimal MSE player following contracts/mse-ws.ts: JSON init (mimeType) -> new MediaSource;
-   * binary init + fragments appended in order. Live edge: on the first media it seeks to
-   * end - edgeS; afterwards playbackRate `rate` while the lag behind the buffered end (its minimum
-   * over the last second) is above hiS, back to 1 below loS, and a seek when more than jumpS behind
-   * (or outside the buffer).
-   */
   function playMse(key, opt) {
     const video = newVideo();
     const rec = newRecord('mse', key, video);
     meter(rec);
-    const sid = nextStreamId++;
-    const p = {
-      rec,
-      ms: null,
-      sb: null,
-      queue: [],
-      url: '',
-      started: false,
-      lastTrim: 0,
-      timer: null,
-      lags: [],
-    };
-    const teardown = () => {
-      p.queue = [];
-      p.sb = null;
-      p.started = false;
-      if (p.ms) {
-        p.ms = null;
-        video.removeAttribute('src');
-        video.load();
-        URL.revokeObjectURL(p.url);
-      }
-    };
-    const chase = () => {
-      const b = video.buffered;
-      if (b.length === 0) return;
-      const start = b.start(b.length - 1);
-      const end = b.end(b.length - 1);
-      const t = video.currentTime;
-      if (video.seeking) return;
-      if (!p.started || t < start || t > end || end - t > opt.jumpS) {
-        video.currentTime = Math.max(start, end - opt.edgeS);
-        if (p.started) rec.jumps++;
-        p.started = true;
-      } else {
-        // The buffered end advances a whole fragment per append, so the instantaneous lag saws
-        // between L and L + fragment; steer the minimum over the last second (L) instead.
-        const now = performance.now();
-        p.lags.push([now, end - t]);
-        while (p.lags.length && p.lags[0][0] < now - 1000) p.lags.shift();
-        const minLag = Math.min(...p.lags.map((x) => x[1]));
-        if (minLag > opt.hiS && video.playbackRate !== opt.rate) {
-          video.playbackRate = opt.rate;
-          rec.rateChanges++;
-        } else if (minLag < opt.loS && video.playbackRate !== 1) {
-          video.playbackRate = 1;
-          rec.rateChanges++;
-        }
-      }
-      if (video.paused) video.play().catch(() => {});
-    };
-    const pump = () => {
-      const sb = p.sb;
-      if (!sb || sb.updating || !p.ms || p.ms.readyState !== 'open') return;
-      chase();
-      const now = performance.now();
-      if (now - p.lastTrim > 5000) {
-        p.lastTrim = now;
-        const b = sb.buffered;
-        const cut = video.currentTime - 8;
-        if (b.length > 0 && b.start(0) < cut) {
-          sb.remove(0, cut);
-          return;
-        }
-      }
-      const next = p.queue.shift();
-      if (!next) return;
-      try {
-        sb.appendBuffer(next);
-      } catch (err) {
-        rec.errors.push(`append: ${err && err.message}`);
-      }
-    };
-    p.control = (msg) => {
-      rec.events.push(
-        `${msg.type}${msg.state ? ':' + msg.state : ''}${msg.discontinuity ? ' (discontinuity)' : ''}`,
-      );
-      if (msg.type === 'error') rec.errors.push(msg.message);
-      if (msg.type !== 'init') return;
-      teardown();
-      const ms = new MediaSource();
-      p.ms = ms;
-      p.url = URL.createObjectURL(ms);
-      ms.addEventListener(
-        'sourceopen',
-        () => {
-          if (p.ms !== ms) return;
-          const sb = ms.addSourceBuffer(msg.mimeType);
-          sb.mode = 'segments';
-          sb.addEventListener('updateend', pump);
-          sb.addEventListener('error', () => rec.errors.push('SourceBuffer error'));
-          p.sb = sb;
-          pump();
-        },
-        { once: true },
-      );
-      video.src = p.url;
-    };
-    p.media = (kind, payload) => {
-      if (!p.ms) return;
-      p.queue.push(payload.slice());
-      pump();
-    };
-    p.timer = setInterval(() => p.sb && !p.sb.updating && chase(), 50);
-    mseById.set(sid, p);
-    socket.send(JSON.stringify({ type: 'subscribe', id: sid, key }));
+    const player = new LookoutMse.MsePlayer(
+      video,
+      (state, detail) => {
+        rec.events.push(detail ? `${state}: ${detail}` : state);
+        if (state === 'error') rec.errors.push(detail || 'error');
+      },
+      opt || {},
+    );
+    player.play(socket, key);
     rec.stop = () => {
-      clearInterval(p.timer);
-      if (socket && socket.readyState === WebSocket.OPEN)
-        socket.send(JSON.stringify({ type: 'unsubscribe', id: sid }));
-      mseById.delete(sid);
-      teardown();
+      player.stop();
       video.remove();
     };
     rec.extra = () => {
       const b = video.buffered;
+      rec.jumps = player.stats.jumps;
+      rec.rateChanges = player.stats.rateChanges;
       return {
         bufferLagS: b.length ? b.end(b.length - 1) - video.currentTime : null,
         playbackRate: video.playbackRate,
+        stalls: player.stats.stalls,
+        edgeS: player.options.edgeS + player.extraS,
       };
     };
     players.set(rec.id, rec);

@@ -1,8 +1,9 @@
 /**
  * The bench page for bench:live: hls.js, the timestamp decoder (addon/src/demo/timestamp-code.ts
- * bundled by esbuild into the global `LookoutTs`) and page.js, inlined into one HTML document that
- * Playwright serves on Lookout's own origin (route interception), so media and WebSocket requests are
- * same-origin.
+ * bundled by esbuild into the global `LookoutTs`), the product's MSE client
+ * (panel/src/players/mse-client.js, bundled into the global `LookoutMse`, so the bench measures the
+ * player the panel ships) and page.js, inlined into one HTML document that Playwright serves on
+ * Lookout's own origin (route interception), so media and WebSocket requests are same-origin.
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -17,21 +18,30 @@ export interface BenchPage {
 }
 
 export async function buildBenchPage(): Promise<BenchPage> {
-  const decoderPath = fileURLToPath(new URL('../../../addon/src/demo/timestamp-code.ts', import.meta.url));
-  const bundled = await build({
-    entryPoints: [decoderPath],
-    bundle: true,
-    write: false,
-    format: 'iife',
-    globalName: 'LookoutTs',
-    platform: 'browser',
-    target: 'chrome110',
-    logLevel: 'silent',
-  });
-  // esbuild keeps a service child process for later builds; we need none.
-  await stop();
-  const decoder = bundled.outputFiles[0]?.text;
-  if (!decoder) throw new Error('esbuild produced no decoder bundle');
+  const iife = async (path: string, globalName: string): Promise<string> => {
+    const bundled = await build({
+      entryPoints: [fileURLToPath(new URL(path, import.meta.url))],
+      bundle: true,
+      write: false,
+      format: 'iife',
+      globalName,
+      platform: 'browser',
+      target: 'chrome110',
+      logLevel: 'silent',
+    });
+    const text = bundled.outputFiles[0]?.text;
+    if (!text) throw new Error(`esbuild produced no bundle for ${path}`);
+    return text;
+  };
+  let decoder: string;
+  let mseClient: string;
+  try {
+    decoder = await iife('../../../addon/src/demo/timestamp-code.ts', 'LookoutTs');
+    mseClient = await iife('../../../panel/src/players/mse-client.js', 'LookoutMse');
+  } finally {
+    // esbuild keeps a service child process for later builds; we need none.
+    await stop();
+  }
   const hlsJs = readFileSync(require.resolve('hls.js/dist/hls.min.js'), 'utf8');
   const hlsPkg = JSON.parse(readFileSync(require.resolve('hls.js/package.json'), 'utf8')) as {
     version: string;
@@ -42,6 +52,7 @@ export async function buildBenchPage(): Promise<BenchPage> {
   const html = `<!doctype html><html><head><meta charset="utf-8"><title>bench:live</title></head><body>
 ${inline(hlsJs)}
 ${inline(decoder)}
+${inline(mseClient)}
 ${inline(pageJs)}
 </body></html>`;
   return { html, hlsVersion: hlsPkg.version };

@@ -13,6 +13,7 @@ import type { Supervisor } from '../../supervisor/supervisor.js';
 import { liveOutputs } from '../../outputs/live-outputs.js';
 import type { SnapshotService } from '../../outputs/snapshot/snapshot-service.js';
 import { LlhlsOrigin, llhlsRoutes } from '../../outputs/llhls/index.js';
+import { installAuth, type AuthOptions } from './auth.js';
 import { installErrorHandlers } from './errors.js';
 import { cameraRoutes } from './routes/cameras.js';
 import { healthRoutes } from './routes/health.js';
@@ -31,6 +32,8 @@ export interface ApiDeps {
   control?: CameraControl;
   /** One snapshot service shared by every listener; absent: the app makes its own. */
   snapshots?: SnapshotService;
+  /** API token and trusted proxies (auth.ts); absent or token null: no authentication. */
+  auth?: AuthOptions;
 }
 
 /** PEM key and certificate: the app is then served as HTTP/2 over TLS (HTTP/1.1 still accepted). */
@@ -57,6 +60,8 @@ export function buildApi(deps: ApiDeps, tls?: TlsMaterial): FastifyInstance {
     keepAliveTimeout: 65_000,
   }) as unknown as FastifyInstance;
   installErrorHandlers(app);
+  // First hook of the root instance: runs before every route, the 404 handler and WebSocket upgrades.
+  if (deps.auth) installAuth(app, deps.auth);
   // An empty body with content-type JSON is "no options", not a parse error.
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
     const text = String(body);
@@ -83,7 +88,7 @@ export function buildApi(deps: ApiDeps, tls?: TlsMaterial): FastifyInstance {
   const origin = deps.llhls ?? new LlhlsOrigin(deps.supervisor);
   if (!deps.llhls) app.addHook('onClose', async () => origin.close());
   llhlsRoutes(app, origin);
-  // MSE over WebSocket, snapshots and the minimal live page (a plugin: it registers @fastify/websocket).
+  // MSE over WebSocket, snapshots and the panel page at / (a plugin: it registers @fastify/websocket).
   void app.register(liveOutputs, { supervisor: deps.supervisor, log: deps.log, snapshots: deps.snapshots });
   return app;
 }

@@ -1,121 +1,22 @@
 /**
- * HA discovery payloads, validated against the keys HA documents (shared HA.md §2.2/§2.5): one small
- * ajv schema per component, additionalProperties false so a typo or a deprecated key (object_id)
- * fails here instead of being silently ignored by HA.
+ * HA discovery payloads, validated against the keys HA documents (shared HA.md §2.2/§2.5) with the
+ * schemas in test/helpers/ha-discovery.ts (additionalProperties false, so a typo or a deprecated key
+ * such as object_id fails here instead of being silently ignored by HA).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import AjvModule from 'ajv';
 import { resolveConfig } from '../../config/index.js';
 import type { ResolvedCamera } from '../../contracts/config.js';
+import { MOTION_KINDS } from '../../contracts/events.js';
+import { ajv, discoveryProblem, SCHEMAS } from '../../../../test/helpers/ha-discovery.js';
 import {
   cameraDiscovery,
   cameraDiscoveryTopics,
+  detectionKinds,
   hubDiscovery,
   hubDeviceId,
   type DiscoveryContext,
 } from './discovery.js';
-
-const Ajv = AjvModule.default;
-
-const str = { type: 'string', minLength: 1 };
-const topic = { type: 'string', pattern: '^[^#+]+$' };
-const strList = { type: 'array', items: str, minItems: 1 };
-const common = {
-  name: { type: ['string', 'null'] },
-  unique_id: { type: 'string', pattern: '^[a-zA-Z0-9_-]+$' },
-  default_entity_id: { type: 'string', pattern: '^[a-z_]+\\.[a-z0-9_]+$' },
-  icon: { type: 'string', pattern: '^mdi:' },
-  entity_category: { enum: ['config', 'diagnostic'] },
-  enabled_by_default: { type: 'boolean' },
-  json_attributes_topic: topic,
-  qos: { enum: [0, 1, 2] },
-  device: {
-    type: 'object',
-    additionalProperties: false,
-    required: ['identifiers'],
-    properties: {
-      identifiers: strList,
-      name: str,
-      manufacturer: str,
-      model: str,
-      model_id: str,
-      sw_version: str,
-      hw_version: str,
-      serial_number: str,
-      suggested_area: str,
-      configuration_url: str,
-      via_device: str,
-      connections: { type: 'array' },
-    },
-  },
-  o: {
-    type: 'object',
-    additionalProperties: false,
-    required: ['name'],
-    properties: { name: str, sw: str, url: { type: 'string', pattern: '^https?://' } },
-  },
-  availability: {
-    type: 'array',
-    minItems: 1,
-    items: {
-      type: 'object',
-      additionalProperties: false,
-      required: ['topic'],
-      properties: { topic, payload_available: str, payload_not_available: str, value_template: str },
-    },
-  },
-  availability_mode: { enum: ['all', 'any', 'latest'] },
-};
-const entity = (required: string[], own: Record<string, unknown>) => ({
-  type: 'object',
-  additionalProperties: false,
-  required: ['unique_id', 'device', 'o', ...required],
-  properties: { ...common, ...own },
-});
-const SCHEMAS: Record<string, object> = {
-  sensor: entity(['state_topic'], {
-    state_topic: topic,
-    value_template: str,
-    unit_of_measurement: str,
-    device_class: str,
-    state_class: { enum: ['measurement', 'total', 'total_increasing'] },
-    suggested_display_precision: { type: 'integer', minimum: 0 },
-    options: strList,
-    expire_after: { type: 'integer' },
-  }),
-  binary_sensor: entity(['state_topic'], {
-    state_topic: topic,
-    device_class: { enum: ['motion', 'occupancy', 'connectivity', 'problem'] },
-    payload_on: str,
-    payload_off: str,
-    off_delay: { type: 'integer' },
-  }),
-  switch: entity(['command_topic'], {
-    command_topic: topic,
-    state_topic: topic,
-    payload_on: str,
-    payload_off: str,
-    optimistic: { type: 'boolean' },
-    retain: { const: false },
-  }),
-  button: entity(['command_topic'], {
-    command_topic: topic,
-    payload_press: str,
-    device_class: { enum: ['restart', 'update', 'identify'] },
-    retain: { const: false },
-  }),
-  select: entity(['command_topic', 'options'], {
-    command_topic: topic,
-    options: strList,
-    state_topic: topic,
-    optimistic: { type: 'boolean' },
-    retain: { const: false },
-  }),
-  camera: entity(['topic'], { topic, image_encoding: { const: 'b64' } }),
-};
-const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true });
-const validators = Object.fromEntries(Object.entries(SCHEMAS).map(([k, s]) => [k, ajv.compile(s)]));
 
 function cameras(): ResolvedCamera[] {
   const r = resolveConfig(
@@ -150,22 +51,27 @@ const ctx: DiscoveryContext = {
   prefix: 'homeassistant',
   version: '1.2.3',
   presets: (c) => (c === 'front-door' ? ['door', 'drive'] : null),
+  // gate has no motion_events: its kinds must not give it entities.
+  motionKinds: () => ['motion', 'person', 'vehicle', 'tamper', 'person'],
 };
 
 test('every discovery payload validates against HA’s documented keys for its component', () => {
+  let checked = 0;
   for (const cam of cameras()) {
     for (const m of cameraDiscovery(cam, ctx)) {
-      const [prefix, component, objectId, last] = m.topic.split('/');
-      assert.equal(prefix, 'homeassistant');
-      assert.equal(last, 'config');
-      assert.match(objectId!, /^[a-zA-Z0-9_-]+$/);
-      const validate = validators[component!];
-      assert.ok(validate, `no schema for ${component}`);
-      assert.ok(validate(m.payload), `${m.topic}: ${ajv.errorsText(validate.errors)}`);
-      assert.equal(m.payload!.unique_id, objectId, 'object_id = unique_id');
-      assert.equal((m.payload!.default_entity_id as string).split('.')[0], component);
+      assert.ok(m.topic.startsWith('homeassistant/'), m.topic);
+      assert.equal(discoveryProblem(m.topic, m.payload), null);
+      checked++;
     }
   }
+  // The validator itself rejects what HA would ignore: a deprecated key, a wrong device class.
+  const person = cameraDiscovery(cameras()[1]!, ctx).find((m) => m.topic.includes('_motion_person/'))!;
+  assert.match(
+    discoveryProblem(person.topic, { ...person.payload, object_id: 'x' }) ?? '',
+    /additional properties/,
+  );
+  assert.notEqual(discoveryProblem(person.topic, { ...person.payload, device_class: 'person' }), null);
+  assert.ok(checked > 20, `${checked} payloads`);
 });
 
 test('entities follow capabilities; unique ids are stable and unique', () => {
@@ -211,8 +117,15 @@ test('device, origin and availability blocks', () => {
 
 test('the clearing list covers every topic a camera can announce', () => {
   const door = cameras()[1]!;
-  const all = new Set(cameraDiscoveryTopics('front-door', ctx));
-  for (const m of cameraDiscovery(door, ctx)) assert.ok(all.has(m.topic), m.topic);
+  // Built from the id alone: what the service knows about kinds does not change it.
+  const list = cameraDiscoveryTopics('front-door', { ...ctx, motionKinds: () => null });
+  const all = new Set(list);
+  assert.equal(all.size, list.length);
+  const everyKind = { ...ctx, motionKinds: () => MOTION_KINDS };
+  for (const m of cameraDiscovery(door, everyKind)) assert.ok(all.has(m.topic), m.topic);
+  for (const k of detectionKinds(MOTION_KINDS))
+    assert.ok(all.has(`homeassistant/binary_sensor/lookout_front-door_motion_${k}/config`), k);
+  assert.ok(all.has('homeassistant/sensor/lookout_front-door_start_latency_sub/config'));
 });
 
 test('the hub device exists for via_device and validates', () => {
@@ -226,4 +139,48 @@ test('the hub device exists for via_device and validates', () => {
   assert.deepEqual((hub.payload!.device as { identifiers: string[] }).identifiers, [hubDeviceId('lookout')]);
   const cam = cameraDiscovery(cameras()[0]!, ctx)[0]!.payload!;
   assert.equal((cam.device as { via_device: string }).via_device, hubDeviceId('lookout'));
+});
+
+test('analytics kinds: one binary_sensor per kind the camera has, on its own state topic', () => {
+  const [gate, door] = cameras();
+  const kindIds = (c: ResolvedCamera, c2: DiscoveryContext) =>
+    cameraDiscovery(c, c2)
+      .map((m) => m.payload!.unique_id as string)
+      .filter((id) => id.includes('_motion_'));
+  assert.deepEqual(kindIds(gate!, ctx), [], 'no motion_events, no kind entities');
+  // Plain motion has no entity of its own (the motion entity is "any kind"); duplicates collapse.
+  assert.deepEqual(kindIds(door!, ctx), [
+    'lookout_front-door_motion_person',
+    'lookout_front-door_motion_vehicle',
+    'lookout_front-door_motion_tamper',
+  ]);
+  assert.deepEqual(kindIds(door!, { ...ctx, motionKinds: () => null }), []);
+  const byId = new Map(cameraDiscovery(door!, ctx).map((m) => [m.payload!.unique_id, m]));
+  const person = byId.get('lookout_front-door_motion_person')!;
+  assert.equal(person.topic, 'homeassistant/binary_sensor/lookout_front-door_motion_person/config');
+  assert.equal(person.payload!.state_topic, 'lookout/front-door/motion/person');
+  assert.equal(person.payload!.device_class, 'occupancy');
+  assert.equal(person.payload!.name, 'Person');
+  assert.equal(byId.get('lookout_front-door_motion_tamper')!.payload!.device_class, 'tamper');
+  assert.equal(byId.get('lookout_front-door_motion')!.payload!.state_topic, 'lookout/front-door/motion');
+  assert.deepEqual(
+    detectionKinds(MOTION_KINDS),
+    MOTION_KINDS.filter((k) => k !== 'motion'),
+  );
+});
+
+test('start latency: a diagnostic duration sensor per profile, reading startLatencyMs', () => {
+  const door = cameras()[1]!;
+  const latency = cameraDiscovery(door, ctx).filter((m) => m.topic.includes('_start_latency_'));
+  assert.deepEqual(
+    latency.map((m) => m.payload!.unique_id),
+    ['lookout_front-door_start_latency_main', 'lookout_front-door_start_latency_sub'],
+  );
+  const main = latency[0]!.payload!;
+  assert.equal(main.state_topic, 'lookout/front-door/main/state');
+  assert.equal(main.value_template, '{{ value_json.startLatencyMs }}');
+  assert.equal(main.unit_of_measurement, 'ms');
+  assert.equal(main.device_class, 'duration');
+  assert.equal(main.state_class, 'measurement');
+  assert.equal(main.entity_category, 'diagnostic');
 });

@@ -4,6 +4,7 @@
  * Pure: builds topics and payloads; the service publishes them.
  */
 import type { ResolvedCamera, Vendor } from '../../contracts/config.js';
+import { MOTION_KINDS, type MotionKind } from '../../contracts/events.js';
 import { mqttTopics } from '../../contracts/mqtt.js';
 import { PROFILE_NAMES } from '../../contracts/stream-key.js';
 import { STREAM_STATES } from '../../contracts/stream-state.js';
@@ -14,6 +15,35 @@ export interface DiscoveryContext {
   version: string;
   /** Preset names per camera, when known; the preset select is only announced with options. */
   presets?: (camera: string) => string[] | null;
+  /**
+   * Detection kinds a camera has (declared in its ONVIF event properties, or seen in an event);
+   * each kind other than plain `motion` gets its own binary_sensor.
+   */
+  motionKinds?: (camera: string) => readonly MotionKind[] | null;
+}
+
+/** A kind's own binary_sensor. Plain `motion` has none: the `motion` entity (any kind) covers it. */
+export type DetectionKind = Exclude<MotionKind, 'motion'>;
+
+/**
+ * HA device classes (binary_sensor): an analytics detection says something is there (`occupancy`,
+ * the class Frigate-style object sensors use), a rule on movement is `motion`, tampering `tamper`.
+ */
+const KIND_ENTITIES: Record<DetectionKind, { name: string; device_class: string; icon?: string }> = {
+  person: { name: 'Person', device_class: 'occupancy', icon: 'mdi:walk' },
+  vehicle: { name: 'Vehicle', device_class: 'occupancy', icon: 'mdi:car' },
+  animal: { name: 'Animal', device_class: 'occupancy', icon: 'mdi:paw' },
+  face: { name: 'Face', device_class: 'occupancy', icon: 'mdi:face-recognition' },
+  package: { name: 'Package', device_class: 'occupancy', icon: 'mdi:package-variant-closed' },
+  line: { name: 'Line crossing', device_class: 'motion' },
+  field: { name: 'Intrusion', device_class: 'motion' },
+  tamper: { name: 'Tamper', device_class: 'tamper' },
+};
+
+/** The kinds that get their own entity, in MOTION_KINDS order, duplicates and `motion` dropped. */
+export function detectionKinds(kinds: readonly MotionKind[] | null | undefined): DetectionKind[] {
+  const set = new Set(kinds ?? []);
+  return MOTION_KINDS.filter((k): k is DetectionKind => k !== 'motion' && set.has(k));
 }
 
 export interface DiscoveryMessage {
@@ -104,6 +134,22 @@ export function entitiesFor(
         entity_category: 'diagnostic',
       },
     });
+    out.push({
+      component: 'sensor',
+      key: `start_latency_${profile}`,
+      config: {
+        name: `Start latency${label}`,
+        state_topic: state,
+        // null before the first start reached live renders as "None", which HA reads as unknown.
+        value_template: '{{ value_json.startLatencyMs }}',
+        unit_of_measurement: 'ms',
+        device_class: 'duration',
+        state_class: 'measurement',
+        suggested_display_precision: 0,
+        entity_category: 'diagnostic',
+        icon: 'mdi:timer-play-outline',
+      },
+    });
   }
   if (cam.capabilities.motionEvents) {
     out.push({
@@ -111,6 +157,13 @@ export function entitiesFor(
       key: 'motion',
       config: { name: 'Motion', state_topic: t.motion(cam.id), device_class: 'motion' },
     });
+    for (const kind of detectionKinds(ctx.motionKinds?.(cam.id))) {
+      out.push({
+        component: 'binary_sensor',
+        key: `motion_${kind}`,
+        config: { ...KIND_ENTITIES[kind], state_topic: t.motionKind(cam.id, kind) },
+      });
+    }
   }
   out.push({
     component: 'switch',
@@ -229,8 +282,9 @@ export function cameraDiscoveryTopics(cameraId: string, ctx: DiscoveryContext): 
     profiles: Object.fromEntries(PROFILE_NAMES.map((p) => [p, {}])) as ResolvedCamera['profiles'],
     capabilities: { ptz: true, presets: true, motionEvents: true, audioOut: true },
   };
-  return entitiesFor(all, { ...ctx, presets: () => ['x'] }).map(({ component, key }) =>
-    discoveryTopic(ctx.prefix, component, `${deviceId(ctx.baseTopic, cameraId)}_${key}`),
+  return entitiesFor(all, { ...ctx, presets: () => ['x'], motionKinds: () => MOTION_KINDS }).map(
+    ({ component, key }) =>
+      discoveryTopic(ctx.prefix, component, `${deviceId(ctx.baseTopic, cameraId)}_${key}`),
   );
 }
 

@@ -4,7 +4,7 @@
  * `{ok:false, error:{code:'unavailable'}}` instead of failing the whole interface.
  */
 import type { ResolvedCamera, ResolvedConfig } from '../../contracts/config.js';
-import type { MotionEvent, MotionState } from '../../contracts/events.js';
+import type { MotionEvent, MotionKind, MotionState } from '../../contracts/events.js';
 import type { RecordingEvent } from '../../contracts/recording.js';
 import type { StreamKey } from '../../contracts/stream-key.js';
 import type { StreamState, StreamStateEvent, StreamStatus } from '../../contracts/stream-state.js';
@@ -42,6 +42,8 @@ export interface PtzService {
 }
 
 export interface MotionFeed {
+  /** Kinds the camera declares (ONVIF GetEventProperties); null: not known this way. */
+  eventKinds?(camera: string): Promise<readonly MotionKind[] | null>;
   on(event: 'motion', l: (ev: MotionEvent) => void): unknown;
   on(event: 'state', l: (s: MotionState) => void): unknown;
   off(event: 'motion', l: (ev: MotionEvent) => void): unknown;

@@ -5,7 +5,7 @@
  */
 import { connect, type IClientOptions, type IPublishPacket, type MqttClient } from 'mqtt';
 import type { MqttSettings, ResolvedCamera } from '../../contracts/config.js';
-import type { MotionEvent, MotionState } from '../../contracts/events.js';
+import { MOTION_KINDS, type MotionEvent, type MotionKind, type MotionState } from '../../contracts/events.js';
 import {
   isMqttCommand,
   mqttTopics,
@@ -24,10 +24,18 @@ import { PROFILE_NAMES, type ProfileName } from '../../contracts/stream-key.js';
 import type { StreamStatus } from '../../contracts/stream-state.js';
 import { LookoutError } from '../../lib/errors.js';
 import type { Logger } from '../../lib/log.js';
-import { redact } from '../../lib/redact.js';
+import { redact, redactor } from '../../lib/redact.js';
 import { startEmbeddedBroker, type EmbeddedBroker } from './broker.js';
+import { CameraKinds } from './camera-kinds.js';
+import { fetchSupervisorBroker, supervisorAccess, type SupervisorBroker } from './supervisor-broker.js';
 import { parsePayload, runCommand, type CommandDeps } from './commands.js';
-import { cameraDiscovery, cameraDiscoveryTopics, hubDiscovery, type DiscoveryContext } from './discovery.js';
+import {
+  cameraDiscovery,
+  cameraDiscoveryTopics,
+  detectionKinds,
+  hubDiscovery,
+  type DiscoveryContext,
+} from './discovery.js';
 import type { MotionFeed, PtzService, RecordingService, SnapshotService, StreamHost } from './ports.js';
 
 export interface MqttServiceOptions {
@@ -47,11 +55,15 @@ export interface MqttServiceOptions {
   rediscoverDelayMs?: [number, number];
   reconnectMinMs?: number;
   reconnectMaxMs?: number;
+  /** Where SUPERVISOR_TOKEN / SUPERVISOR_URL are read (default process.env). */
+  env?: Readonly<Record<string, string | undefined>>;
 }
 
 export class MqttService {
   private client: MqttClient | null = null;
   private broker: EmbeddedBroker | null = null;
+  /** The broker the HA Supervisor named, when mqtt.url is absent in the add-on. */
+  private haBroker: SupervisorBroker | null = null;
   private readonly topics: MqttTopics;
   private readonly log: Logger;
   private readonly s: MqttSettings;
@@ -62,6 +74,8 @@ export class MqttService {
   private readonly activeMotion = new Map<string, Set<string>>();
   private readonly recording = new Map<string, boolean>();
   private readonly presetNames = new Map<string, string[]>();
+  /** Detection kinds per camera (person, vehicle, …) and their last ON/OFF: one binary_sensor each. */
+  private readonly kinds = new CameraKinds();
   private flushTimer: NodeJS.Timeout | null = null;
   private refreshTimer: NodeJS.Timeout | null = null;
   private readonly rediscoverTimers = new Set<NodeJS.Timeout>();
@@ -77,12 +91,19 @@ export class MqttService {
 
   /** The broker URL in use (the embedded one when none is configured), without credentials. */
   get url(): string {
-    return this.broker?.url ?? redact(this.s.url ?? '');
+    return this.broker?.url ?? this.haBroker?.url ?? redact(this.s.url ?? '');
   }
 
   /** Starts the embedded broker if needed, then connects (without waiting: it retries forever). */
   async start(opts: { embeddedPort?: number } = {}): Promise<void> {
     let url = this.s.url;
+    let { username, password } = this.s;
+    if (url === null) this.haBroker = await this.askSupervisor();
+    if (this.haBroker) {
+      ({ url, username, password } = this.haBroker);
+      // MQTT 3.1 has no v5 properties either: requests name their reply topic in the payload.
+      if (this.haBroker.protocolVersion === 3) this.protocolVersion = 4;
+    }
     if (url === null) {
       this.broker = await startEmbeddedBroker(
         this.s.embedded.host,
@@ -94,16 +115,18 @@ export class MqttService {
       this.log.info({ url: this.broker.url }, 'embedded MQTT broker listening');
     }
     const min = this.o.reconnectMinMs ?? 1000;
+    const mqtt31 = this.haBroker?.protocolVersion === 3;
     const options: IClientOptions = {
       clientId: this.s.clientId,
-      protocolVersion: this.protocolVersion,
+      protocolVersion: mqtt31 ? 3 : this.protocolVersion,
+      ...(mqtt31 ? { protocolId: 'MQIsdp' as const } : {}),
       clean: true,
       reconnectPeriod: min,
       connectTimeout: 10_000,
       queueQoSZero: false,
       will: { topic: this.topics.status, payload: Buffer.from(OFFLINE), qos: 1, retain: true },
-      ...(this.s.username !== null ? { username: this.s.username } : {}),
-      ...(this.s.password !== null ? { password: this.s.password } : {}),
+      ...(username !== null ? { username } : {}),
+      ...(password !== null ? { password } : {}),
     };
     const client = connect(url, options);
     this.client = client;
@@ -119,6 +142,29 @@ export class MqttService {
     this.o.recordings?.on('recording', this.onRecording);
     this.refreshTimer = setInterval(() => this.flushStates(), this.o.refreshMs ?? 10_000);
     this.refreshTimer.unref();
+  }
+
+  /**
+   * In the add-on (SUPERVISOR_TOKEN set) with no mqtt.url: the broker HA's Supervisor provides.
+   * Any failure (no MQTT service, 401/403, malformed answer, 3 s timeout) is one warning, and the
+   * embedded broker takes over.
+   */
+  private async askSupervisor(): Promise<SupervisorBroker | null> {
+    const access = supervisorAccess(this.o.env ?? process.env);
+    if (!access) return null;
+    try {
+      const broker = await fetchSupervisorBroker(access);
+      // Before anything can log it: the password is not in the config, so the redactor must learn it.
+      if (broker.password !== null) redactor.addSecrets([broker.password]);
+      this.log.info({ url: broker.url }, 'using the MQTT broker named by the Home Assistant Supervisor');
+      return broker;
+    } catch (err) {
+      this.log.warn(
+        { err: redact((err as Error).message) },
+        'no MQTT broker from the Home Assistant Supervisor; running the embedded broker',
+      );
+      return null;
+    }
   }
 
   /** Publishes `offline` (a clean disconnect does not fire the LWT), disconnects, stops the broker. */
@@ -194,8 +240,10 @@ export class MqttService {
       await client.subscribeAsync(subs, { qos: 1 });
       this.retain(this.topics.status, ONLINE);
       this.publishAll();
-      for (const cam of this.o.host.cameras())
+      for (const cam of this.o.host.cameras()) {
         if (cam.capabilities.presets && !this.presetNames.has(cam.id)) this.refreshPresets(cam.id);
+        if (cam.capabilities.motionEvents) this.refreshKinds(cam.id);
+      }
     } catch (err) {
       this.log.warn(
         { err: redact(String(err)) },
@@ -229,6 +277,7 @@ export class MqttService {
       prefix: this.s.discoveryPrefix,
       version: this.o.version,
       presets: (c) => this.presetNames.get(c) ?? null,
+      motionKinds: (c) => this.kinds.of(c),
     };
   }
 
@@ -267,10 +316,12 @@ export class MqttService {
       t.recording(camera),
       t.presets(camera),
       ...PROFILE_NAMES.map((p) => t.streamState(camera, p)),
+      ...detectionKinds(MOTION_KINDS).map((k) => t.motionKind(camera, k)),
     ]) {
       this.publish(topic, '', true, true);
     }
     this.activeMotion.delete(camera);
+    this.kinds.forget(camera);
     this.recording.delete(camera);
   }
 
@@ -292,6 +343,7 @@ export class MqttService {
     }
     const motion = this.activeMotion.get(camera);
     if (motion) this.retain(this.topics.motion(camera), motion.size > 0 ? ON : OFF);
+    for (const [kind, active] of this.kinds.statesOf(camera)) this.retainKind(camera, kind, active);
     const presets = this.presetNames.get(camera);
     if (presets) this.retain(this.topics.presets(camera), JSON.stringify(presets));
   }
@@ -360,12 +412,56 @@ export class MqttService {
     else set.delete(s.kind);
     this.activeMotion.set(s.camera, set);
     this.retain(this.topics.motion(s.camera), set.size > 0 ? ON : OFF);
+    this.noteKind(s.camera, s.kind, s.state === 'active');
+    // The event feed delivers, so the camera answers: ask for its declared kinds if still unknown.
+    this.refreshKinds(s.camera);
   };
 
   private readonly onMotionEvent = (ev: MotionEvent) => {
     const payload: MotionEventPayload = { kind: ev.kind, active: ev.active, at: ev.at, source: ev.source };
     this.publish(this.topics.motionEvent(ev.camera), JSON.stringify(payload), false);
+    this.noteKind(ev.camera, ev.kind, ev.active);
   };
+
+  /**
+   * A kind's known state (never called for unknown). The first state or event of a kind the camera
+   * did not declare adds its entity: discovery for that camera is re-published before the state.
+   */
+  private noteKind(camera: string, kind: MotionKind, active: boolean): void {
+    const cam = this.o.host.cameras().find((c) => c.id === camera);
+    if (!cam) return; // a late event of a removed camera must not re-create its topics
+    if (detectionKinds(this.kinds.add(camera, [kind])).length > 0) this.rediscoverCamera(cam);
+    this.kinds.setState(camera, kind, active);
+    this.retainKind(camera, kind, active);
+  }
+
+  /** Plain `motion` has no topic of its own: `<base>/<cam>/motion` (any kind) covers it. */
+  private retainKind(camera: string, kind: MotionKind, active: boolean): void {
+    if (kind !== 'motion') this.retain(this.topics.motionKind(camera, kind), active ? ON : OFF);
+  }
+
+  private rediscoverCamera(cam: ResolvedCamera): void {
+    if (this.s.discovery && cam.enabled && !cam.hidden) this.publishDiscoveryFor(cam);
+  }
+
+  /** Asks the camera which kinds it declares (in the background: ONVIF may be slow or down). */
+  private refreshKinds(camera: string): void {
+    const feed = this.o.motion;
+    if (!feed?.eventKinds || !this.kinds.shouldAsk(camera)) return;
+    this.kinds.asking(camera);
+    feed.eventKinds(camera).then(
+      (list) => {
+        this.kinds.answered(camera, list !== null);
+        const cam = this.o.host.cameras().find((c) => c.id === camera);
+        if (this.stopped || !cam || !list) return;
+        if (detectionKinds(this.kinds.add(camera, list)).length > 0) this.rediscoverCamera(cam);
+      },
+      (err: unknown) => {
+        this.kinds.answered(camera, false);
+        this.log.debug({ camera, err: redact(String(err)) }, 'could not read the camera’s event properties');
+      },
+    );
+  }
 
   private readonly onRecording = (ev: Pick<RecordingEvent, 'type' | 'camera'>) => {
     const on = ev.type === 'started';
@@ -462,6 +558,7 @@ function statePayload(st: StreamStatus): StreamStatePayload {
     bitrateKbps: live ? Math.round(st.progress.bitrateKbps) : 0,
     viewers: st.leases.filter((l) => l.kind === 'viewer').length,
     leases: st.leases.length,
+    startLatencyMs: st.startLatencyMs,
   };
 }
 

@@ -6,13 +6,20 @@
 import { EventEmitter } from 'node:events';
 import { isDeepStrictEqual } from 'node:util';
 import type { ResolvedCamera } from '../../contracts/config.js';
-import type { EventFeedStatus, EventsAnswer, MotionEvent, MotionState } from '../../contracts/events.js';
+import type {
+  EventFeedStatus,
+  EventsAnswer,
+  MotionEvent,
+  MotionKind,
+  MotionState,
+} from '../../contracts/events.js';
 import type { Logger } from '../../lib/log.js';
 import { DahuaPtz } from '../cgi/dahua-ptz.js';
 import type { MaskRect } from '../motion/frame-diff.js';
 import { PixelMotionDetector, type PixelMotionHost } from '../motion/pixel-motion.js';
 import { areaThresholdFor, motionSourceFor } from '../motion/source.js';
 import { streamKey } from '../../contracts/stream-key.js';
+import { kindsFromEventProperties } from './event-kinds.js';
 import { MotionTracker } from './motion-state.js';
 import { PtzController, type PtzOptions } from './ptz.js';
 import { PullPointFeed } from './pullpoint.js';
@@ -105,6 +112,17 @@ export class CameraControl extends EventEmitter<ControlEvents> {
   feedStats(id: string): { created: number } | null {
     const feed = this.entries.get(id)?.feed;
     return feed ? { created: feed.created } : null;
+  }
+
+  /**
+   * The detection kinds the camera declares in its event properties (GetEventProperties), so MQTT
+   * discovery can offer a person sensor before the first person walks by. null when the camera has
+   * no ONVIF event feed here; rejects when the camera cannot be asked right now.
+   */
+  async eventKinds(id: string): Promise<MotionKind[] | null> {
+    const e = this.entries.get(id);
+    if (!e?.session || !e.feed) return null;
+    return kindsFromEventProperties(await e.session.call<unknown>('getEventProperties'));
   }
 
   events(): EventsAnswer {

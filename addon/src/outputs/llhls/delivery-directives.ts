@@ -2,7 +2,12 @@
  * Blocking playlist reload (RFC 8216bis 6.2.5.2, as gohlslib does it; MEDIAMTX.md §1): parse
  * `_HLS_msn` / `_HLS_part` and decide whether the window already satisfies them.
  */
-import type { Segment } from '../../hub/index.js';
+/** What the rules look at: a listed segment's number, state and (complete) parts. */
+export interface DirectiveSegment {
+  readonly seq: number;
+  readonly closed: boolean;
+  readonly parts: readonly unknown[];
+}
 
 export interface Directive {
   msn: number;
@@ -34,7 +39,7 @@ export function parseDirective(query: Record<string, unknown>): ParsedDirective 
 }
 
 /** Null when the directive may be waited for; else why it is refused (400). */
-export function rejectDirective(d: Directive, segments: readonly Segment[]): string | null {
+export function rejectDirective(d: Directive, segments: readonly DirectiveSegment[]): string | null {
   const first = segments[0];
   const last = segments.at(-1);
   if (!first || !last) return null; // nothing listed yet: any wait is bounded anyway
@@ -52,7 +57,7 @@ export function rejectDirective(d: Directive, segments: readonly Segment[]): str
  * any part of a later segment; without a part, a complete segment N or later. A segment closed by a
  * restart does not satisfy a request for its next part: that must wait for the new generation.
  */
-export function satisfies(d: Directive, segments: readonly Segment[]): boolean {
+export function satisfies(d: Directive, segments: readonly DirectiveSegment[]): boolean {
   for (let i = segments.length - 1; i >= 0; i--) {
     const s = segments[i]!;
     if (s.seq < d.msn) return false;

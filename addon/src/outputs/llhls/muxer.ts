@@ -5,8 +5,9 @@
  * are the hub's own buffers, addressed by their hub-wide numbers.
  */
 import type { StreamKey } from '../../contracts/stream-key.js';
-import type { InitRecord, Part, Segment, StreamHub } from '../../hub/index.js';
+import type { InitRecord, StreamHub } from '../../hub/index.js';
 import type { Supervisor } from '../../supervisor/supervisor.js';
+import { type HlsPart, type HlsSegment, PART_TARGET_SLACK, PartGrouper } from './parts.js';
 import { renderMediaPlaylist, renderMultivariantPlaylist } from './playlist.js';
 
 export interface MuxerOptions {
@@ -24,9 +25,18 @@ export class LlhlsMuxer {
   private lastRenew = 0;
   /** Segments of older generations are stale (a previous run of the stream) and never listed. */
   private readonly minGeneration: number;
-  /** TARGETDURATION and PART-TARGET may only grow during a playlist's life (spec: must not change). */
+  /**
+   * TARGETDURATION may only grow during a playlist's life (spec: must not change; it only would for a
+   * GOP longer than any seen when the muxer started).
+   */
   private targetDurationS: number;
-  private partTargetS: number;
+  /**
+   * PART-TARGET never changes (spec): fixed at the first use from the configured part target (with
+   * PART_TARGET_SLACK), or the longest single fragment seen by then if that is longer (a frame rate
+   * under 1 / part target).
+   * Parts are grouped from fragments so that none exceeds it (parts.ts).
+   */
+  private grouper: PartGrouper | null = null;
   /**
    * Per generation, one (wall clock, media time) pair fixed when the muxer first lists it: every
    * segment's PROGRAM-DATE-TIME is derived from it along media time, so dates always agree with the
@@ -50,7 +60,6 @@ export class LlhlsMuxer {
   ) {
     this.minGeneration = hub.live ? 0 : (hub.init?.generation ?? 0) + 1;
     this.targetDurationS = Math.max(1, Math.ceil(hub.options.segmentTargetS));
-    this.partTargetS = hub.options.partTargetS;
     this.lastRequestAt = opts.now();
     for (const ev of HUB_EVENTS) hub.on(ev, this.onHubChange);
     hub.once('close', () => this.close());
@@ -81,9 +90,33 @@ export class LlhlsMuxer {
     }
   }
 
-  /** The segments a playlist lists: the hub's window without stale generations. */
-  segments(): Segment[] {
-    return this.hub.segments().filter((s) => s.generation >= this.minGeneration);
+  /**
+   * The segments a playlist lists: the hub's window without stale generations, grouped into parts.
+   * A just-opened segment whose first part is not complete yet is not listed (a segment with neither
+   * parts nor URI is no segment); the preload hint already names its first part.
+   */
+  segments(): HlsSegment[] {
+    return this.views().filter((s) => s.parts.length > 0 || s.closed);
+  }
+
+  private views(): HlsSegment[] {
+    const fresh = this.hub.segments().filter((s) => s.generation >= this.minGeneration);
+    const grouper = this.partGrouper(fresh);
+    return fresh.map((s) => grouper.view(s));
+  }
+
+  /** PART-TARGET in seconds (fixed from the first call on). */
+  get partTargetS(): number {
+    return this.partGrouper(this.hub.segments()).partTargetS;
+  }
+
+  private partGrouper(segments: readonly { parts: readonly { durationS: number }[] }[]): PartGrouper {
+    if (this.grouper) return this.grouper;
+    let longest = 0;
+    for (const s of segments) for (const p of s.parts) longest = Math.max(longest, p.durationS);
+    const ms = Math.ceil(Math.max(this.hub.options.partTargetS * PART_TARGET_SLACK, longest) * 1000 - 1e-6);
+    this.grouper = new PartGrouper(ms / 1000);
+    return this.grouper;
   }
 
   /** A playlist can be served: at least one complete segment of a fresh generation. */
@@ -120,22 +153,18 @@ export class LlhlsMuxer {
 
   mediaPlaylist(): string {
     const segments = this.segments();
-    for (const s of segments) {
+    for (const s of segments)
       if (s.closed) this.targetDurationS = Math.max(this.targetDurationS, Math.round(s.durationS));
-      for (const p of s.parts)
-        this.partTargetS = Math.max(this.partTargetS, Math.ceil(p.durationS * 1000) / 1000);
-    }
     const gop = this.hub.status().gopS;
     if (gop !== null) this.targetDurationS = Math.max(this.targetDurationS, Math.round(gop));
-    const lastPart = segments.at(-1)?.parts.at(-1);
     for (const s of segments) {
-      const newest = s.parts.at(-1);
-      // The newest part of a generation: its arrival is the best wall-clock estimate we have.
+      const newest = s.fragments.at(-1);
+      // The newest fragment of a generation: its arrival is the best wall-clock estimate we have.
       const newestOfGen =
         segments
           .filter((x) => x.generation === s.generation)
           .at(-1)
-          ?.parts.at(-1) ?? newest;
+          ?.fragments.at(-1) ?? newest;
       if (!this.pdtAnchors.has(s.generation) && newestOfGen) {
         this.pdtAnchors.set(s.generation, {
           wallMs: newestOfGen.programDateTime,
@@ -148,14 +177,14 @@ export class LlhlsMuxer {
     return renderMediaPlaylist({
       programDateTime: (s) => {
         const a = this.pdtAnchors.get(s.generation);
-        const first = s.parts[0];
+        const first = s.fragments[0];
         return a && first ? Math.round(a.wallMs + (first.decodeTimeS - a.mediaS) * 1000) : s.programDateTime;
       },
       segments,
       targetDurationS: this.targetDurationS,
       partTargetS: this.partTargetS,
       partWindowS: 3 * this.targetDurationS,
-      nextPartSeq: lastPart ? lastPart.seq + 1 : 0,
+      nextPartSeq: this.nextPartSeq() ?? 0,
     });
   }
 
@@ -171,22 +200,31 @@ export class LlhlsMuxer {
     });
   }
 
-  /** A listed part by its hub-wide seq. */
-  findPart(seq: number): Part | null {
+  /** A listed (complete) part by its name: the hub-wide seq of its first fragment. */
+  findPart(seq: number): HlsPart | null {
     for (const s of this.segments()) {
-      const first = s.parts[0];
-      if (!first || seq < first.seq || seq > first.seq + s.parts.length - 1) continue;
+      const first = s.fragments[0];
+      if (!first || seq < first.seq || seq > first.seq + s.fragments.length - 1) continue;
       return s.parts.find((p) => p.seq === seq) ?? null;
     }
     return null;
   }
 
-  /** The newest listed part seq, or null if nothing is listed. */
-  lastPartSeq(): number | null {
-    return this.segments().at(-1)?.parts.at(-1)?.seq ?? null;
+  /**
+   * The seq the preload hint names (the first fragment not yet in a complete part), or null if
+   * nothing is listed. Parts of later fragments may be asked for up to a few parts ahead.
+   */
+  nextPartSeq(): number | null {
+    return this.views().at(-1)?.nextPartSeq ?? null;
   }
 
-  findSegment(seq: number): Segment | null {
+  /** A part name that can never be served: a fragment inside a listed part, or an evicted one. */
+  isSettled(seq: number): boolean {
+    const next = this.nextPartSeq();
+    return this.findPart(seq) !== null || (next !== null && seq < next);
+  }
+
+  findSegment(seq: number): HlsSegment | null {
     return this.segments().find((s) => s.seq === seq) ?? null;
   }
 

@@ -3,7 +3,24 @@
  * so the rules can be tested on hand-made segments. Every URI is relative (HA ingress serves us
  * under a prefix we never learn).
  */
-import type { Part, Segment } from '../../hub/index.js';
+/** What a part line needs (an HlsPart, or a hub part in tests). */
+export interface ListedPart {
+  readonly seq: number;
+  readonly durationS: number;
+  readonly independent: boolean;
+}
+
+/** What a segment's lines need (an HlsSegment, or a hub segment in tests). */
+export interface ListedSegment {
+  readonly seq: number;
+  readonly init: { readonly generation: number };
+  readonly discontinuity: boolean;
+  readonly discontinuitySeq: number;
+  readonly programDateTime: number;
+  readonly durationS: number;
+  readonly closed: boolean;
+  readonly parts: readonly ListedPart[];
+}
 
 /** Media playlist names, relative to the playlist's own URL. */
 export const uri = {
@@ -19,9 +36,9 @@ export const uri = {
 
 export const VERSION = 9;
 
-export interface MediaPlaylistInput {
+export interface MediaPlaylistInput<S extends ListedSegment = ListedSegment> {
   /** Oldest first; the last may be open. Only those to be listed (caller filters stale generations). */
-  segments: readonly Segment[];
+  segments: readonly S[];
   targetDurationS: number;
   partTargetS: number;
   /** Parts are listed for segments ending within this many seconds of the live edge. */
@@ -29,7 +46,7 @@ export interface MediaPlaylistInput {
   /** Hub-wide seq of the part a client should fetch next (EXT-X-PRELOAD-HINT). */
   nextPartSeq: number;
   /** Wall clock (ms) per segment for EXT-X-PROGRAM-DATE-TIME; default the hub's own. */
-  programDateTime?: (segment: Segment) => number;
+  programDateTime?: (segment: S) => number;
 }
 
 /**
@@ -44,7 +61,7 @@ export function holdBacks(
   return { partHoldBack: round3(4 * partTargetS), holdBack: round3(3 * targetDurationS) };
 }
 
-export function renderMediaPlaylist(input: MediaPlaylistInput): string {
+export function renderMediaPlaylist<S extends ListedSegment>(input: MediaPlaylistInput<S>): string {
   const { segments, targetDurationS, partTargetS } = input;
   const { partHoldBack, holdBack } = holdBacks(targetDurationS, partTargetS);
   const first = segments[0];
@@ -96,12 +113,12 @@ export function renderMultivariantPlaylist(v: MultivariantInput): string {
   ].join('\n');
 }
 
-function partLine(p: Part): string {
+function partLine(p: ListedPart): string {
   return `#EXT-X-PART:DURATION=${p.durationS.toFixed(5)},URI="${uri.part(p.seq)}"${p.independent ? ',INDEPENDENT=YES' : ''}`;
 }
 
 /** Index of the first segment whose parts are listed: those within partWindowS of the end. */
-function partWindowStart(segments: readonly Segment[], partWindowS: number): number {
+function partWindowStart(segments: readonly ListedSegment[], partWindowS: number): number {
   let covered = 0;
   for (let i = segments.length - 1; i >= 0; i--) {
     covered += segments[i]!.durationS;

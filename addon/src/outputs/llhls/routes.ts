@@ -17,8 +17,11 @@ const PLAYLIST_TYPE = 'application/vnd.apple.mpegurl';
 const MEDIA_TYPE = 'video/mp4';
 /** Media URIs never change content (numbers are never reused within a hub); a short max-age bounds the odd hub replacement. */
 const MEDIA_CACHE = 'public, max-age=60';
-/** A part request this far past the newest part is refused rather than held. */
-const PART_LOOKAHEAD = 3;
+/**
+ * A part request up to this many fragments past the preload hint is held (the spec's advance limit
+ * is 3 parts; a part holds one or a few fragments), further ones are refused.
+ */
+const PART_LOOKAHEAD_FRAGMENTS = 8;
 
 interface Params {
   camera: string;
@@ -76,21 +79,25 @@ export function llhlsRoutes(app: FastifyInstance, origin: LlhlsOrigin): void {
           return sendMedia(
             reply,
             Buffer.concat(
-              seg.parts.map((p) => p.data),
+              seg.fragments.map((p) => p.data),
               seg.byteLength,
             ),
           );
         }
         case 'part': {
           const n = route.n;
-          const last = m.lastPartSeq();
-          if (!m.findPart(n) && (last === null || (n > last && n <= last + PART_LOOKAHEAD))) {
+          const next = m.nextPartSeq();
+          if (!m.isSettled(n) && (next === null || n <= next + PART_LOOKAHEAD_FRAGMENTS)) {
             // The preload-hinted part: answer as soon as it is complete.
-            await m.waitUntil(() => m.findPart(n) !== null, 3 * m.targetDuration * 1000, signal);
+            await m.waitUntil(() => m.isSettled(n), 3 * m.targetDuration * 1000, signal);
           }
           const part = m.findPart(n);
           if (!part) throw notFound(`part ${n}`);
-          return sendMedia(reply, part.data);
+          const only = part.fragments.length === 1 ? part.fragments[0] : undefined;
+          return sendMedia(
+            reply,
+            only ? only.data : Buffer.concat(part.fragments.map((f) => f.data), part.byteLength),
+          );
         }
       }
     },

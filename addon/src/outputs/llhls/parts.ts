@@ -1,0 +1,114 @@
+/**
+ * LL-HLS parts from the hub's fragments. FFmpeg cuts a fragment once it spans its `-frag_duration`,
+ * so a fragment can run up to a frame over it: parts that were single fragments grew past the part
+ * target, and PART-TARGET (which must never change, RFC 8216bis 4.4.3.7) grew with them. So FFmpeg
+ * cuts fragments at a fraction of the part target (MSE forwards each one at once, which is what keeps
+ * its latency low) and a part here is a run of consecutive fragments of one segment, never longer
+ * than PART-TARGET (a part may hold several moof/mdat pairs: a valid CMAF chunk sequence).
+ *
+ * Grouping is a pure function of a segment's fragments, so a part never changes once it is listed.
+ */
+import type { InitRecord, Part, Segment } from '../../hub/index.js';
+
+/**
+ * PART-TARGET = configured part target × this. Frame durations jitter (a camera's clock, timestamps
+ * taken on arrival): three 15 fps frames are 200 ms ± 10, and against an exact 200 ms limit every
+ * other part would hold two frames (133 ms), a third more parts and requests per second for each
+ * player. Published part targets carry such slack too (e.g. PART-TARGET=1.04 for 1 s parts).
+ */
+export const PART_TARGET_SLACK = 1.1;
+
+/** Fragment durations come from integer timescales; this only absorbs float sums. */
+const EPSILON_S = 1e-6;
+
+/** One LL-HLS part: named by its first fragment's hub-wide seq. */
+export interface HlsPart {
+  readonly seq: number;
+  readonly fragments: readonly Part[];
+  readonly durationS: number;
+  readonly byteLength: number;
+  /** Its first fragment starts with a keyframe. */
+  readonly independent: boolean;
+}
+
+/** A hub segment as the playlist lists it: its complete parts only. */
+export interface HlsSegment {
+  readonly seq: number;
+  readonly generation: number;
+  readonly init: InitRecord;
+  readonly discontinuity: boolean;
+  readonly discontinuitySeq: number;
+  readonly programDateTime: number;
+  readonly durationS: number;
+  readonly byteLength: number;
+  readonly closed: boolean;
+  /** Complete parts. The open segment's newest fragments may wait here for the part they start. */
+  readonly parts: readonly HlsPart[];
+  /** Every fragment of the hub segment (the full segment's bytes, PDT anchoring). */
+  readonly fragments: readonly Part[];
+  /** Seq of the first fragment not in a complete part: the part a client should ask for next. */
+  readonly nextPartSeq: number;
+}
+
+/**
+ * Greedy and prefix-stable: a part ends before a fragment that would take it over `partTargetS` or
+ * that starts with a keyframe; and it is complete as soon as one more fragment like its last one
+ * would not fit (so the newest part is served without waiting for the following fragment), or when
+ * its segment is closed. A single fragment longer than the target is a part of its own.
+ */
+export function groupParts(fragments: readonly Part[], closed: boolean, partTargetS: number): HlsPart[] {
+  const out: HlsPart[] = [];
+  let run: Part[] = [];
+  let dur = 0;
+  const flush = (): void => {
+    if (run.length === 0) return;
+    out.push({
+      seq: run[0]!.seq,
+      fragments: run,
+      durationS: dur,
+      byteLength: run.reduce((n, f) => n + f.byteLength, 0),
+      independent: run[0]!.independent,
+    });
+    run = [];
+    dur = 0;
+  };
+  const limit = partTargetS + EPSILON_S;
+  for (const f of fragments) {
+    if (run.length > 0 && (f.independent || dur + f.durationS > limit)) flush();
+    run.push(f);
+    dur += f.durationS;
+    if (dur + f.durationS > limit) flush();
+  }
+  if (closed) flush();
+  return out;
+}
+
+/** Groups segments' fragments into parts, caching by hub segment (recomputed only when it grew). */
+export class PartGrouper {
+  private readonly cache = new WeakMap<Segment, { count: number; closed: boolean; view: HlsSegment }>();
+
+  constructor(readonly partTargetS: number) {}
+
+  view(s: Segment): HlsSegment {
+    const hit = this.cache.get(s);
+    if (hit && hit.count === s.parts.length && hit.closed === s.closed) return hit.view;
+    const parts = groupParts(s.parts, s.closed, this.partTargetS);
+    const lastGrouped = parts.at(-1)?.fragments.at(-1);
+    const view: HlsSegment = {
+      seq: s.seq,
+      generation: s.generation,
+      init: s.init,
+      discontinuity: s.discontinuity,
+      discontinuitySeq: s.discontinuitySeq,
+      programDateTime: s.programDateTime,
+      durationS: s.durationS,
+      byteLength: s.byteLength,
+      closed: s.closed,
+      parts,
+      fragments: s.parts,
+      nextPartSeq: lastGrouped ? lastGrouped.seq + 1 : (s.parts[0]?.seq ?? 0),
+    };
+    this.cache.set(s, { count: s.parts.length, closed: s.closed, view });
+    return view;
+  }
+}

@@ -1,0 +1,19 @@
+/**
+ * Entry of the bundle (dist/panel/lookout-card.js): defines the elements once. A dashboard may load
+ * the file twice (two resource URLs, a cache-busting query), so every define is guarded.
+ */
+import { LookoutGridCard } from './card.js';
+import { LookoutCameraTile } from './components/camera-tile.js';
+// Defines <lookout-ptz-overlay> (itself guarded); tiles place it over PTZ cameras.
+import './components/ptz-overlay.js';
+import { LookoutPanel } from './panel-page.js';
+import { registerLookoutCard } from './register.js';
+
+function define(tag: string, ctor: CustomElementConstructor): void {
+  if (!customElements.get(tag)) customElements.define(tag, ctor);
+}
+
+define('lookout-camera-tile', LookoutCameraTile);
+define('lookout-panel', LookoutPanel);
+// The card, its visual editor and the card-picker entry (window.customCards), each once.
+registerLookoutCard(LookoutGridCard);

@@ -1,0 +1,93 @@
+/**
+ * LL-HLS with hls.js (low-latency mode), or the browser's own HLS (iOS Safari without
+ * ManagedMediaSource). hls.js errors get the library's own recovery first (recoverMediaError,
+ * startLoad); anything beyond that is the live-player controller's escalation.
+ */
+import Hls, { type ErrorData } from 'hls.js';
+import { playQuietly, type OnPlayerState, type TilePlayer } from './tile-player.js';
+
+const policy = (ttfbMs: number) => ({
+  default: {
+    maxTimeToFirstByteMs: ttfbMs,
+    maxLoadTimeMs: 20_000,
+    timeoutRetry: { maxNumRetry: 6, retryDelayMs: 0, maxRetryDelayMs: 0 },
+    errorRetry: { maxNumRetry: 8, retryDelayMs: 500, maxRetryDelayMs: 4000 },
+  },
+});
+
+export function hlsJsSupported(): boolean {
+  return Hls.isSupported();
+}
+
+export class HlsTilePlayer implements TilePlayer {
+  private hls: Hls | null = null;
+  private fatal = 0;
+
+  constructor(
+    private readonly video: HTMLVideoElement,
+    private readonly url: string,
+    private readonly onState: OnPlayerState,
+  ) {}
+
+  start(): void {
+    this.stop();
+    this.onState('starting', 'loading playlist');
+    if (!Hls.isSupported()) {
+      // Native HLS (Safari): the browser does its own LL-HLS.
+      this.video.src = this.url;
+      playQuietly(this.video);
+      return;
+    }
+    const hls = new Hls({
+      lowLatencyMode: true,
+      backBufferLength: 5,
+      // After a stall, catch up to the target latency instead of staying behind.
+      maxLiveSyncPlaybackRate: 1.5,
+      manifestLoadPolicy: policy(Infinity),
+      playlistLoadPolicy: policy(Infinity),
+      fragLoadPolicy: policy(10_000),
+    });
+    this.hls = hls;
+    this.fatal = 0;
+    hls.on(Hls.Events.FRAG_BUFFERED, () => {
+      this.fatal = 0;
+    });
+    hls.on(Hls.Events.ERROR, (_e, d: ErrorData) => this.onError(hls, d));
+    hls.loadSource(this.url);
+    hls.attachMedia(this.video);
+    playQuietly(this.video);
+  }
+
+  stop(): void {
+    if (this.hls) {
+      this.hls.destroy();
+      this.hls = null;
+    } else if (this.video.getAttribute('src')) {
+      this.video.removeAttribute('src');
+      this.video.load();
+    }
+  }
+
+  latency(): number | null {
+    if (this.hls) return Number.isFinite(this.hls.latency) && this.hls.latency > 0 ? this.hls.latency : null;
+    const s = this.video.seekable;
+    return s.length > 0 ? Math.max(0, s.end(s.length - 1) - this.video.currentTime) : null;
+  }
+
+  toEdge(): void {
+    const edge = this.hls?.liveSyncPosition;
+    if (edge !== null && edge !== undefined && Number.isFinite(edge)) this.video.currentTime = edge;
+    else if (this.hls) this.hls.startLoad(-1);
+    playQuietly(this.video);
+  }
+
+  private onError(hls: Hls, d: ErrorData): void {
+    if (!d.fatal || hls !== this.hls) return;
+    this.fatal++;
+    this.onState('reconnecting', d.details);
+    if (this.fatal <= 2 && d.type === Hls.ErrorTypes.MEDIA_ERROR) hls.recoverMediaError();
+    else if (this.fatal <= 2 && d.type === Hls.ErrorTypes.NETWORK_ERROR)
+      setTimeout(() => hls === this.hls && hls.startLoad(), 500);
+    // Beyond that the controller's stall detection recreates the player with backoff.
+  }
+}

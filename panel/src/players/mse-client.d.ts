@@ -1,0 +1,42 @@
+// Types for the plain-JS MSE client beside this file (kept plain JS so it needs no build step).
+
+export const FRAME_HEADER_BYTES: number;
+export const FRAME_INIT: number;
+export const FRAME_FRAGMENT: number;
+export const FLAG_KEYFRAME: number;
+export const MAX_STREAM_ID: number;
+
+/** One WebSocket per page, multiplexing every tile's stream; reconnects and re-subscribes by itself. */
+export class LiveSocket {
+  constructor(url: string | URL);
+  readonly url: string;
+  static urlFor(relative: string, base?: string): URL;
+  close(): void;
+}
+
+/** Live-edge keeping of MsePlayer, seconds (see mse-client.js). */
+export interface LiveEdgeOptions {
+  edgeS: number;
+  loS: number;
+  hiS: number;
+  rate: number;
+  jumpS: number;
+  stallIncreaseS: number;
+  maxEdgeS: number;
+}
+export const LIVE_EDGE_DEFAULTS: Readonly<LiveEdgeOptions>;
+
+/** Plays one stream key in one <video>; `onState` reports what the tile should show. */
+export class MsePlayer {
+  constructor(
+    video: HTMLVideoElement,
+    onState?: (state: string, detail?: string) => void,
+    options?: Partial<LiveEdgeOptions>,
+  );
+  /** Seeks to the edge, playbackRate changes and stalls since construction. */
+  readonly stats: { jumps: number; rateChanges: number; stalls: number };
+  readonly video: HTMLVideoElement;
+  key: string;
+  play(socket: LiveSocket, key: string): void;
+  stop(): void;
+}

@@ -1,0 +1,20 @@
+/** What the live-player controller drives: one way of showing one stream key in one tile. */
+
+export type PlayerState = 'starting' | 'live' | 'reconnecting' | 'offline';
+/** Players report what they know; `live` is decided by the controller from the picture moving. */
+export type OnPlayerState = (state: PlayerState, reason: string) => void;
+
+export interface TilePlayer {
+  start(): void;
+  /** Stops this tile only: its own subscription / requests; the shared stream runs on for others. */
+  stop(): void;
+  /** Seconds behind the live edge, or null when unknown. */
+  latency(): number | null;
+  /** First recovery step for a stalled picture: jump to the live edge and play. */
+  toEdge(): void;
+}
+
+/** Plays the video, ignoring the rejection a pause or a teardown in between causes. */
+export function playQuietly(video: HTMLVideoElement): void {
+  video.play().catch(() => {});
+}
