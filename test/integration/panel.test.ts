@@ -1,12 +1,18 @@
 /**
- * The Lit panel at `/` in real Chromium against a real supervisor and 9 synthetic cameras:
+ * The Lit panel at `/` in real Chromium against a real supervisor and 9 synthetic cameras (cam1 with
+ * pixel motion, cam9 a PTZ camera on the loopback ONVIF device):
+ * - a bad card config throws a CardConfigError listing every problem (HA shows it as an error card);
  * - over HTTP/1.1 the auto tech picks MSE (9 tiles > 4) and all 9 tiles play (video time advancing);
- * - fullscreen switches that tile to the main profile (the server sees a main lease), the others
- *   pause and release their streams; it survives a reload; exit resumes the others;
- * - killing one camera's FFmpeg: that tile shows "reconnecting" and plays again without a reload,
+ *   killing one camera's FFmpeg: that tile shows "reconnecting" and plays again without a reload,
  *   while the other tiles never stop;
- * - over the HTTP/2 + TLS listener the auto tech picks LL-HLS and all 9 tiles play over h2;
- * - a bad card config throws a CardConfigError listing every problem (HA shows it as an error card).
+ * - record toggle (manual recording on the server), snapshot link (a JPEG), motion badge (SSE);
+ * - fullscreen switches that tile to the main profile (the server sees a main lease), the others
+ *   pause and release their subscriptions; it survives a reload; Escape resumes the others;
+ * - over the HTTP/2 + TLS listener the auto tech picks LL-HLS and all 9 tiles play over h2; an
+ *   FFmpeg kill is bridged; a tile whose media path fails recovers by its own stall detection;
+ * - as a dashboard card without `url`: an ingress session from `hass`, its cookie, tiles playing
+ *   under the ingress path prefix (Playwright plays HA's ingress proxy);
+ * - lazy start (off-screen tiles wait) and a background tab stopping every tile.
  * Screenshots go to test-results/screenshots/.
  */
 import { after, before, describe, test } from 'node:test';
@@ -472,8 +478,11 @@ describe('panel page in Chromium', () => {
     await p.route(`${ingress}**`, async (route) => {
       const req = route.request();
       cookies.add(/ingress_session=([^;]+)/.exec(req.headers()['cookie'] ?? '')?.[1] ?? '(none)');
-      const response = await route.fetch({ url: req.url().replace(ingress, `${app.url}/`) });
-      await route.fulfill({ response });
+      // Blocking playlist requests may still be open when the page closes: ignore those.
+      const response = await route
+        .fetch({ url: req.url().replace(ingress, `${app.url}/`) })
+        .catch(() => null);
+      if (response) await route.fulfill({ response }).catch(() => {});
     });
     await openTestPage(p, app.url, 'dashboard', {
       body: '<div id="dash"></div>',
@@ -482,7 +491,7 @@ describe('panel page in Chromium', () => {
     await p.evaluate(`(() => {
       window.__calls = [];
       const card = document.createElement('lookout-grid-card');
-      card.setConfig({ type: 'custom:lookout-grid-card', cameras: ['cam1', 'cam2'], live_tech: 'llhls', controls: { motion: false, record: false } });
+      card.setConfig({ type: 'custom:lookout-grid-card', cameras: ['cam1', 'cam2'], controls: { motion: false, record: false } });
       card.hass = { callWS: async (m) => {
         window.__calls.push(m.endpoint);
         if (m.endpoint === '/addons/local_lookout/info') return { ingress_url: '/api/hassio_ingress/tok123/', state: 'started' };
@@ -497,13 +506,37 @@ describe('panel page in Chromium', () => {
       undefined,
       { timeout: 30_000, polling: 200 },
     );
+    // Auto with 2 tiles (a small grid): LL-HLS even over HTTP/1.1.
+    assert.deepEqual(await p.evaluate(`${tilesIn}.map((t) => t.dataset.tech)`), ['llhls', 'llhls']);
     assert.deepEqual(await p.evaluate('window.__calls'), ['/addons/local_lookout/info', '/ingress/session']);
     const jar = (await ctx.cookies(ingress)).find((c) => c.name === 'ingress_session');
     assert.equal(jar?.value, 'sess-1');
     assert.equal(jar?.path, '/api/hassio_ingress/');
     assert.equal(jar?.sameSite, 'Strict');
     assert.deepEqual([...cookies], ['sess-1'], 'every request through ingress carried the session');
+    await p.unrouteAll({ behavior: 'ignoreErrors' });
     await ctx.close();
+  });
+
+  test('snapshot tech (the last fallback): JPEGs refreshed about once a second', async () => {
+    const p = await open(`${app.url}/?tech=snapshot&cameras=cam3,cam4`);
+    const imgs = `window.__tileEls().map((t) => { const i = t.shadowRoot.querySelector('img');
+      return { camera: t.dataset.camera, state: t.dataset.state, tech: t.dataset.tech, w: i ? i.naturalWidth : 0, src: i ? i.src : '' }; })`;
+    await waitInPage(
+      `(${imgs}).length === 2 && (${imgs}).every((t) => t.state === 'live' && t.w === 320)`,
+      20_000,
+      p,
+    );
+    const a = (await p.evaluate(imgs)) as Array<{ tech: string; src: string }>;
+    assert.deepEqual(
+      a.map((t) => t.tech),
+      ['snapshot', 'snapshot'],
+    );
+    await sleep(2500);
+    const b = (await p.evaluate(imgs)) as Array<{ src: string }>;
+    b.forEach((t, i) => assert.notEqual(t.src, a[i]!.src, 'a new picture was requested'));
+    assert.deepEqual(pageErrors, []);
+    await p.close();
   });
 
   test('lazy start: off-screen tiles wait, start when scrolled to; a background tab stops every tile', async () => {
