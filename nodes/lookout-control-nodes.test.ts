@@ -26,25 +26,11 @@ import lookoutPtz from './lookout-ptz/lookout-ptz.js';
 import lookoutSnapshot from './lookout-snapshot/lookout-snapshot.js';
 import lookoutRecord from './lookout-record/lookout-record.js';
 import type { NodeMessage, NodeStatus } from './lib/red.js';
+import { checkEditDialogs } from './test-support/editor.js';
+import { helper, type TestNode } from './test-support/runtime.js';
 import type { LookoutConfigNode } from './lookout-config/lookout-config.js';
 
-interface TestNode {
-  on(event: 'input', l: (msg: NodeMessage) => void): void;
-  /** The helper's spy on Node.prototype.status reports each call as `call:status`. */
-  on(event: 'call:status', l: (call: { args: [NodeStatus] }) => void): void;
-  receive(msg: NodeMessage): void;
-}
-interface Helper {
-  init(path: string): void;
-  startServer(): Promise<void>;
-  stopServer(): Promise<void>;
-  load(nodes: unknown[], flow: unknown[], creds?: unknown): Promise<void>;
-  unload(): Promise<void>;
-  getNode(id: string): unknown;
-}
 const require = createRequire(import.meta.url);
-const helper = require('node-red-node-test-helper') as Helper;
-helper.init(require.resolve('node-red'));
 /** Core nodes the example flows use, from Node-RED's own package. */
 const core = (p: string) => require(`@node-red/nodes/core/${p}`) as unknown;
 const CORE_NODES = [
@@ -580,6 +566,25 @@ describe('example flows', () => {
         assert.ok(html.includes(`data-template-name="${t}"`), `${t} edit template in the editor`);
         assert.ok(messages[`lookout/${t}`], `${t} message catalog (have ${Object.keys(messages).join()})`);
       }
+      // The shared editor helpers: every node's .html loads them from the module's resources/ folder
+      // (relative src, which the editor prefixes with its API root), and Node-RED serves that file.
+      const sets = html.split(/<!-- --- \[red-module:lookout\/(lookout-[a-z]+)\] --- -->/);
+      const editorSrc = '<script type="text/javascript" src="resources/lookout/lookout-editor.js"></script>';
+      for (const t of ours.flatMap((n) => n.types)) {
+        const at = sets.indexOf(t);
+        assert.ok(at > 0, `${t} node set in the editor html`);
+        assert.ok(sets[at + 1]!.includes(editorSrc), `${t} loads the shared editor helpers`);
+      }
+      const shared = await fetch(`${base}/resources/lookout/lookout-editor.js`);
+      assert.equal(shared.status, 200, 'resources/lookout/lookout-editor.js served');
+      assert.match(shared.headers.get('content-type') ?? '', /javascript/);
+      assert.equal(
+        await shared.text(),
+        readFileSync(join(root, 'nodes/resources/lookout-editor.js'), 'utf8'),
+      );
+      const outside = await fetch(`${base}/resources/lookout/..%2fpackage.json`);
+      assert.equal(outside.status, 404, 'nothing outside resources/ is served');
+      await checkEditDialogs(base);
 
       const listed = (await (await fetch(`${base}/library/examples/flows/lookout`)).json()) as Array<{
         fn: string;

@@ -5,7 +5,6 @@
  */
 import { after, afterEach, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createRequire } from 'node:module';
 import type { MqttClient } from 'mqtt';
 import { MqttService } from '../addon/src/control/mqtt/service.js';
 import { streamKey } from '../addon/src/contracts/stream-key.js';
@@ -16,24 +15,8 @@ import lookoutConfig from './lookout-config/lookout-config.js';
 import lookoutCamera from './lookout-camera/lookout-camera.js';
 import lookoutMotion from './lookout-motion/lookout-motion.js';
 import type { NodeMessage } from './lib/red.js';
+import { helper, type TestNode } from './test-support/runtime.js';
 import type { LookoutConfigNode } from './lookout-config/lookout-config.js';
-
-interface TestNode {
-  on(event: 'input', l: (msg: NodeMessage) => void): void;
-  receive(msg: NodeMessage): void;
-}
-interface Helper {
-  init(path: string): void;
-  startServer(): Promise<void>;
-  stopServer(): Promise<void>;
-  load(nodes: unknown[], flow: unknown[], creds?: unknown): Promise<void>;
-  unload(): Promise<void>;
-  getNode(id: string): unknown;
-}
-// The helper ships no types: required through createRequire and typed by the interface above.
-const require = createRequire(import.meta.url);
-const helper = require('node-red-node-test-helper') as Helper;
-helper.init(require.resolve('node-red'));
 
 const NODES = [lookoutConfig, lookoutCamera, lookoutMotion];
 let sup: Supervisor;

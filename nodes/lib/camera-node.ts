@@ -1,7 +1,9 @@
 /**
  * What the request/response nodes (ptz, snapshot, record) share: the config-node check, one
  * connection user with a status that follows the configured camera's availability, the camera a
- * message addresses, and a failed answer turned into the Error that `done(err)` hands to Catch nodes.
+ * message addresses, a failed answer turned into the Error that `done(err)` hands to Catch nodes, and
+ * the whole one-command-per-message node (ptz, record) built from a function that maps a message to
+ * its command.
  */
 import type { CommandResponse, MqttCommand } from '../../addon/src/contracts/mqtt.js';
 import type { ConnectionUser, LookoutConnection } from './connection.js';
@@ -25,6 +27,42 @@ export interface CameraNode {
   cameraFor(msg: NodeMessage): string;
 }
 
+/** The config node's connection; null (after a red status and an error) when it is missing. */
+export function configConnection(
+  RED: NodeAPI,
+  node: Node,
+  def: CameraNodeDef,
+  type: string,
+): LookoutConnection | null {
+  const server = RED.nodes.getNode(def.server) as LookoutConfigNode | null;
+  if (!server) {
+    node.status({ fill: 'red', shape: 'ring', text: 'no server' });
+    node.error(RED._(`${type}.errors.missing-config`));
+    return null;
+  }
+  return server.connection;
+}
+
+/**
+ * For the nodes bound to their configured camera (camera, motion: no message can name another):
+ * the connection, or null after a red status and an error (no config node) or a warning (no camera).
+ */
+export function boundConnection(
+  RED: NodeAPI,
+  node: Node,
+  def: CameraNodeDef,
+  type: string,
+): LookoutConnection | null {
+  const conn = configConnection(RED, node, def, type);
+  if (!conn) return null;
+  if (!def.camera) {
+    node.status({ fill: 'red', shape: 'ring', text: 'no camera' });
+    node.warn(RED._(`${type}.errors.missing-camera`));
+    return null;
+  }
+  return conn;
+}
+
 /** Null (after a red status and an error) when the config node is missing. */
 export function setupCameraNode(
   RED: NodeAPI,
@@ -32,13 +70,8 @@ export function setupCameraNode(
   def: CameraNodeDef,
   type: string,
 ): CameraNode | null {
-  const server = RED.nodes.getNode(def.server) as LookoutConfigNode | null;
-  if (!server) {
-    node.status({ fill: 'red', shape: 'ring', text: 'no server' });
-    node.error(RED._(`${type}.errors.missing-config`));
-    return null;
-  }
-  const conn = server.connection;
+  const conn = configConnection(RED, node, def, type);
+  if (!conn) return null;
   const own = def.camera?.trim() ?? '';
   let availability: string | null = null;
   const user: ConnectionUser = {
@@ -69,6 +102,58 @@ export function setupCameraNode(
       return cam;
     },
   };
+}
+
+/** One message's command; `topic` is what the answered message carries (default: the command). */
+export interface CommandRequest {
+  command: MqttCommand;
+  args: Record<string, unknown>;
+  topic?: string;
+}
+
+/**
+ * Registers a node that sends one command per message: the command from `toRequest` (which throws
+ * for unusable input, → done(err)), Lookout's answer in msg.payload with msg.camera and msg.topic set,
+ * a failed answer → done(err), and the connection user dropped on close.
+ */
+export function registerCommandNode<D extends CameraNodeDef>(
+  RED: NodeAPI,
+  type: string,
+  toRequest: (def: D, msg: NodeMessage) => CommandRequest,
+): void {
+  function CommandNode(this: Node, def: D): void {
+    RED.nodes.createNode(this, def);
+    const cam = setupCameraNode(RED, this, def, type);
+    if (!cam) return;
+
+    this.on('input', (msg: NodeMessage, send, done) => {
+      let camera: string;
+      let req: CommandRequest;
+      try {
+        camera = cam.cameraFor(msg);
+        req = toRequest(def, msg);
+      } catch (err) {
+        done(err as Error);
+        return;
+      }
+      void cam.conn.request(camera, req.command, req.args).then((answer) => {
+        if (!answer.ok) {
+          done(answerError(camera, req.command, answer));
+          return;
+        }
+        msg.camera = camera;
+        msg.topic = req.topic ?? req.command;
+        msg.payload = answer;
+        send(msg);
+        done();
+      });
+    });
+
+    this.on('close', (_removed, done) => {
+      void cam.conn.deregister(cam.user).finally(done);
+    });
+  }
+  RED.nodes.registerType(type, CommandNode);
 }
 
 /** The Error for a failed answer; `code` is Lookout's error code (not_found, timeout, …). */

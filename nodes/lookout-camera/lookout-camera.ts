@@ -4,14 +4,12 @@
  * every state change (`topic` "state").
  */
 import type { StreamStatePayload } from '../../addon/src/contracts/mqtt.js';
+import { boundConnection, type CameraNodeDef } from '../lib/camera-node.js';
 import type { ConnectionUser } from '../lib/connection.js';
 import type { Node, NodeAPI, NodeMessage } from '../lib/red.js';
 import { connectionStatus, streamStatus } from '../lib/status.js';
-import type { LookoutConfigNode } from '../lookout-config/lookout-config.js';
 
-interface CameraDef {
-  id: string;
-  server: string;
+interface CameraDef extends CameraNodeDef {
   camera: string;
   profile?: 'main' | 'sub';
   ttl?: number | string;
@@ -20,18 +18,8 @@ interface CameraDef {
 export default function register(RED: NodeAPI): void {
   function LookoutCamera(this: Node, def: CameraDef): void {
     RED.nodes.createNode(this, def);
-    const server = RED.nodes.getNode(def.server) as LookoutConfigNode | null;
-    if (!server) {
-      this.status({ fill: 'red', shape: 'ring', text: 'no server' });
-      this.error(RED._('lookout-camera.errors.missing-config'));
-      return;
-    }
-    if (!def.camera) {
-      this.status({ fill: 'red', shape: 'ring', text: 'no camera' });
-      this.warn(RED._('lookout-camera.errors.missing-camera'));
-      return;
-    }
-    const conn = server.connection;
+    const conn = boundConnection(RED, this, def, 'lookout-camera');
+    if (!conn) return;
     const profile = def.profile === 'sub' ? 'sub' : 'main';
     const ttlS = Math.min(3600, Math.max(5, Number(def.ttl) || 60));
     let lease: string | null = null;

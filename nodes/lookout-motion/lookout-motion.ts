@@ -3,32 +3,20 @@
  * status showing the current ON/OFF.
  */
 import type { MotionEventPayload } from '../../addon/src/contracts/mqtt.js';
+import { boundConnection, type CameraNodeDef } from '../lib/camera-node.js';
 import type { ConnectionUser } from '../lib/connection.js';
 import type { Node, NodeAPI } from '../lib/red.js';
 import { connectionStatus } from '../lib/status.js';
-import type { LookoutConfigNode } from '../lookout-config/lookout-config.js';
 
-interface MotionDef {
-  id: string;
-  server: string;
+interface MotionDef extends CameraNodeDef {
   camera: string;
 }
 
 export default function register(RED: NodeAPI): void {
   function LookoutMotion(this: Node, def: MotionDef): void {
     RED.nodes.createNode(this, def);
-    const server = RED.nodes.getNode(def.server) as LookoutConfigNode | null;
-    if (!server) {
-      this.status({ fill: 'red', shape: 'ring', text: 'no server' });
-      this.error(RED._('lookout-motion.errors.missing-config'));
-      return;
-    }
-    if (!def.camera) {
-      this.status({ fill: 'red', shape: 'ring', text: 'no camera' });
-      this.warn(RED._('lookout-motion.errors.missing-camera'));
-      return;
-    }
-    const conn = server.connection;
+    const conn = boundConnection(RED, this, def, 'lookout-motion');
+    if (!conn) return;
     let motion: string | null = null;
     const user: ConnectionUser = {
       id: this.id,

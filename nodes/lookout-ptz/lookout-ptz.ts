@@ -4,14 +4,8 @@
  * so the flow learns the camera's answer: success → msg out (answer in payload), failure → done(err).
  */
 import type { MqttCommand, PtzMoveCommand, PtzZoomCommand } from '../../addon/src/contracts/mqtt.js';
-import {
-  answerError,
-  numberOf,
-  payloadObject,
-  setupCameraNode,
-  type CameraNodeDef,
-} from '../lib/camera-node.js';
-import type { Node, NodeAPI, NodeMessage } from '../lib/red.js';
+import { numberOf, payloadObject, registerCommandNode, type CameraNodeDef } from '../lib/camera-node.js';
+import type { NodeAPI, NodeMessage } from '../lib/red.js';
 
 export const PTZ_ACTIONS = [
   'move',
@@ -128,37 +122,5 @@ export function ptzRequest(
 }
 
 export default function register(RED: NodeAPI): void {
-  function LookoutPtz(this: Node, def: PtzDef): void {
-    RED.nodes.createNode(this, def);
-    const cam = setupCameraNode(RED, this, def, 'lookout-ptz');
-    if (!cam) return;
-
-    this.on('input', (msg: NodeMessage, send, done) => {
-      let camera: string;
-      let req: ReturnType<typeof ptzRequest>;
-      try {
-        camera = cam.cameraFor(msg);
-        req = ptzRequest(def, msg);
-      } catch (err) {
-        done(err as Error);
-        return;
-      }
-      void cam.conn.request(camera, req.command, req.args).then((answer) => {
-        if (!answer.ok) {
-          done(answerError(camera, req.command, answer));
-          return;
-        }
-        msg.camera = camera;
-        msg.topic = req.command;
-        msg.payload = answer;
-        send(msg);
-        done();
-      });
-    });
-
-    this.on('close', (_removed, done) => {
-      void cam.conn.deregister(cam.user).finally(done);
-    });
-  }
-  RED.nodes.registerType('lookout-ptz', LookoutPtz);
+  registerCommandNode(RED, 'lookout-ptz', ptzRequest);
 }

@@ -4,14 +4,8 @@
  * out in msg.payload; a failure goes to done(err) for Catch nodes.
  */
 import type { MqttCommand, RecordStartCommand } from '../../addon/src/contracts/mqtt.js';
-import {
-  answerError,
-  numberOf,
-  payloadObject,
-  setupCameraNode,
-  type CameraNodeDef,
-} from '../lib/camera-node.js';
-import type { Node, NodeAPI, NodeMessage } from '../lib/red.js';
+import { numberOf, payloadObject, registerCommandNode, type CameraNodeDef } from '../lib/camera-node.js';
+import type { NodeAPI, NodeMessage } from '../lib/red.js';
 
 export const RECORD_ACTIONS = ['clip', 'start', 'stop'] as const;
 type RecordAction = (typeof RECORD_ACTIONS)[number];
@@ -55,37 +49,8 @@ export function recordRequest(
 }
 
 export default function register(RED: NodeAPI): void {
-  function LookoutRecord(this: Node, def: RecordDef): void {
-    RED.nodes.createNode(this, def);
-    const cam = setupCameraNode(RED, this, def, 'lookout-record');
-    if (!cam) return;
-
-    this.on('input', (msg: NodeMessage, send, done) => {
-      let camera: string;
-      let req: ReturnType<typeof recordRequest>;
-      try {
-        camera = cam.cameraFor(msg);
-        req = recordRequest(def, msg);
-      } catch (err) {
-        done(err as Error);
-        return;
-      }
-      void cam.conn.request(camera, req.command, req.args).then((answer) => {
-        if (!answer.ok) {
-          done(answerError(camera, req.command, answer));
-          return;
-        }
-        msg.camera = camera;
-        msg.topic = req.action;
-        msg.payload = answer;
-        send(msg);
-        done();
-      });
-    });
-
-    this.on('close', (_removed, done) => {
-      void cam.conn.deregister(cam.user).finally(done);
-    });
-  }
-  RED.nodes.registerType('lookout-record', LookoutRecord);
+  registerCommandNode(RED, 'lookout-record', (def: RecordDef, msg) => {
+    const { action, command, args } = recordRequest(def, msg);
+    return { command, args, topic: action };
+  });
 }

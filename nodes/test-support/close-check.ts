@@ -4,26 +4,13 @@
  * request/response node, stops the flow and returns. It must then exit by itself: a timer, socket or
  * MQTT client left behind by a node would keep it alive and the parent's test fails.
  */
-import { createRequire } from 'node:module';
 import lookoutConfig from '../lookout-config/lookout-config.js';
 import lookoutPtz from '../lookout-ptz/lookout-ptz.js';
 import lookoutRecord from '../lookout-record/lookout-record.js';
 import lookoutSnapshot from '../lookout-snapshot/lookout-snapshot.js';
 import type { NodeMessage } from '../lib/red.js';
 import type { LookoutConfigNode } from '../lookout-config/lookout-config.js';
-
-interface TestNode {
-  on(event: 'input', l: (msg: NodeMessage) => void): void;
-  receive(msg: NodeMessage): void;
-}
-const require = createRequire(import.meta.url);
-const helper = require('node-red-node-test-helper') as {
-  init(path: string): void;
-  load(nodes: unknown[], flow: unknown[]): Promise<void>;
-  unload(): Promise<void>;
-  getNode(id: string): unknown;
-};
-helper.init(require.resolve('node-red'));
+import { helper, type TestNode } from './runtime.js';
 
 const broker = process.argv[2];
 if (!broker) throw new Error('usage: close-check.ts <broker url>');

@@ -29,6 +29,8 @@ export interface ParsedPlaylist {
   serverControl: Record<string, string>;
   mediaSequence: number | null;
   discontinuitySequence: number;
+  /** EXT-X-SKIP SKIPPED-SEGMENTS of a delta update (0 in a full playlist). */
+  skippedSegments: number;
   segments: ParsedSegment[];
   preloadHint: { type: string; uri: string } | null;
   /** Every URI in the playlist (MAP, PART, segment, hint). */
@@ -56,6 +58,7 @@ export function parseMediaPlaylist(text: string): ParsedPlaylist {
     serverControl: {},
     mediaSequence: null,
     discontinuitySequence: 0,
+    skippedSegments: 0,
     segments: [],
     preloadHint: null,
     uris: [],
@@ -76,7 +79,7 @@ export function parseMediaPlaylist(text: string): ParsedPlaylist {
     pl.segments.push({
       ...p,
       map,
-      msn: (pl.mediaSequence ?? 0) + pl.segments.length,
+      msn: (pl.mediaSequence ?? 0) + pl.skippedSegments + pl.segments.length,
       discontinuitySeq: discSeq,
       durationS,
       uri,
@@ -104,6 +107,9 @@ export function parseMediaPlaylist(text: string): ParsedPlaylist {
       case '#EXT-X-DISCONTINUITY-SEQUENCE':
         pl.discontinuitySequence = Number(value);
         discSeq = Number(value);
+        break;
+      case '#EXT-X-SKIP':
+        pl.skippedSegments = Number(parseAttributes(value)['SKIPPED-SEGMENTS']);
         break;
       case '#EXT-X-DISCONTINUITY':
         open().discontinuity = true;

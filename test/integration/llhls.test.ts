@@ -9,6 +9,7 @@ import { connect } from 'node:http2';
 import { SyntheticCamera } from '../../addon/src/demo/synthetic-camera.js';
 import { startLookout, type Lookout } from '../../addon/src/main.js';
 import { LlhlsOrigin } from '../../addon/src/outputs/llhls/index.js';
+import { PART_TARGET_SLACK } from '../../addon/src/outputs/llhls/parts.js';
 import { waitFor } from '../helpers/processes.js';
 import { streamKey } from '../../addon/src/contracts/stream-key.js';
 import { parseMediaPlaylist, parseAttributes, type ParsedPlaylist } from '../helpers/m3u8.js';
@@ -16,6 +17,8 @@ import { boxes, parseFragment, parseInitSegment } from '../../addon/src/lib/mp4/
 import { rawConfigFor, resolveOrThrow, testLogger } from '../helpers/setup.js';
 
 const BASE = '/hls/porch/sub';
+/** The configured 200 ms part target, with the origin's slack for frame-duration jitter: 0.22 s. */
+const PART_TARGET = Math.round(0.2 * PART_TARGET_SLACK * 1000) / 1000;
 const key = streamKey('porch', 'sub');
 
 describe('LL-HLS origin', () => {
@@ -93,8 +96,8 @@ describe('LL-HLS origin', () => {
       const { pl, text } = await playlist(q ? `?_HLS_msn=${q.msn}&_HLS_part=${q.part}` : '');
       assert.equal(pl.version, 9);
       assert.ok(pl.targetDuration !== null && pl.targetDuration >= 1);
-      // The configured 200 ms part target: parts are grouped from shorter fragments to fit it.
-      assert.equal(pl.partTarget, 0.2, `PART-TARGET ${pl.partTarget}`);
+      // From the configured part target: parts are grouped from shorter fragments to fit it.
+      assert.equal(pl.partTarget, PART_TARGET, `PART-TARGET ${pl.partTarget}`);
       assert.ok(pl.partTarget !== null);
       assert.equal(pl.serverControl['CAN-BLOCK-RELOAD'], 'YES');
       assert.ok(Number(pl.serverControl['PART-HOLD-BACK']) >= 3 * pl.partTarget - 1e-9);
@@ -113,10 +116,7 @@ describe('LL-HLS origin', () => {
         assert.ok(s.programDateTime !== null, 'program date time on every segment');
         assert.ok(s.programDateTime > lastPdt - 10_000);
         for (const [j, p] of s.parts.entries()) {
-          assert.ok(
-            p.durationS <= pl.partTarget,
-            `part ${p.durationS} > PART-TARGET ${pl.partTarget}`,
-          );
+          assert.ok(p.durationS <= pl.partTarget, `part ${p.durationS} > PART-TARGET ${pl.partTarget}`);
           if (j === 0) assert.ok(p.independent, `first part of segment ${s.msn} is INDEPENDENT`);
         }
       }
@@ -171,6 +171,46 @@ describe('LL-HLS origin', () => {
     assert.ok(segBytes.body.length > 1000);
   });
 
+  test('delta update: _HLS_skip=YES replaces the old segments with EXT-X-SKIP, the rest unchanged', async () => {
+    // Let the window fill past CAN-SKIP-UNTIL (6 × TARGETDURATION) so there is something to skip.
+    let full = (await playlist()).pl;
+    const canSkip = Number(full.serverControl['CAN-SKIP-UNTIL']);
+    assert.ok(canSkip >= 6 * full.targetDuration!, `CAN-SKIP-UNTIL ${canSkip}`);
+    const deadline = Date.now() + 15_000;
+    while (full.segments.filter((s) => s.uri !== null).length < canSkip + 2) {
+      assert.ok(Date.now() < deadline, 'window never grew past CAN-SKIP-UNTIL');
+      const q = nextOf(full);
+      full = (await playlist(`?_HLS_msn=${q.msn}&_HLS_part=${q.part}`)).pl;
+    }
+    const q = nextOf(full);
+    const [a, b] = await Promise.all([
+      playlist(`?_HLS_msn=${q.msn}&_HLS_part=${q.part}`),
+      playlist(`?_HLS_msn=${q.msn}&_HLS_part=${q.part}&_HLS_skip=YES`),
+    ]);
+    const [whole, delta] = [a.pl, b.pl];
+    console.log(
+      `delta update: ${delta.skippedSegments} of ${whole.segments.length} segments skipped, ${b.body.length} of ${a.body.length} bytes`,
+    );
+    assert.ok(delta.skippedSegments >= 1, b.text);
+    assert.deepEqual(delta.unknownTags, []);
+    assert.equal(delta.mediaSequence, whole.mediaSequence, 'EXT-X-MEDIA-SEQUENCE counts the skipped ones');
+    assert.equal(delta.discontinuitySequence, whole.discontinuitySequence);
+    // Both answered the same blocking request: the same segments from the skip on (their msn line up).
+    const tail = whole.segments.slice(delta.skippedSegments);
+    assert.deepEqual(
+      delta.segments.map((s) => [s.msn, s.uri, s.parts.map((p) => p.uri).join()]),
+      tail.map((s) => [s.msn, s.uri, s.parts.map((p) => p.uri).join()]),
+    );
+    assert.ok(delta.segments[0]!.map, 'the first segment after the skip has its MAP');
+    assert.ok(delta.segments[0]!.programDateTime !== null, 'and its date');
+    // Only segments ending at least CAN-SKIP-UNTIL before the end are skipped.
+    const skippedEnd = whole.segments
+      .slice(delta.skippedSegments)
+      .reduce((n, s) => n + (s.durationS ?? s.parts.reduce((m, p) => m + p.durationS, 0)), 0);
+    assert.ok(skippedEnd >= canSkip - 0.001, `skipped segments end ${skippedEnd} s before the end`);
+    assert.equal((await get('stream.m3u8?_HLS_skip=NO')).res.status, 400);
+  });
+
   test('bad directives → 400; unknown camera → JSON 404; absent media → 404', async () => {
     const { pl } = await playlist();
     const last = pl.segments.at(-1)!.msn;
@@ -199,7 +239,11 @@ describe('LL-HLS origin', () => {
     // RFC 8216bis: PART-TARGET MUST NOT change, every part lasts at most PART-TARGET, every EXTINF
     // rounded at most TARGETDURATION. One player's view: blocking reloads before, during and after
     // a kill -9, until the new generation has listed a few complete segments.
-    const seen = { partTarget: new Set<number>(), target: new Set<number>(), partHoldBack: new Set<string>() };
+    const seen = {
+      partTarget: new Set<number>(),
+      target: new Set<number>(),
+      partHoldBack: new Set<string>(),
+    };
     const parts = new Map<string, { durationS: number; independent: boolean; last: boolean }>();
     let reloads = 0;
     let pl = (await playlist()).pl;
@@ -271,12 +315,21 @@ describe('LL-HLS origin', () => {
         `TARGETDURATION ${[...seen.target].join(',')}; part durations ${Math.min(...durations).toFixed(3)}–` +
         `${Math.max(...durations).toFixed(3)} s, middle parts ≥ ${Math.min(...middle).toFixed(3)} s`,
     );
-    assert.deepEqual([...seen.partTarget], [0.2], 'PART-TARGET is the configured 200 ms, always');
+    assert.deepEqual([...seen.partTarget], [PART_TARGET], 'PART-TARGET from the configured 200 ms, always');
     assert.equal(seen.target.size, 1, `TARGETDURATION ${[...seen.target].join(',')}`);
     assert.equal(seen.partHoldBack.size, 1, `PART-HOLD-BACK ${[...seen.partHoldBack].join(',')}`);
     // Every part within PART-TARGET, but single frames that lasted longer (checked on their bytes above).
     if (oneLongFrame.length) console.log(`single frames longer than PART-TARGET: ${oneLongFrame.join(', ')}`);
-    assert.ok(oneLongFrame.length <= parts.size * 0.1, `${oneLongFrame.length} long frames: is the host overloaded?`);
+    assert.ok(
+      oneLongFrame.length <= parts.size * 0.1,
+      `${oneLongFrame.length} long frames: is the host overloaded?`,
+    );
+    for (const [uri, p] of parts)
+      if (!oneLongFrame.some((x) => x.startsWith(`${uri} `)))
+        assert.ok(p.durationS <= PART_TARGET, `${uri}: ${p.durationS} s > PART-TARGET`);
+    // Packing: most middle parts meet the spec's 85 % floor (frame jitter can cost one a frame).
+    const full = middle.filter((d) => d >= 0.85 * PART_TARGET).length;
+    assert.ok(full >= 0.8 * middle.length, `${full} of ${middle.length} middle parts ≥ 85 % of PART-TARGET`);
     assert.ok(parts.size > 40, `${parts.size} parts seen`);
   });
 

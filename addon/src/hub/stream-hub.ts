@@ -31,6 +31,8 @@ export interface HubEvents {
 }
 
 const MIB = 1024 * 1024;
+/** Between keyframes, warnings are re-evaluated at most this often (ms of wall clock). */
+const WARNING_CHECK_MS = 250;
 
 export class StreamHub extends EventEmitter<HubEvents> {
   readonly options: HubOptions;
@@ -50,6 +52,7 @@ export class StreamHub extends EventEmitter<HubEvents> {
   private nextPartSeq = 0;
   private nextReaderId = 1;
   private warningKey = '';
+  private lastWarningCheck = 0;
   private lastResetReason: string | null = null;
   private closedReason: string | null = null;
   private readonly counters = { bytesIn: 0, fragmentsIn: 0, fragmentsDiscarded: 0, segmentsClosed: 0 };
@@ -147,7 +150,12 @@ export class StreamHub extends EventEmitter<HubEvents> {
     for (const seg of added.evicted) this.emit('evict', seg);
     if (added.stored) this.emit('part', added.part, this.window.segments().at(-1)!);
     for (const reader of this.readerSet) reader.pushPart(added.part);
-    this.checkWarnings();
+    // Warnings change on the scale of GOPs, not fragments (~15 a second): re-evaluating them (and
+    // formatting their messages) per fragment cost more than the rest of this method.
+    if (info.independent || arrivedAt - this.lastWarningCheck >= WARNING_CHECK_MS || added.evicted.length) {
+      this.lastWarningCheck = arrivedAt;
+      this.checkWarnings();
+    }
     return added.part;
   }
 

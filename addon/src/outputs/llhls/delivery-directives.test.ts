@@ -2,7 +2,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { InitRecord, Part, Segment } from '../../hub/index.js';
-import { parseDirective, rejectDirective, satisfies } from './delivery-directives.js';
+import { parseDirective, parseSkip, rejectDirective, satisfies } from './delivery-directives.js';
 import { renderMediaPlaylist } from './playlist.js';
 
 const init = (generation: number) => ({ generation }) as InitRecord;
@@ -90,7 +90,7 @@ describe('media playlist text', () => {
       '#EXTM3U',
       '#EXT-X-VERSION:9',
       '#EXT-X-TARGETDURATION:1',
-      '#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES,PART-HOLD-BACK=0.8,HOLD-BACK=3',
+      '#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES,CAN-SKIP-UNTIL=6,PART-HOLD-BACK=1,HOLD-BACK=3',
       '#EXT-X-PART-INF:PART-TARGET=0.2',
       '#EXT-X-MEDIA-SEQUENCE:10',
       '#EXT-X-DISCONTINUITY-SEQUENCE:0',
@@ -107,5 +107,51 @@ describe('media playlist text', () => {
     assert.equal(lines.filter((l) => l.startsWith('#EXTINF')).length, 3);
     assert.equal(lines.at(-1), '#EXT-X-PRELOAD-HINT:TYPE=PART,URI="part-118.mp4"');
     assert.ok(!/https?:|\/\//.test(text), 'relative URIs only');
+  });
+
+  test('delta update: segments ending ≥ CAN-SKIP-UNTIL before the end become one EXT-X-SKIP', () => {
+    // 10 closed segments of 1 s and an open one: the first 4 end ≥ 6 s before the end.
+    const w = window(10, [5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 3], false, [1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 2]);
+    const full = renderMediaPlaylist({
+      segments: w,
+      targetDurationS: 1,
+      partTargetS: 0.2,
+      partWindowS: 3,
+      nextPartSeq: 200,
+    });
+    const delta = renderMediaPlaylist({
+      segments: w,
+      targetDurationS: 1,
+      partTargetS: 0.2,
+      partWindowS: 3,
+      nextPartSeq: 200,
+      skip: true,
+    });
+    assert.match(delta, /\n#EXT-X-SKIP:SKIPPED-SEGMENTS=4\n/);
+    assert.ok(!full.includes('EXT-X-SKIP'));
+    const tail = (text: string) => text.slice(text.indexOf('seg-14.mp4'));
+    assert.equal(tail(delta), tail(full), 'everything after the skipped segments is the same');
+    assert.ok(!delta.includes('seg-13.mp4') && delta.includes('seg-14.mp4'));
+    // The first listed segment carries its own MAP; the discontinuity before segment 15 stays.
+    const afterSkip = delta.slice(delta.indexOf('#EXT-X-SKIP'));
+    assert.match(
+      afterSkip,
+      /^#EXT-X-SKIP:SKIPPED-SEGMENTS=4\n#EXT-X-MAP:URI="init-1\.mp4"\n#EXT-X-PROGRAM-DATE-TIME/,
+    );
+    assert.match(afterSkip, /seg-14\.mp4\n#EXT-X-DISCONTINUITY\n#EXT-X-MAP:URI="init-2\.mp4"/);
+    assert.equal(
+      delta.split('\n').find((l) => l.startsWith('#EXT-X-MEDIA-SEQUENCE')),
+      '#EXT-X-MEDIA-SEQUENCE:10',
+    );
+    // A short window has nothing to skip.
+    const short = renderMediaPlaylist({
+      ...{ segments: w.slice(6), targetDurationS: 1, partTargetS: 0.2, partWindowS: 3, nextPartSeq: 200 },
+      skip: true,
+    });
+    assert.ok(!short.includes('EXT-X-SKIP'));
+    assert.deepEqual(parseSkip({ _HLS_skip: 'YES' }), { ok: true, skip: true });
+    assert.deepEqual(parseSkip({ _HLS_skip: 'v2' }), { ok: true, skip: true });
+    assert.deepEqual(parseSkip({}), { ok: true, skip: false });
+    assert.equal(parseSkip({ _HLS_skip: 'NO' }).ok, false);
   });
 });

@@ -15,6 +15,19 @@ export interface Directive {
   part: number | null;
 }
 
+/**
+ * `_HLS_skip=YES|v2`: answer with a delta update (v2 also skips date ranges; we list none). Null when
+ * absent; a reason string (400) for any other value.
+ */
+export function parseSkip(
+  query: Record<string, unknown>,
+): { ok: true; skip: boolean } | { ok: false; reason: string } {
+  const v = query['_HLS_skip'];
+  if (v === undefined) return { ok: true, skip: false };
+  if (v === 'YES' || v === 'v2') return { ok: true, skip: true };
+  return { ok: false, reason: '_HLS_skip must be YES or v2' };
+}
+
 export type ParsedDirective = { ok: true; directive: Directive | null } | { ok: false; reason: string };
 
 /** How far past the last listed part a client may ask (spec's Advance Part Limit for PART-TARGET < 1 s). */

@@ -151,7 +151,8 @@ export class LlhlsMuxer {
     return this.targetDurationS;
   }
 
-  mediaPlaylist(): string {
+  /** `skip`: a delta update (`_HLS_skip=YES`), see playlist.ts. */
+  mediaPlaylist(skip = false): string {
     const segments = this.segments();
     for (const s of segments)
       if (s.closed) this.targetDurationS = Math.max(this.targetDurationS, Math.round(s.durationS));
@@ -185,6 +186,7 @@ export class LlhlsMuxer {
       partTargetS: this.partTargetS,
       partWindowS: 3 * this.targetDurationS,
       nextPartSeq: this.nextPartSeq() ?? 0,
+      skip,
     });
   }
 

@@ -27,7 +27,14 @@ describe('groupParts', () => {
   test('never over the target; a keyframe starts a part; a long fragment stands alone', () => {
     const f = fragments(['67k', 133, 67, 67, 70, '67k', 250, 67]);
     const parts = groupParts(f, true, 0.2);
-    assert.deepEqual(shape(parts), ['100:2:200', '102:2:134', '104:1:70', '105:1:67', '106:1:250', '107:1:67']);
+    assert.deepEqual(shape(parts), [
+      '100:2:200',
+      '102:2:134',
+      '104:1:70',
+      '105:1:67',
+      '106:1:250',
+      '107:1:67',
+    ]);
     for (const p of parts.filter((x) => x.fragments.length > 1)) assert.ok(p.durationS <= 0.2 + 1e-9);
     assert.deepEqual(
       parts.map((p) => p.independent),

@@ -45,39 +45,72 @@ export interface MediaPlaylistInput<S extends ListedSegment = ListedSegment> {
   partWindowS: number;
   /** Hub-wide seq of the part a client should fetch next (EXT-X-PRELOAD-HINT). */
   nextPartSeq: number;
+  /**
+   * Delta update (`_HLS_skip=YES`): leading segments ending at least CAN-SKIP-UNTIL before the end
+   * are replaced by one EXT-X-SKIP. Every playlist advertises CAN-SKIP-UNTIL.
+   */
+  skip?: boolean;
   /** Wall clock (ms) per segment for EXT-X-PROGRAM-DATE-TIME; default the hub's own. */
   programDateTime?: (segment: S) => number;
 }
 
 /**
  * Hold-backs from the part target. The spec's floor is 2 × PART-TARGET (MediaMTX uses 2.5 ×); players
- * such as hls.js aim their live latency at PART-HOLD-BACK, and FFmpeg's parts arrive in bursts of up
- * to a frame over target, so 4 × keeps tiles on a busy 2-core host from stalling at ~1 s latency.
+ * such as hls.js aim their live latency at PART-HOLD-BACK, and each stall there costs a ~2 s freeze
+ * and a second of latency. 5 × (1.1 s for 0.22 s parts) kept 9 hls.js tiles on a busy 2-core host
+ * free of stalls; 4 × (0.88 s) stalled in about half of the runs.
  */
 export function holdBacks(
   targetDurationS: number,
   partTargetS: number,
 ): { partHoldBack: number; holdBack: number } {
-  return { partHoldBack: round3(4 * partTargetS), holdBack: round3(3 * targetDurationS) };
+  return { partHoldBack: round3(5 * partTargetS), holdBack: round3(3 * targetDurationS) };
+}
+
+/** CAN-SKIP-UNTIL from the target duration: the spec's minimum, 6 × TARGETDURATION. */
+export function canSkipUntil(targetDurationS: number): number {
+  return 6 * targetDurationS;
+}
+
+/** How many leading segments a delta update replaces: those ending ≥ CAN-SKIP-UNTIL before the end. */
+export function skippableSegments(segments: readonly ListedSegment[], targetDurationS: number): number {
+  const boundary = canSkipUntil(targetDurationS);
+  let fromEnd = 0;
+  for (let i = segments.length - 1; i >= 0; i--) {
+    if (fromEnd >= boundary) return segments[i]!.closed ? i + 1 : 0;
+    fromEnd += segments[i]!.durationS;
+  }
+  return 0;
 }
 
 export function renderMediaPlaylist<S extends ListedSegment>(input: MediaPlaylistInput<S>): string {
   const { segments, targetDurationS, partTargetS } = input;
   const { partHoldBack, holdBack } = holdBacks(targetDurationS, partTargetS);
   const first = segments[0];
+  const control = [
+    'CAN-BLOCK-RELOAD=YES',
+    `CAN-SKIP-UNTIL=${canSkipUntil(targetDurationS)}`,
+    `PART-HOLD-BACK=${partHoldBack}`,
+    `HOLD-BACK=${holdBack}`,
+  ];
   const lines = [
     '#EXTM3U',
     `#EXT-X-VERSION:${VERSION}`,
     `#EXT-X-TARGETDURATION:${targetDurationS}`,
-    `#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES,PART-HOLD-BACK=${partHoldBack},HOLD-BACK=${holdBack}`,
+    `#EXT-X-SERVER-CONTROL:${control.join(',')}`,
     `#EXT-X-PART-INF:PART-TARGET=${round3(partTargetS)}`,
     `#EXT-X-MEDIA-SEQUENCE:${first?.seq ?? 0}`,
     // The first listed segment's own tag is not repeated (nothing precedes it), so its number is the base.
     `#EXT-X-DISCONTINUITY-SEQUENCE:${first?.discontinuitySeq ?? 0}`,
   ];
   const partsFrom = partWindowStart(segments, input.partWindowS);
+  // The skipped segments' MAP and dates are repeated on the first one listed (it gets its own MAP
+  // below, as the first of its generation here), so a client needs nothing from its last playlist.
+  const skipped = input.skip ? Math.min(skippableSegments(segments, targetDurationS), partsFrom) : 0;
+  if (skipped > 0) lines.push(`#EXT-X-SKIP:SKIPPED-SEGMENTS=${skipped}`);
   let mapGeneration: number | null = null;
   segments.forEach((seg, i) => {
+    if (i < skipped) return;
     if (i > 0 && seg.discontinuity) lines.push('#EXT-X-DISCONTINUITY');
     if (seg.init.generation !== mapGeneration) {
       lines.push(`#EXT-X-MAP:URI="${uri.init(seg.init.generation)}"`);
@@ -86,7 +119,7 @@ export function renderMediaPlaylist<S extends ListedSegment>(input: MediaPlaylis
     const pdt = input.programDateTime?.(seg) ?? seg.programDateTime;
     lines.push(`#EXT-X-PROGRAM-DATE-TIME:${new Date(pdt).toISOString()}`);
     if (i >= partsFrom) for (const p of seg.parts) lines.push(partLine(p));
-    if (seg.closed) lines.push(`#EXTINF:${seg.durationS.toFixed(5)},`, uri.segment(seg.seq));
+    if (seg.closed) lines.push(`#EXTINF:${floor5(seg.durationS)},`, uri.segment(seg.seq));
   });
   lines.push(`#EXT-X-PRELOAD-HINT:TYPE=PART,URI="${uri.part(input.nextPartSeq)}"`);
   return lines.join('\n') + '\n';
@@ -114,7 +147,7 @@ export function renderMultivariantPlaylist(v: MultivariantInput): string {
 }
 
 function partLine(p: ListedPart): string {
-  return `#EXT-X-PART:DURATION=${p.durationS.toFixed(5)},URI="${uri.part(p.seq)}"${p.independent ? ',INDEPENDENT=YES' : ''}`;
+  return `#EXT-X-PART:DURATION=${floor5(p.durationS)},URI="${uri.part(p.seq)}"${p.independent ? ',INDEPENDENT=YES' : ''}`;
 }
 
 /** Index of the first segment whose parts are listed: those within partWindowS of the end. */
@@ -125,6 +158,15 @@ function partWindowStart(segments: readonly ListedSegment[], partWindowS: number
     if (covered >= partWindowS) return i;
   }
   return 0;
+}
+
+/**
+ * Durations are written rounded down: a segment listed a few µs longer than its media (0.93327 for
+ * 0.9332667) looks not fully buffered to hls.js, which then re-loaded the same segment's parts in a
+ * loop at start-up, until the next segment's first part was listed (the start-up loop).
+ */
+function floor5(x: number): string {
+  return (Math.floor(x * 1e5 + 1e-6) / 1e5).toFixed(5);
 }
 
 function round3(x: number): number {

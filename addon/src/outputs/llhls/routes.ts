@@ -1,7 +1,8 @@
 /**
  * LL-HLS over HTTP (every URI relative, so HA ingress can serve it under any prefix):
  *   GET /hls/:camera/:profile/index.m3u8     multivariant playlist
- *   GET /hls/:camera/:profile/stream.m3u8    media playlist; `_HLS_msn`[/`_HLS_part`] block until present
+ *   GET /hls/:camera/:profile/stream.m3u8    media playlist; `_HLS_msn`[/`_HLS_part`] block until present,
+ *                                            `_HLS_skip=YES` answers a delta update (EXT-X-SKIP)
  *   GET /hls/:camera/:profile/init-<gen>.mp4 init section of one FFmpeg run (new name after a restart)
  *   GET /hls/:camera/:profile/seg-<seq>.mp4  complete segment (its parts back to back)
  *   GET /hls/:camera/:profile/part-<seq>.mp4 one part; the preload-hinted next part blocks until it exists
@@ -10,7 +11,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { isProfileName, streamKey } from '../../contracts/stream-key.js';
 import { badRequest, LookoutError, notFound } from '../../lib/errors.js';
-import { parseDirective, rejectDirective, satisfies } from './delivery-directives.js';
+import { parseDirective, parseSkip, rejectDirective, satisfies } from './delivery-directives.js';
 import type { LlhlsOrigin } from './origin.js';
 
 const PLAYLIST_TYPE = 'application/vnd.apple.mpegurl';
@@ -48,6 +49,8 @@ export function llhlsRoutes(app: FastifyInstance, origin: LlhlsOrigin): void {
           const parsed =
             route.kind === 'stream' ? parseDirective(req.query) : { ok: true as const, directive: null };
           if (!parsed.ok) throw badRequest(parsed.reason);
+          const skip = parseSkip(req.query);
+          if (!skip.ok) throw badRequest(skip.reason);
           // First request of an idle key: wait for its first segment rather than 404 during start-up.
           if (!(await m.waitUntil(() => m.ready(), origin.options.firstSegmentTimeoutMs, signal))) {
             reply.header('retry-after', '1');
@@ -62,7 +65,7 @@ export function llhlsRoutes(app: FastifyInstance, origin: LlhlsOrigin): void {
             // client asks again; during an FFmpeg restart that is better than an error.
             await m.waitUntil(() => satisfies(d, m.segments()), 3 * m.targetDuration * 1000, signal);
           }
-          return sendPlaylist(reply, m.mediaPlaylist());
+          return sendPlaylist(reply, m.mediaPlaylist(skip.skip));
         }
         case 'init': {
           const init = m.findInit(route.n);
@@ -96,7 +99,12 @@ export function llhlsRoutes(app: FastifyInstance, origin: LlhlsOrigin): void {
           const only = part.fragments.length === 1 ? part.fragments[0] : undefined;
           return sendMedia(
             reply,
-            only ? only.data : Buffer.concat(part.fragments.map((f) => f.data), part.byteLength),
+            only
+              ? only.data
+              : Buffer.concat(
+                  part.fragments.map((f) => f.data),
+                  part.byteLength,
+                ),
           );
         }
       }
