@@ -3,7 +3,7 @@
  * the fragments themselves, and turns mismatches with the hub's settings into warnings. In copy mode
  * the camera's GOP rules (FIELD-NOTES #10): a 7 s GOP must be reported, not silently tolerated.
  */
-import type { FragmentInfo } from '../lib/mp4/index.js';
+import type { FragmentInfo, FragmentTrack } from '../lib/mp4/index.js';
 
 export interface MeterLimits {
   partTargetS: number;
@@ -60,7 +60,16 @@ export class StreamMeter {
 
   /** `videoTrackId` is null for audio-only streams, which have no GOP. */
   add(f: FragmentInfo, videoTrackId: number | null): void {
-    const video = videoTrackId === null ? undefined : f.tracks.find((t) => t.trackId === videoTrackId);
+    // A loop, not tracks.find(): no closure per fragment.
+    let video: FragmentTrack | undefined;
+    if (videoTrackId !== null) {
+      for (const t of f.tracks) {
+        if (t.trackId === videoTrackId) {
+          video = t;
+          break;
+        }
+      }
+    }
     if (video && f.independent) {
       if (this.lastKeyS !== null && f.decodeTimeS > this.lastKeyS) {
         this.gops.push(f.decodeTimeS - this.lastKeyS);
@@ -83,23 +92,46 @@ export class StreamMeter {
   }
 
   snapshot(): MeterSnapshot {
-    const sum = (pick: (s: Sample) => number): number => this.recent.reduce((n, s) => n + pick(s), 0);
-    const videoS = sum((s) => s.videoDurationS);
-    const durations = this.recent.map((s) => s.durationS);
+    return this.scan().snapshot;
+  }
+
+  /**
+   * One pass over the recent samples, no closures or arrays: the hub asks for warnings several times
+   * a second per stream. Sums run oldest first, as a reduce would, so the numbers are the same.
+   */
+  private scan(): { snapshot: MeterSnapshot; keyframeMidFragment: boolean } {
+    let videoS = 0;
+    let videoSamples = 0;
+    let bytes = 0;
+    let min = Infinity;
+    let max = -Infinity;
+    let keyframeMidFragment = false;
+    for (const s of this.recent) {
+      videoS += s.videoDurationS;
+      videoSamples += s.videoSamples;
+      bytes += s.bytes;
+      if (s.durationS < min || Number.isNaN(s.durationS)) min = s.durationS; // NaN wins, as in Math.min
+      if (s.durationS > max || Number.isNaN(s.durationS)) max = s.durationS;
+      if (s.keyframeMidFragment) keyframeMidFragment = true;
+    }
+    const n = this.recent.length;
+    let gopS: number | null = null;
+    for (const g of this.gops) if (gopS === null || g > gopS) gopS = g;
     return {
-      gopS: this.gops.length ? Math.max(...this.gops) : null,
-      sinceKeyframeS: this.lastKeyS !== null && this.endS !== null ? this.endS - this.lastKeyS : null,
-      fps: videoS > 0 ? sum((s) => s.videoSamples) / videoS : null,
-      bytesPerS: this.recentS > 0 ? sum((s) => s.bytes) / this.recentS : null,
-      partDurationS: durations.length
-        ? { avg: this.recentS / durations.length, min: Math.min(...durations), max: Math.max(...durations) }
-        : null,
+      snapshot: {
+        gopS,
+        sinceKeyframeS: this.lastKeyS !== null && this.endS !== null ? this.endS - this.lastKeyS : null,
+        fps: videoS > 0 ? videoSamples / videoS : null,
+        bytesPerS: this.recentS > 0 ? bytes / this.recentS : null,
+        partDurationS: n ? { avg: this.recentS / n, min, max } : null,
+      },
+      keyframeMidFragment,
     };
   }
 
   warnings(): HubWarning[] {
     const { partTargetS, maxGopS } = this.limits;
-    const m = this.snapshot();
+    const { snapshot: m, keyframeMidFragment } = this.scan();
     const out: HubWarning[] = [];
     const warn = (code: WarningCode, message: string): number => out.push({ code, message });
     const s = (x: number): string => `${x.toFixed(2)} s`;
@@ -128,7 +160,7 @@ export class StreamMeter {
         );
       }
     }
-    if (this.recent.some((x) => x.keyframeMidFragment)) {
+    if (keyframeMidFragment) {
       warn(
         'keyframe-mid-fragment',
         'keyframes arrive inside fragments: FFmpeg needs -movflags frag_keyframe, or readers start late',

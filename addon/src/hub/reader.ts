@@ -176,13 +176,18 @@ export class HubReader {
     this.scheduled = true;
     queueMicrotask(() => {
       this.scheduled = false;
-      void this.pump();
+      this.pump();
     });
   }
 
-  private async pump(): Promise<void> {
+  /**
+   * Delivers queued events until the queue is empty or `write` returns a promise; the rest follows
+   * once it settles. Synchronous while writes are (most readers), so a fragment costs no promise.
+   */
+  private pump(): void {
     if (this.writing) return;
     this.writing = true;
+    let waiting = false;
     try {
       while (this.closedReason === null && this.queue.length > 0) {
         const ev = this.queue.shift()!;
@@ -192,13 +197,30 @@ export class HubReader {
           this.counts.deliveredBytes += ev.part.byteLength;
         }
         const pending: unknown = this.write(ev);
-        if (pending instanceof Promise) await pending;
+        if (pending instanceof Promise) {
+          waiting = true;
+          pending.then(
+            () => {
+              this.writing = false;
+              this.pump();
+            },
+            (err: unknown) => {
+              this.writing = false;
+              this.writeFailed(err);
+            },
+          );
+          return;
+        }
       }
       if (this.closedReason === null) this.skipsSinceDrain = 0;
     } catch (err) {
-      this.close(`write failed: ${err instanceof Error ? err.message : String(err)}`);
+      this.writeFailed(err);
     } finally {
-      this.writing = false;
+      if (!waiting) this.writing = false;
     }
+  }
+
+  private writeFailed(err: unknown): void {
+    this.close(`write failed: ${err instanceof Error ? err.message : String(err)}`);
   }
 }

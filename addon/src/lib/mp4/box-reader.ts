@@ -15,28 +15,54 @@ export interface Box {
   readonly end: number;
 }
 
+/**
+ * Box type names by their four bytes. Parsing runs per fragment per stream and meets the same dozen
+ * types again and again: a lookup is cheaper than decoding a new string each time. Bounded, since a
+ * corrupt stream can show any bytes there.
+ */
+const typeNames = new Map<number, string>();
+const MAX_TYPE_NAMES = 512;
+
+function typeAt(buf: Buffer, pos: number): string {
+  const code = buf.readUInt32BE(pos);
+  let name = typeNames.get(code);
+  if (name === undefined) {
+    name = buf.toString('latin1', pos, pos + 4);
+    if (typeNames.size < MAX_TYPE_NAMES) typeNames.set(code, name);
+  }
+  return name;
+}
+
+/**
+ * The box starting at `pos` in buf[pos, end) (pos < end). Throws on a box that overruns the range.
+ * A plain function rather than only the generator below: the per-fragment paths loop with it.
+ */
+export function boxAt(buf: Buffer, pos: number, end: number): Box {
+  if (end - pos < 8) throw new Error(`mp4: ${end - pos} stray bytes at offset ${pos}`);
+  let size = buf.readUInt32BE(pos);
+  const type = typeAt(buf, pos + 4);
+  let header = 8;
+  if (size === 1) {
+    if (end - pos < 16) throw new Error(`mp4: box "${type}" truncated in its largesize`);
+    size = Number(buf.readBigUInt64BE(pos + 8));
+    header = 16;
+  } else if (size === 0) {
+    size = end - pos; // "extends to the end of the enclosing range"
+  }
+  if (size < header || pos + size > end) {
+    throw new Error(
+      `mp4: box "${type}" at offset ${pos} has size ${size}, but only ${end - pos} bytes remain`,
+    );
+  }
+  return { type, start: pos, payload: pos + header, end: pos + size };
+}
+
 /** Iterates the boxes laid end to end in buf[start, end). Throws on a box that overruns the range. */
 export function* boxes(buf: Buffer, start = 0, end = buf.length): Generator<Box> {
-  let pos = start;
-  while (pos < end) {
-    if (end - pos < 8) throw new Error(`mp4: ${end - pos} stray bytes at offset ${pos}`);
-    let size = buf.readUInt32BE(pos);
-    const type = buf.toString('latin1', pos + 4, pos + 8);
-    let header = 8;
-    if (size === 1) {
-      if (end - pos < 16) throw new Error(`mp4: box "${type}" truncated in its largesize`);
-      size = Number(buf.readBigUInt64BE(pos + 8));
-      header = 16;
-    } else if (size === 0) {
-      size = end - pos; // "extends to the end of the enclosing range"
-    }
-    if (size < header || pos + size > end) {
-      throw new Error(
-        `mp4: box "${type}" at offset ${pos} has size ${size}, but only ${end - pos} bytes remain`,
-      );
-    }
-    yield { type, start: pos, payload: pos + header, end: pos + size };
-    pos += size;
+  for (let pos = start; pos < end;) {
+    const box = boxAt(buf, pos, end);
+    yield box;
+    pos = box.end;
   }
 }
 
@@ -47,8 +73,12 @@ export function children(buf: Buffer, box: Box, skip = 0): Generator<Box> {
 
 /** First child of `box` (or of the top level when box is null) with the given type. */
 export function findChild(buf: Buffer, box: Box | null, type: string): Box | undefined {
-  const it = box ? children(buf, box) : boxes(buf);
-  for (const b of it) if (b.type === type) return b;
+  const end = box ? box.end : buf.length;
+  for (let pos = box ? box.payload : 0; pos < end;) {
+    const b = boxAt(buf, pos, end);
+    if (b.type === type) return b;
+    pos = b.end;
+  }
   return undefined;
 }
 

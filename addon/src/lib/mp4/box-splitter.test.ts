@@ -30,6 +30,32 @@ describe('Fmp4BoxSplitter', () => {
     for (const size of [1000, 4096, 1 << 30]) roundTrip(full, size);
   });
 
+  it('passes a fragment that is one whole pipe chunk on without a copy, and copies one cut from a larger chunk', async () => {
+    const { init, fragments } = await capture;
+    // A pipe read is its own allocation, exactly the bytes read: model that with allocUnsafeSlow.
+    const ownChunk = (b: Buffer): Buffer => {
+      const c = Buffer.allocUnsafeSlow(b.length);
+      b.copy(c);
+      return c;
+    };
+    const got: Buffer[] = [];
+    const splitter = new Fmp4BoxSplitter({ init: () => {}, fragment: (f) => got.push(f) });
+    splitter.push(ownChunk(init));
+    const whole = ownChunk(fragments[0]!);
+    splitter.push(whole);
+    assert.equal(got.length, 1);
+    assert.equal(got[0]!.buffer, whole.buffer, 'the chunk itself, not a copy');
+    assert.deepEqual(got[0], fragments[0]);
+    // Two fragments in one chunk: each is copied out, so neither pins the other's bytes.
+    const both = ownChunk(Buffer.concat([fragments[1]!, fragments[2]!]));
+    splitter.push(both);
+    assert.equal(got.length, 3);
+    for (const [i, f] of got.slice(1).entries()) {
+      assert.notEqual(f.buffer, both.buffer);
+      assert.deepEqual(f, fragments[i + 1]);
+    }
+  });
+
   it('throws on a corrupt box size', () => {
     const splitter = new Fmp4BoxSplitter({ init: () => {}, fragment: () => {} });
     assert.throws(() => splitter.push(Buffer.from([0, 0, 0, 3, 0x66, 0x74, 0x79, 0x70])), /malformed fMP4/);

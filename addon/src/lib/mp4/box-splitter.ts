@@ -6,6 +6,11 @@
  *   [styp] [sidx] moof mdat, ...   → one fragment per moof+mdat pair
  * Only top-level box headers are read here; fragment contents are parsed by fragment.ts.
  * Pipe chunks cut boxes anywhere, so bytes are buffered until a whole box is present.
+ *
+ * This runs once per pipe read for every stream (one fragment per frame at 15 fps), so it copies
+ * each byte at most once: boxes are kept as views into the pipe chunks until their fragment is
+ * complete, then joined into one buffer. A fragment that is exactly one whole pipe chunk (the usual
+ * case: FFmpeg flushes each fragment with one write) is passed on as that chunk, without a copy.
  */
 
 export interface Fmp4Sink {
@@ -17,72 +22,124 @@ export interface Fmp4Sink {
 const MAX_BOX_BYTES = 64 * 1024 * 1024;
 
 export class Fmp4BoxSplitter {
-  private pending: Buffer[] = [];
-  private pendingBytes = 0;
-  private initParts: Buffer[] = [];
-  private fragmentParts: Buffer[] = [];
+  /** Unconsumed pipe chunks; the first one from `offset` on. */
+  private chunks: Buffer[] = [];
+  private offset = 0;
+  private buffered = 0;
+  /** The boxes of the init segment or fragment being assembled, as views into pipe chunks. */
+  private parts: Buffer[] = [];
+  private partsBytes = 0;
   private initDone = false;
+  private readonly header = Buffer.alloc(16);
 
   constructor(private readonly sink: Fmp4Sink) {}
 
   /** Feed a chunk from the pipe. Throws on a malformed stream (caller restarts the producer). */
   push(chunk: Buffer): void {
-    this.pending.push(chunk);
-    this.pendingBytes += chunk.length;
-    for (;;) {
-      if (this.pendingBytes < 8) return;
-      const head = this.peek(16);
+    if (chunk.length === 0) return;
+    this.chunks.push(chunk);
+    this.buffered += chunk.length;
+    while (this.buffered >= 8) {
+      const head = this.peekHeader();
       let size = head.readUInt32BE(0);
-      const type = head.toString('latin1', 4, 8);
       if (size === 1) {
-        if (this.pendingBytes < 16) return;
+        if (this.buffered < 16) return;
         size = Number(head.readBigUInt64BE(8));
       }
-      if (size < 8 || size > MAX_BOX_BYTES) throw new Error(`malformed fMP4: box "${type}" has size ${size}`);
-      if (this.pendingBytes < size) return;
-      this.onBox(type, this.take(size));
+      if (size < 8 || size > MAX_BOX_BYTES) {
+        throw new Error(`malformed fMP4: box "${head.toString('latin1', 4, 8)}" has size ${size}`);
+      }
+      if (this.buffered < size) return;
+      // The type decides what the box completes; read it before take() moves past the header.
+      const type = this.boxKind(head);
+      this.take(size);
+      this.onBox(type);
     }
   }
 
-  private onBox(type: string, box: Buffer): void {
+  /** 'moov' and 'mdat' end the init segment and a fragment; every other type is just collected. */
+  private boxKind(head: Buffer): 'moov' | 'mdat' | 'other' {
+    // Compare the four type bytes directly: a string per box was a measurable share of this path.
+    const a = head[4],
+      b = head[5],
+      c = head[6],
+      d = head[7];
+    if (a === 0x6d && b === 0x6f && c === 0x6f && d === 0x76) return 'moov';
+    if (a === 0x6d && b === 0x64 && c === 0x61 && d === 0x74) return 'mdat';
+    return 'other';
+  }
+
+  private onBox(kind: 'moov' | 'mdat' | 'other'): void {
     if (!this.initDone) {
-      this.initParts.push(box);
-      if (type === 'moov') {
+      if (kind === 'moov') {
         this.initDone = true;
-        this.sink.init(Buffer.concat(this.initParts));
-        this.initParts = [];
+        this.sink.init(this.joinParts());
       }
       return;
     }
-    this.fragmentParts.push(box);
     // A fragment is complete with its mdat; styp/sidx/moof before it belong to it.
-    if (type === 'mdat') {
-      this.sink.fragment(Buffer.concat(this.fragmentParts));
-      this.fragmentParts = [];
-    }
+    if (kind === 'mdat') this.sink.fragment(this.joinParts());
   }
 
-  /** The first `n` bytes (or fewer if not buffered), joining only as many chunks as that needs. */
-  private peek(n: number): Buffer {
-    const first = this.pending[0]!;
-    if (first.length >= n || this.pending.length === 1) return first;
-    const parts: Buffer[] = [];
+  /**
+   * The first up to 16 buffered bytes (box size, type, largesize). A view into the first chunk when
+   * it holds them all, else copied into a scratch buffer (valid until the next call).
+   */
+  private peekHeader(): Buffer {
+    const first = this.chunks[0]!;
+    const want = Math.min(16, this.buffered);
+    if (first.length - this.offset >= want) return first.subarray(this.offset, this.offset + want);
     let have = 0;
-    for (const c of this.pending) {
-      parts.push(c);
-      have += c.length;
-      if (have >= n) break;
+    let from = this.offset;
+    for (const c of this.chunks) {
+      have += c.copy(this.header, have, from, Math.min(c.length, from + want - have));
+      from = 0;
+      if (have >= want) break;
     }
-    return Buffer.concat(parts, have);
+    return this.header.subarray(0, want);
   }
 
-  private take(n: number): Buffer {
-    const all = this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending);
-    const box = all.subarray(0, n);
-    const rest = all.subarray(n);
-    this.pending = rest.length ? [rest] : [];
-    this.pendingBytes = rest.length;
-    // Copy so the fragment does not pin the whole pipe chunk in memory.
-    return Buffer.from(box);
+  /** Moves the next `n` buffered bytes (known to be there) to `parts`, as views. */
+  private take(n: number): void {
+    this.buffered -= n;
+    this.partsBytes += n;
+    while (n > 0) {
+      const c = this.chunks[0]!;
+      const avail = c.length - this.offset;
+      if (avail <= n) {
+        this.parts.push(this.offset === 0 ? c : c.subarray(this.offset));
+        this.chunks.shift();
+        this.offset = 0;
+        n -= avail;
+      } else {
+        this.parts.push(c.subarray(this.offset, this.offset + n));
+        this.offset += n;
+        n = 0;
+      }
+    }
+  }
+
+  /**
+   * The collected boxes as one buffer. It never pins memory beyond its own bytes: when the boxes
+   * are exactly one whole pipe chunk, that chunk is returned as is; otherwise they are copied once
+   * (a view into a larger chunk would keep the whole chunk alive for the life of the fragment).
+   */
+  private joinParts(): Buffer {
+    const parts = this.parts;
+    const total = this.partsBytes;
+    this.parts = [];
+    this.partsBytes = 0;
+    const first = parts[0]!;
+    if (first.byteOffset === 0 && total === first.buffer.byteLength) {
+      let contiguous = true;
+      let end = first.length;
+      for (let i = 1; i < parts.length && contiguous; i++) {
+        const p = parts[i]!;
+        contiguous = p.buffer === first.buffer && p.byteOffset === end;
+        end += p.length;
+      }
+      if (contiguous) return parts.length === 1 ? first : Buffer.from(first.buffer, 0, total);
+    }
+    return Buffer.concat(parts, total);
   }
 }

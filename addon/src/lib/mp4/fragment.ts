@@ -4,7 +4,7 @@
  * flags fall back trun → tfhd → trex (init segment), so the init is required: FFmpeg with
  * default_base_moof often leaves the durations to tfhd but a track's flags to trex.
  */
-import { type Box, ByteReader, children, requireChild } from './box-reader.js';
+import { type Box, boxAt, ByteReader, requireChild } from './box-reader.js';
 import type { InitSegmentInfo, InitTrack } from './init-segment.js';
 import { isSyncSample } from './sample-flags.js';
 
@@ -57,7 +57,10 @@ export function parseFragment(buf: Buffer, init: InitSegmentInfo): FragmentInfo 
   const moof = requireChild(buf, null, 'moof');
   let sequenceNumber = 0;
   const tracks: FragmentTrack[] = [];
-  for (const b of children(buf, moof)) {
+  // Plain loops over boxAt (not the children() generator): this runs per fragment per stream.
+  for (let pos = moof.payload; pos < moof.end;) {
+    const b = boxAt(buf, pos, moof.end);
+    pos = b.end;
     if (b.type === 'mfhd') {
       const r = ByteReader.of(buf, b);
       r.fullBox();
@@ -105,14 +108,20 @@ function parseTraf(buf: Buffer, traf: Box, init: InitSegmentInfo): FragmentTrack
   let duration = 0;
   let syncSamples = 0;
   let startsWithKeyframe = false;
-  for (const trunBox of children(buf, traf)) {
+  for (let pos = traf.payload; pos < traf.end;) {
+    const trunBox = boxAt(buf, pos, traf.end);
+    pos = trunBox.end;
     if (trunBox.type !== 'trun') continue;
     const r = ByteReader.of(buf, trunBox);
     const f = r.fullBox().flags;
     const count = r.u32();
     if (f & DATA_OFFSET) r.skip(4);
     const firstFlags = f & FIRST_SAMPLE_FLAGS ? r.u32() : null;
-    const fields = [SAMPLE_DURATION, SAMPLE_SIZE, SAMPLE_FLAGS, SAMPLE_CTO].filter((bit) => f & bit).length;
+    const fields =
+      (f & SAMPLE_DURATION ? 1 : 0) +
+      (f & SAMPLE_SIZE ? 1 : 0) +
+      (f & SAMPLE_FLAGS ? 1 : 0) +
+      (f & SAMPLE_CTO ? 1 : 0);
     if (count * fields * 4 > r.remaining)
       throw new Error(`mp4: trun of track ${trackId} claims ${count} samples`);
     for (let i = 0; i < count; i++) {
