@@ -187,7 +187,11 @@ export class StreamRunner {
       alwaysOn: this.profile.alwaysOn,
       pid: this.proc?.pid ?? null,
       counters: { ...this.counters },
-      progress: { ...this.progress, bitrateKbps: this.bitrateKbps() },
+      progress: {
+        ...this.progress,
+        bitrateKbps: this.bitrateKbps(),
+        lastMediaAt: this.lastMediaAt ? new Date(this.lastMediaAt).toISOString() : null,
+      },
       nextAttemptAt: this.nextAttemptAt ? new Date(this.nextAttemptAt).toISOString() : null,
       backoffStep: this.backoff.attempt,
       stderrTail: this.proc ? this.proc.stderr.tail(100) : this.lastExitTail,
@@ -239,8 +243,11 @@ export class StreamRunner {
     const now = Date.now();
     this.lastMediaAt = now;
     this.progress.bytes += n;
-    this.progress.lastMediaAt = new Date(now).toISOString();
-    this.byteSamples.push([now, n]);
+    // Called per stdout chunk (several per fragment): keep it to arithmetic. The ISO time is made when
+    // status is read, and samples are bucketed per 100 ms so the bitrate window stays a short array.
+    const last = this.byteSamples[this.byteSamples.length - 1];
+    if (last && now - last[0] < 100) last[1] += n;
+    else this.byteSamples.push([now, n]);
     while (this.byteSamples.length && this.byteSamples[0]![0] < now - BITRATE_WINDOW_MS)
       this.byteSamples.shift();
   }
