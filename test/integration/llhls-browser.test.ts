@@ -128,7 +128,13 @@ describe('hls.js in Chromium', () => {
   let browser: Browser | null = null;
 
   before(async () => {
-    cam = await SyntheticCamera.start({ names: ['yard', ...TILES], sub: { gop: 15 } });
+    // Small encodes: the camera's x264 shares 2 cores with nine software decoders in Chromium, the
+    // origin and 10 FFmpegs; a 720p main nobody watches here would only starve the players.
+    cam = await SyntheticCamera.start({
+      names: ['yard', ...TILES],
+      main: { width: 320, height: 180, fps: 15, gop: 15 },
+      sub: { width: 320, height: 180, fps: 15, gop: 15 },
+    });
     app = await startLookout({
       config: resolveOrThrow(rawConfigFor(cam)),
       log: testLogger(),
@@ -250,7 +256,9 @@ describe('hls.js in Chromium', () => {
       assert.ok(x.waiting <= 1, `'waiting' ${x.waiting} times after start-up: ${what}`);
       assert.ok(x.stalled <= 1, `BUFFER_STALLED_ERROR ${x.stalled} times after start-up: ${what}`);
       assert.ok(x.t - a[i]!.t >= WATCH_S - 1.5, `advanced ${(x.t - a[i]!.t).toFixed(1)} s: ${what}`);
-      assert.ok(x.maxLoads <= 2, `one media URI loaded ${x.maxLoads} times (start-up loop): ${what}`);
+      // The old start-up loop fetched the first parts ~8 times each. hls.js may still re-fetch the very
+      // first part once or twice while it settles its start position (seen in ~1 run of 6 here).
+      assert.ok(x.maxLoads <= 3, `one media URI loaded ${x.maxLoads} times (start-up loop): ${what}`);
       assert.ok(x.reloaded.length <= 1, `media loaded twice: ${what}`);
     });
     const protocols = await page.evaluate(() => [
