@@ -269,7 +269,12 @@ describe('hls.js in Chromium', () => {
           .map((e) => (e as unknown as { nextHopProtocol: string }).nextHopProtocol),
       ),
     ]);
-    assert.deepEqual(protocols, ['h2'], `protocols: ${protocols.join(',')}`);
+    // '' is a request that never finished (a held reload cancelled by hls.js): nothing to judge.
+    assert.deepEqual(
+      protocols.filter((x) => x !== ''),
+      ['h2'],
+      `protocols: ${protocols.join(',')}`,
+    );
     await page.context().close();
   });
 });

@@ -382,7 +382,13 @@ describe('panel page in Chromium', () => {
     );
     const protocols: string[] = await p.evaluate(`[...new Set(performance.getEntriesByType('resource')
       .filter((e) => e.name.includes('/hls/')).map((e) => e.nextHopProtocol))]`);
-    assert.deepEqual(protocols, ['h2']);
+    // '' is a request that never finished (a held playlist reload cancelled by the player): no
+    // protocol to judge. Every finished one must be h2.
+    assert.deepEqual(
+      protocols.filter((x) => x !== ''),
+      ['h2'],
+      `protocols: ${protocols.join(',')}`,
+    );
     const latency = await p.evaluate(
       `window.__tileEls().map((el) => el.shadowRoot.querySelector('.latency')?.textContent ?? '-')`,
     );
