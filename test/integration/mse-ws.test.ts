@@ -15,7 +15,7 @@ import {
   MSE_FRAME_INIT,
   type MseServerMessage,
 } from '../../addon/src/contracts/mse-ws.js';
-import { streamKey } from '../../addon/src/contracts/stream-key.js';
+import { parseKeyId, streamKey } from '../../addon/src/contracts/stream-key.js';
 import { parseFragment, parseInitSegment } from '../../addon/src/lib/mp4/index.js';
 import { rawConfigFor, resolveOrThrow, startTestLookout } from '../helpers/setup.js';
 import { waitFor } from '../helpers/processes.js';
@@ -196,6 +196,13 @@ describe('MSE over WebSocket', () => {
   });
 
   test('closing a socket releases all its leases; FFmpeg killed → new init with discontinuity', async () => {
+    // The previous test's streams stop 1 s after their last viewer; subscribing while a key is
+    // stopping restarts it (a second init that has nothing to do with the kill below), so start cold.
+    await waitFor(
+      () => ['alpha/main', 'beta/sub'].every((k) => app.supervisor.status(parseKeyId(k)).state === 'idle'),
+      15_000,
+      'both keys idle before the test',
+    );
     const c = await connect();
     c.send({ type: 'subscribe', id: 10, key: 'alpha/main' });
     c.send({ type: 'subscribe', id: 11, key: 'beta/sub' });
