@@ -1,19 +1,20 @@
 /**
  * hls.js in real Chromium against the LL-HLS origin: one tile plays for 10 s without a fatal error,
  * keeps playing after its FFmpeg is killed (player-side recovery only, no page reload), and a grid
- * of 9 tiles over HTTP/2 + TLS plays without stalls once every tile shows a frame (no clock standing
- * still over 1 s, at most one sub-second `waiting`/BUFFER_STALLED_ERROR per tile, no media URI
- * loaded twice; h2 asserted). The page is served by Playwright's request interception on the
+ * of 9 tiles over HTTP/2 + TLS plays without stalls once every tile shows a frame (judged against
+ * what the origin itself received and how starved the machine was; see the test; h2 asserted). The page is served by Playwright's request interception on the
  * origin's own host, so hls.js requests stay same-origin.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createRequire } from 'node:module';
 import type { Browser, Page } from 'playwright-core';
 import { launchChromium } from '../helpers/browser.js';
 import { SyntheticCamera } from '../../addon/src/demo/synthetic-camera.js';
 import { streamKey } from '../../addon/src/contracts/stream-key.js';
+import type { Part } from '../../addon/src/hub/index.js';
 import { startLookout, type Lookout } from '../../addon/src/main.js';
 import { rawConfigFor, resolveOrThrow, testLogger } from '../helpers/setup.js';
 
@@ -36,7 +37,7 @@ function tile(src) {
     timeoutRetry: { maxNumRetry: 6, retryDelayMs: 0, maxRetryDelayMs: 0 },
     errorRetry: { maxNumRetry: 8, retryDelayMs: 500, maxRetryDelayMs: 4000 } } });
   const st = { video, src, fatal: 0, recreated: 0, errors: [], hls: null,
-    waiting: 0, stalled: 0, lastT: 0, lastMoveAt: 0, maxFrozenMs: 0, loads: new Map(), reloaded: [], maxLoads: 0 };
+    waiting: 0, stalled: 0, lastT: 0, lastMoveAt: 0, maxFrozenMs: 0, freezes: 0, frozenMs: 0, loads: new Map(), reloaded: [], maxLoads: 0 };
   video.addEventListener('waiting', () => { if (window.watching) st.waiting++; });
   let attempts = 0;
   const create = () => {
@@ -58,7 +59,7 @@ function tile(src) {
     });
     hls.on(Hls.Events.ERROR, (_e, d) => {
       if (window.watching && d.details === Hls.ErrorDetails.BUFFER_STALLED_ERROR) st.stalled++;
-      st.errors.push(d.details + (d.fatal ? ' (fatal)' : ''));
+      st.errors.push(d.details + (d.fatal ? ' (fatal)' : '') + (d.error && d.error.message ? ': ' + d.error.message.slice(0, 100) : ''));
       if (!d.fatal) return;
       st.fatal++; attempts++;
       if (attempts <= 2 && d.type === Hls.ErrorTypes.MEDIA_ERROR) return hls.recoverMediaError();
@@ -73,18 +74,28 @@ function tile(src) {
   create();
   window.tiles.push(st);
 }
-// Stall watch: from watch() on, every 50 ms, the longest time any tile's currentTime did not move.
+// Stall watch: from watch() on, every 50 ms, per tile: the longest time its currentTime did not move,
+// the number of freezes (clock still over FREEZE_MS) and their total. timerLagMs is how late this
+// page's own 50 ms timer fired at worst: the renderer was starved of CPU for about that long.
+const FREEZE_MS = 400;
 window.watching = false;
+window.timerLagMs = 0;
 window.watch = () => {
   const now = performance.now();
   for (const t of window.tiles) {
-    t.waiting = 0; t.stalled = 0; t.maxFrozenMs = 0; t.lastT = t.video.currentTime; t.lastMoveAt = now;
+    t.waiting = 0; t.stalled = 0; t.maxFrozenMs = 0; t.freezes = 0; t.frozenMs = 0;
+    t.lastT = t.video.currentTime; t.lastMoveAt = now;
   }
   window.watching = true;
+  let prev = now;
+  const close = (t, n) => { const f = n - t.lastMoveAt; if (f > FREEZE_MS) { t.freezes++; t.frozenMs += f; } };
+  window.endWatch = () => { const n = performance.now(); for (const t of window.tiles) { close(t, n); t.lastMoveAt = n; } };
   setInterval(() => {
     const n = performance.now();
+    window.timerLagMs = Math.max(window.timerLagMs, n - prev - 50);
+    prev = n;
     for (const t of window.tiles) {
-      if (t.video.currentTime !== t.lastT) { t.lastT = t.video.currentTime; t.lastMoveAt = n; }
+      if (t.video.currentTime !== t.lastT) { close(t, n); t.lastT = t.video.currentTime; t.lastMoveAt = n; }
       t.maxFrozenMs = Math.max(t.maxFrozenMs, n - t.lastMoveAt);
     }
   }, 50);
@@ -92,6 +103,7 @@ window.watch = () => {
 window.snapshot = () => window.tiles.map((t) => ({ t: t.video.currentTime, fatal: t.fatal, recreated: t.recreated,
   errors: t.errors.slice(-5), latency: t.hls && t.hls.latency, paused: t.video.paused,
   waiting: t.waiting, stalled: t.stalled, maxFrozenMs: Math.round(t.maxFrozenMs),
+  freezes: t.freezes, frozenMs: Math.round(t.frozenMs), timerLagMs: Math.round(window.timerLagMs),
   loads: t.loads.size, reloaded: t.reloaded.slice(0, 5), maxLoads: t.maxLoads, urls: [...t.loads.keys()].slice(-12).join(" ") }));
 `;
 
@@ -110,6 +122,11 @@ interface TileSnap {
   waiting: number;
   stalled: number;
   maxFrozenMs: number;
+  /** Freezes over 400 ms (closed by endWatch) and their total duration. */
+  freezes: number;
+  frozenMs: number;
+  /** The page's worst timer lateness since watch(): how long the renderer went without CPU. */
+  timerLagMs: number;
   /** Distinct media URIs loaded, the first few loaded more than once, the most loads of one URI. */
   loads: number;
   reloaded: string[];
@@ -219,8 +236,19 @@ describe('hls.js in Chromium', () => {
   });
 
   test('9 tiles over HTTP/2 + TLS play without stalls, every HLS request over h2', async () => {
+    const arrivals = TILES.map(() => [] as number[]);
+    const lateness = TILES.map(() => [] as number[]);
+    const listeners = TILES.map((n, i) => {
+      const hub = app.supervisor.hub(streamKey(n, 'sub'));
+      const onPart = (p: Part) => {
+        arrivals[i]!.push(p.arrivedAt);
+        lateness[i]!.push(p.arrivedAt - p.programDateTime);
+      };
+      hub.on('part', onPart);
+      return () => hub.off('part', onPart);
+    });
     const page = await open(
-      app.tlsUrl!,
+      process.env.H1 ? app.url : app.tlsUrl!,
       TILES.map((n) => `/hls/${n}/sub/index.m3u8`),
     );
     const t0 = Date.now();
@@ -228,6 +256,9 @@ describe('hls.js in Chromium', () => {
     console.log(`9 tiles over h2: all playing after ${Date.now() - t0} ms`);
     // Start-up is over once every tile shows a frame: from here on, no tile may stall.
     await page.evaluate(() => (globalThis as unknown as { watch: () => void }).watch());
+    const watchFrom = Date.now();
+    const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+    loopDelay.enable();
     const a = await snap(page);
     const WATCH_S = 12;
     for (let i = 0; i < WATCH_S; i++) {
@@ -235,32 +266,62 @@ describe('hls.js in Chromium', () => {
       if (process.env.LOOKOUT_TEST_DEBUG)
         console.log(
           (await snap(page))
-            .map((x) => `${x.t.toFixed(1)}/${x.latency?.toFixed(1)}/${x.maxFrozenMs}`)
+            .map((x) => `${x.t.toFixed(1)}/${x.latency?.toFixed(1)}/${x.maxFrozenMs}/${x.waiting}`)
             .join(' '),
         );
     }
+    await page.evaluate(() => (globalThis as unknown as { endWatch: () => void }).endWatch());
     const b = await snap(page);
+    loopDelay.disable();
+    listeners.forEach((off) => off());
+    const source = arrivals.map((arr, i) => {
+      // From a hold-back before the watch: media that arrived then is what the players were playing.
+      let gap = 0;
+      for (let k = 1; k < arr.length; k++)
+        if (arr[k]! >= watchFrom - 1100) gap = Math.max(gap, arr[k]! - arr[k - 1]!);
+      const late = lateness[i]!.filter((_, k) => arr[k]! >= watchFrom - 1100);
+      const sorted = [...late].sort((x, y) => x - y);
+      return { gap: Math.round(gap), lateSpread: Math.round((sorted.at(-1) ?? 0) - (sorted[0] ?? 0)) };
+    });
+    const ms = (ns: number) => Math.round(ns / 1e6);
     console.log(
       `9 tiles over h2: advanced ${b.map((x, i) => (x.t - a[i]!.t).toFixed(1)).join(' ')} s in ${WATCH_S} s; ` +
-        `longest freeze ${b.map((x) => x.maxFrozenMs).join(' ')} ms; ` +
-        `stall events ${b.map((x) => x.stalled).join(' ')}; latency ${b.map((x) => x.latency?.toFixed(2)).join(' ')} s`,
+        `freezes over 400 ms ${b.map((x) => x.freezes).join(' ')}; longest ${b.map((x) => x.maxFrozenMs).join(' ')} ms; ` +
+        `stall events ${b.map((x) => x.stalled).join(' ')}; latency ${b.map((x) => x.latency?.toFixed(2)).join(' ')} s\n` +
+        `  origin input: longest gap between fragments ${source.map((x) => x.gap).join(' ')} ms, arrival-vs-media-time spread ${source.map((x) => x.lateSpread).join(' ')} ms; ` +
+        `CPU starvation: page timer late by up to ${b[0]!.timerLagMs} ms, origin event loop delay p99 ${ms(loopDelay.percentile(99))} / max ${ms(loopDelay.max)} ms`,
     );
     b.forEach((x, i) => {
-      const what = `tile ${i + 1}: ${JSON.stringify(x)}`;
+      const what = `tile ${i + 1}: ${JSON.stringify(x)}; origin input ${JSON.stringify(source[i])}`;
       assert.equal(x.fatal, 0, what);
-      // A frame lasts 67 ms at 15 fps; a stall is the clock standing still for over a second.
-      assert.ok(x.maxFrozenMs <= 1000, `stalled: ${what}`);
-      // Nine software decoders, the origin, FFmpeg and the camera share 2 cores here: a single
-      // sub-second hiccup per tile (one 'waiting' / BUFFER_STALLED_ERROR, the clock still under
-      // the 1 s above) is tolerated and printed; repeated ones are a stalling grid and fail.
-      assert.ok(x.waiting <= 1, `'waiting' ${x.waiting} times after start-up: ${what}`);
-      assert.ok(x.stalled <= 1, `BUFFER_STALLED_ERROR ${x.stalled} times after start-up: ${what}`);
-      assert.ok(x.t - a[i]!.t >= WATCH_S - 1.5, `advanced ${(x.t - a[i]!.t).toFixed(1)} s: ${what}`);
+      assert.equal(x.recreated, 0, what);
+      // What this asserts is delivery: blocking reloads and preload-hinted parts answered in time over
+      // one h2 connection keep every tile's buffer (PART-HOLD-BACK, 1.1 s) from running dry. A
+      // delivery fault (a part answered late, a reload held too long, requests queued behind others)
+      // recurs every few parts and shows as repeated freezes and lost play time on many tiles.
+      // What it tolerates is the machine: nine software decoders, Chromium, the origin, ten FFmpegs
+      // and the camera's encoders share 2 cores, and a CI neighbour can take them for a moment (one
+      // CI run froze one tile for 1.8 s; with two busy loops beside it, three tiles froze 0.75-1.1 s
+      // here while the origin's input never paused). So: per tile at most one freeze over 400 ms,
+      // none over 2 s (longer if the origin's own input paused), at most 2 BUFFER_STALLED_ERRORs, the
+      // rest of the time played; the numbers are printed either way.
+      const allowedMs = 2000 + Math.max(0, source[i]!.gap - 1100);
+      assert.ok(x.freezes <= 1, `froze ${x.freezes} times: ${what}`);
+      assert.ok(x.stalled <= 2, `BUFFER_STALLED_ERROR ${x.stalled} times: ${what}`);
+      assert.ok(x.maxFrozenMs <= allowedMs, `stalled ${x.maxFrozenMs} ms (allowed ${allowedMs}): ${what}`);
+      assert.ok(
+        x.t - a[i]!.t >= WATCH_S - 0.5 - allowedMs / 1000,
+        `advanced ${(x.t - a[i]!.t).toFixed(1)} s: ${what}`,
+      );
       // The old start-up loop fetched the first parts ~8 times each. hls.js may still re-fetch the very
       // first part once or twice while it settles its start position (seen in ~1 run of 6 here).
       assert.ok(x.maxLoads <= 3, `one media URI loaded ${x.maxLoads} times (start-up loop): ${what}`);
       assert.ok(x.reloaded.length <= 1, `media loaded twice: ${what}`);
     });
+    // Grid-wide: a part answered 400 ms late one time in three (a fault injected by hand while writing
+    // this test) gave 3-5 short stalls on every tile, 36 in all; a starved machine gave 0-1 per tile.
+    const stalls = b.reduce((n, x) => n + x.stalled, 0);
+    assert.ok(stalls <= TILES.length, `${stalls} BUFFER_STALLED_ERROR events in the grid`);
     const protocols = await page.evaluate(() => [
       ...new Set(
         performance
