@@ -17,7 +17,7 @@ from scene import Scene
 class Subscriber:
     """One appsrc inside one client's media pipeline, fed by an encoder."""
 
-    __slots__ = ("appsrc", "camera", "need_keyframe")
+    __slots__ = ("appsrc", "camera", "need_keyframe", "offset", "last_ts")
 
     def __init__(self, appsrc, camera, need_keyframe):
         self.appsrc = appsrc
@@ -25,6 +25,33 @@ class Subscriber:
         # A client that joins mid-GOP starts at the next IDR (which carries SPS/PPS), so every client
         # starts cleanly and its first decoded frame is fresh, like most IP cameras.
         self.need_keyframe = need_keyframe
+        # Capture clock -> this client's running time (ns), fixed at the first buffer pushed while the
+        # client pipeline plays; None before.
+        self.offset = None
+        self.last_ts = -1
+
+    def stamp(self, out, capture_ns, duration):
+        """Time `out` by its capture instant, as a real camera's RTP clock does.
+
+        The appsrc's own do-timestamp would stamp arrival time instead: when x264 output arrives in a
+        burst (a starved CPU), two frames got nearly the same timestamp, and players downstream saw
+        overlapping frames. Until the client pipeline plays (its base time is known), buffers go out
+        unstamped and do-timestamp stamps them, which is only the first frame or two.
+        """
+        if capture_ns is None:
+            return
+        if self.offset is None:
+            if self.appsrc.get_state(0)[1] != Gst.State.PLAYING:
+                return
+            clock = self.appsrc.get_clock()
+            if clock is None:
+                return
+            self.offset = clock.get_time() - self.appsrc.get_base_time() - capture_ns
+        ts = max(capture_ns + self.offset, self.last_ts + 1)
+        self.last_ts = ts
+        out.pts = ts
+        out.dts = ts
+        out.duration = duration
 
 
 class _FanOut:
@@ -67,6 +94,9 @@ class _FanOut:
             subs = list(self.subscribers)
         now = time.monotonic()
         size = buf.get_size()
+        # The instant of capture on the (shared, monotonic) system clock: this pipeline's base time
+        # plus the buffer's running time.
+        capture_ns = self.pipeline.get_base_time() + buf.pts if buf.pts != Gst.CLOCK_TIME_NONE else None
         for sub in subs:
             cam = sub.camera
             if cam.frozen:
@@ -78,9 +108,10 @@ class _FanOut:
             if self.is_video and cam.corrupt_until > now:
                 out = corrupt_h264(buf)
             else:
-                # Shallow copy without timestamps: the appsrc (do-timestamp) stamps it with its own
-                # pipeline's running time; the memory is shared, not copied.
+                # Shallow copy without timestamps (stamped below for this client); the memory is
+                # shared, not copied.
                 out = buf.copy_region(Gst.BufferCopyFlags.FLAGS | Gst.BufferCopyFlags.MEMORY, 0, size)
+            sub.stamp(out, capture_ns, buf.duration)
             sub.appsrc.push_buffer(out)
         return Gst.FlowReturn.OK
 

@@ -314,8 +314,9 @@ describe('one camera, AAC audio', () => {
 
   test('corrupt: FFmpeg reports decode errors only while corrupting', async () => {
     const reader = new Reader(cam.url('cam1', 'sub'));
-    // Decode errors only: under CPU load the camera's arrival-time timestamps can tie, which the null
-    // muxer reports as "non monotonically increasing dts" — a timing note, not damaged video.
+    // Decode errors only: the first frame or two of a client are stamped on arrival (before its
+    // pipeline plays) and can tie with the next, which the null muxer reports as "non monotonically
+    // increasing dts": a timing note, not damaged video.
     const decodeErrors = (text: string) =>
       text
         .split('\n')

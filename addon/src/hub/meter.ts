@@ -77,7 +77,8 @@ export class StreamMeter {
       }
       this.lastKeyS = f.decodeTimeS;
     }
-    this.endS = f.decodeTimeS + f.durationS;
+    // An audio-only fragment of an A/V stream adds no time (see FragmentInfo.durationS).
+    if (f.durationS > 0) this.endS = f.decodeTimeS + f.durationS;
     this.recent.push({
       durationS: f.durationS,
       bytes: f.byteLength,
@@ -106,15 +107,18 @@ export class StreamMeter {
     let min = Infinity;
     let max = -Infinity;
     let keyframeMidFragment = false;
+    let timed = 0;
     for (const s of this.recent) {
       videoS += s.videoDurationS;
       videoSamples += s.videoSamples;
       bytes += s.bytes;
+      if (s.durationS === 0) continue; // audio-only fragment of an A/V stream: not a part length
+      timed++;
       if (s.durationS < min || Number.isNaN(s.durationS)) min = s.durationS; // NaN wins, as in Math.min
       if (s.durationS > max || Number.isNaN(s.durationS)) max = s.durationS;
       if (s.keyframeMidFragment) keyframeMidFragment = true;
     }
-    const n = this.recent.length;
+    const n = timed;
     let gopS: number | null = null;
     for (const g of this.gops) if (gopS === null || g > gopS) gopS = g;
     return {

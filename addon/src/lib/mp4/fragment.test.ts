@@ -133,6 +133,24 @@ describe('sample defaults fall back trun → tfhd → trex', () => {
     assert.equal(trun.primary.syncSamples, 1, 'a keyframe in mid-fragment is counted but does not start it');
   });
 
+  it('an audio-only fragment of an A/V stream is timed by its audio but adds no time', () => {
+    const audio: InitTrack = { ...track(1, 'audio', 1024, KEY), timescale: 48000, sampleEntry: 'mp4a' };
+    const av: InitSegmentInfo = {
+      ...init,
+      tracks: [audio, { ...video, id: 2 }],
+      video: { ...video, id: 2 },
+      audio,
+    };
+    const p = parseFragment(fragment(0, [], 0x001, [3, 0]), av);
+    assert.equal(p.primary.trackId, 1);
+    assert.equal(p.primary.durationS, 3072 / 48000);
+    assert.equal(p.durationS, 0);
+    assert.equal(p.independent, false);
+    // The same fragment in an audio-only stream is the timeline.
+    const audioOnly: InitSegmentInfo = { ...init, tracks: [audio], video: null, audio };
+    assert.equal(parseFragment(fragment(0, [], 0x001, [3, 0]), audioOnly).durationS, 3072 / 48000);
+  });
+
   it('rejects fragments for unknown tracks and absurd sample counts', () => {
     const other: InitSegmentInfo = { ...init, tracks: [{ ...video, id: 2 }], video: { ...video, id: 2 } };
     assert.throws(() => parseFragment(fragment(0, [], 0x001, [3, 0]), other), /track 1, which the init/);

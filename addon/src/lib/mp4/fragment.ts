@@ -36,6 +36,13 @@ export interface FragmentInfo {
    */
   independent: boolean;
   decodeTimeS: number;
+  /**
+   * How far this fragment advances the stream's timeline: the video track's duration when the stream
+   * has video. A fragment holding only audio of an A/V stream (FFmpeg's interleaving cuts one now and
+   * then, more often under load) adds 0: its audio overlaps the neighbouring video fragments, and
+   * counting it made LL-HLS parts and EXTINF ~64 ms too long each time, so players' playlist timeline
+   * drifted from the media's.
+   */
   durationS: number;
 }
 
@@ -83,7 +90,7 @@ export function parseFragment(buf: Buffer, init: InitSegmentInfo): FragmentInfo 
     primary,
     independent,
     decodeTimeS: primary.decodeTimeS,
-    durationS: primary.durationS,
+    durationS: init.video && !video ? 0 : primary.durationS,
   };
 }
 
