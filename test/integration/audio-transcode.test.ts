@@ -118,6 +118,45 @@ describe('audio and transcode arguments', () => {
     }
   });
 
+  test('with audio, the timeline follows the video: a GOP of fragments lasts its keyframe interval', async () => {
+    // FFmpeg's interleaving now and then cuts a fragment holding only audio. Its audio overlaps the
+    // video fragments around it, so it must add no time: counted, EXTINF and part durations ran one
+    // audio fragment (~64-128 ms) long per occurrence and players' playlist timeline drifted.
+    const key = streamKey('yard', 'main');
+    const { lease } = sup.acquireLease(key, { kind: 'api' });
+    const frags: Part[] = [];
+    let videoId: number | null = null;
+    const reader = sup.hub(key).subscribe({
+      name: 'test',
+      write: (ev) => {
+        if (ev.type === 'init') videoId = ev.init.info.video?.id ?? null;
+        if (ev.type === 'fragment') frags.push(ev.part);
+      },
+    });
+    try {
+      await waitFor(() => frags.filter((f) => f.independent).length >= 5, 25_000, 'five keyframes');
+      assert.ok(videoId !== null);
+      const audioOnly = frags.filter((f) => !f.fragment.tracks.some((t) => t.trackId === videoId));
+      for (const f of audioOnly) assert.equal(f.durationS, 0, 'an audio-only fragment adds no time');
+      const keys = frags.flatMap((f, i) => (f.independent ? [i] : []));
+      const diffs: number[] = [];
+      // From the second keyframe on (the first GOP carries the AAC priming shift).
+      for (let k = 1; k + 1 < keys.length; k++) {
+        const [a, b] = [keys[k]!, keys[k + 1]!];
+        const sum = frags.slice(a, b).reduce((n, f) => n + f.durationS, 0);
+        diffs.push(Math.abs(sum - (frags[b]!.decodeTimeS - frags[a]!.decodeTimeS)) * 1000);
+      }
+      console.log(
+        `# A/V timeline: ${frags.length} fragments, ${audioOnly.length} audio-only; |sum of durations - keyframe interval| ${diffs.map((d) => d.toFixed(1)).join(', ')} ms`,
+      );
+      assert.ok(diffs.length >= 3);
+      for (const d of diffs) assert.ok(d < 2, `a GOP's durations miss its interval by ${d.toFixed(1)} ms`);
+    } finally {
+      reader.close();
+      sup.releaseLease(lease.id);
+    }
+  });
+
   test('mode: transcode → 320x180 with a keyframe every 1 s as measured by the hub', async () => {
     const key = streamKey('yard', 'sub');
     const { lease } = sup.acquireLease(key, { kind: 'api' });
