@@ -456,6 +456,19 @@ describe('panel page in Chromium', () => {
       p,
     );
     const flaggedMs = Date.now() - blockedAt;
+    // Still no picture: the escalation goes on (a new player, then a renewed lease, with a growing
+    // delay), and after 3 failed recoveries the badge says offline, with what is being tried, instead
+    // of giving up silently.
+    await waitInPage(`window.__states.some((s) => s.camera === 'cam8' && s.status === 'offline')`, 45_000, p);
+    const offlineMs = Date.now() - blockedAt;
+    const offline = (await p.evaluate(
+      `window.__states.filter((s) => s.camera === 'cam8' && s.status === 'offline')`,
+    )) as Array<{ reason: string }>;
+    assert.match(offline[0]!.reason, /no picture for \d+ s: (renewing the stream|restarting the player)/);
+    for (const o of offline) assert.ok(o.reason, `every offline state says why: ${JSON.stringify(offline)}`);
+    const badge = (await tiles(p)).find((t) => t.camera === 'cam8')!;
+    assert.equal(badge.state, 'offline', JSON.stringify(badge));
+    assert.match(badge.status, /offline/, 'the badge says so');
     await p.unroute(blocked);
     await waitInPage(`window.__tiles().find((t) => t.camera === 'cam8').state === 'live'`, 40_000, p);
     // Playing again: 3 s of picture within 10 s.
@@ -468,7 +481,7 @@ describe('panel page in Chromium', () => {
     const hungStates = await p.evaluate(`window.__states.filter((s) => s.camera === 'cam8')`);
     assert.ok(playing, `cam8 plays again: ${JSON.stringify(hungStates)} ${JSON.stringify(await tiles(p))}`);
     console.log(
-      `# panel (LL-HLS): media path blocked → player re-created after ${flaggedMs} ms; unblocked → live again; states ${JSON.stringify(hungStates)}`,
+      `# panel (LL-HLS): media path blocked → player re-created after ${flaggedMs} ms, offline after ${offlineMs} ms; unblocked → live again; states ${JSON.stringify(hungStates)}`,
     );
     assert.deepEqual(pageErrors, []);
     await p.close();

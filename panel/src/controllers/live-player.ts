@@ -112,7 +112,11 @@ export class LivePlayerController implements ReactiveController {
     this.target = null;
   }
 
-  private startPlayer(): void {
+  /** A new player; the badge shows `status`/`reason` until it has a picture (or says otherwise). */
+  private startPlayer(
+    status: TileStatus = this.everLive ? 'reconnecting' : 'starting',
+    reason = 'connecting',
+  ): void {
     const t = this.target!;
     const onState = (p: TilePlayer) => (s: PlayerState, reason: string) => {
       // Live is judged from the picture moving (check()), never from a player's event: a `playing`
@@ -145,7 +149,7 @@ export class LivePlayerController implements ReactiveController {
     this.lastTime = -1;
     this.lastProgress = now;
     this.progressSince = now;
-    this.setStatus(this.everLive ? 'reconnecting' : 'starting', 'connecting');
+    this.setStatus(status, reason);
     player.start();
   }
 
@@ -224,8 +228,7 @@ export class LivePlayerController implements ReactiveController {
   private recreate(status: TileStatus, reason: string): void {
     this.player?.stop();
     this.player = null;
-    this.startPlayer();
-    this.setStatus(status, reason);
+    this.startPlayer(status, reason);
   }
 
   /**
@@ -260,8 +263,11 @@ export class LivePlayerController implements ReactiveController {
   private setStatus(status: TileStatus, reason: string): void {
     // After several failed recoveries the badge says offline (with what is being tried) until a
     // picture is back; a player's own "reconnecting" does not soften it.
-    if ((status === 'starting' || status === 'reconnecting') && this.attempts > OFFLINE_AFTER)
+    if ((status === 'starting' || status === 'reconnecting') && this.attempts > OFFLINE_AFTER) {
+      // Keep saying what is being tried: a player's own progress notes do not replace it.
+      if (this.status === 'offline') reason = this.reason;
       status = 'offline';
+    }
     if (status === this.status && reason === this.reason) return;
     this.status = status;
     this.reason = reason;
