@@ -34,8 +34,8 @@ class Subscriber:
         """Time `out` by its capture instant, as a real camera's RTP clock does.
 
         The appsrc's own do-timestamp would stamp arrival time instead: when x264 output arrives in a
-        burst (a starved CPU), two frames got nearly the same timestamp, and players downstream saw
-        overlapping frames. Until the client pipeline plays (its base time is known), buffers go out
+        burst (a starved CPU), frames got nearly equal timestamps, and hls.js tiles downstream froze
+        at segment boundaries. Until the client pipeline plays (its base time is known), buffers go out
         unstamped and do-timestamp stamps them, which is only the first frame or two.
         """
         if capture_ns is None:

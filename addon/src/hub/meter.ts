@@ -3,7 +3,7 @@
  * the fragments themselves, and turns mismatches with the hub's settings into warnings. In copy mode
  * the camera's GOP rules (FIELD-NOTES #10): a 7 s GOP must be reported, not silently tolerated.
  */
-import type { FragmentInfo, FragmentTrack } from '../lib/mp4/index.js';
+import type { FragmentInfo } from '../lib/mp4/index.js';
 
 export interface MeterLimits {
   partTargetS: number;
@@ -60,16 +60,8 @@ export class StreamMeter {
 
   /** `videoTrackId` is null for audio-only streams, which have no GOP. */
   add(f: FragmentInfo, videoTrackId: number | null): void {
-    // A loop, not tracks.find(): no closure per fragment.
-    let video: FragmentTrack | undefined;
-    if (videoTrackId !== null) {
-      for (const t of f.tracks) {
-        if (t.trackId === videoTrackId) {
-          video = t;
-          break;
-        }
-      }
-    }
+    // parseFragment already picked the video track as `primary` when the fragment has one.
+    const video = videoTrackId !== null && f.primary.trackId === videoTrackId ? f.primary : undefined;
     if (video && f.independent) {
       if (this.lastKeyS !== null && f.decodeTimeS > this.lastKeyS) {
         this.gops.push(f.decodeTimeS - this.lastKeyS);
@@ -112,13 +104,12 @@ export class StreamMeter {
       videoS += s.videoDurationS;
       videoSamples += s.videoSamples;
       bytes += s.bytes;
+      if (s.keyframeMidFragment) keyframeMidFragment = true;
       if (s.durationS === 0) continue; // audio-only fragment of an A/V stream: not a part length
       timed++;
       if (s.durationS < min || Number.isNaN(s.durationS)) min = s.durationS; // NaN wins, as in Math.min
       if (s.durationS > max || Number.isNaN(s.durationS)) max = s.durationS;
-      if (s.keyframeMidFragment) keyframeMidFragment = true;
     }
-    const n = timed;
     let gopS: number | null = null;
     for (const g of this.gops) if (gopS === null || g > gopS) gopS = g;
     return {
@@ -127,7 +118,7 @@ export class StreamMeter {
         sinceKeyframeS: this.lastKeyS !== null && this.endS !== null ? this.endS - this.lastKeyS : null,
         fps: videoS > 0 ? videoSamples / videoS : null,
         bytesPerS: this.recentS > 0 ? bytes / this.recentS : null,
-        partDurationS: n ? { avg: this.recentS / n, min, max } : null,
+        partDurationS: timed ? { avg: this.recentS / timed, min, max } : null,
       },
       keyframeMidFragment,
     };

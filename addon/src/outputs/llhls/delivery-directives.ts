@@ -16,8 +16,8 @@ export interface Directive {
 }
 
 /**
- * `_HLS_skip=YES|v2`: answer with a delta update (v2 also skips date ranges; we list none). Null when
- * absent; a reason string (400) for any other value.
+ * `_HLS_skip=YES|v2`: answer with a delta update (v2 also skips date ranges; we list none). Absent:
+ * a full playlist; any other value: not ok, with the reason for the 400.
  */
 export function parseSkip(
   query: Record<string, unknown>,
