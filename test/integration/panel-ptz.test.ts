@@ -13,6 +13,7 @@ import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { startOnvifDevice, type OnvifCall, type OnvifDevice } from '../fixtures/onvif-device/index.js';
 import { SyntheticCamera } from '../../addon/src/demo/synthetic-camera.js';
 import type { Lookout } from '../../addon/src/main.js';
+import { streamKey } from '../../addon/src/contracts/stream-key.js';
 import type { PtzCapabilitiesAnswer } from '../../addon/src/contracts/ptz.js';
 import { launchChromium } from '../helpers/browser.js';
 import { bundlePanel, openTestPage } from '../helpers/panel-bundle.js';
@@ -21,6 +22,8 @@ import { rawConfigFor, resolveOrThrow, startTestLookout } from '../helpers/setup
 
 const USER = { username: 'admin', password: 'Pw-s3cret!x' };
 const SHOTS = 'test-results/screenshots';
+/** Every answer the pages got for a snapshot URL: said when a tile never shows a picture. */
+const snapshotAnswers: string[] = [];
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('PTZ overlay in Chromium', () => {
@@ -86,6 +89,14 @@ describe('PTZ overlay in Chromium', () => {
     // Closed even when the test fails midway: a page left holding a button would keep moving the camera.
     t.after(() => page.close());
     page.on('pageerror', (e) => pageErrors.push(e.message));
+    page.on('response', (r) => {
+      if (r.url().includes('/snapshot'))
+        void r.text().then(
+          (text) =>
+            snapshotAnswers.push(`${r.status()} ${r.ok() ? `${text.length} bytes` : text.slice(0, 300)}`),
+          () => snapshotAnswers.push(`${r.status()} (no body)`),
+        );
+    });
     await page.addInitScript(`
       window.__pointerTypes = [];
       document.addEventListener('pointerdown', (e) => window.__pointerTypes.push(e.pointerType), true);
@@ -270,9 +281,18 @@ describe('PTZ overlay in Chromium', () => {
       'the device has the preset',
     );
     mkdirSync(SHOTS, { recursive: true });
-    await page.waitForFunction(`document.querySelector('.tile img').naturalWidth > 0`, undefined, {
-      timeout: 15_000,
-    });
+    await page
+      .waitForFunction(`document.querySelector('.tile img').naturalWidth > 0`, undefined, { timeout: 15_000 })
+      .catch(async (err: Error) => {
+        // Say why the tile has no picture: what the snapshot URL answers now, and the stream's state.
+        const res = await fetch(`${app.url}/api/cameras/dome/snapshot?profile=sub`);
+        const body = res.headers.get('content-type')?.startsWith('image/') ? 'JPEG' : await res.text();
+        const st = app.supervisor.status(streamKey('dome', 'sub'));
+        throw new Error(
+          `${err.message}; the page's snapshot answers: ${JSON.stringify(snapshotAnswers)}; ` +
+            `snapshot now: ${res.status} ${body}; sub ${st.state} (${st.reason})`,
+        );
+      });
     await page.screenshot({ path: `${SHOTS}/ptz.png` });
 
     // An existing name offers Overwrite and Remove; Remove deletes it on the device.
