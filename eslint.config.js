@@ -2,7 +2,7 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'panel/dist/**'] },
+  { ignores: ['**/dist/**', 'node_modules/**', 'nodes/examples/**'] },
   ...tseslint.configs.recommended,
   {
     rules: {

@@ -3,7 +3,7 @@
  * Node-RED serves a module's `resources/` folder at `resources/<module>/<file>` (@node-red/registry
  * `getModuleResource`, @node-red/editor-api `/resources/:module/*`); the repository root has a
  * committed symlink `resources -> nodes/resources`, as `examples -> flows`. Each node's .html loads
- * this file with `<script src="resources/lookout/lookout-editor.js">`, and the editor runs the node's
+ * this file with `<script src="resources/@lookout-nvr/node-red-lookout/lookout-editor.js">`, and the editor runs the node's
  * own scripts only after it has loaded (editor-client `appendConfig`). Every node loads it, so it
  * defines `LookoutEditor` once and leaves an existing one alone.
  */
