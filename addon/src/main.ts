@@ -16,6 +16,7 @@ import type { ResolvedConfig } from './contracts/config.js';
 import { ConfigWatcher } from './confwatcher/watcher.js';
 import { buildApi } from './control/api/app.js';
 import { loadOrCreateCertificate, type TlsFiles } from './control/api/tls-cert.js';
+import { panelLink } from './control/mqtt/panel-link.js';
 import { MqttService } from './control/mqtt/service.js';
 import { CameraControl } from './control/onvif/control.js';
 import type { Logger } from './lib/log.js';
@@ -86,6 +87,13 @@ export async function startLookout(opts: LookoutOptions): Promise<Lookout> {
   };
 
   try {
+    // Asked while the rest starts (never rejects): the HA devices link to the panel, the add-on's
+    // ingress page or this listener.
+    const panel = panelLink({
+      env: process.env,
+      host: opts.listen?.host ?? opts.config.server.host,
+      port: opts.listen?.port ?? opts.config.server.port,
+    });
     const supervisor = new Supervisor({
       config: opts.config,
       log,
@@ -134,7 +142,11 @@ export async function startLookout(opts: LookoutOptions): Promise<Lookout> {
 
     let mqtt: MqttService | null = null;
     if (opts.mqtt !== false && opts.config.mqtt.enabled) {
+      const link = await panel;
+      if (link.problem) log.info({ err: link.problem }, 'the Home Assistant devices get no panel link');
       const service = new MqttService({
+        dataDir: opts.config.server.dataDir,
+        configurationUrl: link.url,
         settings: opts.config.mqtt,
         host: supervisor,
         log,

@@ -34,7 +34,8 @@ const common = {
       hw_version: str,
       serial_number: str,
       suggested_area: str,
-      configuration_url: str,
+      // http(s):// or HA's internal homeassistant:// link (HA.md §2.2).
+      configuration_url: { type: 'string', pattern: '^(https?|homeassistant)://[^\\s]+$' },
       via_device: str,
       connections: { type: 'array' },
     },
@@ -43,7 +44,12 @@ const common = {
     type: 'object',
     additionalProperties: false,
     required: ['name'],
-    properties: { name: str, sw: str, url: { type: 'string', pattern: '^https?://' } },
+    properties: {
+      name: str,
+      sw: str,
+      url: { type: 'string', pattern: '^https?://' },
+      support_url: { type: 'string', pattern: '^https?://' },
+    },
   },
   availability: {
     type: 'array',
@@ -104,6 +110,19 @@ export const SCHEMAS: Record<string, object> = {
     retain: { const: false },
   }),
   camera: entity(['topic'], { topic, image_encoding: { const: 'b64' } }),
+  // HA 2023.7+ MQTT image (HA.md §2.5): image_topic xor url_topic; content_type only with image_topic.
+  image: {
+    ...entity([], {
+      image_topic: topic,
+      url_topic: topic,
+      url_template: str,
+      content_type: { type: 'string', pattern: '^image/[a-z0-9.+-]+$' },
+      image_encoding: { const: 'b64' },
+    }),
+    if: { required: ['image_topic'], properties: { image_topic: topic } },
+    then: { properties: { url_topic: false, url_template: false } },
+    else: { required: ['url_topic'], properties: { url_topic: topic, content_type: false } },
+  },
 };
 export const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true });
 export const validators = Object.fromEntries(Object.entries(SCHEMAS).map(([k, s]) => [k, ajv.compile(s)]));

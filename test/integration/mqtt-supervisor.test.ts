@@ -112,7 +112,12 @@ describe('MQTT broker from the HA Supervisor', () => {
     let client: MqttClient | undefined;
     try {
       assert.equal(app.mqtt?.url, `mqtt://127.0.0.1:${mosq.port}`);
-      assert.deepEqual(asked, [{ path: '/services/mqtt', auth: `Bearer ${SUPERVISOR_TOKEN}` }]);
+      // The broker, and the add-on's own info for the devices' panel link (control/mqtt/panel-link.ts).
+      assert.deepEqual(
+        asked.filter((a) => a.path === '/services/mqtt'),
+        [{ path: '/services/mqtt', auth: `Bearer ${SUPERVISOR_TOKEN}` }],
+      );
+      assert.deepEqual(asked.map((a) => a.path).sort(), ['/addons/self/info', '/services/mqtt']);
       client = await testClient(mosq.url, { username: USER, password: PASSWORD });
       const seen = await recorder(client, 'lookout/#');
       await waitUntil(

@@ -17,7 +17,29 @@ test('mqtt defaults: embedded broker on loopback 1883, lookout/homeassistant top
     discovery: true,
     discoveryPrefix: 'homeassistant',
     embedded: { host: '127.0.0.1', port: 1883 },
+    imageIntervalMs: 600_000,
   });
+});
+
+test('mqtt.image_interval: a duration of at least 1m, or false', () => {
+  const read = (v: unknown) =>
+    resolveConfig({ mqtt: { image_interval: v }, cameras: cams }, { env: {}, baseDir: '/tmp' });
+  const ms = (v: unknown) => {
+    const r = read(v);
+    assert.ok(r.ok, JSON.stringify(!r.ok && r.errors));
+    return r.config.mqtt.imageIntervalMs;
+  };
+  assert.equal(ms('2m'), 120_000);
+  assert.equal(ms(3600), 3_600_000);
+  assert.equal(ms(false), null);
+  for (const bad of ['10s', 'soon', true]) {
+    const r = read(bad);
+    assert.ok(!r.ok, `${String(bad)} refused`);
+    assert.ok(
+      r.errors.some((e) => e.path === '/mqtt/image_interval'),
+      JSON.stringify(r.errors),
+    );
+  }
 });
 
 test('mqtt section: values are read, the password is a secret', () => {

@@ -6,7 +6,8 @@
 import type { MqttSettings } from '../contracts/config.js';
 import { DEFAULT_BASE_TOPIC, DEFAULT_DISCOVERY_PREFIX } from '../contracts/mqtt.js';
 import { isBool, isString, ok, type Checker, type RawMap } from './check.js';
-import { child } from './errors.js';
+import { parseDuration } from './duration.js';
+import { child, ValueError } from './errors.js';
 
 const isListenPort = (v: unknown): v is number =>
   Number.isInteger(v) && (v as number) >= 0 && (v as number) <= 65535;
@@ -23,7 +24,11 @@ export const BUILT_IN_MQTT: MqttSettings = {
   discovery: true,
   discoveryPrefix: DEFAULT_DISCOVERY_PREFIX,
   embedded: { host: '127.0.0.1', port: 1883 },
+  imageIntervalMs: 600_000,
 };
+
+/** At least a minute: each picture of an idle camera starts its sub stream for a moment. */
+const MIN_IMAGE_INTERVAL_MS = 60_000;
 
 export function resolveMqtt(root: RawMap, ck: Checker): MqttSettings {
   const base = '/mqtt';
@@ -51,7 +56,9 @@ export function resolveMqtt(root: RawMap, ck: Checker): MqttSettings {
   if (url !== null && !/^(mqtts?|wss?|tcp|ssl):\/\/[^/]+/.test(url)) {
     ck.add(child(base, 'url'), 'expected mqtt://host:port (or mqtts://, ws://, wss://)');
   }
+  const imageIntervalMs = readImageInterval(m, base, ck);
   return {
+    imageIntervalMs,
     enabled: get(m, base, 'enabled', isBool, BUILT_IN_MQTT.enabled),
     url,
     username: get<string | null>(m, base, 'username', isString, null),
@@ -65,4 +72,24 @@ export function resolveMqtt(root: RawMap, ck: Checker): MqttSettings {
       port: get(e, child(base, 'embedded'), 'port', isListenPort, BUILT_IN_MQTT.embedded.port),
     },
   };
+}
+
+/** `image_interval`: a duration of at least 1m, or false for none. */
+function readImageInterval(m: RawMap | undefined, base: string, ck: Checker): number | null {
+  const raw = m?.['image_interval'];
+  if (raw === undefined) return BUILT_IN_MQTT.imageIntervalMs;
+  if (raw === false) return null;
+  const at = child(base, 'image_interval');
+  try {
+    const ms = parseDuration(raw);
+    if (ms >= MIN_IMAGE_INTERVAL_MS) return ms;
+    ck.add(
+      at,
+      `${String(raw)} is too often: at least 1m (or false for pictures only on motion and snapshots)`,
+    );
+  } catch (err) {
+    if (!(err instanceof ValueError)) throw err;
+    ck.add(at, `${err.message}, or false`);
+  }
+  return BUILT_IN_MQTT.imageIntervalMs;
 }

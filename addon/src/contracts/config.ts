@@ -149,6 +149,8 @@ export interface MqttSettings {
   discoveryPrefix: string;
   /** Embedded broker listen address (used only when url is null). */
   embedded: { host: string; port: number };
+  /** `image_interval`: how often each camera's retained HA picture is refreshed; null: only on motion and snapshots. */
+  imageIntervalMs: number | null;
 }
 
 export interface ResolvedConfig {

@@ -64,8 +64,20 @@ export function mqttTopics(base: string = DEFAULT_BASE_TOPIC) {
     motionKind: (camera: string, kind: MotionKind) => `${base}/${camera}/motion/${kind}`,
     /** ON/OFF (retained). */
     recording: (camera: string) => `${base}/${camera}/recording`,
-    /** JPEG bytes (not retained), published after a snapshot command; HA's camera entity reads it. */
+    /**
+     * JPEG bytes (not retained), the answer of a snapshot command: a requester subscribes first and
+     * pairs it with the answer (the Node-RED snapshot node). A retained copy goes to `image`.
+     */
     snapshot: (camera: string) => `${base}/${camera}/snapshot`,
+    /**
+     * JPEG bytes (retained): the camera's latest picture, taken on motion, at `mqtt.image_interval`
+     * and on every snapshot command; HA's camera entity reads it, so it has a picture after a restart.
+     */
+    image: (camera: string) => `${base}/${camera}/image`,
+    /** JPEG bytes (retained): the picture of the last motion start; HA's `image` entity reads it. */
+    lastMotionImage: (camera: string) => `${base}/${camera}/last_motion/image`,
+    /** LastMotionPayload (retained JSON): when and what the last motion was; the image entity's attributes. */
+    lastMotion: (camera: string) => `${base}/${camera}/last_motion`,
     /** Preset names (retained JSON string array), when known. */
     presets: (camera: string) => `${base}/${camera}/presets`,
     command: (camera: string, command: MqttCommand) => `${base}/${camera}/cmd/${command}`,
@@ -105,6 +117,18 @@ export interface MotionEventPayload {
   active: boolean;
   at: string;
   source: string;
+}
+
+/** `<base>/<camera>/last_motion` */
+export interface LastMotionPayload {
+  /** ISO time the motion started (the event's time). */
+  at: string;
+  kind: string;
+  source: string;
+  /** ISO time of the frame in `last_motion/image`. */
+  frameAt: string;
+  profile: ProfileName;
+  bytes: number;
 }
 
 // ── command payloads (JSON objects; HA buttons/switches/selects send plain strings, see docs/mqtt.md) ──

@@ -8,11 +8,15 @@ import assert from 'node:assert/strict';
 import { resolveConfig } from '../../config/index.js';
 import type { ResolvedCamera } from '../../contracts/config.js';
 import { MOTION_KINDS } from '../../contracts/events.js';
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { PROJECT_ISSUES_URL, PROJECT_URL } from '../../contracts/project.js';
 import { ajv, discoveryProblem, SCHEMAS } from '../../../../test/helpers/ha-discovery.js';
 import {
   cameraDiscovery,
   cameraDiscoveryTopics,
   detectionKinds,
+  deviceId,
   hubDiscovery,
   hubDeviceId,
   type DiscoveryContext,
@@ -87,7 +91,16 @@ test('entities follow capabilities; unique ids are stable and unique', () => {
       !g.includes('lookout_gate_preset'),
   );
   assert.ok(!g.includes('lookout_gate_stream_sub'), 'no sub profile, no sub sensors');
-  for (const k of ['ptz_home', 'motion', 'preset', 'stream_sub', 'snapshot', 'recording', 'camera']) {
+  for (const k of [
+    'ptz_home',
+    'motion',
+    'last_motion',
+    'preset',
+    'stream_sub',
+    'snapshot',
+    'recording',
+    'camera',
+  ]) {
     assert.ok(d.includes(`lookout_front-door_${k}`), k);
   }
   const select = cameraDiscovery(door!, ctx).find((m) => m.topic.includes('/select/'))!;
@@ -110,9 +123,64 @@ test('device, origin and availability blocks', () => {
     sw_version: '1.2.3',
     via_device: 'lookout_hub',
   });
-  assert.deepEqual(p.o, { name: 'Lookout', sw: '1.2.3', url: 'https://github.com/lookout/lookout' });
+  assert.deepEqual(p.o, { name: 'Lookout', sw: '1.2.3', url: PROJECT_URL });
   assert.deepEqual(p.availability, [{ topic: 'lookout/status' }, { topic: 'lookout/front-door/status' }]);
   assert.equal(p.availability_mode, 'all');
+});
+
+test('configuration_url: every device links to the panel (ingress in the add-on)', () => {
+  const link = 'homeassistant://hassio/ingress/a0d7b954_lookout';
+  const withLink = { ...ctx, configurationUrl: link };
+  for (const cam of cameras())
+    for (const m of cameraDiscovery(cam, withLink)) {
+      assert.equal((m.payload!.device as { configuration_url?: string }).configuration_url, link, m.topic);
+      assert.equal(discoveryProblem(m.topic, m.payload), null);
+    }
+  const hub = hubDiscovery(withLink);
+  assert.equal((hub.payload!.device as { configuration_url?: string }).configuration_url, link);
+  const p = cameraDiscovery(cameras()[0]!, { ...ctx, configurationUrl: 'ftp://x/' })[0]!;
+  assert.match(
+    discoveryProblem(p.topic, p.payload) ?? '',
+    /configuration_url/,
+    'only http(s) or homeassistant links',
+  );
+  assert.ok(!('configuration_url' in (cameraDiscovery(cameras()[0]!, ctx)[0]!.payload!.device as object)));
+});
+
+test('pictures: the camera reads the retained latest image; a last-motion image entity per motion camera', () => {
+  const [gate, door] = cameras();
+  const find = (c: ResolvedCamera, key: string) =>
+    cameraDiscovery(c, ctx).find((m) => m.payload!.unique_id === `${deviceId('lookout', c.id)}_${key}`);
+  assert.equal(find(door!, 'camera')!.payload!.topic, 'lookout/front-door/image');
+  const img = find(door!, 'last_motion')!;
+  assert.equal(img.topic, 'homeassistant/image/lookout_front-door_last_motion/config');
+  assert.equal(img.payload!.image_topic, 'lookout/front-door/last_motion/image');
+  assert.equal(img.payload!.json_attributes_topic, 'lookout/front-door/last_motion');
+  assert.equal(img.payload!.content_type, 'image/jpeg');
+  assert.equal(img.payload!.default_entity_id, 'image.lookout_front_door_last_motion');
+  assert.equal(discoveryProblem(img.topic, img.payload), null);
+  // The image schema holds HA's rules: image_topic xor url_topic.
+  assert.notEqual(discoveryProblem(img.topic, { ...img.payload, url_topic: 'x/y' }), null);
+  assert.notEqual(discoveryProblem(img.topic, { ...img.payload, image_topic: undefined }), null);
+  // gate has no motion source: no motion entities; set to pixel motion, it has both.
+  assert.equal(find(gate!, 'last_motion'), undefined);
+  assert.equal(find(gate!, 'motion'), undefined);
+  const pixel = { ...gate!, motion: { ...gate!.motion, source: 'pixel' as const } };
+  assert.ok(find(pixel, 'last_motion') && find(pixel, 'motion'));
+});
+
+test('one project URL: the discovery origin, the add-on manifests and the npm packages agree', () => {
+  const root = new URL('../../../../', import.meta.url).pathname;
+  const yaml = (f: string) => parseYaml(readFileSync(root + f, 'utf8')) as { url: string };
+  const json = (f: string) =>
+    JSON.parse(readFileSync(root + f, 'utf8')) as { repository: { url: string }; bugs: { url: string } };
+  assert.equal((hubDiscovery(ctx).payload!.o as { url: string }).url, PROJECT_URL);
+  assert.equal(yaml('repository.yaml').url, PROJECT_URL);
+  assert.equal(yaml('addon/config.yaml').url, PROJECT_URL);
+  for (const f of ['package.json', 'nodes/package.json']) {
+    assert.equal(json(f).repository.url, `git+${PROJECT_URL}.git`, f);
+    assert.equal(json(f).bugs.url, PROJECT_ISSUES_URL, f);
+  }
 });
 
 test('the clearing list covers every topic a camera can announce', () => {

@@ -6,6 +6,7 @@
 import type { ResolvedCamera, Vendor } from '../../contracts/config.js';
 import { MOTION_KINDS, type MotionKind } from '../../contracts/events.js';
 import { mqttTopics } from '../../contracts/mqtt.js';
+import { PROJECT_NAME, PROJECT_URL } from '../../contracts/project.js';
 import { PROFILE_NAMES } from '../../contracts/stream-key.js';
 import { STREAM_STATES } from '../../contracts/stream-state.js';
 
@@ -20,6 +21,11 @@ export interface DiscoveryContext {
    * each kind other than plain `motion` gets its own binary_sensor.
    */
   motionKinds?: (camera: string) => readonly MotionKind[] | null;
+  /**
+   * The devices' link to the panel (`configuration_url`): `homeassistant://hassio/ingress/<slug>` in
+   * the add-on, Lookout's own URL elsewhere (panel-link.ts); null: none.
+   */
+  configurationUrl?: string | null;
 }
 
 /** A kind's own binary_sensor. Plain `motion` has none: the `motion` entity (any kind) covers it. */
@@ -63,7 +69,7 @@ const MANUFACTURERS: Record<Vendor, string | null> = {
   tapo: 'TP-Link',
 };
 
-const ORIGIN = { name: 'Lookout', url: 'https://github.com/lookout/lookout' };
+const ORIGIN = { name: PROJECT_NAME, url: PROJECT_URL };
 
 /** Discovery ids must match [a-zA-Z0-9_-]; entity ids are lower-case [a-z0-9_]. */
 export const slug = (s: string) => s.replace(/[^a-zA-Z0-9_-]/g, '_');
@@ -77,11 +83,16 @@ export function hubDeviceId(baseTopic: string): string {
   return `${slug(baseTopic)}_hub`;
 }
 
-type Component = 'sensor' | 'binary_sensor' | 'switch' | 'button' | 'select' | 'camera';
+type Component = 'sensor' | 'binary_sensor' | 'switch' | 'button' | 'select' | 'camera' | 'image';
 
 /** Every entity a camera can have; `entitiesFor` picks the ones its capabilities allow. */
 /** What entity selection depends on (never names or URLs), so the clearing list can be built from an id. */
-type EntityBasis = Pick<ResolvedCamera, 'id' | 'profiles' | 'capabilities'>;
+type EntityBasis = Pick<ResolvedCamera, 'id' | 'profiles' | 'capabilities' | 'motion'>;
+
+/** A camera has motion when it declares ONVIF motion events or is set to pixel motion. */
+export function hasMotion(cam: Pick<ResolvedCamera, 'capabilities' | 'motion'>): boolean {
+  return cam.capabilities.motionEvents || cam.motion.source === 'pixel';
+}
 
 export function entitiesFor(
   cam: EntityBasis,
@@ -151,11 +162,23 @@ export function entitiesFor(
       },
     });
   }
-  if (cam.capabilities.motionEvents) {
+  if (hasMotion(cam)) {
     out.push({
       component: 'binary_sensor',
       key: 'motion',
       config: { name: 'Motion', state_topic: t.motion(cam.id), device_class: 'motion' },
+    });
+    // HA 2023.7+: the picture of the last motion start; its time and kind are attributes.
+    out.push({
+      component: 'image',
+      key: 'last_motion',
+      config: {
+        name: 'Last motion',
+        image_topic: t.lastMotionImage(cam.id),
+        content_type: 'image/jpeg',
+        json_attributes_topic: t.lastMotion(cam.id),
+        icon: 'mdi:motion-sensor',
+      },
     });
     for (const kind of detectionKinds(ctx.motionKinds?.(cam.id))) {
       out.push({
@@ -183,8 +206,9 @@ export function entitiesFor(
   out.push({
     component: 'camera',
     key: 'camera',
-    // name null: the camera is the device's main feature and takes the device name.
-    config: { name: null, topic: t.snapshot(cam.id) },
+    // name null: the camera is the device's main feature and takes the device name. Its picture is
+    // the retained latest one (motion, image_interval, snapshot commands), so it survives restarts.
+    config: { name: null, topic: t.image(cam.id) },
   });
   if (cam.capabilities.ptz) {
     out.push({
@@ -226,6 +250,7 @@ export function cameraDiscovery(cam: ResolvedCamera, ctx: DiscoveryContext): Dis
     sw_version: ctx.version,
     via_device: hubDeviceId(ctx.baseTopic),
     ...(manufacturer ? { manufacturer } : {}),
+    ...(ctx.configurationUrl ? { configuration_url: ctx.configurationUrl } : {}),
   };
   return entitiesFor(cam, ctx).map(({ component, key, config }) => {
     const uid = `${dev}_${key}`;
@@ -269,6 +294,7 @@ export function hubDiscovery(ctx: DiscoveryContext): DiscoveryMessage {
         manufacturer: 'Lookout',
         model: 'Camera hub',
         sw_version: ctx.version,
+        ...(ctx.configurationUrl ? { configuration_url: ctx.configurationUrl } : {}),
       },
       o: { ...ORIGIN, sw: ctx.version },
     },
@@ -281,6 +307,7 @@ export function cameraDiscoveryTopics(cameraId: string, ctx: DiscoveryContext): 
     id: cameraId,
     profiles: Object.fromEntries(PROFILE_NAMES.map((p) => [p, {}])) as ResolvedCamera['profiles'],
     capabilities: { ptz: true, presets: true, motionEvents: true, audioOut: true },
+    motion: { source: 'pixel' } as ResolvedCamera['motion'],
   };
   return entitiesFor(all, { ...ctx, presets: () => ['x'], motionKinds: () => MOTION_KINDS }).map(
     ({ component, key }) =>

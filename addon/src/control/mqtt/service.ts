@@ -5,7 +5,7 @@
  */
 import { connect, type IClientOptions, type IPublishPacket, type MqttClient } from 'mqtt';
 import type { MqttSettings, ResolvedCamera } from '../../contracts/config.js';
-import { MOTION_KINDS, type MotionEvent, type MotionKind, type MotionState } from '../../contracts/events.js';
+import type { MotionEvent, MotionKind, MotionState } from '../../contracts/events.js';
 import {
   isMqttCommand,
   mqttTopics,
@@ -20,11 +20,12 @@ import {
   type StreamStatePayload,
 } from '../../contracts/mqtt.js';
 import type { RecordingEvent } from '../../contracts/recording.js';
-import { PROFILE_NAMES, type ProfileName } from '../../contracts/stream-key.js';
+import type { ProfileName } from '../../contracts/stream-key.js';
 import type { StreamStatus } from '../../contracts/stream-state.js';
 import { LookoutError } from '../../lib/errors.js';
 import type { Logger } from '../../lib/log.js';
 import { redact, redactor } from '../../lib/redact.js';
+import { AnnouncedStore, announcedFile, cameraRetainedTopics, type Announcement } from './announced.js';
 import { startEmbeddedBroker, type EmbeddedBroker } from './broker.js';
 import { CameraKinds } from './camera-kinds.js';
 import { fetchSupervisorBroker, supervisorAccess, type SupervisorBroker } from './supervisor-broker.js';
@@ -36,6 +37,7 @@ import {
   hubDiscovery,
   type DiscoveryContext,
 } from './discovery.js';
+import { CameraPictures } from './pictures.js';
 import type { MotionFeed, PtzService, RecordingService, SnapshotService, StreamHost } from './ports.js';
 
 export interface MqttServiceOptions {
@@ -57,6 +59,12 @@ export interface MqttServiceOptions {
   reconnectMaxMs?: number;
   /** Where SUPERVISOR_TOKEN / SUPERVISOR_URL are read (default process.env). */
   env?: Readonly<Record<string, string | undefined>>;
+  /** server.data_dir: the announced cameras are kept there (announced.ts); absent: in memory only. */
+  dataDir?: string;
+  /** The devices' configuration_url (panel-link.ts). */
+  configurationUrl?: string | null;
+  /** CameraPictures' first periodic round (default 5 s). */
+  firstPicturesMs?: number;
 }
 
 export class MqttService {
@@ -82,11 +90,32 @@ export class MqttService {
   private protocolVersion: 4 | 5 = 5;
   private stopped = false;
   private disconnectedSince: number | null = null;
+  /** Retained camera pictures for HA (pictures.ts); none without a snapshot service. */
+  private readonly pictures: CameraPictures | null;
+  private readonly store: AnnouncedStore | null;
+  /** Cameras a previous run announced under another base topic or prefix: cleared once connected. */
+  private stale: Announcement[] = [];
 
   constructor(private readonly o: MqttServiceOptions) {
     this.s = o.settings;
     this.topics = mqttTopics(this.s.baseTopic);
     this.log = o.log.child({ component: 'mqtt' });
+    this.pictures = o.snapshots
+      ? new CameraPictures({
+          topics: this.topics,
+          snapshots: o.snapshots,
+          cameras: () => o.host.cameras().filter((c) => c.enabled && !c.hidden),
+          publish: (topic, payload) => this.publish(topic, payload, true, true),
+          intervalMs: this.s.imageIntervalMs,
+          log: this.log,
+          ...(o.firstPicturesMs !== undefined ? { firstRoundMs: o.firstPicturesMs } : {}),
+        })
+      : null;
+    this.store = o.dataDir ? new AnnouncedStore(announcedFile(o.dataDir), this.log) : null;
+    for (const a of this.store?.load() ?? [])
+      if (a.baseTopic === this.s.baseTopic && a.prefix === this.s.discoveryPrefix)
+        this.announced.add(a.camera);
+      else this.stale.push(a);
   }
 
   /** The broker URL in use (the embedded one when none is configured), without credentials. */
@@ -142,6 +171,7 @@ export class MqttService {
     this.o.recordings?.on('recording', this.onRecording);
     this.refreshTimer = setInterval(() => this.flushStates(), this.o.refreshMs ?? 10_000);
     this.refreshTimer.unref();
+    this.pictures?.start();
   }
 
   /**
@@ -179,6 +209,7 @@ export class MqttService {
     if (this.flushTimer) clearTimeout(this.flushTimer);
     if (this.refreshTimer) clearInterval(this.refreshTimer);
     for (const t of this.rediscoverTimers) clearTimeout(t);
+    this.pictures?.stop();
     const client = this.client;
     if (client) {
       if (client.connected) {
@@ -278,6 +309,7 @@ export class MqttService {
       version: this.o.version,
       presets: (c) => this.presetNames.get(c) ?? null,
       motionKinds: (c) => this.kinds.of(c),
+      configurationUrl: this.o.configurationUrl ?? null,
     };
   }
 
@@ -290,8 +322,22 @@ export class MqttService {
       current.add(cam.id);
       this.publishDiscoveryFor(cam);
     }
-    for (const gone of this.announced) if (!current.has(gone)) this.clearCamera(gone);
-    this.announced = current;
+    // Offline, clears would be lost: keep every camera until the broker has seen them go.
+    if (!this.client?.connected) for (const c of current) this.announced.add(c);
+    else {
+      for (const gone of this.announced) if (!current.has(gone)) this.clearCamera(gone);
+      this.announced = current;
+      this.saveAnnounced();
+    }
+  }
+
+  /** Clears what an earlier run announced under another base topic or prefix, then persists the set. */
+  private saveAnnounced(): void {
+    for (const a of this.stale.splice(0))
+      for (const topic of cameraRetainedTopics(a.camera, { ...this.discoveryContext(), ...a }))
+        this.publish(topic, '', true, true);
+    const { baseTopic, discoveryPrefix: prefix } = this.s;
+    this.store?.save([...this.announced].map((camera) => ({ baseTopic, prefix, camera })));
   }
 
   private publishDiscoveryFor(cam: ResolvedCamera): void {
@@ -307,19 +353,8 @@ export class MqttService {
   /** Empty retained payloads: HA deletes the entities, the broker forgets the states. */
   private clearCamera(camera: string): void {
     this.log.info({ camera }, 'clearing MQTT discovery and state of a removed camera');
-    for (const topic of cameraDiscoveryTopics(camera, this.discoveryContext()))
+    for (const topic of cameraRetainedTopics(camera, this.discoveryContext()))
       this.publish(topic, '', true, true);
-    const t = this.topics;
-    for (const topic of [
-      t.cameraStatus(camera),
-      t.motion(camera),
-      t.recording(camera),
-      t.presets(camera),
-      ...PROFILE_NAMES.map((p) => t.streamState(camera, p)),
-      ...detectionKinds(MOTION_KINDS).map((k) => t.motionKind(camera, k)),
-    ]) {
-      this.publish(topic, '', true, true);
-    }
     this.activeMotion.delete(camera);
     this.kinds.forget(camera);
     this.recording.delete(camera);
@@ -420,6 +455,7 @@ export class MqttService {
   private readonly onMotionEvent = (ev: MotionEvent) => {
     const payload: MotionEventPayload = { kind: ev.kind, active: ev.active, at: ev.at, source: ev.source };
     this.publish(this.topics.motionEvent(ev.camera), JSON.stringify(payload), false);
+    this.pictures?.onMotion(ev);
     this.noteKind(ev.camera, ev.kind, ev.active);
   };
 
@@ -498,6 +534,7 @@ export class MqttService {
         snapshots: this.o.snapshots,
         publishSnapshot: async (camera, jpeg) => {
           await this.client?.publishAsync(this.topics.snapshot(camera), jpeg, { qos: 0, retain: false });
+          this.pictures?.latest(camera, jpeg);
         },
         holder: `mqtt:${this.s.clientId}`,
       };
