@@ -99,6 +99,7 @@ describe('card and editor in Chromium', () => {
       ed.setConfig(${JSON.stringify(config)});
       if (${ingress}) ed.hass = { callWS: async (m) => {
         window.__ws.push(m.endpoint);
+        if (m.endpoint === '/addons') return { addons: [{ slug: 'local_lookout', state: 'started' }] };
         if (m.endpoint.endsWith('/info')) return { ingress_url: location.origin + '/', state: 'started' };
         if (m.endpoint === '/ingress/session') return { session: 'test-session' };
         return {};
@@ -125,8 +126,8 @@ describe('card and editor in Chromium', () => {
       'ticked cameras first, in config order',
     );
     assert.deepEqual(
-      (await page.evaluate<string[]>('window.__ws')).slice(0, 2),
-      ['/addons/local_lookout/info', '/ingress/session'],
+      (await page.evaluate<string[]>('window.__ws')).slice(0, 3),
+      ['/addons', '/addons/local_lookout/info', '/ingress/session'],
       'cameras listed through the add-on ingress, as in a dashboard',
     );
     mkdirSync(SHOTS, { recursive: true });
@@ -209,7 +210,10 @@ describe('card and editor in Chromium', () => {
     const ed = page.locator('#frame lookout-grid-card-editor');
     const ids = ed.locator('input[name="camera-ids"]');
     await ids.waitFor({ timeout: 10_000 });
-    assert.match((await ed.locator('fieldset.cameras').textContent()) ?? '', /could not be listed/);
+    assert.match(
+      (await ed.locator('fieldset.cameras').textContent()) ?? '',
+      /Lookout is not reachable at http:\/\/127\.0\.0\.1:9\/.*enter camera ids/s,
+    );
     await ids.fill('cam1, cam2');
     await ids.dispatchEvent('change');
     assert.deepEqual(await emitted(page), [{ ...start, cameras: ['cam1', 'cam2'] }]);
@@ -229,6 +233,94 @@ describe('card and editor in Chromium', () => {
       problems: ['colour: unknown key', 'columns: must be an integer 1-8 or "auto"'],
     });
     assert.deepEqual(await page.evaluate('window.lookout.stubConfig()'), {}, 'stub: all cameras, defaults');
+  });
+
+  test('the card finds the add-on through the Supervisor, and says what to do when nothing answers', async (t) => {
+    const page = await newPage(t);
+    await openTestPage(page, app.url, 'card-addon', {
+      head: `<style>body { margin: 0; background: #fafafa; font-family: sans-serif; }</style>`,
+      body: `<div id="dash" style="width: 520px"></div>`,
+      scripts: [cardScript],
+    });
+    await page.waitForFunction(`customElements.get('lookout-grid-card')`, undefined, { timeout: 10_000 });
+    // A fake hass per case: what HA's Supervisor proxy answers (data unwrapped, errors rejected).
+    await page.evaluate(`(() => {
+      window.__calls = {};
+      const hassFor = (name, addons) => ({ callWS: async (m) => {
+        (window.__calls[name] ||= []).push(m.endpoint);
+        if (m.endpoint === '/addons') {
+          if (addons === 'admin-only') throw new Error('Unauthorized');
+          return { addons };
+        }
+        if (m.endpoint === '/addons/a0d7b954_lookout/info') return { ingress_url: location.origin + '/', state: 'started' };
+        if (m.endpoint === '/addons/5c53de3b_lookout/info') return { ingress_url: '/api/hassio_ingress/x/', state: 'stopped' };
+        if (m.endpoint === '/ingress/session') return { session: 's-' + name };
+        throw new Error('unexpected ' + m.endpoint);
+      } });
+      const mount = (name, config, hass) => {
+        const card = document.createElement('lookout-grid-card');
+        card.id = name;
+        card.setConfig({ type: 'custom:lookout-grid-card', cameras: ['cam1'], ...config });
+        if (hass) card.hass = hass;
+        document.getElementById('dash').append(card);
+      };
+      mount('found', {}, hassFor('found', [{ slug: 'core_mosquitto', state: 'started' }, { slug: 'a0d7b954_lookout', state: 'started' }]));
+      mount('none', {}, hassFor('none', [{ slug: 'core_mosquitto', state: 'started' }]));
+      mount('nonadmin', {}, hassFor('nonadmin', 'admin-only'));
+      mount('stopped', {}, hassFor('stopped', [{ slug: '5c53de3b_lookout', state: 'stopped' }]));
+      mount('deadurl', { url: 'http://127.0.0.1:9/' }, hassFor('deadurl', []));
+    })()`);
+    const message = (id: string) =>
+      page.evaluate<string>(
+        `document.getElementById('${id}').shadowRoot.querySelector('.message')?.textContent ?? ''`,
+      );
+    const waitMessage = async (id: string, re: RegExp) => {
+      await page.waitForFunction(
+        `(${re.toString()}).test(document.getElementById('${id}').shadowRoot.querySelector('.message.error')?.textContent ?? '')`,
+        undefined,
+        { timeout: 15_000 },
+      );
+      return message(id);
+    };
+    // Found: its info, an ingress session, and a tile (no message).
+    await page.waitForFunction(
+      `document.getElementById('found').shadowRoot.querySelector('lookout-camera-tile')`,
+      undefined,
+      { timeout: 15_000 },
+    );
+    const calls = (await page.evaluate('window.__calls')) as Record<string, string[]>;
+    assert.deepEqual(calls.found!.slice(0, 3), [
+      '/addons',
+      '/addons/a0d7b954_lookout/info',
+      '/ingress/session',
+    ]);
+    const none = await waitMessage('none', /no Lookout add-on is installed/);
+    assert.match(none, /install the Lookout add-on, or set url/);
+    assert.match(await waitMessage('nonadmin', /add-on list is not available/), /set addon_slug .* or url/);
+    assert.match(await waitMessage('stopped', /is not running \(stopped\)/), /start it in Settings/);
+    assert.match(
+      await waitMessage('deadurl', /Lookout is not reachable at http:\/\/127\.0\.0\.1:9\//),
+      /check the card's url/,
+    );
+    // The configured slug still wins over discovery.
+    await page.evaluate(`(() => {
+      const card = document.createElement('lookout-grid-card');
+      card.id = 'pinned';
+      card.setConfig({ type: 'custom:lookout-grid-card', cameras: ['cam1'], addon_slug: 'a0d7b954_lookout' });
+      card.hass = { callWS: async (m) => {
+        (window.__calls.pinned ||= []).push(m.endpoint);
+        if (m.endpoint.endsWith('/info')) return { ingress_url: location.origin + '/', state: 'started' };
+        return { session: 'p' };
+      } };
+      document.getElementById('dash').append(card);
+    })()`);
+    await page.waitForFunction(`(window.__calls.pinned || []).length >= 2`, undefined, { timeout: 10_000 });
+    assert.deepEqual(
+      ((await page.evaluate('window.__calls')) as Record<string, string[]>).pinned!.slice(0, 2),
+      ['/addons/a0d7b954_lookout/info', '/ingress/session'],
+    );
+    mkdirSync(SHOTS, { recursive: true });
+    await page.screenshot({ path: `${SHOTS}/card-addon-messages.png`, fullPage: true });
   });
 
   test('the card: error card on bad config, grid options, card size, editor, one picker entry', async (t) => {

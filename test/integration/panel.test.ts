@@ -513,7 +513,9 @@ describe('panel page in Chromium', () => {
       card.setConfig({ type: 'custom:lookout-grid-card', cameras: ['cam1', 'cam2'], controls: { motion: false, record: false } });
       card.hass = { callWS: async (m) => {
         window.__calls.push(m.endpoint);
-        if (m.endpoint === '/addons/local_lookout/info') return { ingress_url: '/api/hassio_ingress/tok123/', state: 'started' };
+        // No addon_slug: the card finds the add-on (installed from a repository) in the add-on list.
+        if (m.endpoint === '/addons') return { addons: [{ slug: 'core_mosquitto', state: 'started' }, { slug: 'a0d7b954_lookout', state: 'started' }] };
+        if (m.endpoint === '/addons/a0d7b954_lookout/info') return { ingress_url: '/api/hassio_ingress/tok123/', state: 'started' };
         if (m.endpoint === '/ingress/session') return { session: 'sess-1' };
         return {};
       } };
@@ -527,7 +529,11 @@ describe('panel page in Chromium', () => {
     );
     // Auto with 2 tiles (a small grid): LL-HLS even over HTTP/1.1.
     assert.deepEqual(await p.evaluate(`${tilesIn}.map((t) => t.dataset.tech)`), ['llhls', 'llhls']);
-    assert.deepEqual(await p.evaluate('window.__calls'), ['/addons/local_lookout/info', '/ingress/session']);
+    assert.deepEqual(await p.evaluate('window.__calls'), [
+      '/addons',
+      '/addons/a0d7b954_lookout/info',
+      '/ingress/session',
+    ]);
     const jar = (await ctx.cookies(ingress)).find((c) => c.name === 'ingress_session');
     assert.equal(jar?.value, 'sess-1');
     assert.equal(jar?.path, '/api/hassio_ingress/');

@@ -33,7 +33,10 @@ export interface LookoutCardConfig {
   controls?: Partial<CardControls>;
   /** Lookout base URL; absent: same origin (the panel page) or the add-on's ingress (in a dashboard). */
   url?: string;
-  /** HA add-on slug used to reach Lookout through ingress from a dashboard. */
+  /**
+   * The add-on's full slug (`<repository hash>_lookout`) for ingress from a dashboard; absent: the
+   * card finds the Lookout add-on in the Supervisor's add-on list.
+   */
   addon_slug?: string;
   /** Tile aspect ratio `W:H`. */
   aspect_ratio?: string;
@@ -48,7 +51,7 @@ export interface ResolvedCardConfig {
   live_tech: LiveTech;
   controls: CardControls;
   url: string | null;
-  addon_slug: string;
+  addon_slug: string | null;
   aspect_ratio: string;
   title: string | null;
 }
@@ -71,7 +74,7 @@ export const CARD_DEFAULTS: ResolvedCardConfig = {
     motion: true,
   },
   url: null,
-  addon_slug: 'local_lookout',
+  addon_slug: null,
   aspect_ratio: '16:9',
   title: null,
 };
@@ -172,7 +175,7 @@ export function toStoredConfig(r: ResolvedCardConfig): LookoutCardConfig {
   );
   if (Object.keys(controls).length > 0) out.controls = controls;
   if (r.url !== null) out.url = r.url;
-  if (r.addon_slug !== CARD_DEFAULTS.addon_slug) out.addon_slug = r.addon_slug;
+  if (r.addon_slug !== null) out.addon_slug = r.addon_slug;
   if (r.aspect_ratio !== CARD_DEFAULTS.aspect_ratio) out.aspect_ratio = r.aspect_ratio;
   return out;
 }
