@@ -7,15 +7,15 @@
  */
 import { after, afterEach, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
-import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { readFileSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { SyntheticCamera } from '../addon/src/demo/synthetic-camera.js';
 import type { RecordingEntry, RecordingEvent } from '../addon/src/contracts/recording.js';
 import type { Lookout } from '../addon/src/main.js';
 import { startOnvifDevice, type OnvifDevice } from '../test/fixtures/onvif-device/index.js';
+import { jpegSize } from '../test/helpers/jpeg.js';
 import { processesMatching, waitFor, zombieChildren } from '../test/helpers/processes.js';
 import { rawConfigFor, resolveOrThrow, startTestLookout, tempDir } from '../test/helpers/setup.js';
 import lookoutConfig from './lookout-config/lookout-config.js';
@@ -49,7 +49,6 @@ const LOOKOUT_NODES = [
   lookoutRecord,
 ];
 const root = new URL('..', import.meta.url).pathname;
-const run = promisify(execFile);
 
 const USER = { username: 'admin', password: 'Nr-s3cret!x' };
 const MAIN = { width: 640, height: 360 };
@@ -242,22 +241,6 @@ describe('lookout-ptz', () => {
 });
 
 /** The JPEG's size as FFmpeg decodes it. */
-async function ffprobeSize(jpeg: Buffer): Promise<string> {
-  const file = join(tempDir('lookout-nr-snap-'), 'snap.jpg');
-  writeFileSync(file, jpeg);
-  const { stdout } = await run('ffprobe', [
-    '-v',
-    'error',
-    '-select_streams',
-    'v:0',
-    '-show_entries',
-    'stream=width,height',
-    '-of',
-    'csv=p=0:s=x',
-    file,
-  ]);
-  return stdout.trim();
-}
 
 describe('lookout-snapshot', () => {
   test('outputs a JPEG Buffer of the profile size; unknown camera and timeout go to Catch', async () => {
@@ -268,13 +251,13 @@ describe('lookout-snapshot', () => {
     assert.ok(Buffer.isBuffer(jpeg), 'payload is a Buffer');
     assert.equal(jpeg.readUInt16BE(0), 0xffd8, 'SOI');
     assert.equal(jpeg.readUInt16BE(jpeg.length - 2), 0xffd9, 'EOI');
-    assert.equal(await ffprobeSize(jpeg), `${SUB.width}x${SUB.height}`);
+    assert.equal(await jpegSize(jpeg), `${SUB.width}x${SUB.height}`);
     assert.equal(m.contentType, 'image/jpeg');
     assert.equal(m.profile, 'sub');
     console.log(`# snapshot node (idle sub stream): ${Date.now() - t0} ms, ${jpeg.length} bytes`);
 
     const main = await ok(l, { profile: 'main' }, 25_000);
-    assert.equal(await ffprobeSize(main.payload as Buffer), `${MAIN.width}x${MAIN.height}`);
+    assert.equal(await jpegSize(main.payload as Buffer), `${MAIN.width}x${MAIN.height}`);
 
     await fails(l, { camera: 'nope' }, /nope snapshot: not_found: /);
     await fails(l, { profile: 'hd' }, /profile must be "main" or "sub"/);
@@ -486,7 +469,7 @@ describe('example flows', () => {
       const note = notes[0]!.notification as { title: string; image: Buffer; bytes: number };
       assert.equal(note.title, 'Motion at dome');
       assert.equal(note.image.readUInt16BE(0), 0xffd8);
-      assert.equal(await ffprobeSize(note.image), `${MAIN.width}x${MAIN.height}`);
+      assert.equal(await jpegSize(note.image), `${MAIN.width}x${MAIN.height}`);
       await waitFor(() => events.some((e) => e.type === 'started'), 10_000, 'the clip started');
       console.log(`# example flow: motion → notification with snapshot in ${Date.now() - t0} ms`);
       dev.emitMotion(false);

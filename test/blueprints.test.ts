@@ -29,6 +29,16 @@ const customTags: Tags = [
 ];
 
 const str = { type: 'string', minLength: 1 };
+/** A selector's `filter` list: objects with only these keys. */
+const filters = (keys: string[], minItems = 0) => ({
+  type: 'array',
+  minItems,
+  items: {
+    type: 'object',
+    additionalProperties: false,
+    properties: Object.fromEntries(keys.map((k) => [k, str])),
+  },
+});
 const selector = {
   type: 'object',
   minProperties: 1,
@@ -39,15 +49,7 @@ const selector = {
       additionalProperties: false,
       properties: {
         multiple: { type: 'boolean' },
-        filter: {
-          type: 'array',
-          minItems: 1,
-          items: {
-            type: 'object',
-            additionalProperties: false,
-            properties: { integration: str, domain: str, device_class: str },
-          },
-        },
+        filter: filters(['integration', 'domain', 'device_class'], 1),
       },
     },
     device: {
@@ -55,14 +57,7 @@ const selector = {
       additionalProperties: false,
       properties: {
         multiple: { type: 'boolean' },
-        filter: {
-          type: 'array',
-          items: {
-            type: 'object',
-            additionalProperties: false,
-            properties: { integration: str, manufacturer: str, model: str },
-          },
-        },
+        filter: filters(['integration', 'manufacturer', 'model']),
       },
     },
     number: {

@@ -9,21 +9,18 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
+import { readFileSync } from 'node:fs';
 import { mqttTopics, type LastMotionPayload } from '../../addon/src/contracts/mqtt.js';
 import { announcedFile } from '../../addon/src/control/mqtt/announced.js';
 import { SyntheticCamera } from '../../addon/src/demo/synthetic-camera.js';
 import { CLOCK_TEXT_REGION, TIMESTAMP_BAND_REGION } from '../../addon/src/demo/timestamp-code.js';
 import type { Lookout } from '../../addon/src/main.js';
 import { discoveryProblem } from '../helpers/ha-discovery.js';
+import { jpegSize } from '../helpers/jpeg.js';
 import { startMosquitto, type Mosquitto } from '../helpers/mosquitto.js';
 import { testClient } from '../helpers/mqtt-client.js';
 import { rawConfigFor, resolveOrThrow, startTestLookout, tempDir } from '../helpers/setup.js';
 
-const run = promisify(execFile);
 const MAIN = { width: 640, height: 360 };
 const SUB = { width: 320, height: 180 };
 
@@ -38,22 +35,6 @@ async function retained(url: string, filter: string, settleMs = 700): Promise<Ma
   await new Promise((r) => setTimeout(r, settleMs));
   await c.endAsync();
   return got;
-}
-
-async function jpegSize(jpeg: Buffer): Promise<string> {
-  const dir = tempDir('lookout-jpeg-');
-  const file = join(dir, 'x.jpg');
-  writeFileSync(file, jpeg);
-  const { stdout } = await run('ffprobe', [
-    '-v',
-    'error',
-    '-show_entries',
-    'stream=width,height',
-    '-of',
-    'csv=p=0:s=x',
-    file,
-  ]);
-  return stdout.trim();
 }
 
 describe('MQTT pictures and ghost cleanup (mosquitto, real Lookout)', () => {
