@@ -140,7 +140,7 @@ export class PixelMotionDetector {
       this.startDecoder();
       return this.feed(ev.init.data);
     }
-    if (ev.type === 'fragment') return this.feed(ev.part.data);
+    if (ev.type === 'fragment') return this.feed(ev.fragment.data);
     if (ev.type === 'reset') {
       this.setHealthy(false, `stream reset: ${ev.reason}`);
       await this.stopDecoder();
