@@ -1,8 +1,13 @@
 /**
- * Reload by diff (MediaMTX's closeResources, minus its hand-written field lists): each slice of the
- * config is compared with deep equality, so a key added to the contracts tomorrow is covered
- * without touching this file. Stream keys are compared on their ResolvedProfile alone, so renaming
- * a camera restarts nothing.
+ * Reload by diff, the one path (MediaMTX's closeResources, minus its hand-written field lists). Each
+ * subsystem declares the slice of the resolved config it is built from (a `ConfigSlice`: per item,
+ * e.g. a stream key or a camera id, the value that item depends on) and calls `diffSlice` on reload;
+ * deep equality decides what restarts, so a field added to a sliced contract tomorrow is covered
+ * without touching any list. The slices:
+ *   supervisor    STREAMS_SLICE   (supervisor.ts)  stream key → ResolvedProfile (renaming a camera restarts nothing)
+ *   recordings    RECORDING_SLICE (outputs/recorder/service.ts)  camera → its recording settings
+ *   camera control CONTROL_SLICE  (control/camera-control.ts)  camera → the camera minus what only others read
+ *   server        SERVER_SLICE    (here; main.ts warns: the listeners keep their settings until restart)
  */
 import { isDeepStrictEqual } from 'node:util';
 import type { ResolvedConfig, ResolvedProfile } from '../contracts/config.js';
@@ -27,9 +32,31 @@ export interface ConfigDiff {
   streams: SetDiff;
 }
 
+/** A subsystem's declaration of what it is built from: per item id, the slice of config it depends on. */
+export type ConfigSlice<T> = (cfg: ResolvedConfig) => ReadonlyMap<string, T>;
+
+export interface SliceDiff<T> extends SetDiff {
+  /** The new config's slice (what added and changed items are rebuilt from). */
+  after: ReadonlyMap<string, T>;
+}
+
+/** What a reload changes for one subsystem: the items of its slice added, removed, changed, unchanged. */
+export function diffSlice<T>(
+  slice: ConfigSlice<T>,
+  before: ResolvedConfig,
+  after: ResolvedConfig,
+): SliceDiff<T> {
+  const next = slice(after);
+  return { ...diffMaps(slice(before), next), after: next };
+}
+
+/** The listeners' settings, as one item. */
+export const SERVER_SLICE: ConfigSlice<ResolvedConfig['server']> = (c) => new Map([['server', c.server]]);
+
+/** An overview of a reload (logs, `lookout config` tooling): server, cameras, stream keys. */
 export function diffConfig(oldCfg: ResolvedConfig, newCfg: ResolvedConfig): ConfigDiff {
   return {
-    serverChanged: sliceChanged(oldCfg, newCfg, (c) => c.server),
+    serverChanged: diffSlice(SERVER_SLICE, oldCfg, newCfg).changed.length > 0,
     cameras: diffMaps(byId(oldCfg), byId(newCfg)),
     streams: diffMaps(streamProfiles(oldCfg), streamProfiles(newCfg)),
   };
@@ -44,7 +71,7 @@ export function sliceChanged<T>(
   return !isDeepStrictEqual(select(oldCfg), select(newCfg));
 }
 
-/** Every stream key of the enabled cameras, with its profile. */
+/** Every stream key id of the enabled cameras, with its profile (the supervisor's slice). */
 export function streamProfiles(cfg: ResolvedConfig): Map<string, ResolvedProfile> {
   const out = new Map<string, ResolvedProfile>();
   for (const cam of cfg.cameras) {
