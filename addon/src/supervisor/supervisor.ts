@@ -8,7 +8,7 @@ import { EventEmitter } from 'node:events';
 import { join } from 'node:path';
 import type { ResolvedCamera, ResolvedConfig, ResolvedProfile } from '../contracts/config.js';
 import { diffSlice, streamProfiles, type ConfigSlice } from '../config/diff.js';
-import type { LeaseKind, StreamStateEvent, StreamStatus } from '../contracts/stream-state.js';
+import type { StreamStateEvent, StreamStatus } from '../contracts/stream-state.js';
 import { keyId, parseKeyId, type StreamKey } from '../contracts/stream-key.js';
 import { conflict, notFound } from '../lib/errors.js';
 import type { Logger } from '../lib/log.js';
@@ -17,6 +17,14 @@ import { StreamHub } from '../hub/index.js';
 import type { SourceRouting } from '../sources/resolve.js';
 import { LeaseTable, leaseView, type Lease } from './leases.js';
 import { PidRegistry } from './pid-registry.js';
+import type {
+  CameraDirectory,
+  HubSource,
+  LeaseRequest,
+  StreamLeases,
+  StreamStateEvents,
+  StreamStatuses,
+} from './ports.js';
 import { StreamRunner } from './runner.js';
 
 export interface SupervisorOptions {
@@ -30,11 +38,7 @@ export interface SupervisorOptions {
   sweepIntervalMs?: number;
 }
 
-export interface LeaseRequest {
-  kind: LeaseKind;
-  ttlMs?: number;
-  holder?: string | null;
-}
+export type { LeaseRequest } from './ports.js';
 
 export interface ApplyResult {
   added: string[];
@@ -48,7 +52,10 @@ type SupervisorEvents = {
   config: [ApplyResult];
 };
 
-export class Supervisor extends EventEmitter<SupervisorEvents> {
+export class Supervisor
+  extends EventEmitter<SupervisorEvents>
+  implements CameraDirectory, StreamLeases, StreamStatuses, HubSource, StreamStateEvents
+{
   readonly leases = new LeaseTable();
   private config: ResolvedConfig;
   private readonly runners = new Map<string, StreamRunner>();

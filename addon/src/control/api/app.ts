@@ -11,7 +11,7 @@ import { renderRecordingMetrics, type RecordingService } from '../../outputs/rec
 import type { CameraControl } from '../camera-control.js';
 import { eventRoutes } from '../events/routes.js';
 import { ptzRoutes } from '../ptz/routes.js';
-import type { Supervisor } from '../../supervisor/supervisor.js';
+import type { StreamLeases } from '../../supervisor/ports.js';
 import { liveOutputs } from '../../outputs/live-outputs.js';
 import type { SnapshotService } from '../../outputs/snapshot/snapshot-service.js';
 import { LlhlsOrigin, llhlsRoutes } from '../../outputs/llhls/index.js';
@@ -21,9 +21,15 @@ import { cameraRoutes } from './routes/cameras.js';
 import { healthRoutes } from './routes/health.js';
 import { recordingRoutes } from './routes/recordings.js';
 import { streamRoutes } from './routes/streams.js';
+import type { LlhlsHost } from '../../outputs/llhls/origin.js';
+import type { LiveOutputsHost } from '../../outputs/live-outputs.js';
+import type { ViewHost } from './views.js';
+
+/** Everything the API's routes read from the supervisor (the union of their narrow needs). */
+export type ApiHost = ViewHost & LiveOutputsHost & LlhlsHost & StreamLeases;
 
 export interface ApiDeps {
-  supervisor: Supervisor;
+  supervisor: ApiHost;
   log: Logger;
   version: string;
   /** Absent: no recording routes (tests that build the API without the recorder). */

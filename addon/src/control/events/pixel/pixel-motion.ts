@@ -12,7 +12,7 @@
  */
 import { FMP4_FROM_STDIN } from '../../../lib/ffmpeg-input.js';
 import { describeExit, spawnChild, type ChildProcess } from '../../../lib/child-process.js';
-import type { LeaseRequest } from '../../../supervisor/supervisor.js';
+import type { LeaseRequest } from '../../../supervisor/ports.js';
 import type { StreamKey } from '../../../contracts/stream-key.js';
 import type { StreamHub } from '../../../hub/index.js';
 import type { HubReader } from '../../../hub/reader.js';
