@@ -185,7 +185,7 @@ export async function startLookout(opts: LookoutOptions): Promise<Lookout> {
           for (const i of outcome.issues) log.error(`config: ${i.path || '/'}: ${i.message}`);
           return { ok: false, issues: outcome.issues };
         }
-        // Each subsystem diffs its own declared slice (config/diff.ts); the listeners are not rebuilt.
+        // Each subsystem diffs its own declared slice (lib/diff.ts); the listeners are not rebuilt.
         if (diffSlice(SERVER_SLICE, supervisor.currentConfig, outcome.config).changed.length > 0) {
           log.warn('server settings changed; they take effect after a restart');
         }

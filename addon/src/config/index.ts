@@ -18,7 +18,6 @@ export {
   type ConfigDiff,
   type ConfigSlice,
   type SetDiff,
-  type SliceDiff,
 } from './diff.js';
 export { SecretRef } from './secrets.js';
 export type { ConfigProvenance } from './provenance.js';

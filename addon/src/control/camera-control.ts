@@ -6,8 +6,8 @@
  * recorder, MQTT and the API.
  */
 import { EventEmitter } from 'node:events';
-import { diffMaps, type ConfigSlice } from '../config/diff.js';
-import type { ResolvedCamera } from '../contracts/config.js';
+import type { ResolvedCamera, ResolvedConfig } from '../contracts/config.js';
+import { diffMaps, type Slice } from '../lib/diff.js';
 import type {
   EventFeedStatus,
   EventsAnswer,
@@ -256,7 +256,7 @@ export class CameraControl extends EventEmitter<ControlEvents> {
 }
 
 /**
- * What camera control is built from (config/diff.ts), per camera: the whole resolved camera except
+ * What camera control is built from (lib/diff.ts), per camera: the whole resolved camera except
  * what only other subsystems read (display name, UI flag, snapshot URL, and of the profiles only which
  * exist: pixel motion picks sub or main). A field added to ResolvedCamera is in the slice unless
  * excluded here, so a reload never silently ignores it.
@@ -269,7 +269,8 @@ export function controlSlice(camera: ResolvedCamera) {
 const controlItems = (cameras: readonly ResolvedCamera[]) =>
   new Map(cameras.map((c) => [c.id, controlSlice(c)]));
 
-export const CONTROL_SLICE: ConfigSlice<ReturnType<typeof controlSlice>> = (cfg) => controlItems(cfg.cameras);
+export const CONTROL_SLICE: Slice<ResolvedConfig, ReturnType<typeof controlSlice>> = (cfg) =>
+  controlItems(cfg.cameras);
 
 /** PTZ over the vendor's HTTP API (vendors/<brand>/), used only when no ONVIF endpoint is configured. */
 function vendorPtzFor(camera: ResolvedCamera): VendorPtz | null {

@@ -6,8 +6,13 @@
  */
 import { EventEmitter } from 'node:events';
 import { join } from 'node:path';
-import type { ResolvedCamera, ResolvedConfig, ResolvedProfile } from '../contracts/config.js';
-import { diffSlice, streamProfiles, type ConfigSlice } from '../config/diff.js';
+import {
+  streamProfiles,
+  type ResolvedCamera,
+  type ResolvedConfig,
+  type ResolvedProfile,
+} from '../contracts/config.js';
+import { diffSlice, type Slice } from '../lib/diff.js';
 import type { StreamStateEvent, StreamStatus } from '../contracts/stream-state.js';
 import { keyId, parseKeyId, type StreamKey } from '../contracts/stream-key.js';
 import { conflict, notFound } from '../lib/errors.js';
@@ -294,10 +299,10 @@ export class Supervisor
 }
 
 /**
- * What the supervisor is built from (config/diff.ts): per stream key of the enabled cameras, its
+ * What the supervisor is built from (lib/diff.ts): per stream key of the enabled cameras, its
  * resolved profile. A reload restarts exactly the keys whose profile differs.
  */
-export const STREAMS_SLICE: ConfigSlice<ResolvedProfile> = streamProfiles;
+export const STREAMS_SLICE: Slice<ResolvedConfig, ResolvedProfile> = streamProfiles;
 
 /**
  * The recorded key's window holds the recording pre-roll plus a few seconds of slack (a clip starts

@@ -7,7 +7,7 @@
 import { EventEmitter } from 'node:events';
 import { mkdir } from 'node:fs/promises';
 import type { ResolvedConfig } from '../../contracts/config.js';
-import { diffSlice, type ConfigSlice } from '../../config/diff.js';
+import { diffSlice, type Slice } from '../../lib/diff.js';
 import type {
   CameraRecordingSettings,
   RecorderState,
@@ -52,10 +52,10 @@ export interface RecordingStatus {
 type Events = { recording: [RecordingEvent] };
 
 /**
- * What the recorders are built from (config/diff.ts): per enabled camera, its effective recording
+ * What the recorders are built from (lib/diff.ts): per enabled camera, its effective recording
  * settings. A reload replaces exactly the recorders whose settings differ (the old one finishes its file).
  */
-export const RECORDING_SLICE: ConfigSlice<CameraRecordingSettings> = (cfg) =>
+export const RECORDING_SLICE: Slice<ResolvedConfig, CameraRecordingSettings> = (cfg) =>
   new Map(
     cfg.cameras
       .filter((c) => c.enabled)
