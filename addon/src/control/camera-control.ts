@@ -52,7 +52,7 @@ export interface CameraControlOptions {
   feedBackoffMaxMs?: number;
   /**
    * Pixel-motion fallback (decodes the sub stream), for cameras whose `motion.source` resolves to
-   * pixel (see control/motion/source.ts). Without this option no camera gets pixel motion.
+   * pixel (see control/events/sources.ts). Without this option no camera gets pixel motion.
    */
   pixelMotion?: {
     host: PixelMotionHost;
