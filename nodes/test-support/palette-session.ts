@@ -82,6 +82,27 @@ async function until<T>(
 
 type RedGlobal = { RED?: { workspaces?: { active?: () => string }; nodes: { getType(t: string): unknown } } };
 
+/**
+ * A fresh Node-RED asks about update notifications, then starts its welcome tour, each once it is
+ * ready (later on a loaded machine). The user answers no and closes the tour: wait for each (a
+ * while), so neither can pop up over a later step.
+ */
+async function dismissFirstRun(page: Page): Promise<void> {
+  for (const selector of [
+    'button:has-text("No, do not enable notifications")',
+    '.red-ui-tourGuide-popover button:has(.fa-times)',
+  ]) {
+    const loc = page.locator(selector);
+    try {
+      await loc.waitFor({ state: 'visible', timeout: 20_000 });
+      await loc.click();
+      await loc.waitFor({ state: 'hidden', timeout: 5000 });
+    } catch {
+      console.log(`# first run: no ${selector}`);
+    }
+  }
+}
+
 /** Clicks the first visible element matching `selector` with `text`, as a user would. */
 async function click(page: Page, selector: string, text?: string | RegExp): Promise<void> {
   const loc = text === undefined ? page.locator(selector) : page.locator(selector, { hasText: text });
@@ -95,12 +116,8 @@ async function userStory(page: Page, result: Record<string, unknown>): Promise<v
     undefined,
     { timeout: 60_000 },
   );
-  // A first start asks about update notifications; the user answers no.
-  const notify = page.locator('button', { hasText: 'No, do not enable notifications' });
-  if (await notify.isVisible({ timeout: 3000 }).catch(() => false)) await notify.click();
-  // …and closes the welcome tour.
-  const tour = page.locator('.red-ui-tourGuide-popover button:has(.fa-times)');
-  if (await tour.isVisible({ timeout: 3000 }).catch(() => false)) await tour.click();
+
+  await dismissFirstRun(page);
 
   // 1. The palette: a "Lookout" category holding the five flow nodes (the config node has no tile).
   const palette = await page.evaluate(() => ({
