@@ -3,6 +3,9 @@
 # - Debian packages: FFmpeg (the stream worker), GStreamer's RTSP server with Python bindings (the
 #   synthetic demo/test cameras), mosquitto (MQTT tests), chromium (browser tests), srt-tools.
 # - npm packages from package-lock.json (again whenever the lock file changes).
+# - the real MediaMTX, built once from the Go module proxy (scripts/build-mediamtx.sh), cached outside
+#   the clone. A failed build is reported and setup goes on: Lookout runs without MediaMTX (no WebRTC,
+#   restream or SRT), and the tests that need it fail saying why.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -30,3 +33,5 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
   echo "setup: installing npm packages"
   npm ci --no-audit --no-fund --loglevel=error
 fi
+
+bash scripts/build-mediamtx.sh || echo "setup: MediaMTX build failed (see above); Lookout will run without WebRTC, RTSP restream and SRT" >&2
