@@ -57,7 +57,7 @@ chmod -R u+w "$work/src"
 
 # What `go generate` would download: hls.js for the HLS server's built-in page, and the version string.
 cp "$HLSJS" "$work/src/internal/servers/hls/hls.min.js"
-printf '%s\n' "$VERSION" >"$work/src/internal/core/VERSION"
+printf '%s' "$VERSION" >"$work/src/internal/core/VERSION"
 
 # Every //go:embed in the tree (but the arm-only rpicamera blobs) must resolve, or the build would fail
 # later with a less clear message.

@@ -380,9 +380,12 @@ export class StreamRunner {
     }
   }
 
-  private probe(): Promise<ProbeResult> {
+  /** Through the gateway, "up" needs both MediaMTX and the camera behind it to answer. */
+  private async probe(): Promise<ProbeResult> {
     const source = resolveSource(this.key, this.profile, this.deps.routing);
-    return (this.deps.probe ?? probeSource)(source.url);
+    const probe = this.deps.probe ?? probeSource;
+    const first = await probe(source.url);
+    return first === 'up' && source.upstreamUrl ? probe(source.upstreamUrl) : first;
   }
 
   private clearRetry(): void {
