@@ -7,6 +7,8 @@
  * - glass-to-glass latency of each tile (the camera's burned-in capture time, decoded from every
  *   presented frame) is printed side by side;
  * - MediaMTX killed with SIGKILL: restarted, and every tile plays again by itself;
+ * - `live_tech: auto` plays WebRTC for a camera behind the gateway, and a tile whose WebRTC
+ *   signalling fails falls back to MSE by itself;
  * - no zombie, no orphan, no camera password in any command line.
  */
 import { after, before, describe, test } from 'node:test';
@@ -78,6 +80,18 @@ describe('WebRTC tile beside LL-HLS and MSE, one camera connection', { timeout: 
   const pages = new Map<string, Page>();
   const pageErrors: string[] = [];
   let reader: ChildProcess | null = null;
+  let decoderJs = '';
+
+  async function openWindow(url: string, setup?: (p: Page) => Promise<unknown>): Promise<Page> {
+    // One context (window) per page: a tab behind another is hidden, and hidden tiles stop.
+    const context = await browser!.newContext({ viewport: { width: 800, height: 500 } });
+    await context.addInitScript(decoderJs + INIT);
+    const p = await context.newPage();
+    p.on('pageerror', (e) => pageErrors.push(`${url}: ${e.message}`));
+    await setup?.(p);
+    await p.goto(url);
+    return p;
+  }
 
   const view = (tech: string) =>
     pages.get(tech)!.evaluate('window.__view()') as Promise<{
@@ -133,15 +147,8 @@ describe('WebRTC tile beside LL-HLS and MSE, one camera connection', { timeout: 
       // real addresses instead of mDNS names (nothing on loopback resolves those).
       extraArgs: ['--allow-loopback-in-peer-connection', '--disable-features=WebRtcHideLocalIpsWithMdns'],
     });
-    for (const tech of TECHS) {
-      // One context (window) per page: a tab behind another is hidden, and hidden tiles stop.
-      const context = await browser.newContext({ viewport: { width: 800, height: 500 } });
-      await context.addInitScript(decoder.outputFiles[0]!.text + INIT);
-      const p = await context.newPage();
-      p.on('pageerror', (e) => pageErrors.push(`${tech}: ${e.message}`));
-      await p.goto(`${app.url}/?tech=${tech}`);
-      pages.set(tech, p);
-    }
+    decoderJs = decoder.outputFiles[0]!.text;
+    for (const tech of TECHS) pages.set(tech, await openWindow(`${app.url}/?tech=${tech}`));
   });
 
   after(async () => {
@@ -269,5 +276,39 @@ describe('WebRTC tile beside LL-HLS and MSE, one camera connection', { timeout: 
     await allPlaying(2);
     assert.deepEqual(zombieChildren(), []);
     assert.equal(processesMatching(`${old}`).filter((p) => p.pid === old).length, 0);
+  });
+
+  test('auto picks WebRTC for a gateway camera; a tile whose WHEP fails falls back to MSE', async () => {
+    for (const p of pages.values()) await p.context().close(); // the machine has two cores
+    const auto = await openWindow(`${app.url}/`);
+    await auto.waitForFunction(`window.__view().state === 'live'`, undefined, {
+      timeout: 30_000,
+      polling: 200,
+    });
+    assert.equal(((await auto.evaluate('window.__view()')) as { tech: string }).tech, 'webrtc');
+    await auto.context().close();
+
+    const blocked = await openWindow(`${app.url}/`, (p) =>
+      p.route('**/api/webrtc/**', (route) =>
+        route.fulfill({
+          status: 503,
+          contentType: 'application/json',
+          body: '{"error":{"code":"x","message":"blocked by the test"}}',
+        }),
+      ),
+    );
+    await blocked.waitForFunction(
+      `window.__view().state === 'live' && window.__view().tech === 'mse'`,
+      undefined,
+      {
+        timeout: 30_000,
+        polling: 200,
+      },
+    );
+    const f0 = ((await blocked.evaluate('window.__view()')) as { frames: number }).frames;
+    await sleep(2000);
+    const v = (await blocked.evaluate('window.__view()')) as { frames: number; tech: string };
+    assert.ok(v.frames > f0 + 10, `the fallback tile plays: ${JSON.stringify(v)}`);
+    await blocked.context().close();
   });
 });
