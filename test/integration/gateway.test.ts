@@ -222,4 +222,25 @@ describe('MediaMTX gateway', { timeout: 240_000 }, () => {
     assert.ok(spawnsWhileAway <= 4, `spawned ${spawnsWhileAway} times while away`);
     assert.equal((await cam.status()).cameras.gate?.subscribers.sub, 1);
   });
+
+  test('camera down when a viewer arrives: retried (not failed), live within seconds of its return', async () => {
+    const k = streamKey('gate', 'main');
+    assert.equal(app.supervisor.status(k).state, 'idle');
+    await cam.stop();
+    const from = Date.now();
+    app.supervisor.acquireLease(k, { kind: 'viewer', ttlMs: 60_000 });
+    await waitFor(() => app.supervisor.status(k).state === 'backoff', 15_000, 'backoff');
+    await new Promise((r) => setTimeout(r, 3000));
+    const seen = events.filter((e) => e.key === 'gate/main' && Date.parse(e.at) >= from).map((e) => e.to);
+    assert.ok(
+      !seen.includes('failed'),
+      `MediaMTX's 404 for an unreachable camera is an outage: ${seen.join(' → ')}`,
+    );
+    const back = Date.now();
+    await cam.start();
+    await waitFor(() => app.supervisor.status(k).state === 'live', 8000, 'live after return');
+    console.log(
+      `# camera down at the first lease: ${seen.join(' → ')}; live ${Date.now() - back} ms after its return`,
+    );
+  });
 });
