@@ -61,6 +61,10 @@ class Peer:
         with urllib.request.urlopen(req, timeout=10) as resp:  # noqa: S310 - loopback test peer
             return json.loads(resp.read())
 
+    def motion(self, active: bool) -> None:
+        req = urllib.request.Request(f"{self.control}/onvif/motion?active={str(active).lower()}", method="POST")
+        urllib.request.urlopen(req, timeout=10).close()  # noqa: S310 - loopback test peer
+
     def onvif_calls(self, command: str) -> list[dict]:
         with urllib.request.urlopen(f"{self.control}/onvif/calls?command={command}", timeout=10) as resp:  # noqa: S310
             return json.loads(resp.read())
@@ -98,6 +102,12 @@ def peer() -> Generator[Peer, None, None]:
             proc.wait()
     assert proc.returncode == 0, f"the Lookout peer exited with {proc.returncode}"
     # Nothing of the peer's process group (FFmpeg, the RTSP server) is left.
-    time.sleep(0.2)
-    left = subprocess.run(["pgrep", "-g", str(proc.pid)], capture_output=True, text=True).stdout.split()
-    assert left == [], f"processes left in the peer's group: {left}"
+    deadline = time.monotonic() + 5
+    while True:
+        left = subprocess.run(["pgrep", "-g", str(proc.pid)], capture_output=True, text=True).stdout.split()
+        if not left or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
+    if left:
+        ps = subprocess.run(["ps", "-o", "pid,ppid,stat,args", "-p", ",".join(left)], capture_output=True, text=True)
+        raise AssertionError(f"processes left in the peer's group:\n{ps.stdout}")

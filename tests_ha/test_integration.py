@@ -178,6 +178,7 @@ async def test_entities_devices_and_unique_ids(hass: HomeAssistant, peer: Peer) 
     uid = entry.unique_id
     expected_dome = {
         f"{uid}_dome_camera",
+        f"{uid}_dome_motion",
         f"{uid}_dome_recording",
         f"{uid}_dome_preset",
         f"{uid}_dome_ptz_home",
@@ -219,8 +220,7 @@ async def test_camera_image_is_a_jpeg(hass: HomeAssistant, peer: Peer) -> None:
 async def test_stream_source_is_the_restream_and_ffmpeg_reads_frames(hass: HomeAssistant, peer: Peer) -> None:
     entry = await setup_entry(hass, peer)
     cam = (await hass.async_add_executor_job(peer.get, "/api/cameras/dome"))
-    profile = next(p for p in cam["profiles"] if p["name"] == "main")
-    if "restream" not in profile and "rtspUrl" not in profile:
+    if not (cam.get("gateway") or {}).get("restream"):
         pytest.skip(
             "Lookout's camera API gives no RTSP restream URL yet (issue 13, branch addon): "
             "stream_source is None and the camera has no STREAM feature"
@@ -245,6 +245,26 @@ async def test_stream_source_is_the_restream_and_ffmpeg_reads_frames(hass: HomeA
     text = err.decode(errors="replace")
     assert proc.returncode == 0, text[-2000:]
     assert "frame=" in text and "Video:" in text, text[-2000:]
+    await hass.config_entries.async_unload(entry.entry_id)
+
+
+async def test_motion_is_pushed_from_lookouts_event_stream(hass: HomeAssistant, peer: Peer) -> None:
+    entry = await setup_entry(hass, peer)
+    assert hass.states.get("binary_sensor.yard_motion") is None  # no event source: no sensor
+    assert camera_entity(hass, "camera.dome").motion_detection_enabled
+
+    async def motion_is(value: str):
+        state = hass.states.get("binary_sensor.dome_motion")
+        return state is not None and state.state == value
+
+    for active, value in ((True, "on"), (False, "off"), (True, "on")):
+        started = time.monotonic()
+        await hass.async_add_executor_job(peer.motion, active)
+        # "on" well inside the 10 s poll: it came over the event stream. "off" follows Lookout's
+        # 5 s off-delay.
+        await wait_for(lambda v=value: motion_is(v), 3 if active else 12, f"motion {value}")
+        print(f"# motion {value} in HA {time.monotonic() - started:.2f} s after the camera's event")
+    await hass.async_add_executor_job(peer.motion, False)
     await hass.config_entries.async_unload(entry.entry_id)
 
 

@@ -31,21 +31,21 @@ async def async_setup_entry(hass: HomeAssistant, entry: ConfigEntry, async_add_e
     async_add_entities(LookoutCamera(coordinator, cam_id) for cam_id in coordinator.data.cameras)
 
 
-def restream_url(profile: dict[str, Any]) -> str | None:
-    """The profile's RTSP restream URL as the API gives it (contracts/api.ts `ProfileSummary`),
-    with its credentials (`restream.username`/`password` when the API gives them apart)."""
-    restream = profile.get("restream")
-    if isinstance(restream, dict):
-        url = restream.get("rtsp") or restream.get("url")
-        user, password = restream.get("username"), restream.get("password")
-    else:
-        url = restream if isinstance(restream, str) else profile.get("rtspUrl") or profile.get("restreamUrl")
-        user = password = None
+def restream_url(camera: dict[str, Any], profile: str) -> str | None:
+    """The profile's RTSP restream with its credentials, from the camera answer's
+    `gateway.restream[]` (addon/src/contracts/api.ts `RestreamInfo`: url without credentials, and a
+    read-only username/password Lookout generated for restream clients). None without the gateway."""
+    gateway = camera.get("gateway") or {}
+    entries = {r.get("profile"): r for r in gateway.get("restream") or [] if isinstance(r, dict)}
+    info = entries.get(profile) or next(iter(entries.values()), None)
+    url = info.get("url") if info else None
     if not isinstance(url, str) or not url.startswith(("rtsp://", "rtsps://")):
         return None
-    if user and "@" not in (urlsplit(url).netloc or ""):
-        parts = urlsplit(url)
-        auth = quote(str(user), safe="") + (f":{quote(str(password), safe='')}" if password else "")
+    parts = urlsplit(url)
+    if info.get("username") and "@" not in parts.netloc:
+        auth = quote(str(info["username"]), safe="")
+        if info.get("password"):
+            auth += ":" + quote(str(info["password"]), safe="")
         url = urlunsplit(parts._replace(netloc=f"{auth}@{parts.netloc}"))
     return url
 
@@ -80,12 +80,13 @@ class LookoutCamera(LookoutEntity, Camera):
 
     @property
     def supported_features(self) -> CameraEntityFeature:
-        profile = self._profile(self._stream_profile)
-        return CameraEntityFeature.STREAM if profile and restream_url(profile) else CameraEntityFeature(0)
+        # HA offers live video (go2rtc WebRTC, HLS) only for cameras with STREAM.
+        cam = self.camera
+        return CameraEntityFeature.STREAM if cam and restream_url(cam, self._stream_profile) else CameraEntityFeature(0)
 
     async def stream_source(self) -> str | None:
-        profile = self._profile(self._stream_profile)
-        return restream_url(profile) if profile else None
+        cam = self.camera
+        return restream_url(cam, self._stream_profile) if cam else None
 
     async def async_camera_image(self, width: int | None = None, height: int | None = None) -> bytes | None:
         try:

@@ -3,7 +3,8 @@
  * synthetic RTSP camera (two cameras), the loopback ONVIF device (PTZ and presets for "dome"), and
  * Lookout itself with an API token and manual recording, all on 127.0.0.1 port 0. It prints one JSON
  * line `{url, token, control, cameras}` on stdout when ready; `control` is a small loopback HTTP
- * server the tests ask for the ONVIF calls the device received (`GET /onvif/calls?command=Stop`).
+ * server the tests ask for the ONVIF calls the device received (`GET /onvif/calls?command=Stop`)
+ * and make the device report motion (`POST /onvif/motion?active=true`).
  * It stops everything (FFmpeg exits awaited) on SIGTERM, SIGINT or when its stdin closes.
  *
  *   node --import tsx test/ha-peer/main.ts
@@ -44,7 +45,7 @@ async function main(): Promise<void> {
         host: '127.0.0.1',
         credentials: ONVIF_USER,
         onvif: { port: dev.port },
-        capabilities: { ptz: true, presets: true, motion_events: false },
+        capabilities: { ptz: true, presets: true, motion_events: true },
         profiles: cameraProfiles(cam, 'dome'),
       },
       { id: 'yard', name: 'Yard', vendor: 'generic', profiles: cameraProfiles(cam, 'yard') },
@@ -60,6 +61,11 @@ async function main(): Promise<void> {
       const calls = command ? dev.callsTo(command) : dev.calls;
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(JSON.stringify(calls.map((c) => ({ time: c.time, command: c.command, params: c.params }))));
+      return;
+    }
+    if (u.pathname === '/onvif/motion' && req.method === 'POST') {
+      dev.emitMotion(u.searchParams.get('active') === 'true');
+      res.writeHead(204).end();
       return;
     }
     res.writeHead(404).end();
