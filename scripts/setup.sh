@@ -3,6 +3,9 @@
 # - Debian packages: FFmpeg (the stream worker), GStreamer's RTSP server with Python bindings (the
 #   synthetic demo/test cameras), mosquitto (MQTT tests), chromium (browser tests), srt-tools.
 # - npm packages from package-lock.json (again whenever the lock file changes).
+# - with --ha-tests (scripts/test.sh passes it): the Python virtualenv of the Home Assistant
+#   integration tests (scripts/setup-ha.sh; outside the clone, reused while the pins are unchanged).
+#   scripts/start.sh does not need it, so running the product never waits for it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,7 +14,7 @@ DEBIAN_PACKAGES=(
   gir1.2-gst-rtsp-server-1.0 python3-gi python3-gi-cairo python3-gst-1.0
   gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
   gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav
-  mosquitto chromium srt-tools procps
+  mosquitto chromium srt-tools procps python3-venv
 )
 
 missing=()
@@ -29,4 +32,8 @@ fi
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "setup: installing npm packages"
   npm ci --no-audit --no-fund --loglevel=error
+fi
+
+if [ "${1:-}" = "--ha-tests" ]; then
+  bash scripts/setup-ha.sh >/dev/null
 fi

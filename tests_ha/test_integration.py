@@ -375,6 +375,29 @@ async def test_snapshot_service_writes_only_to_allowlisted_folders(hass: HomeAss
     await hass.config_entries.async_unload(entry.entry_id)
 
 
+async def test_repairs_says_when_mqtt_discovery_duplicates_the_cameras(hass: HomeAssistant, peer: Peer) -> None:
+    from homeassistant.helpers import issue_registry as ir
+
+    # What Lookout's MQTT discovery leaves in the registry (docs/mqtt.md: <base>_<cam>_<entity>).
+    er.async_get(hass).async_get_or_create("camera", "mqtt", "lookout_dome_camera", suggested_object_id="lookout_dome")
+    entry = await setup_entry(hass, peer)
+    issue = ir.async_get(hass).async_get_issue(DOMAIN, f"mqtt_discovery_on_{entry.entry_id}")
+    assert issue is not None and "camera.lookout_dome" in issue.translation_placeholders["entities"]
+    assert camera_entity(hass, "camera.dome") is not None  # ours is still made
+    er.async_get(hass).async_remove("camera.lookout_dome")
+    assert await hass.config_entries.async_reload(entry.entry_id)
+    await hass.async_block_till_done()
+    assert ir.async_get(hass).async_get_issue(DOMAIN, f"mqtt_discovery_on_{entry.entry_id}") is None
+    await hass.config_entries.async_unload(entry.entry_id)
+
+
+def test_card_and_integration_share_lookouts_version() -> None:
+    """The card's module URL carries the integration's version: it must move with every release."""
+    manifest = json.loads((INSTALLED / "manifest.json").read_text())
+    package = json.loads((REPO / "package.json").read_text())
+    assert manifest["version"] == package["version"]
+
+
 # --- diagnostics, card, lifecycle
 
 
@@ -388,6 +411,9 @@ async def test_diagnostics_redact_the_token(hass: HomeAssistant, peer: Peer) -> 
     assert diag["entry"]["data"]["token"] == "**REDACTED**"
     assert set(diag["lookout"]["cameras"]) == {"dome", "yard"}
     assert "Pw-s3cret" not in text  # the ONVIF password of the peer's camera
+    for cam in (await hass.async_add_executor_job(peer.get, "/api/cameras"))["cameras"]:
+        for restream in (cam.get("gateway") or {}).get("restream", []):
+            assert restream["password"] not in text  # the restream credential Lookout generated
     await hass.config_entries.async_unload(entry.entry_id)
 
 

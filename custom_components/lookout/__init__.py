@@ -14,7 +14,12 @@ from homeassistant.config_entries import ConfigEntry, ConfigEntryState
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryNotReady
-from homeassistant.helpers import config_validation as cv, device_registry as dr, entity_registry as er
+from homeassistant.helpers import (
+    config_validation as cv,
+    device_registry as dr,
+    entity_registry as er,
+    issue_registry as ir,
+)
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.typing import ConfigType
 
@@ -77,6 +82,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: LookoutConfigEntry) -> b
     entry.runtime_data = LookoutRuntime(api, coordinator)
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     _remove_stale(hass, entry, entry.runtime_data)
+    _check_mqtt_duplicates(hass, entry, list(coordinator.data.cameras))
     coordinator.start_event_stream()
     entry.async_on_unload(entry.add_update_listener(_async_options_updated))
     return True
@@ -94,6 +100,32 @@ def _remove_stale(hass: HomeAssistant, entry: LookoutConfigEntry, runtime: Looko
     for device in dr.async_entries_for_config_entry(devices, entry.entry_id):
         if device.identifiers != hub and not er.async_entries_for_device(ents, device.id, True):
             devices.async_update_device(device.id, remove_config_entry_id=entry.entry_id)
+
+
+def _check_mqtt_duplicates(hass: HomeAssistant, entry: LookoutConfigEntry, cameras: list[str]) -> None:
+    """The integration owns every Lookout entity; Lookout's MQTT discovery (`mqtt.discovery`) must be
+    off, or each camera shows up twice. Its entities have unique ids `<base>_<camera>_<entity>`
+    (docs/mqtt.md): if HA has such MQTT cameras, say so in Repairs."""
+    issue_id = f"mqtt_discovery_on_{entry.entry_id}"
+    found = sorted(
+        reg.entity_id
+        for reg in er.async_get(hass).entities.values()
+        if reg.platform == "mqtt"
+        and reg.domain == "camera"
+        and any(reg.unique_id.endswith(f"_{cam}_camera") for cam in cameras)
+    )
+    if found:
+        ir.async_create_issue(
+            hass,
+            DOMAIN,
+            issue_id,
+            is_fixable=False,
+            severity=ir.IssueSeverity.WARNING,
+            translation_key="mqtt_discovery_on",
+            translation_placeholders={"entities": ", ".join(found)},
+        )
+    else:
+        ir.async_delete_issue(hass, DOMAIN, issue_id)
 
 
 async def _async_options_updated(hass: HomeAssistant, entry: LookoutConfigEntry) -> None:
