@@ -3,6 +3,9 @@
 # - Debian packages: FFmpeg (the stream worker), GStreamer's RTSP server with Python bindings (the
 #   synthetic demo/test cameras), mosquitto (MQTT tests), chromium (browser tests), srt-tools.
 # - npm packages from package-lock.json (again whenever the lock file changes).
+# - the real MediaMTX, built once from the Go module proxy (scripts/build-mediamtx.sh), cached outside
+#   the clone. A failed build is reported and setup goes on: Lookout runs without MediaMTX (no WebRTC,
+#   restream or SRT), and the tests that need it fail saying why.
 # - with --ha-tests (scripts/test.sh passes it): the Python virtualenv of the Home Assistant
 #   integration tests (scripts/setup-ha.sh; outside the clone, reused while the pins are unchanged).
 #   scripts/start.sh does not need it, so running the product never waits for it.
@@ -33,6 +36,8 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
   echo "setup: installing npm packages"
   npm ci --no-audit --no-fund --loglevel=error
 fi
+
+bash scripts/build-mediamtx.sh || echo "setup: MediaMTX build failed (see above); Lookout will run without WebRTC, RTSP restream and SRT" >&2
 
 if [ "${1:-}" = "--ha-tests" ]; then
   bash scripts/setup-ha.sh >/dev/null

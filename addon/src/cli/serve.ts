@@ -5,8 +5,10 @@
 import { resolve } from 'node:path';
 import { formatIssues, loadConfig } from '../config/index.js';
 import { startDemo, type Demo } from '../demo/demo.js';
+import { gatewayOptionsFromEnv } from '../gateway/env.js';
 import { createLogger } from '../lib/log.js';
-import { startLookout, type ConfigOutcome } from '../main.js';
+import { keyId, streamKey } from '../contracts/stream-key.js';
+import { startLookout, type ConfigOutcome, type Lookout } from '../main.js';
 import { supervisorAccess } from '../control/mqtt/supervisor-broker.js';
 import { announceToSupervisor, discoveryConfig } from '../control/supervisor/discovery.js';
 
@@ -49,6 +51,8 @@ export async function serve(opts: ServeOptions): Promise<number> {
       reloadConfig,
       watchFile: opts.configFile ? resolve(opts.configFile) : null,
       listen: { port: opts.port, host: opts.host },
+      // MediaMTX (WebRTC, RTSP restream, SRT) when its binary is found; one log line when not.
+      gateway: gatewayOptionsFromEnv(process.env, opts.host ?? config.server.host),
     });
   } catch (err) {
     await demo?.close();
@@ -69,7 +73,7 @@ export async function serve(opts: ServeOptions): Promise<number> {
     );
   }
   process.stdout.write(
-    `\nLookout is running${demo ? ' in demo mode (4 synthetic cameras)' : ''}.\n  API:     ${lookout.url}/api/streams\n  Health:  ${lookout.url}/api/health\n  Metrics: ${lookout.url}/metrics\n  LL-HLS:  ${lookout.url}/hls/<camera>/<main|sub>/index.m3u8\n${lookout.tlsUrl ? `  HTTP/2:  ${lookout.tlsUrl} (same routes, self-signed TLS)\n` : ''}\n`,
+    `\nLookout is running${demo ? ' in demo mode (4 synthetic cameras)' : ''}.\n  API:     ${lookout.url}/api/streams\n  Health:  ${lookout.url}/api/health\n  Metrics: ${lookout.url}/metrics\n  LL-HLS:  ${lookout.url}/hls/<camera>/<main|sub>/index.m3u8\n${lookout.tlsUrl ? `  HTTP/2:  ${lookout.tlsUrl} (same routes, self-signed TLS)\n` : ''}${gatewayLines(lookout)}\n`,
   );
 
   return new Promise<number>((done) => {
@@ -95,4 +99,25 @@ export async function serve(opts: ServeOptions): Promise<number> {
     process.once('SIGINT', () => shutdown('SIGINT'));
     process.once('SIGTERM', () => shutdown('SIGTERM'));
   });
+}
+
+/** The demo's MediaMTX lines: the WebRTC panel and one restream URL per camera profile. */
+function gatewayLines(lookout: Lookout): string {
+  const gw = lookout.gateway;
+  if (!gw) return '  MediaMTX: not running (no WebRTC, RTSP restream or SRT; see the log line above)\n';
+  const host = gw.publicHost(new URL(lookout.url).hostname);
+  // The password is not printed (terminals end up in logs and issues): the panel's camera menu and
+  // GET /api/cameras show it.
+  const lines = [
+    `  WebRTC:  ${lookout.url}/?tech=webrtc`,
+    `  RTSP restream (user ${gw.users.restream.user}; password in the panel's camera menu or GET /api/cameras):`,
+  ];
+  for (const cam of lookout.supervisor.cameras()) {
+    for (const name of ['main', 'sub'] as const) {
+      const key = streamKey(cam.id, name);
+      if (cam.profiles[name] && gw.hasPath(key))
+        lines.push(`    ${keyId(key)}: ${gw.restreamUrl(key, host)}`);
+    }
+  }
+  return lines.join('\n') + '\n';
 }

@@ -2,11 +2,42 @@
  * Turns supervisor state into API answers. Only fields listed here leave the process; the resolved
  * config (with secrets) is never serialised as a whole.
  */
-import type { CameraDetail, CameraSummary, StreamGraph } from '../../contracts/api.js';
+import type { CameraDetail, CameraGateway, CameraSummary, StreamGraph } from '../../contracts/api.js';
 import type { ResolvedCamera } from '../../contracts/config.js';
 import type { StreamStatus } from '../../contracts/stream-state.js';
 import { PROFILE_NAMES, keyId, streamKey } from '../../contracts/stream-key.js';
+import type { MediamtxGateway } from '../../gateway/gateway.js';
+import { gatewayCarries, restreamPathName } from '../../sources/resolve.js';
 import type { Supervisor } from '../../supervisor/supervisor.js';
+
+/** The gateway and the Host the client used (restream URLs name a host the client can reach). */
+export interface GatewayContext {
+  gateway: MediamtxGateway | null;
+  requestHost?: string;
+}
+
+export function cameraGateway(cam: ResolvedCamera, ctx: GatewayContext | undefined): CameraGateway | null {
+  const gw = ctx?.gateway;
+  if (!gw || !cam.enabled) return null;
+  const host = gw.publicHost(ctx.requestHost);
+  const restream = PROFILE_NAMES.flatMap((name) => {
+    const p = cam.profiles[name];
+    const kind = p ? gatewayCarries(p) : null;
+    if (!kind) return [];
+    const key = streamKey(cam.id, name);
+    return [
+      {
+        profile: name,
+        key: keyId(key),
+        url: gw.restreamUrl(key, host),
+        username: gw.users.restream.user,
+        password: gw.users.restream.pass,
+        srtPublishUrl: kind === 'publish' ? gw.srtPublishUrl(key, host) : null,
+      },
+    ];
+  });
+  return restream.length ? { webrtc: true, restream } : null;
+}
 
 function streamOf(
   sup: Supervisor,
@@ -17,7 +48,7 @@ function streamOf(
   return cam.enabled && sup.hasKey(key) ? sup.status(key) : null;
 }
 
-export function cameraSummary(sup: Supervisor, cam: ResolvedCamera): CameraSummary {
+export function cameraSummary(sup: Supervisor, cam: ResolvedCamera, gw?: GatewayContext): CameraSummary {
   return {
     id: cam.id,
     name: cam.name,
@@ -41,12 +72,13 @@ export function cameraSummary(sup: Supervisor, cam: ResolvedCamera): CameraSumma
         },
       ];
     }),
+    gateway: cameraGateway(cam, gw),
   };
 }
 
-export function cameraDetail(sup: Supervisor, cam: ResolvedCamera): CameraDetail {
+export function cameraDetail(sup: Supervisor, cam: ResolvedCamera, gw?: GatewayContext): CameraDetail {
   return {
-    ...cameraSummary(sup, cam),
+    ...cameraSummary(sup, cam, gw),
     host: cam.host,
     hasCredentials: cam.credentials !== null,
     onvif: cam.onvif ? { host: cam.onvif.host, port: cam.onvif.port, path: cam.onvif.path } : null,
@@ -54,17 +86,23 @@ export function cameraDetail(sup: Supervisor, cam: ResolvedCamera): CameraDetail
   };
 }
 
-export function streamGraph(sup: Supervisor): StreamGraph {
+export async function streamGraph(
+  sup: Supervisor,
+  gateway: MediamtxGateway | null = null,
+): Promise<StreamGraph> {
   const cameras = new Map(sup.cameras().map((c) => [c.id, c]));
   return {
+    gateway: gateway ? await gateway.status() : null,
     streams: sup.statuses().map((s) => {
       const profile = cameras.get(s.camera)?.profiles[s.profile as 'main' | 'sub'];
+      const key = streamKey(s.camera, s.profile as 'main' | 'sub');
       return {
         key: s.key,
         camera: s.camera,
         profile: s.profile,
         state: s.state,
         reason: s.reason,
+        gatewayPath: gateway && profile && gatewayCarries(profile) ? restreamPathName(key) : null,
         producers: [
           {
             type: 'ffmpeg' as const,
