@@ -1,7 +1,8 @@
 /**
  * The Lookout peer of the Home Assistant integration tests (tests_ha/, Python): one process with a
- * synthetic RTSP camera (two cameras), the loopback ONVIF device (PTZ and presets for "dome"), and
- * Lookout itself with an API token and manual recording, all on 127.0.0.1 port 0. It prints one JSON
+ * synthetic RTSP camera (two cameras), the loopback ONVIF device (PTZ, presets and events for
+ * "dome"), and Lookout itself with an API token, manual recording and the real MediaMTX gateway
+ * (the RTSP restream HA's camera entities stream from), all on 127.0.0.1 free ports. It prints one JSON
  * line `{url, token, control, cameras}` on stdout when ready; `control` is a small loopback HTTP
  * server the tests ask for the ONVIF calls the device received (`GET /onvif/calls?command=Stop`)
  * and make the device report motion (`POST /onvif/motion?active=true`).
@@ -15,6 +16,7 @@ import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { startOnvifDevice } from '../fixtures/onvif-device/index.js';
 import { SyntheticCamera } from '../../addon/src/demo/synthetic-camera.js';
+import { loopbackGateway, mediamtxBinary } from '../helpers/gateway.js';
 import { cameraProfiles, FAST_STREAM, resolveOrThrow, startTestLookout, tempDir } from '../helpers/setup.js';
 
 const ONVIF_USER = { username: 'admin', password: 'Pw-s3cret!x' };
@@ -52,7 +54,11 @@ async function main(): Promise<void> {
     ],
   });
   // No MQTT: the integration owns every Lookout entity (README, "Home Assistant integration").
-  const app = await startTestLookout(config, { mqtt: false, tls: false });
+  const app = await startTestLookout(config, {
+    mqtt: false,
+    tls: false,
+    gateway: { binary: mediamtxBinary(), listen: await loopbackGateway(), required: true },
+  });
 
   const control: Server = createServer((req, res) => {
     const u = new URL(req.url ?? '/', 'http://127.0.0.1');
