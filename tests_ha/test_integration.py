@@ -249,6 +249,41 @@ async def test_stream_source_is_the_restream_and_ffmpeg_reads_frames(hass: HomeA
     await hass.config_entries.async_unload(entry.entry_id)
 
 
+async def test_ha_stream_plays_the_restream_as_hls(hass: HomeAssistant, peer: Peer, hass_ws_client, hass_client) -> None:
+    """HA's own stream integration (what the frontend's camera views and cards use) opens the
+    restream and serves HLS: the playlist lists segments and a segment is fMP4 video."""
+    assert await async_setup_component(hass, "stream", {})
+    entry = await setup_entry(hass, peer)
+    ws = await hass_ws_client(hass)
+    started = time.monotonic()
+    await ws.send_json({"id": 1, "type": "camera/stream", "entity_id": "camera.dome", "format": "hls"})
+    answer = await ws.receive_json()
+    assert answer["success"], answer
+    master_url = answer["result"]["url"]
+    client = await hass_client()
+
+    async def playlist():
+        resp = await client.get(master_url)
+        if resp.status != 200:
+            return None
+        master = await resp.text()
+        media = next(line for line in master.splitlines() if line and not line.startswith("#"))
+        resp = await client.get(master_url.rsplit("/", 1)[0] + "/" + media)
+        text = await resp.text() if resp.status == 200 else ""
+        return (media, text) if "#EXTINF" in text else None
+
+    media, text = await wait_for(playlist, 40, "HA's HLS playlist with a segment")
+    print(f"# HA stream: HLS playlist with a segment {time.monotonic() - started:.1f} s after camera/stream")
+    base = master_url.rsplit("/", 1)[0] + "/"
+    init = await client.get(base + "init.mp4")
+    assert init.status == 200 and (await init.read())[4:8] == b"ftyp"
+    segment = next(line for line in text.splitlines() if line and not line.startswith("#"))
+    seg = await client.get(base + segment)
+    body = await seg.read()
+    assert seg.status == 200 and b"moof" in body[:4096] and len(body) > 1000, (seg.status, len(body))
+    await hass.config_entries.async_unload(entry.entry_id)
+
+
 async def test_motion_is_pushed_from_lookouts_event_stream(hass: HomeAssistant, peer: Peer) -> None:
     entry = await setup_entry(hass, peer)
     assert hass.states.get("binary_sensor.yard_motion") is None  # no event source: no sensor

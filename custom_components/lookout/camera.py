@@ -71,6 +71,14 @@ class LookoutCamera(LookoutEntity, Camera):
         runtime = getattr(self.coordinator.entry, "runtime_data", None)
         if runtime is not None:
             runtime.camera_entities.pop(self.entity_id, None)
+        # HA's stream (HLS) of this entity would otherwise keep reading the restream until its idle
+        # timer ends (5 min), after the entity is gone.
+        # Removing each output clears its idle timer too (stop() alone leaves them, HA 2024.3).
+        if self.stream is not None:
+            for provider in list(self.stream.outputs().values()):
+                await self.stream.remove_provider(provider)
+            await self.stream.stop()
+            self.stream = None
         await super().async_will_remove_from_hass()
 
     def _profile(self, name: str) -> dict[str, Any] | None:
