@@ -13,9 +13,12 @@ hash=$( (cat "$req"; "$PY" -c 'import sys; print(sys.version)') | sha256sum | cu
 cache="${XDG_CACHE_HOME:-$HOME/.cache}/lookout"
 venv="${LOOKOUT_HA_VENV:-$cache/ha-venv-$hash}"
 
+mkdir -p "$cache"
+# One maker at a time (two test runs starting together would build into the same folder).
+exec 9>"$venv.lock"
+flock 9
 if [ ! -f "$venv/.installed" ]; then
   echo "setup-ha: making the Home Assistant test virtualenv in $venv (first run: a few minutes)" >&2
-  mkdir -p "$cache"
   rm -rf "$venv"
   "$PY" -m venv "$venv"
   "$venv/bin/python" -m pip install -q --upgrade pip >&2

@@ -14,29 +14,32 @@ from aiohttp import web
 from homeassistant.components.http import HomeAssistantView
 from homeassistant.core import HomeAssistant
 
-from .api import LookoutApiError, LookoutError
+from .api import LookoutApi, LookoutApiError, LookoutError
 from .const import DOMAIN, RECORDING_VIEW_URL, THUMBNAIL_VIEW_URL
 
 _COPIED = ("content-type", "content-length", "content-range", "accept-ranges", "cache-control")
 
 
-def _runtime(hass: HomeAssistant, entry_id: str):
-    from . import loaded_runtimes
-
-    for entry, runtime in loaded_runtimes(hass):
-        if entry.entry_id == entry_id:
-            return runtime
-    raise web.HTTPNotFound()
-
-
-class LookoutRecordingView(HomeAssistantView):
-    url = RECORDING_VIEW_URL
-    name = "api:lookout:recording"
+class _LookoutView(HomeAssistantView):
     requires_auth = True
 
+    @staticmethod
+    def _api(request: web.Request, entry_id: str) -> LookoutApi:
+        """The client of the loaded Lookout entry the path names; 404 for any other id."""
+        from . import loaded_runtimes
+
+        for entry, runtime in loaded_runtimes(request.app["hass"]):
+            if entry.entry_id == entry_id:
+                return runtime.api
+        raise web.HTTPNotFound()
+
+
+class LookoutRecordingView(_LookoutView):
+    url = RECORDING_VIEW_URL
+    name = "api:lookout:recording"
+
     async def get(self, request: web.Request, entry_id: str, recording_id: str) -> web.StreamResponse:
-        hass: HomeAssistant = request.app["hass"]
-        api = _runtime(hass, entry_id).api
+        api = self._api(request, entry_id)
         extra = {"range": request.headers["range"]} if "range" in request.headers else None
         async with api._session.get(  # noqa: SLF001 - HA's shared session, owned by the client
             api.recording_url(recording_id), headers=api.headers(extra)
@@ -54,14 +57,12 @@ class LookoutRecordingView(HomeAssistantView):
             return resp
 
 
-class LookoutThumbnailView(HomeAssistantView):
+class LookoutThumbnailView(_LookoutView):
     url = THUMBNAIL_VIEW_URL
     name = "api:lookout:thumbnail"
-    requires_auth = True
 
     async def get(self, request: web.Request, entry_id: str, recording_id: str) -> web.Response:
-        hass: HomeAssistant = request.app["hass"]
-        api = _runtime(hass, entry_id).api
+        api = self._api(request, entry_id)
         try:
             jpeg = await api.thumbnail(recording_id)
         except LookoutApiError as err:
