@@ -26,7 +26,9 @@ REPO = Path(__file__).resolve().parent.parent
 # --- the integration as HACS installs it (before anything imports `custom_components`)
 _INSTALL = Path(tempfile.mkdtemp(prefix="lookout-hacs-"))
 _ZIP = _INSTALL / "lookout.zip"
-subprocess.run(["bash", str(REPO / "scripts" / "build-hacs.sh"), str(_ZIP)], check=True, cwd=REPO, stdout=subprocess.DEVNULL)
+subprocess.run(
+    ["bash", str(REPO / "scripts" / "build-hacs.sh"), str(_ZIP)], check=True, cwd=REPO, stdout=subprocess.DEVNULL
+)
 with zipfile.ZipFile(_ZIP) as z:
     z.extractall(_INSTALL / "custom_components" / "lookout")
 sys.path.insert(0, str(_INSTALL))

@@ -13,8 +13,6 @@ import subprocess
 import time
 from typing import Any
 
-import pytest
-
 from homeassistant import config_entries
 from homeassistant.components import media_source
 from homeassistant.components.camera import CameraEntityFeature, async_get_image
@@ -24,7 +22,7 @@ from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.setup import async_setup_component
-
+import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.lookout.const import DOMAIN
@@ -55,8 +53,8 @@ async def setup_entry(hass: HomeAssistant, peer: Peer, token: str | None = None,
     return entry
 
 
-async def wait_for(pred, timeout: float = 20.0, what: str = "condition") -> Any:
-    deadline = time.monotonic() + timeout
+async def wait_for(pred, seconds: float = 20.0, what: str = "condition") -> Any:
+    deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         value = await pred()
         if value:
@@ -97,7 +95,9 @@ async def test_user_flow_validates_url_and_token(hass: HomeAssistant, peer: Peer
     )
     assert result["errors"] == {"url": "credentials_in_url"}
 
-    result = await hass.config_entries.flow.async_configure(result["flow_id"], {"url": peer.url + "/", "token": peer.token})
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"url": peer.url + "/", "token": peer.token}
+    )
     assert result["type"] == FlowResultType.CREATE_ENTRY, result
     assert result["data"] == {"url": peer.url, "token": peer.token}
     entry = result["result"]
@@ -132,7 +132,9 @@ async def test_supervisor_discovery_only_asks_to_confirm(hass: HomeAssistant, pe
     await hass.async_block_till_done()
     assert result["result"].state is ConfigEntryState.LOADED
     # Discovered again (add-on restart): no second entry, the address is updated in place.
-    again = await hass.config_entries.flow.async_init(DOMAIN, context={"source": config_entries.SOURCE_HASSIO}, data=info)
+    again = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": config_entries.SOURCE_HASSIO}, data=info
+    )
     assert again["type"] == FlowResultType.ABORT and again["reason"] == "already_configured"
     await hass.config_entries.async_unload(result["result"].entry_id)
 
@@ -220,7 +222,7 @@ async def test_camera_image_is_a_jpeg(hass: HomeAssistant, peer: Peer) -> None:
 
 async def test_stream_source_is_the_restream_and_ffmpeg_reads_frames(hass: HomeAssistant, peer: Peer) -> None:
     entry = await setup_entry(hass, peer)
-    cam = (await hass.async_add_executor_job(peer.get, "/api/cameras/dome"))
+    cam = await hass.async_add_executor_job(peer.get, "/api/cameras/dome")
     assert (cam.get("gateway") or {}).get("restream"), "the peer runs the MediaMTX gateway"
     entity = camera_entity(hass, "camera.dome")
     assert entity.supported_features & CameraEntityFeature.STREAM
@@ -249,7 +251,9 @@ async def test_stream_source_is_the_restream_and_ffmpeg_reads_frames(hass: HomeA
     await hass.config_entries.async_unload(entry.entry_id)
 
 
-async def test_ha_stream_plays_the_restream_as_hls(hass: HomeAssistant, peer: Peer, hass_ws_client, hass_client) -> None:
+async def test_ha_stream_plays_the_restream_as_hls(
+    hass: HomeAssistant, peer: Peer, hass_ws_client, hass_client
+) -> None:
     """HA's own stream integration (what the frontend's camera views and cards use) opens the
     restream and serves HLS: the playlist lists segments and a segment is fMP4 video."""
     assert await async_setup_component(hass, "stream", {})
@@ -315,6 +319,7 @@ async def test_ptz_and_preset_services_reach_the_onvif_device(hass: HomeAssistan
     )
     moves = [c for c in (await hass.async_add_executor_job(peer.onvif_calls, "ContinuousMove")) if c["time"] >= before]
     assert moves and moves[-1]["params"]["velocity"]["x"] == 0.5, moves
+
     # The move stops by itself after the duration (Lookout's safety stop).
     async def stopped():
         return [c for c in await hass.async_add_executor_job(peer.onvif_calls, "Stop") if c["time"] >= before]
@@ -335,7 +340,9 @@ async def test_ptz_and_preset_services_reach_the_onvif_device(hass: HomeAssistan
     assert hass.states.get("select.dome_preset").state == "Porch"
 
     with pytest.raises(ServiceValidationError, match="preset"):
-        await hass.services.async_call(DOMAIN, "goto_preset", {"entity_id": "camera.dome", "preset": "Nope"}, blocking=True)
+        await hass.services.async_call(
+            DOMAIN, "goto_preset", {"entity_id": "camera.dome", "preset": "Nope"}, blocking=True
+        )
     with pytest.raises(ServiceValidationError):  # yard has no PTZ: Lookout says so, HA shows it
         await hass.services.async_call(DOMAIN, "ptz", {"entity_id": "camera.yard", "action": "stop"}, blocking=True)
     with pytest.raises(ServiceValidationError, match="not a Lookout camera"):
@@ -343,19 +350,31 @@ async def test_ptz_and_preset_services_reach_the_onvif_device(hass: HomeAssistan
     await hass.config_entries.async_unload(entry.entry_id)
 
 
-async def test_record_service_and_recordings_in_the_media_browser(hass: HomeAssistant, peer: Peer, hass_client, hass_client_no_auth) -> None:
+async def test_record_service_and_recordings_in_the_media_browser(
+    hass: HomeAssistant, peer: Peer, hass_client, hass_client_no_auth
+) -> None:
     assert await async_setup_component(hass, "media_source", {})
     entry = await setup_entry(hass, peer)
-    known = {r["id"] for r in (await hass.async_add_executor_job(peer.get, "/api/recordings?camera=yard"))["recordings"]}
+    known = {
+        r["id"] for r in (await hass.async_add_executor_job(peer.get, "/api/recordings?camera=yard"))["recordings"]
+    }
     answer = await hass.services.async_call(
-        DOMAIN, "record", {"entity_id": "camera.yard", "action": "clip", "duration": 2}, blocking=True, return_response=True
+        DOMAIN,
+        "record",
+        {"entity_id": "camera.yard", "action": "clip", "duration": 2},
+        blocking=True,
+        return_response=True,
     )
     assert answer["camera.yard"]["recording"] is True, answer
     assert hass.states.get("switch.yard_recording").state == "on"
     assert hass.states.get("camera.yard").state == "recording"
 
     async def new_clip():
-        recs = [r for r in (await hass.async_add_executor_job(peer.get, "/api/recordings?camera=yard"))["recordings"] if r["id"] not in known]
+        recs = [
+            r
+            for r in (await hass.async_add_executor_job(peer.get, "/api/recordings?camera=yard"))["recordings"]
+            if r["id"] not in known
+        ]
         return recs[0] if recs else None
 
     clip = await wait_for(new_clip, 30, "the 2 s clip in Lookout's index")
@@ -454,8 +473,7 @@ async def test_diagnostics_redact_the_token(hass: HomeAssistant, peer: Peer) -> 
 
 
 async def test_the_card_is_served_and_registered_with_its_version(hass: HomeAssistant, peer: Peer, hass_client) -> None:
-    from homeassistant.components.frontend import DATA_EXTRA_MODULE_URL
-    from homeassistant.components.frontend import UrlManager
+    from homeassistant.components.frontend import DATA_EXTRA_MODULE_URL, UrlManager
 
     # The frontend component needs the hass-frontend package (not installed for tests); its module
     # URL list is what add_extra_js_url fills, so the test provides that list as frontend would.

@@ -9,7 +9,6 @@ Lookout's own `{error: {code, message}}`.
 
 from __future__ import annotations
 
-import asyncio
 import json
 from typing import Any
 from urllib.parse import quote
@@ -100,7 +99,7 @@ class LookoutApi:
                 if raw:
                     return await resp.read()
                 return await resp.json(content_type=None)
-        except (aiohttp.ClientError, asyncio.TimeoutError) as err:
+        except (TimeoutError, aiohttp.ClientError) as err:
             raise LookoutConnectionError(f"cannot reach Lookout at {self.url}: {err!r}") from err
 
     # --- reads
@@ -121,9 +120,7 @@ class LookoutApi:
         return [p["name"] for p in answer["presets"]]
 
     async def snapshot(self, camera: str, profile: str) -> bytes:
-        return await self.request(
-            "GET", f"/api/cameras/{_seg(camera)}/snapshot", params={"profile": profile}, raw=True
-        )
+        return await self.request("GET", f"/api/cameras/{_seg(camera)}/snapshot", params={"profile": profile}, raw=True)
 
     async def recordings(self, camera: str | None = None) -> list[dict[str, Any]]:
         params = {"camera": camera} if camera else None
@@ -153,9 +150,7 @@ class LookoutApi:
         return await self.request("POST", f"/api/cameras/{_seg(camera)}/ptz/home", {})
 
     async def goto_preset(self, camera: str, preset: str) -> Any:
-        return await self.request(
-            "POST", f"/api/cameras/{_seg(camera)}/presets/{_seg(preset)}/goto", {}
-        )
+        return await self.request("POST", f"/api/cameras/{_seg(camera)}/presets/{_seg(preset)}/goto", {})
 
     async def recording_start(self, camera: str, duration_s: float | None = None) -> dict[str, Any]:
         body = {} if duration_s is None else {"duration_s": duration_s}

@@ -8,13 +8,12 @@ import logging
 from typing import Any
 from urllib.parse import urlsplit
 
-import voluptuous as vol
-
 from homeassistant.config_entries import ConfigEntry, ConfigFlow, OptionsFlow
 from homeassistant.core import callback
 from homeassistant.data_entry_flow import FlowResult
 from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
+import voluptuous as vol
 
 from .api import LookoutApi, LookoutAuthError, LookoutConnectionError, LookoutError
 from .const import (

@@ -7,6 +7,7 @@ Polled every SCAN_INTERVAL; motion also arrives pushed over Lookout's Server-Sen
 from __future__ import annotations
 
 import asyncio
+from contextlib import suppress
 from dataclasses import dataclass, field
 import inspect
 import json
@@ -14,13 +15,12 @@ import logging
 from typing import Any
 
 import aiohttp
-
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryAuthFailed
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 
-from .api import LookoutApi, LookoutAuthError, LookoutConnectionError, LookoutError
+from .api import LookoutApi, LookoutApiError, LookoutAuthError, LookoutError
 from .const import DOMAIN, SCAN_INTERVAL
 
 _LOGGER = logging.getLogger(__name__)
@@ -70,17 +70,14 @@ class LookoutCoordinator(DataUpdateCoordinator[LookoutData]):
             for cam_id, cam in cameras.items():
                 if not cam.get("enabled", True):
                     continue
-                try:
+                # A camera's own failure (its recorder, its ONVIF service) costs that camera its
+                # entry, not the refresh; auth and connection errors end the refresh below.
+                with suppress(LookoutApiError):
                     recording[cam_id] = await self.api.recording_state(cam_id)
-                except LookoutError as err:
-                    if isinstance(err, (LookoutAuthError, LookoutConnectionError)):
-                        raise
                 if cam["capabilities"].get("presets"):
                     try:
                         presets[cam_id] = await self.api.presets(cam_id)
-                    except LookoutError as err:
-                        if isinstance(err, (LookoutAuthError, LookoutConnectionError)):
-                            raise
+                    except LookoutApiError:
                         # The camera may be rebooting: keep the last known list.
                         if self.data:
                             presets[cam_id] = self.data.presets.get(cam_id, [])
@@ -107,7 +104,7 @@ class LookoutCoordinator(DataUpdateCoordinator[LookoutData]):
                 delay = 1.0
             except asyncio.CancelledError:
                 raise
-            except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as err:
+            except (TimeoutError, aiohttp.ClientError, ValueError) as err:
                 _LOGGER.debug("Lookout event stream ended (%r); again in %.0f s", err, delay)
             await asyncio.sleep(delay)
             delay = min(delay * 2, 60.0)
@@ -120,9 +117,7 @@ class LookoutCoordinator(DataUpdateCoordinator[LookoutData]):
             timeout=aiohttp.ClientTimeout(total=None, sock_read=60),
         ) as resp:
             if resp.status != 200:
-                raise aiohttp.ClientResponseError(
-                    resp.request_info, resp.history, status=resp.status
-                )
+                raise aiohttp.ClientResponseError(resp.request_info, resp.history, status=resp.status)
             event = ""
             data: list[str] = []
             async for raw in resp.content:

@@ -15,12 +15,11 @@ import os
 from pathlib import Path
 from typing import Any
 
-import voluptuous as vol
-
 from homeassistant.core import HomeAssistant, ServiceCall, ServiceResponse, SupportsResponse
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import config_validation as cv
 from homeassistant.util import dt as dt_util
+import voluptuous as vol
 
 from .api import LookoutApi, LookoutApiError, LookoutError
 from .const import CONF_SNAPSHOT_PROFILE, DEFAULT_SNAPSHOT_PROFILE, DOMAIN, PROFILES
@@ -145,15 +144,17 @@ async def _snapshot(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
         with raise_for(cam):
             jpeg = await api.snapshot(cam, profile)
 
-        def write() -> None:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_name(f".{path.name}.tmp")
-            tmp.write_bytes(jpeg)
-            os.replace(tmp, path)
-
-        await hass.async_add_executor_job(write)
+        await hass.async_add_executor_job(_write_atomically, path, jpeg)
         out[eid] = {"path": str(path), "bytes": len(jpeg), "taken_at": datetime.now().astimezone().isoformat()}
     return out
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    """A reader (the media browser, an automation) never sees half a JPEG."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
 
 
 def async_register_services(hass: HomeAssistant) -> None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 from http import HTTPStatus
 
 from aiohttp import web
-
 from homeassistant.components.http import HomeAssistantView
 from homeassistant.core import HomeAssistant
 
@@ -66,7 +65,7 @@ class LookoutThumbnailView(_LookoutView):
         try:
             jpeg = await api.thumbnail(recording_id)
         except LookoutApiError as err:
-            raise web.HTTPNotFound() if err.status in (400, 404) else web.HTTPBadGateway()
+            raise (web.HTTPNotFound() if err.status in (400, 404) else web.HTTPBadGateway()) from err
         except LookoutError as err:
             raise web.HTTPBadGateway() from err
         return web.Response(body=jpeg, content_type="image/jpeg", headers={"cache-control": "private, max-age=86400"})
