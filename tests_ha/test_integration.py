@@ -155,6 +155,16 @@ async def test_reauth_when_the_token_changed(hass: HomeAssistant, peer: Peer) ->
     await hass.config_entries.async_unload(entry.entry_id)
 
 
+async def test_unreachable_lookout_is_retried_not_failed(hass: HomeAssistant) -> None:
+    entry = MockConfigEntry(domain=DOMAIN, unique_id="127.0.0.1:9", data={"url": "http://127.0.0.1:9", "token": "t"})
+    entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.SETUP_RETRY  # HA tries again later by itself
+    assert not [f for f in hass.config_entries.flow.async_progress() if f["handler"] == DOMAIN]  # no reauth
+    await hass.config_entries.async_unload(entry.entry_id)
+
+
 async def test_options_choose_stream_profile_and_entities(hass: HomeAssistant, peer: Peer) -> None:
     entry = await setup_entry(hass, peer)
     result = await hass.config_entries.options.async_init(entry.entry_id)
