@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs everything Lookout needs on a fresh Debian 12 machine, then returns quickly on later runs:
 # - Debian packages: FFmpeg (the stream worker), GStreamer's RTSP server with Python bindings (the
-#   synthetic demo/test cameras), mosquitto (MQTT tests), chromium (browser tests), srt-tools.
+#   synthetic demo/test cameras), mosquitto (MQTT tests), chromium (browser tests), srt-tools,
+#   python3-venv and libturbojpeg0 (the Home Assistant tests: the venv, HA camera image scaling).
 # - npm packages from package-lock.json (again whenever the lock file changes).
 # - the real MediaMTX, built once from the Go module proxy (scripts/build-mediamtx.sh), cached outside
 #   the clone. A failed build is reported and setup goes on: Lookout runs without MediaMTX (no WebRTC,
@@ -17,7 +18,7 @@ DEBIAN_PACKAGES=(
   gir1.2-gst-rtsp-server-1.0 python3-gi python3-gi-cairo python3-gst-1.0
   gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
   gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav
-  mosquitto chromium srt-tools procps python3-venv
+  mosquitto chromium srt-tools procps python3-venv libturbojpeg0
 )
 
 missing=()
