@@ -170,7 +170,7 @@ class LookoutOptionsFlow(OptionsFlow):
     """Live stream profile, snapshot profile, which entities to add."""
 
     def __init__(self, config_entry: ConfigEntry) -> None:
-        # HA 2024.12+ sets self.config_entry itself and deprecates assigning it; 2024.3 does not set
+        # HA 2024.11+ sets self.config_entry itself (assigning it is an error since 2025.12); 2024.3 does not set
         # it at all. Keep our own reference under another name: right on both.
         self._entry = config_entry
 
