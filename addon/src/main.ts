@@ -15,6 +15,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ResolvedConfig } from './contracts/config.js';
 import { ConfigWatcher } from './confwatcher/watcher.js';
+import { streamKey } from './contracts/stream-key.js';
 import { findMediamtx } from './gateway/binary.js';
 import { MediamtxGateway, type GatewayOptions } from './gateway/gateway.js';
 import { buildApi } from './control/api/app.js';
@@ -160,6 +161,12 @@ export async function startLookout(opts: LookoutOptions): Promise<Lookout> {
         motion: control,
         recordings,
         snapshots,
+        restreamUrl: gateway
+          ? (camera, profile) => {
+              const key = streamKey(camera, profile);
+              return gateway.hasPath(key) ? gateway.restreamUrl(key, gateway.publicHost(undefined)) : null;
+            }
+          : undefined,
       });
       try {
         await service.start({ embeddedPort: opts.mqtt?.embeddedPort ?? (port === 0 ? 0 : undefined) });

@@ -83,7 +83,13 @@ describe('MediaMTX gateway', { timeout: 240_000 }, () => {
       ],
     };
     const config = resolveOrThrow(raw, { GATE_PASSWORD: PASSWORD });
+    // The reload test adds a second camera id on the same synthetic stream.
+    const withSecond = { ...raw, cameras: [...raw.cameras, { ...raw.cameras[0]!, id: 'gate2' }] };
     app = await startTestLookout(config, {
+      reloadConfig: async () => ({
+        ok: true,
+        config: resolveOrThrow(withSecond, { GATE_PASSWORD: PASSWORD }),
+      }),
       tls: false,
       mqtt: false,
       gateway: { binary: mediamtxBinary(), listen: await loopbackGateway(), required: true },
@@ -116,7 +122,7 @@ describe('MediaMTX gateway', { timeout: 240_000 }, () => {
     assert.equal(mtx.cmdline.split(' ').length, 2, `MediaMTX gets only its config path: ${mtx.cmdline}`);
   });
 
-  test('restream: the generated user reads it, a wrong one is refused; graph and metrics show the path', async () => {
+  test('restream: the generated user reads it, only loopback reads without it; graph and metrics show the path', async () => {
     const detail = (await (await fetch(`${app.url}/api/cameras/gate`)).json()) as CameraDetail;
     const r = detail.gateway!.restream.find((x) => x.profile === 'sub')!;
     assert.match(r.url, /^rtsp:\/\/127\.0\.0\.1:\d+\/gate_sub$/);
@@ -177,6 +183,22 @@ describe('MediaMTX gateway', { timeout: 240_000 }, () => {
     assert.equal((await cam.status()).cameras.gate?.subscribers.sub, 1);
   });
 
+  test('a config reload adds a camera: MediaMTX re-reads its file and serves the new path', async () => {
+    const r = await app.reload();
+    assert.ok(r.ok && r.applied.added.includes('gate2/sub'), JSON.stringify(r));
+    const k2 = streamKey('gate2', 'sub');
+    const lease = app.supervisor.acquireLease(k2, { kind: 'viewer', ttlMs: 60_000 });
+    await waitFor(
+      () => app.supervisor.status(k2).state === 'live',
+      20_000,
+      'gate2/sub live through MediaMTX',
+    );
+    const graph = (await (await fetch(`${app.url}/api/streams`)).json()) as StreamGraph;
+    assert.equal(graph.gateway!.paths.find((p) => p.path === 'gate2_sub')?.available, true);
+    assert.equal(graph.gateway!.counters.restarts, 1, 'the reload did not restart MediaMTX');
+    app.supervisor.releaseLease(lease.lease.id);
+  });
+
   test('camera outage behind MediaMTX: stalled and live again as fast as without it', async () => {
     await waitFor(() => app.supervisor.status(key).state === 'live', 15_000, 'live');
     const spawnsBefore = app.supervisor.status(key).counters.spawns;
@@ -199,5 +221,26 @@ describe('MediaMTX gateway', { timeout: 240_000 }, () => {
     );
     assert.ok(spawnsWhileAway <= 4, `spawned ${spawnsWhileAway} times while away`);
     assert.equal((await cam.status()).cameras.gate?.subscribers.sub, 1);
+  });
+
+  test('camera down when a viewer arrives: retried (not failed), live within seconds of its return', async () => {
+    const k = streamKey('gate', 'main');
+    assert.equal(app.supervisor.status(k).state, 'idle');
+    await cam.stop();
+    const from = Date.now();
+    app.supervisor.acquireLease(k, { kind: 'viewer', ttlMs: 60_000 });
+    await waitFor(() => app.supervisor.status(k).state === 'backoff', 15_000, 'backoff');
+    await new Promise((r) => setTimeout(r, 3000));
+    const seen = events.filter((e) => e.key === 'gate/main' && Date.parse(e.at) >= from).map((e) => e.to);
+    assert.ok(
+      !seen.includes('failed'),
+      `MediaMTX's 404 for an unreachable camera is an outage: ${seen.join(' → ')}`,
+    );
+    const back = Date.now();
+    await cam.start();
+    await waitFor(() => app.supervisor.status(k).state === 'live', 8000, 'live after return');
+    console.log(
+      `# camera down at the first lease: ${seen.join(' → ')}; live ${Date.now() - back} ms after its return`,
+    );
   });
 });

@@ -4,6 +4,8 @@
  */
 import { resolve } from 'node:path';
 import { formatIssues, loadConfig } from '../config/index.js';
+import type { ResolvedConfig } from '../contracts/config.js';
+import { applyAddonOptions } from './addon-options.js';
 import { startDemo, type Demo } from '../demo/demo.js';
 import { gatewayOptionsFromEnv } from '../gateway/env.js';
 import { createLogger } from '../lib/log.js';
@@ -33,10 +35,17 @@ export async function serve(opts: ServeOptions): Promise<number> {
       );
       return 1;
     }
-    config = first.config;
+    // In the add-on, its options (environment) override a few settings of the file, on every load.
+    const options = (c: ResolvedConfig) => applyAddonOptions(c, process.env);
+    config = options(first.config);
     reloadConfig = async () => {
       const r = await loadConfig(file);
-      return r.ok ? { ok: true, config: r.config } : { ok: false, issues: r.errors };
+      if (!r.ok) return { ok: false, issues: r.errors };
+      try {
+        return { ok: true, config: options(r.config) };
+      } catch (err) {
+        return { ok: false, issues: [{ path: '', message: (err as Error).message }] };
+      }
     };
   } else {
     demo = await startDemo({ log, port: opts.port, host: opts.host });

@@ -121,6 +121,15 @@ export class MediamtxGateway extends EventEmitter<{ state: [GatewayState, string
     for (const rec of await this.pids.reapLeftovers())
       this.log.warn({ pid: rec.pid }, 'ended a leftover MediaMTX from a previous run');
     this.stopping = false;
+    // Another MediaMTX answering on our API port would pass every health check of ours.
+    const foreign = await this.api.info().then(
+      (i) => i.version.trim(),
+      () => null,
+    );
+    if (foreign !== null)
+      throw new Error(
+        `another MediaMTX (${foreign}) already answers on 127.0.0.1:${this.listen.apiPort}; set LOOKOUT_MEDIAMTX_API_PORT or stop it`,
+      );
     this.writeConfig();
     this.spawn('start');
     const deadline = Date.now() + (this.opts.startTimeoutMs ?? 10_000);

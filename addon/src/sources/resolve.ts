@@ -32,6 +32,12 @@ export interface ResolvedSource {
    * respawned when the camera, not merely MediaMTX, answers again.
    */
   upstreamUrl?: string;
+  /**
+   * Through the gateway: MediaMTX answers DESCRIBE only once it has the camera (up to the start-up
+   * grace), silently, so FFmpeg's socket timeout must outlast that; and a 404 there means "the
+   * camera is not there yet", not a wrong path, so it is retried like any outage.
+   */
+  viaGateway?: { openTimeoutMs: number };
 }
 
 /** MediaMTX path name for a stream key: letters, digits, `_`, `-` only (its path name rules). */
@@ -65,7 +71,8 @@ export function resolveSource(
     const url = `${routing.restreamBase.replace(/\/+$/, '')}/${restreamPathName(key)}`;
     // A published (SRT) path has no camera to probe: the gateway's answer is all there is.
     const upstream = carried === 'pull' ? { upstreamUrl: profile.sourceUrl } : {};
-    return { url, displayUrl: url, isRtsp: true, transport: 'tcp', ...upstream };
+    const viaGateway = { openTimeoutMs: profile.tuning.startupGraceMs + 1000 };
+    return { url, displayUrl: url, isRtsp: true, transport: 'tcp', viaGateway, ...upstream };
   }
   const scheme = schemeOf(profile.sourceUrl);
   return {

@@ -47,7 +47,7 @@ export function buildFfmpegArgs(
       '-rtsp_transport',
       source.transport ?? profile.transport,
       '-timeout',
-      String(t.rtspTimeoutMs * 1000),
+      String(Math.max(t.rtspTimeoutMs, source.viaGateway?.openTimeoutMs ?? 0) * 1000),
     );
   }
   // Probing ends as soon as every stream has its parameters (video: the first keyframe), so the

@@ -336,7 +336,9 @@ export class StreamRunner {
     if (this.liveSince !== null && this.lastMediaAt - this.liveSince >= t.backoffResetAfterMs)
       this.backoff.reset();
     this.liveSince = null;
-    const needsHuman = info.stderrTail.some((l) => NEEDS_HUMAN_RE.test(l));
+    // Through the gateway MediaMTX answers 404 while it cannot reach the camera: an outage, retried.
+    const viaGateway = !!resolveSource(this.key, this.profile, this.deps.routing).viaGateway;
+    const needsHuman = !viaGateway && info.stderrTail.some((l) => NEEDS_HUMAN_RE.test(l));
     const delay = needsHuman ? this.backoff.capMs() : this.backoff.next();
     this.nextAttemptAt = Date.now() + delay;
     this.sawSourceDown = false;

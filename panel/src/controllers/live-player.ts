@@ -230,8 +230,9 @@ export class LivePlayerController implements ReactiveController {
       return age !== null && age < 3;
     }
     const v = t.media;
-    const moved = v.currentTime !== this.lastTime && this.lastTime >= 0;
-    this.lastTime = v.currentTime;
+    const now = this.player!.framesShown?.() ?? v.currentTime;
+    const moved = now !== this.lastTime && this.lastTime >= 0;
+    this.lastTime = now;
     return moved && !v.paused;
   }
 

@@ -24,6 +24,8 @@ export class WebRtcTilePlayer implements TilePlayer {
   private session: string | null = null;
   private statsTimer = 0;
   private delayS: number | null = null;
+  private frames = 0;
+  private frameCallback = 0;
 
   constructor(
     private readonly video: HTMLVideoElement,
@@ -56,10 +58,27 @@ export class WebRtcTilePlayer implements TilePlayer {
       if (pc === this.pc) this.onState('reconnecting', `WebRTC: ${(err as Error).message}`);
     });
     this.statsTimer = window.setInterval(() => void this.sampleDelay(pc), 1000);
+    this.countFrames();
+  }
+
+  framesShown(): number {
+    if (typeof this.video.requestVideoFrameCallback === 'function') return this.frames;
+    return this.video.getVideoPlaybackQuality?.().totalVideoFrames ?? 0;
+  }
+
+  private countFrames(): void {
+    if (typeof this.video.requestVideoFrameCallback !== 'function') return;
+    const onFrame = () => {
+      this.frames++;
+      this.frameCallback = this.video.requestVideoFrameCallback(onFrame);
+    };
+    this.frameCallback = this.video.requestVideoFrameCallback(onFrame);
   }
 
   stop(): void {
     clearInterval(this.statsTimer);
+    if (this.frameCallback) this.video.cancelVideoFrameCallback(this.frameCallback);
+    this.frameCallback = 0;
     const pc = this.pc;
     this.pc = null;
     this.delayS = null;
