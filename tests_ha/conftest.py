@@ -6,10 +6,12 @@ with a token and manual recording) on 127.0.0.1.
 
 from __future__ import annotations
 
+import atexit
 from collections.abc import Generator
 import json
 import os
 from pathlib import Path
+import shutil
 import signal
 import subprocess
 import sys
@@ -32,6 +34,7 @@ subprocess.run(
 with zipfile.ZipFile(_ZIP) as z:
     z.extractall(_INSTALL / "custom_components" / "lookout")
 sys.path.insert(0, str(_INSTALL))
+atexit.register(shutil.rmtree, _INSTALL, ignore_errors=True)
 INSTALLED = _INSTALL / "custom_components" / "lookout"
 
 
@@ -66,6 +69,11 @@ class Peer:
     def motion(self, active: bool) -> None:
         req = urllib.request.Request(f"{self.control}/onvif/motion?active={str(active).lower()}", method="POST")
         urllib.request.urlopen(req, timeout=10).close()  # noqa: S310 - loopback test peer
+
+    def add_camera(self) -> None:
+        """Lookout's config gains camera "gate" and is reloaded, as when a user adds a camera."""
+        req = urllib.request.Request(f"{self.control}/lookout/add-camera", method="POST")
+        urllib.request.urlopen(req, timeout=30).close()  # noqa: S310 - loopback test peer
 
     def onvif_calls(self, command: str) -> list[dict]:
         with urllib.request.urlopen(f"{self.control}/onvif/calls?command={command}", timeout=10) as resp:  # noqa: S310

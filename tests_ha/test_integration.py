@@ -25,7 +25,7 @@ from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.lookout.const import DOMAIN
+from custom_components.lookout.const import DOMAIN, SCAN_INTERVAL
 
 try:  # HA 2025.1+
     from homeassistant.helpers.service_info.hassio import HassioServiceInfo
@@ -528,3 +528,26 @@ async def test_reload_and_unload_leave_nothing_behind(hass: HomeAssistant, peer:
     # Domain services stay (registered once in async_setup) and say there is no such camera now.
     with pytest.raises(ServiceValidationError, match="not a Lookout camera"):
         await hass.services.async_call(DOMAIN, "ptz", {"entity_id": "camera.dome", "action": "stop"}, blocking=True)
+
+
+# Last in the file: it adds a camera to the session's Lookout peer, which the tests above count.
+async def test_a_camera_added_to_lookout_appears_in_ha(hass: HomeAssistant, peer: Peer) -> None:
+    from homeassistant.util import dt as dt_util
+    from pytest_homeassistant_custom_component.common import async_fire_time_changed
+
+    entry = await setup_entry(hass, peer)
+    assert hass.states.get("camera.gate") is None
+    await hass.async_add_executor_job(peer.add_camera)
+    # The next poll sees the new camera and sets the entry up again.
+    async_fire_time_changed(hass, dt_util.utcnow() + SCAN_INTERVAL)
+    await hass.async_block_till_done()
+
+    async def gate():
+        return hass.states.get("camera.gate")
+
+    await wait_for(gate, 15, "camera.gate")
+    assert entry.state is ConfigEntryState.LOADED
+    uid = entry.unique_id
+    devices = dr.async_get(hass)
+    assert devices.async_get_device(identifiers={(DOMAIN, f"{uid}_gate")}) is not None
+    await hass.config_entries.async_unload(entry.entry_id)

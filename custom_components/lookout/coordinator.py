@@ -88,6 +88,14 @@ class LookoutCoordinator(DataUpdateCoordinator[LookoutData]):
         motion: dict[str, dict[str, str]] = {}
         for st in events.get("states", []):
             motion.setdefault(st["camera"], {})[st["kind"]] = st["state"]
+        if self.data is not None and (
+            set(cameras) != set(self.data.cameras)
+            or {c: bool(p) for c, p in presets.items()} != {c: bool(p) for c, p in self.data.presets.items()}
+        ):
+            # A camera was added to or removed from Lookout's config (or gained presets): the entities
+            # are made per camera at setup, so set the entry up again (stale ones are removed there).
+            _LOGGER.info("Lookout's cameras changed; reloading %s", self.entry.title)
+            self.hass.config_entries.async_schedule_reload(self.entry.entry_id)
         return LookoutData(health, cameras, recording, presets, motion)
 
     # --- pushed motion (SSE)

@@ -5,12 +5,14 @@
  * (the RTSP restream HA's camera entities stream from), all on 127.0.0.1 free ports. It prints one JSON
  * line `{url, token, control, cameras}` on stdout when ready; `control` is a small loopback HTTP
  * server the tests ask for the ONVIF calls the device received (`GET /onvif/calls?command=Stop`)
- * and make the device report motion (`POST /onvif/motion?active=true`).
+ * make the device report motion (`POST /onvif/motion?active=true`), and add a camera to Lookout's
+ * config as a user would (`POST /lookout/add-camera`: reload with a third camera, "gate").
  * It stops everything (FFmpeg exits awaited) on SIGTERM, SIGINT or when its stdin closes.
  *
  *   node --import tsx test/ha-peer/main.ts
  */
 import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
@@ -35,26 +37,34 @@ async function main(): Promise<void> {
     SyntheticCamera.start({ names: ['dome', 'yard'], main: video, sub: video }),
   ]);
   const dataDir = tempDir('lookout-ha-peer-');
-  const config = resolveOrThrow({
-    server: { host: '127.0.0.1', port: 0, data_dir: dataDir, token },
-    defaults: { audio: 'drop', stream: FAST_STREAM },
-    recording: { root: join(dataDir, 'recordings'), mode: 'manual', profile: 'sub', segment_length: '60s' },
-    cameras: [
-      {
-        id: 'dome',
-        name: 'Dome',
-        vendor: 'onvif',
-        host: '127.0.0.1',
-        credentials: ONVIF_USER,
-        onvif: { port: dev.port },
-        capabilities: { ptz: true, presets: true, motion_events: true },
-        profiles: cameraProfiles(cam, 'dome'),
-      },
-      { id: 'yard', name: 'Yard', vendor: 'generic', profiles: cameraProfiles(cam, 'yard') },
-    ],
-  });
+  const configWith = (extra: boolean) =>
+    resolveOrThrow({
+      server: { host: '127.0.0.1', port: 0, data_dir: dataDir, token },
+      defaults: { audio: 'drop', stream: FAST_STREAM },
+      recording: { root: join(dataDir, 'recordings'), mode: 'manual', profile: 'sub', segment_length: '60s' },
+      cameras: [
+        {
+          id: 'dome',
+          name: 'Dome',
+          vendor: 'onvif',
+          host: '127.0.0.1',
+          credentials: ONVIF_USER,
+          onvif: { port: dev.port },
+          capabilities: { ptz: true, presets: true, motion_events: true },
+          profiles: cameraProfiles(cam, 'dome'),
+        },
+        { id: 'yard', name: 'Yard', vendor: 'generic', profiles: cameraProfiles(cam, 'yard') },
+        // A camera the user adds later (POST /lookout/add-camera): the yard's stream under another id.
+        ...(extra
+          ? [{ id: 'gate', name: 'Gate', vendor: 'generic', profiles: cameraProfiles(cam, 'yard') }]
+          : []),
+      ],
+    });
+  let withGate = false;
+
   // No MQTT: the integration owns every Lookout entity (README, "Home Assistant integration").
-  const app = await startTestLookout(config, {
+  const app = await startTestLookout(configWith(false), {
+    reloadConfig: async () => ({ ok: true, config: configWith(withGate) }),
     mqtt: false,
     tls: false,
     gateway: { binary: mediamtxBinary(), listen: await loopbackGateway(), required: true },
@@ -67,6 +77,14 @@ async function main(): Promise<void> {
       const calls = command ? dev.callsTo(command) : dev.calls;
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(JSON.stringify(calls.map((c) => ({ time: c.time, command: c.command, params: c.params }))));
+      return;
+    }
+    if (u.pathname === '/lookout/add-camera' && req.method === 'POST') {
+      withGate = true;
+      void app.reload().then(
+        (r) => res.writeHead(r.ok ? 204 : 500).end(),
+        () => res.writeHead(500).end(),
+      );
       return;
     }
     if (u.pathname === '/onvif/motion' && req.method === 'POST') {
@@ -84,6 +102,7 @@ async function main(): Promise<void> {
       control.close();
       await app.stop();
       await Promise.all([cam.close(), dev.close()]);
+      rmSync(dataDir, { recursive: true, force: true }); // recordings, PID records, MediaMTX config
       process.exit(0);
     })());
   process.once('SIGTERM', () => void stop());
