@@ -10,6 +10,7 @@ bash scripts/setup.sh --ha-tests || exit 1
 status=0
 echo "== typecheck"; npx --no-install tsc -p tsconfig.json --noEmit && npx --no-install tsc -p nodes/tsconfig.test.json && npx --no-install tsc -p panel/tsconfig.json || status=1
 echo "== lint"; npx --no-install eslint . && npx --no-install prettier --check --log-level warn . || status=1
+echo "== imports"; node scripts/check-imports.mjs || status=1 # panel/ and nodes/ import only contracts; no cycles
 ha="not run (filters given)"
 if [ "$#" -eq 0 ]; then
   echo "== home assistant integration tests (pytest)"

@@ -2,10 +2,12 @@
  * The real MediaMTX for tests: the binary scripts/setup.sh builds (never a fake; a missing binary
  * fails the test and says how to build it), and loopback listeners on free ports.
  */
+import assert from 'node:assert/strict';
 import { createSocket } from 'node:dgram';
 import { createServer } from 'node:net';
 import { findMediamtx } from '../../addon/src/gateway/binary.js';
 import type { GatewayListen } from '../../addon/src/gateway/mediamtx-config.js';
+import { processesMatching, zombieChildren } from './processes.js';
 
 export function mediamtxBinary(): string {
   const found = findMediamtx();
@@ -58,4 +60,16 @@ export async function loopbackGateway(): Promise<GatewayListen> {
     webrtcHosts: ['127.0.0.1'],
     webrtcInterfaces: false,
   };
+}
+
+/** Stops Lookout (and so MediaMTX) and the camera; then no zombie and no MediaMTX left running. */
+export async function stopGatewayTest(
+  app: { gateway: { configFile: string } | null; stop(): Promise<void> } | undefined,
+  cam: { close(): Promise<void> } | undefined,
+): Promise<void> {
+  const cfg = app?.gateway?.configFile;
+  await app?.stop();
+  await cam?.close();
+  assert.deepEqual(zombieChildren(), []);
+  if (cfg) assert.deepEqual(processesMatching(cfg), [], 'no MediaMTX left after stop');
 }

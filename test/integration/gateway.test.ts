@@ -20,8 +20,8 @@ import type { CameraDetail, StreamGraph } from '../../addon/src/contracts/api.js
 import type { StreamStateEvent } from '../../addon/src/contracts/stream-state.js';
 import type { Lookout } from '../../addon/src/main.js';
 import { FAST_STREAM, resolveOrThrow, startTestLookout, tempDir } from '../helpers/setup.js';
-import { allProcesses, processesMatching, waitFor, zombieChildren } from '../helpers/processes.js';
-import { loopbackGateway, mediamtxBinary } from '../helpers/gateway.js';
+import { allProcesses, readProc, waitFor, zombieChildren } from '../helpers/processes.js';
+import { loopbackGateway, mediamtxBinary, stopGatewayTest } from '../helpers/gateway.js';
 
 const PASSWORD = 'Gw-s3cret!pass';
 
@@ -98,11 +98,7 @@ describe('MediaMTX gateway', { timeout: 240_000 }, () => {
   });
 
   after(async () => {
-    const cfg = app?.gateway?.configFile;
-    await app?.stop();
-    await cam?.close();
-    assert.deepEqual(zombieChildren(), []);
-    if (cfg) assert.deepEqual(processesMatching(cfg), [], 'no MediaMTX left after stop');
+    await stopGatewayTest(app, cam);
   });
 
   test('FFmpeg reads the loopback restream; the config is 0600; no password in any command line', async () => {
@@ -178,7 +174,7 @@ describe('MediaMTX gateway', { timeout: 240_000 }, () => {
     const liveMs = Date.now() - t0;
     console.log(`# MediaMTX SIGKILL: API up again after ${upMs} ms, gate/sub live again after ${liveMs} ms`);
     assert.equal((await gw.status()).counters.restarts, 1);
-    assert.equal(processesMatching(String(oldPid)).filter((p) => p.pid === oldPid).length, 0);
+    assert.equal(readProc(oldPid), null, 'the killed MediaMTX was reaped');
     assert.deepEqual(zombieChildren(), []);
     assert.equal((await cam.status()).cameras.gate?.subscribers.sub, 1);
   });

@@ -22,8 +22,8 @@ import { SyntheticCamera } from '../../addon/src/demo/synthetic-camera.js';
 import type { CameraDetail, GatewayPathStatus, StreamGraph } from '../../addon/src/contracts/api.js';
 import type { Lookout } from '../../addon/src/main.js';
 import { FAST_STREAM, resolveOrThrow, startTestLookout, tempDir } from '../helpers/setup.js';
-import { allProcesses, processesMatching, waitFor, zombieChildren } from '../helpers/processes.js';
-import { loopbackGateway, mediamtxBinary } from '../helpers/gateway.js';
+import { allProcesses, readProc, waitFor, zombieChildren } from '../helpers/processes.js';
+import { loopbackGateway, mediamtxBinary, stopGatewayTest } from '../helpers/gateway.js';
 
 const PASSWORD = 'Wr-s3cret!pass';
 const TECHS = ['llhls', 'mse', 'webrtc'] as const;
@@ -154,11 +154,7 @@ describe('WebRTC tile beside LL-HLS and MSE, one camera connection', { timeout: 
   after(async () => {
     await reader?.stop();
     await browser?.close();
-    const cfg = app?.gateway?.configFile;
-    await app?.stop();
-    await cam?.close();
-    assert.deepEqual(zombieChildren(), []);
-    if (cfg) assert.deepEqual(processesMatching(cfg), [], 'no MediaMTX left after stop');
+    await stopGatewayTest(app, cam);
   });
 
   test('the three tiles play, each with its own tech', async () => {
@@ -275,7 +271,7 @@ describe('WebRTC tile beside LL-HLS and MSE, one camera connection', { timeout: 
     assert.equal((await view('webrtc')).tech, 'webrtc', 'the WebRTC tile recovers on WebRTC');
     await allPlaying(2);
     assert.deepEqual(zombieChildren(), []);
-    assert.equal(processesMatching(`${old}`).filter((p) => p.pid === old).length, 0);
+    assert.equal(readProc(old), null, 'the killed MediaMTX was reaped');
   });
 
   test('auto picks WebRTC for a gateway camera; a tile whose WHEP fails falls back to MSE', async () => {

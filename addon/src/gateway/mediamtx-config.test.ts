@@ -16,21 +16,13 @@ import {
   type GatewayListen,
 } from './mediamtx-config.js';
 import { gatewayOptionsFromEnv } from './env.js';
+import { DEFAULT_LISTEN } from './gateway.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const shared = process.env.LOOKOUT_SHARED_DIR ?? `${root}../shared`;
 const reference = parse(readFileSync(`${shared}/mediamtx/mediamtx.yml`, 'utf8')) as Record<string, unknown>;
 
-const LISTEN: GatewayListen = {
-  host: '',
-  rtspPort: 8554,
-  webrtcPort: 8189,
-  srtPort: 8890,
-  apiPort: 9997,
-  whepPort: 8889,
-  webrtcHosts: ['192.168.1.5'],
-  webrtcInterfaces: true,
-};
+const LISTEN: GatewayListen = { ...DEFAULT_LISTEN, webrtcHosts: ['192.168.1.5'] };
 const USERS = {
   restream: { user: 'lookout', pass: 'R'.repeat(24) },
   publisher: { user: 'ingest', pass: 'P'.repeat(24) },

@@ -8,7 +8,10 @@ import type { StreamStatus } from '../../contracts/stream-state.js';
 import { PROFILE_NAMES, keyId, streamKey } from '../../contracts/stream-key.js';
 import type { MediamtxGateway } from '../../gateway/gateway.js';
 import { gatewayCarries, restreamPathName } from '../../sources/resolve.js';
-import type { Supervisor } from '../../supervisor/supervisor.js';
+import type { CameraDirectory, StreamStatuses } from '../../supervisor/ports.js';
+
+/** What the camera and stream views read from the supervisor. */
+export type ViewHost = CameraDirectory & StreamStatuses;
 
 /** The gateway and the Host the client used (restream URLs name a host the client can reach). */
 export interface GatewayContext {
@@ -40,7 +43,7 @@ export function cameraGateway(cam: ResolvedCamera, ctx: GatewayContext | undefin
 }
 
 function streamOf(
-  sup: Supervisor,
+  sup: ViewHost,
   cam: ResolvedCamera,
   profile: (typeof PROFILE_NAMES)[number],
 ): StreamStatus | null {
@@ -48,7 +51,7 @@ function streamOf(
   return cam.enabled && sup.hasKey(key) ? sup.status(key) : null;
 }
 
-export function cameraSummary(sup: Supervisor, cam: ResolvedCamera, gw?: GatewayContext): CameraSummary {
+export function cameraSummary(sup: ViewHost, cam: ResolvedCamera, gw?: GatewayContext): CameraSummary {
   return {
     id: cam.id,
     name: cam.name,
@@ -76,7 +79,7 @@ export function cameraSummary(sup: Supervisor, cam: ResolvedCamera, gw?: Gateway
   };
 }
 
-export function cameraDetail(sup: Supervisor, cam: ResolvedCamera, gw?: GatewayContext): CameraDetail {
+export function cameraDetail(sup: ViewHost, cam: ResolvedCamera, gw?: GatewayContext): CameraDetail {
   return {
     ...cameraSummary(sup, cam, gw),
     host: cam.host,
@@ -87,7 +90,7 @@ export function cameraDetail(sup: Supervisor, cam: ResolvedCamera, gw?: GatewayC
 }
 
 export async function streamGraph(
-  sup: Supervisor,
+  sup: ViewHost,
   gateway: MediamtxGateway | null = null,
 ): Promise<StreamGraph> {
   const cameras = new Map(sup.cameras().map((c) => [c.id, c]));

@@ -16,7 +16,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { PROFILE_NAMES, streamKey, type ProfileName } from '../../contracts/stream-key.js';
 import type { MediamtxGateway } from '../../gateway/gateway.js';
 import { badRequest, notFound } from '../../lib/errors.js';
-import type { Supervisor } from '../../supervisor/supervisor.js';
+import type { StreamStatuses } from '../../supervisor/ports.js';
 
 interface Params {
   camera: string;
@@ -28,7 +28,7 @@ interface Params {
 const MAX_SDP_BYTES = 64 * 1024;
 const SESSION_RE = /^[A-Za-z0-9-]{1,64}$/;
 
-export function webrtcRoutes(app: FastifyInstance, sup: Supervisor, gateway: MediamtxGateway): void {
+export function webrtcRoutes(app: FastifyInstance, sup: StreamStatuses, gateway: MediamtxGateway): void {
   void app.register(async (scope) => {
     scope.addContentTypeParser(
       ['application/sdp', 'application/trickle-ice-sdpfrag'],

@@ -4,12 +4,12 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { MediamtxGateway } from '../../../gateway/gateway.js';
-import type { Supervisor } from '../../../supervisor/supervisor.js';
 import { cameraDetail, cameraSummary } from '../views.js';
+import type { ViewHost } from '../views.js';
 
 export function cameraRoutes(
   app: FastifyInstance,
-  sup: Supervisor,
+  sup: ViewHost,
   gateway: MediamtxGateway | null = null,
 ): void {
   app.get('/api/cameras', async (req) => ({
