@@ -65,6 +65,8 @@ export interface MqttServiceOptions {
   configurationUrl?: string | null;
   /** CameraPictures' first periodic round (default 5 s). */
   firstPicturesMs?: number;
+  /** The gateway's RTSP restream URL of a key (no credentials), or null; in the state payload. */
+  restreamUrl?: (camera: string, profile: ProfileName) => string | null;
 }
 
 export class MqttService {
@@ -395,7 +397,7 @@ export class MqttService {
       byCamera.set(st.camera, list);
       this.retain(
         this.topics.streamState(st.camera, st.profile as ProfileName),
-        JSON.stringify(statePayload(st)),
+        JSON.stringify(statePayload(st, this.o.restreamUrl?.(st.camera, st.profile as ProfileName) ?? null)),
       );
     }
     for (const cam of this.o.host.cameras()) {
@@ -585,9 +587,10 @@ export class MqttService {
   }
 }
 
-function statePayload(st: StreamStatus): StreamStatePayload {
+function statePayload(st: StreamStatus, restream: string | null): StreamStatePayload {
   const live = st.state === 'live';
   return {
+    ...(restream ? { rtsp_restream: restream } : {}),
     state: st.state,
     reason: st.reason,
     since: st.since,
