@@ -31,7 +31,7 @@ test('config check: exit 1 and one line per problem with file:line and path', as
   assert.ok(lines.every((l) => l.startsWith(`${file}:`)));
   assert.ok(
     lines.includes(
-      `${file}:8: /defaults/transport: must be one of: tcp, udp (got "TCP"; did you mean "tcp"?)`,
+      `${file}:8: /defaults/transport: must be one of: auto, tcp, udp (got "TCP"; did you mean "tcp"?)`,
     ),
   );
 });

@@ -20,7 +20,7 @@ export const BUILT_IN_TUNING: Readonly<StreamTuning> = Object.freeze({
 });
 
 export const BUILT_IN_STREAM: Readonly<{ transport: RtspTransport; audio: AudioMode; alwaysOn: boolean }> = {
-  transport: 'tcp',
+  transport: 'auto',
   audio: 'auto',
   alwaysOn: false,
 };

@@ -18,7 +18,14 @@ export const VENDORS = [
 ] as const;
 export type Vendor = (typeof VENDORS)[number];
 
-export type RtspTransport = 'tcp' | 'udp';
+/**
+ * RTSP transport as configured. `auto` (the default): TCP first, UDP when the server refuses TCP (461)
+ * or TCP times out before any media; the supervisor remembers per key what worked
+ * (sources/resolve.ts `pickTransport`). `tcp` / `udp` force one.
+ */
+export type RtspTransport = 'auto' | 'tcp' | 'udp';
+/** The transport one FFmpeg attempt uses. */
+export type RtspLowerTransport = Exclude<RtspTransport, 'auto'>;
 export type ProfileMode = 'copy' | 'transcode';
 /** What to do with the camera's audio: pass it through, transcode to AAC/Opus, or drop it. */
 export type AudioMode = 'auto' | 'copy' | 'aac' | 'opus' | 'drop';

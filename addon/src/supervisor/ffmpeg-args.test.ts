@@ -55,7 +55,7 @@ test('transcode mode: keyframes on the part grid, scaling, bitrate', () => {
   };
   const s = buildFfmpegArgs(p, resolveSource(key, p)).join(' ');
   assert.match(s, /-c:v libx264 -preset veryfast -tune zerolatency/);
-  assert.match(s, /-vf scale=640:-2,fps=10/);
+  assert.match(s, /-vf setpts=\S+,scale=640:-2,fps=10 /);
   assert.match(s, /-g 10 -keyint_min 10/);
   assert.match(s, /-force_key_frames expr:gte\(t,n_forced\*1\)/);
   assert.match(s, /-b:v 512k/);

@@ -6,7 +6,8 @@
  * fragments of about part target / FRAGMENTS_PER_PART each, which the hub fans out to every consumer
  * (LL-HLS groups them into parts).
  */
-import type { ResolvedProfile } from '../contracts/config.js';
+import type { ResolvedProfile, RtspLowerTransport, TranscodeOptions } from '../contracts/config.js';
+import { BUILT_IN_KEYFRAME_INTERVAL_MS, BUILT_IN_X264_PRESET } from '../config/built-in.js';
 import type { ResolvedSource } from '../sources/resolve.js';
 import { FRAGMENTS_PER_PART } from '../hub/index.js';
 
@@ -19,7 +20,54 @@ export interface ArgOptions {
    * while its audio arrives at once.
    */
   longProbe?: boolean;
+  /** RTSP transport of this attempt (sources/resolve.ts pickTransport); default tcp. */
+  transport?: RtspLowerTransport;
+  /**
+   * Encode the video to H.264 although the profile says copy: the source sends a codec no browser
+   * plays in MP4 (MJPEG, MPEG-4 Part 2), which copy would pass on as a silent `mp4v`.
+   */
+  encodeH264?: boolean;
 }
+
+/**
+ * Re-timing of every output stream (the `setts` bitstream filter, after FFmpeg's own timestamp
+ * handling and before the muxer). A camera whose clock jumps (reboot, NTP step, Wi-Fi hiccup) sends
+ * RTP timestamps that leap forward or back. FFmpeg passes a forward leap into the MP4 (a hole the
+ * players stall at; with audio the muxer's interleaver then holds the stream for up to 10 s), and
+ * "fixes" a backward one in ffmpeg.c by stamping each following packet previous + 1 tick, until the
+ * camera's clock catches up again: seconds to hours of frames squeezed into nothing, i.e. silence.
+ * (RTSP is not an AVFMT_TS_DISCONT format, so FFmpeg's own offset correction, which MPEG-TS gets,
+ * never runs; -dts_error_threshold only drops and re-predicts every later packet forever.)
+ *
+ * So each packet's output DTS is the previous output DTS plus the camera's own step, unless that step
+ * is not a plausible frame step (zero, backwards, or more than RETIME_MAX_STEP_S): then it is the
+ * packet's duration (or 40 ms). The camera's frame timing is kept; a jump costs one frame step.
+ */
+export const RETIME_MAX_STEP_S = 2;
+const RETIME_DTS =
+  'if(eq(PREV_OUTDTS,NOPTS),DTS,PREV_OUTDTS+if(between((DTS-PREV_INDTS)*TB,0.0001,' +
+  `${RETIME_MAX_STEP_S}),DTS-PREV_INDTS,if(DURATION,DURATION,0.04/TB)))`;
+/** `setts` options; commas escaped for the -bsf list syntax. */
+export const RETIME_BSF = `setts=dts=${RETIME_DTS}:pts=${RETIME_DTS}+PTS-DTS`.replace(/,/g, '\\,');
+/**
+ * The same rule for decoded frames ahead of an encoder (`setpts`): with jumping input, FFmpeg's
+ * constant-frame-rate output would duplicate frames for a forward jump and drop every frame until
+ * the clock catches up after a backward one.
+ */
+export const RETIME_FILTER = (
+  'setpts=if(eq(N,0),PTS,PREV_OUTPTS+if(between((PTS-PREV_INPTS)*TB,0.0001,' +
+  `${RETIME_MAX_STEP_S}),PTS-PREV_INPTS,0.04/TB))`
+).replace(/,/g, '\\,');
+
+/** The H.264 encode a source no browser can play gets by default (software x264, 1 s keyframes). */
+export const DEFAULT_H264_ENCODE: TranscodeOptions = {
+  width: null,
+  height: null,
+  fps: null,
+  keyframeIntervalS: BUILT_IN_KEYFRAME_INTERVAL_MS / 1000,
+  bitrateKbps: null,
+  preset: BUILT_IN_X264_PRESET,
+};
 
 /** stderr lines that mean "probing ended too early", so the next attempt should use longProbe. */
 export const PROBE_TOO_SHORT_RE = /dimensions not set|Could not find codec parameters|unspecified size/i;
@@ -43,8 +91,10 @@ export function buildFfmpegArgs(
   ];
   if (source.isRtsp) {
     // The RTSP socket timeout is in microseconds (FIELD-NOTES #11).
-    args.push('-rtsp_transport', profile.transport, '-timeout', String(t.rtspTimeoutMs * 1000));
+    args.push('-rtsp_transport', opts.transport ?? 'tcp', '-timeout', String(t.rtspTimeoutMs * 1000));
   }
+  // MJPEG over HTTP has no timestamps: FFmpeg would assume 25 fps. Frames are stamped on arrival.
+  if (source.isHttpMjpeg) args.push('-use_wallclock_as_timestamps', '1');
   // Probing ends as soon as every stream has its parameters (video: the first keyframe), so the
   // limit only matters when one is late: a camera that starts sending at its next keyframe, or audio
   // that arrives after the video. 2.5 s covers GOPs up to ~2 s; longer ones get longProbe on a retry.
@@ -53,8 +103,12 @@ export function buildFfmpegArgs(
   args.push('-analyzeduration', probe, '-probesize', probe, '-fpsprobesize', '0');
   args.push('-i', source.url);
   args.push('-map', '0:v:0');
-  args.push(...videoArgs(profile));
-  args.push(...audioArgs(profile));
+  const encode = profile.mode === 'transcode' || opts.encodeH264 || source.isHttpMjpeg;
+  args.push(...videoArgs(encode ? (profile.transcode ?? DEFAULT_H264_ENCODE) : null));
+  if (!encode) args.push('-bsf:v', RETIME_BSF);
+  const audio = audioArgs(profile);
+  args.push(...audio);
+  if (audio.length) args.push('-bsf:a', RETIME_BSF);
   args.push(
     '-f',
     'mp4',
@@ -67,10 +121,10 @@ export function buildFfmpegArgs(
   return args;
 }
 
-function videoArgs(profile: ResolvedProfile): string[] {
-  const tc = profile.transcode;
-  if (profile.mode === 'copy' || !tc) return ['-c:v', 'copy'];
-  const filters: string[] = [];
+/** `tc` null: copy. */
+function videoArgs(tc: TranscodeOptions | null): string[] {
+  if (!tc) return ['-c:v', 'copy'];
+  const filters: string[] = [RETIME_FILTER];
   if (tc.width || tc.height) filters.push(`scale=${tc.width ?? -2}:${tc.height ?? -2}`);
   if (tc.fps) filters.push(`fps=${tc.fps}`);
   const out = [
@@ -85,7 +139,7 @@ function videoArgs(profile: ResolvedProfile): string[] {
     '-bf',
     '0',
   ];
-  if (filters.length) out.push('-vf', filters.join(','));
+  out.push('-vf', filters.join(','));
   // Keyframes on the part grid (FIELD-NOTES #10): GOP frames = fps x interval, and forced by time
   // too, so a camera with a jittery frame rate still cuts segments where LL-HLS expects them.
   if (tc.fps) {

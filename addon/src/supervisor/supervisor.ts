@@ -14,6 +14,7 @@ import { conflict, notFound } from '../lib/errors.js';
 import type { Logger } from '../lib/log.js';
 import { redactor } from '../lib/redact.js';
 import { StreamHub } from '../hub/index.js';
+import { hevcAsHvc1 } from '../lib/mp4/index.js';
 import type { SourceRouting } from '../sources/resolve.js';
 import { LeaseTable, leaseView, type Lease } from './leases.js';
 import { PidRegistry } from './pid-registry.js';
@@ -247,7 +248,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       sink: {
         // A malformed init or fragment throws here; the process wrapper then kills FFmpeg and the
         // runner restarts it like any other failure.
-        init: (seg) => void hub.setInit(seg),
+        init: (seg) => void hub.setInit(hevcAsHvc1(seg)),
         fragment: (frag) => void hub.pushFragment(frag),
         end: (reason) => hub.reset(reason),
       },

@@ -8,6 +8,7 @@ export {
   type InitTrack,
   type TrackDefaults,
   type TrackKind,
+  hevcAsHvc1,
   parseInitSegment,
 } from './init-segment.js';
 export { type SampleFlags, decodeSampleFlags, isSyncSample } from './sample-flags.js';
