@@ -231,7 +231,7 @@ export class MseSession {
         return this.sendBinary(encodeMseFrame(MSE_FRAME_INIT, id, ev.init.data));
       }
       case 'fragment': {
-        const frame = encodeMseFrame(MSE_FRAME_FRAGMENT, id, ev.part.data, ev.part.independent);
+        const frame = encodeMseFrame(MSE_FRAME_FRAGMENT, id, ev.fragment.data, ev.fragment.independent);
         if (this.socket.bufferedAmount <= MAX_BUFFERED_BYTES) return this.sendBinary(frame);
         return this.drained().then(() => this.sendBinary(frame));
       }
