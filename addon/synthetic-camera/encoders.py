@@ -64,16 +64,20 @@ class Subscriber:
 
         The appsrc's own do-timestamp would stamp arrival time instead: when x264 output arrives in a
         burst (a starved CPU), frames got nearly equal timestamps, and hls.js tiles downstream froze
-        at segment boundaries. Until the client pipeline plays (its base time is known), buffers go out
-        unstamped and do-timestamp stamps them, which is only the first frame or two.
+        at segment boundaries. Until the client pipeline plays (its base time is known), buffers are
+        stamped at the start of the head room, which is only the first frame or two.
         """
         if capture_ns is None:
             return
         if self.offset is None:
-            if self.appsrc.get_state(0)[1] != Gst.State.PLAYING:
-                return
             clock = self.appsrc.get_clock()
-            if clock is None:
+            if self.appsrc.get_state(0)[1] != Gst.State.PLAYING or clock is None:
+                # Before the pipeline plays, at the head room (what do-timestamp would say, ~0, plus
+                # the head room): the stream must not start with a jump of the head room's size.
+                ts = max(TIMESTAMP_HEADROOM_NS, self.last_ts + 1)
+                self.last_ts = ts
+                out.pts = ts
+                out.dts = ts
                 return
             # Plus a head room, so a clock jump backwards (the `jump` fault) has somewhere to go: buffers
             # are sent at once, not when the pipeline clock reaches them (sinks do not sync), so the

@@ -30,10 +30,10 @@ const base: ResolvedProfile = {
 const key = streamKey('cam', 'main');
 
 test('copy mode: no filters or encoder options, RTSP transport and µs timeout, fMP4 to stdout', () => {
-  const args = buildFfmpegArgs(base, resolveSource(key, base));
+  const args = buildFfmpegArgs(base, resolveSource(key, base), { transport: 'udp' });
   const s = args.join(' ');
   assert.match(s, /-rtsp_transport udp -timeout 5000000 /);
-  assert.match(s, /-c:v copy/);
+  assert.match(s, /-c:v copy -bsf:v setts=/);
   assert.doesNotMatch(s, /-vf|libx264|-g |-preset/);
   assert.match(s, /-movflags frag_keyframe\+empty_moov\+default_base_moof -frag_duration 50000 pipe:1$/);
   assert.ok(!args.includes('-map') || !s.includes('0:a'), 'audio dropped');
@@ -81,4 +81,21 @@ test('probing: fast by default, longer after a "probe too short" failure', () =>
   assert.match(long, /-analyzeduration 6000000 -probesize 6000000 /);
   assert.ok(PROBE_TOO_SHORT_RE.test('[mp4 @ 0x55] dimensions not set'));
   assert.ok(!PROBE_TOO_SHORT_RE.test('Connection refused'));
+});
+
+test('HTTP MJPEG: stamped on arrival and encoded to H.264 although the profile says copy', () => {
+  const p: ResolvedProfile = {
+    ...base,
+    sourceUrl: 'http://10.0.0.9/cam.mjpeg',
+    displayUrl: 'http://10.0.0.9/cam.mjpeg',
+  };
+  const s = buildFfmpegArgs(p, resolveSource(key, p)).join(' ');
+  assert.match(s, /-use_wallclock_as_timestamps 1 .*-i http:/);
+  assert.match(s, /-c:v libx264 /);
+  assert.doesNotMatch(s, /rtsp_transport|-c:v copy/);
+});
+
+test('a copy whose codec no browser plays (encodeH264) gets the default H.264 encode', () => {
+  const s = buildFfmpegArgs(base, resolveSource(key, base), { encodeH264: true }).join(' ');
+  assert.match(s, /-c:v libx264 -preset veryfast .* -force_key_frames expr:gte\(t,n_forced\*1\)/);
 });

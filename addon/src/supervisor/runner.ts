@@ -55,7 +55,7 @@ const STOP_GRACE_MS = 2000;
 const BITRATE_WINDOW_MS = 5000;
 /** stderr patterns that mean "a human must fix this", not "try again soon". */
 const NEEDS_HUMAN_RE =
-  /\b(401|403|404)\b|Unauthorized|Forbidden|Not Found|No such file or directory|Invalid argument/i;
+  /\b(401|403|404|461)\b|Unauthorized|Forbidden|Not Found|No such file or directory|Invalid argument/i;
 /** Sample entries browsers decode in MP4 (HEVC: some; the panel asks for an H.264 variant otherwise). */
 const BROWSER_VIDEO = new Set(['avc1', 'avc3', 'hvc1', 'hev1']);
 /** A TCP attempt that ended like this, before any media, on a key where nothing has worked yet: try UDP. */
@@ -308,6 +308,7 @@ export class StreamRunner {
    * this init.
    */
   private checkCodec(proc: FfmpegProcess, seg: Buffer): boolean {
+    if (this.sourceFacts().video !== 'copy') return true; // an encode: the init shows our codec, not the camera's
     let entry: string | null = null;
     try {
       const info = parseInitSegment(seg);
@@ -316,8 +317,7 @@ export class StreamRunner {
     } catch {
       return true; // the hub rejects it with the reason
     }
-    if (entry === null || this.encodeH264 || this.profile.mode === 'transcode' || BROWSER_VIDEO.has(entry))
-      return true;
+    if (entry === null || BROWSER_VIDEO.has(entry)) return true;
     this.encodeH264 = true;
     this.log.warn({ sampleEntry: entry }, 'source video is not playable in browsers; encoding it to H.264');
     this.restartAfterStop = this.desired;
@@ -517,7 +517,12 @@ function secs(ms: number): string {
 
 function exitSummary(info: ExitInfo): string {
   const how = info.signal ? `signal ${info.signal}` : `code ${info.code}`;
-  const last = info.mediaError ?? info.stderrTail[info.stderrTail.length - 1];
+  // The camera's own answer (`method SETUP failed: 461 Unsupported transport`) says more than FFmpeg's
+  // last line ("Protocol not supported").
+  const rtsp = info.stderrTail.findLast((l) => /method \w+ failed: \d{3}/.test(l));
+  const last =
+    info.mediaError ??
+    (rtsp ? rtsp.replace(/^.*?(method)/, '$1') : info.stderrTail[info.stderrTail.length - 1]);
   return last ? `${how}: ${last}` : how;
 }
 

@@ -1,0 +1,284 @@
+/**
+ * Cameras as they really are (issue 18), against real FFmpeg and the real GStreamer RTSP server:
+ * timestamp jumps (forward / back, at start and mid-stream), a UDP-only RTSP server, an H.265 camera
+ * (hvc1 in the init segment and in LL-HLS CODECS; copy, so recording stays HEVC) and MJPEG over HTTP
+ * (encoded to H.264 by default).
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { SyntheticCamera, type SyntheticJump } from '../../addon/src/demo/synthetic-camera.js';
+import { startLookout, type Lookout } from '../../addon/src/main.js';
+import { streamKey, type StreamKey } from '../../addon/src/contracts/stream-key.js';
+import type { Fragment } from '../../addon/src/hub/index.js';
+import { parseMediaPlaylist } from '../helpers/m3u8.js';
+import { FAST_STREAM, rawConfigFor, resolveOrThrow, tempDir, testLogger } from '../helpers/setup.js';
+import { waitFor } from '../helpers/processes.js';
+
+const SMALL = { width: 320, height: 180, fps: 15, gop: 15 };
+/** Main is required; these tests use the sub key only. */
+const both = (url: string) => ({ main: { url }, sub: { url } });
+
+/** Fragments as a viewer gets them (a hub reader), with arrival times and per-track decode times. */
+function watch(app: Lookout, key: StreamKey) {
+  const got: Array<{ at: number; frag: Fragment }> = [];
+  let inits = 0;
+  const reader = app.supervisor.hub(key).subscribe({
+    name: 'test viewer',
+    write: (ev) => {
+      if (ev.type === 'init') inits++;
+      if (ev.type === 'fragment') got.push({ at: Date.now(), frag: ev.fragment });
+    },
+  });
+  return {
+    got,
+    inits: () => inits,
+    close: () => reader.close(),
+    /** Longest wait between fragments after `since` (ms). */
+    maxGapAfter(since: number): number {
+      let gap = 0;
+      const after = got.filter((g) => g.at >= since - 500);
+      for (let i = 1; i < after.length; i++) gap = Math.max(gap, after[i]!.at - after[i - 1]!.at);
+      return gap;
+    },
+    /** Per track: every step between consecutive fragments' decode times (s). */
+    steps(): number[] {
+      const last = new Map<number, { t: number; d: number }>();
+      const out: number[] = [];
+      for (const { frag } of got) {
+        for (const tr of frag.info.tracks) {
+          const prev = last.get(tr.trackId);
+          if (prev) out.push(tr.decodeTimeS - (prev.t + prev.d));
+          last.set(tr.trackId, { t: tr.decodeTimeS, d: tr.durationS });
+        }
+      }
+      return out;
+    },
+  };
+}
+
+describe('timestamp jumps never silence a stream', () => {
+  let cam: SyntheticCamera;
+  let app: Lookout;
+  const cases: Array<{ name: string; jump: SyntheticJump }> = [
+    { name: 'forward 60 s mid-stream', jump: { ms: 60_000 } },
+    { name: 'backward 30 s mid-stream', jump: { ms: -30_000 } },
+    { name: 'forward 3 s after a 1 s pause', jump: { ms: 3000, pauseMs: 1000 } },
+    { name: 'forward 170 s at start', jump: { ms: 170_000, at: 'start', afterFrames: 20 } },
+    { name: 'backward 60 s at start', jump: { ms: -60_000, at: 'start', afterFrames: 20 } },
+  ];
+  const names = cases.map((_, i) => `jump${i}`);
+
+  before(async () => {
+    cam = await SyntheticCamera.start({ names, sub: SMALL, main: SMALL, audio: 'aac' });
+    const raw = rawConfigFor(cam);
+    // Audio copy... no: auto (AAC) exercises the re-timed audio encode; copy the AAC as cameras send it.
+    raw.defaults.audio = 'copy';
+    app = await startLookout({
+      config: resolveOrThrow(raw),
+      log: testLogger(),
+      listen: { host: '127.0.0.1', port: 0 },
+    });
+  });
+  after(async () => {
+    await app?.stop();
+    await cam?.close();
+  });
+
+  cases.forEach(({ name, jump }, i) => {
+    test(name, async () => {
+      const camera = names[i]!;
+      const key = streamKey(camera, 'sub');
+      if (jump.at === 'start') await cam.jump({ ...jump, camera });
+      const base = `${app.url}/hls/${camera}/sub`;
+      const v = watch(app, key);
+      try {
+        // The LL-HLS muxer holds the viewer lease; its playlists are linted over the whole run.
+        const playlists: string[] = [];
+        const poll = async () => playlists.push(await (await fetch(`${base}/stream.m3u8`)).text());
+        await poll();
+        await waitFor(() => v.got.length >= 20, 15_000, 'media before the jump');
+        const spawns = app.supervisor.status(key).counters.spawns;
+        const jumpedAt = Date.now();
+        if (jump.at !== 'start') await cam.jump({ ...jump, camera });
+        const until = Date.now() + 5000;
+        while (Date.now() < until) {
+          await poll();
+          await new Promise((r) => setTimeout(r, 250));
+        }
+        const st = app.supervisor.status(key);
+        const gap = v.maxGapAfter(jump.at === 'start' ? v.got[0]!.at : jumpedAt);
+        const steps = v.steps();
+        const worst = Math.max(...steps.map(Math.abs));
+        console.log(
+          `jump ${name}: ${v.got.length} fragments, longest wait ${gap} ms, worst decode-time step ${worst.toFixed(3)} s, ` +
+            `spawns ${st.counters.spawns}, state ${st.state}`,
+        );
+        assert.equal(st.state, 'live', st.reason);
+        assert.equal(
+          st.counters.spawns,
+          spawns,
+          `no restart: ${st.reason}\n${st.stderrTail.slice(-8).join('\n')}`,
+        );
+        assert.equal(v.inits(), 1, 'one init: no restart, no discontinuity at the viewer');
+        // No wait longer than the jump's own pause (plus a GOP: video resumes at a keyframe, plus load slack).
+        assert.ok(gap <= (jump.pauseMs ?? 0) + 1000 + 700, `longest wait between fragments ${gap} ms`);
+        // Continuous timeline per track: no hole or overlap beyond a frame's step.
+        assert.ok(worst < 0.2, `decode-time steps: ${steps.filter((s) => Math.abs(s) >= 0.2).join(', ')}`);
+        // LL-HLS: every playlist parses, media sequence never goes back, no stale or reordered parts.
+        let lastMsn = -1;
+        for (const text of playlists) {
+          const pl = parseMediaPlaylist(text);
+          assert.deepEqual(pl.unknownTags, [], text);
+          assert.ok((pl.mediaSequence ?? 0) >= lastMsn, `media sequence went back: ${text}`);
+          lastMsn = pl.mediaSequence ?? 0;
+          for (const s of pl.segments) if (s.durationS !== null) assert.ok(s.durationS < 3, text);
+          const dates = pl.segments.map((s) => s.programDateTime!).filter((d) => d !== null);
+          for (let k = 1; k < dates.length; k++)
+            assert.ok(dates[k]! >= dates[k - 1]!, `dates go back:\n${text}`);
+        }
+      } finally {
+        v.close();
+      }
+    });
+  });
+});
+
+describe('a UDP-only RTSP server', () => {
+  let cam: SyntheticCamera;
+  let app: Lookout;
+
+  before(async () => {
+    cam = await SyntheticCamera.start({ names: ['udpcam'], sub: SMALL, main: SMALL });
+    const raw = rawConfigFor(cam);
+    raw.cameras = [
+      {
+        id: 'auto',
+        name: 'auto',
+        vendor: 'generic',
+        profiles: both(cam.url('udpcam', 'sub', false, true)),
+      },
+      {
+        id: 'tcp',
+        name: 'tcp',
+        vendor: 'generic',
+        transport: 'tcp',
+        profiles: both(cam.url('udpcam', 'sub', false, true)),
+      },
+    ] as never;
+    app = await startLookout({
+      config: resolveOrThrow(raw),
+      log: testLogger(),
+      listen: { host: '127.0.0.1', port: 0 },
+    });
+  });
+  after(async () => {
+    await app?.stop();
+    await cam?.close();
+  });
+
+  test('transport auto plays within 3 s (TCP refused with 461, then UDP), and remembers UDP', async () => {
+    const key = streamKey('auto', 'sub');
+    const t0 = Date.now();
+    const { lease } = app.supervisor.acquireLease(key, { kind: 'api' });
+    await waitFor(() => app.supervisor.status(key).state === 'live', 10_000, 'live over UDP');
+    const ms = Date.now() - t0;
+    const st = app.supervisor.status(key);
+    console.log(`UDP-only server, transport auto: live in ${ms} ms over ${st.source.transport}`);
+    assert.ok(ms <= 3000, `live after ${ms} ms`);
+    assert.equal(st.source.transport, 'udp');
+    assert.equal(st.counters.spawns, 2, 'one TCP attempt, one UDP attempt');
+    // The next start goes straight to UDP.
+    app.supervisor.releaseLease(lease.id);
+    await waitFor(() => app.supervisor.status(key).state === 'idle', 10_000, 'idle');
+    const again = app.supervisor.acquireLease(key, { kind: 'api' });
+    await waitFor(() => app.supervisor.status(key).state === 'live', 10_000, 'live again');
+    assert.equal(app.supervisor.status(key).counters.spawns, 3, 'no TCP attempt the second time');
+    app.supervisor.releaseLease(again.lease.id);
+  });
+
+  test("transport tcp fails with the server's 461 in the reason", async () => {
+    const key = streamKey('tcp', 'sub');
+    const { lease } = app.supervisor.acquireLease(key, { kind: 'api' });
+    await waitFor(
+      () => ['backoff', 'failed'].includes(app.supervisor.status(key).state),
+      10_000,
+      'the TCP attempt to fail',
+    );
+    const st = app.supervisor.status(key);
+    console.log(`UDP-only server, transport tcp: ${st.state}: ${st.reason}`);
+    assert.match(st.reason + st.stderrTail.join('\n'), /461/);
+    app.supervisor.releaseLease(lease.id);
+  });
+});
+
+describe('H.265 and MJPEG cameras', () => {
+  let cam: SyntheticCamera;
+  let app: Lookout;
+
+  before(async () => {
+    cam = await SyntheticCamera.start({
+      names: ['hevc'],
+      sub: SMALL,
+      main: SMALL,
+      codecs: { sub: 'h265' },
+      mjpeg: true,
+    });
+    const raw = rawConfigFor(cam, { stream: FAST_STREAM });
+    raw.cameras = [
+      { id: 'hevc', name: 'hevc', vendor: 'generic', profiles: both(cam.url('hevc', 'sub')) },
+      {
+        id: 'esp32',
+        name: 'esp32',
+        vendor: 'generic',
+        profiles: both(cam.mjpegUrl('hevc', 'sub')),
+      },
+    ] as never;
+    raw.server.data_dir = tempDir();
+    app = await startLookout({
+      config: resolveOrThrow(raw),
+      log: testLogger(),
+      listen: { host: '127.0.0.1', port: 0 },
+    });
+  });
+  after(async () => {
+    await app?.stop();
+    await cam?.close();
+  });
+
+  test('HEVC is copied and written as hvc1: init segment and LL-HLS CODECS', async () => {
+    const base = `${app.url}/hls/hevc/sub`;
+    const index = await (await fetch(`${base}/index.m3u8`)).text();
+    const st = app.supervisor.status(streamKey('hevc', 'sub'));
+    console.log(
+      `H.265 camera: CODECS ${/CODECS="([^"]+)"/.exec(index)?.[1]}, source ${JSON.stringify(st.source)}`,
+    );
+    assert.match(index, /CODECS="hvc1\.[^"]+"/);
+    assert.equal(st.source.videoCodec, 'hevc');
+    assert.equal(st.source.video, 'copy');
+    const pl = parseMediaPlaylist(await (await fetch(`${base}/stream.m3u8`)).text());
+    const map = pl.segments.find((s) => s.map)!.map!;
+    const init = Buffer.from(await (await fetch(`${base}/${map}`)).arrayBuffer());
+    assert.ok(init.includes(Buffer.from('hvc1')), 'sample entry hvc1');
+    assert.ok(!init.includes(Buffer.from('hev1')), 'no hev1 left');
+  });
+
+  test('MJPEG over HTTP is encoded to H.264 by default; the API shows source codec and encode', async () => {
+    const key = streamKey('esp32', 'sub');
+    const t0 = Date.now();
+    const index = await (await fetch(`${app.url}/hls/esp32/sub/index.m3u8`)).text();
+    const ms = Date.now() - t0;
+    const res = await fetch(`${app.url}/api/streams/esp32/sub`);
+    const body = (await res.json()) as {
+      source: { videoCodec: string; video: string };
+      media: { codecs: string };
+    };
+    console.log(
+      `MJPEG over HTTP: first playlist after ${ms} ms, ${JSON.stringify(body.source)}, media ${body.media.codecs}`,
+    );
+    assert.match(index, /CODECS="avc1\.[^"]+"/);
+    assert.equal(body.source.videoCodec, 'mjpeg');
+    assert.match(body.source.video, /h264 encode/);
+    assert.match(body.media.codecs, /^avc1\./);
+    assert.equal(app.supervisor.status(key).counters.spawns, 1, 'encoded from the first attempt');
+  });
+});
