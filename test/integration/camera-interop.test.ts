@@ -13,6 +13,7 @@ import type { Fragment } from '../../addon/src/hub/index.js';
 import { parseMediaPlaylist } from '../helpers/m3u8.js';
 import { FAST_STREAM, rawConfigFor, resolveOrThrow, tempDir, testLogger } from '../helpers/setup.js';
 import { waitFor } from '../helpers/processes.js';
+import { inspectSource, renderProbe, type ProbeReport } from '../../addon/src/sources/inspect.js';
 
 const SMALL = { width: 320, height: 180, fps: 15, gop: 15 };
 /** Main is required; these tests use the sub key only. */
@@ -94,7 +95,18 @@ describe('timestamp jumps never silence a stream', () => {
       try {
         // The LL-HLS muxer holds the viewer lease; its playlists are linted over the whole run.
         const playlists: string[] = [];
-        const poll = async () => playlists.push(await (await fetch(`${base}/stream.m3u8`)).text());
+        const failed: string[] = [];
+        const transitions: string[] = [];
+        const onState = (ev: { key: string; to: string; reason: string }) => {
+          if (ev.key === `${camera}/sub`) transitions.push(`${ev.to}: ${ev.reason}`);
+        };
+        app.supervisor.on('state', onState);
+        const poll = async () => {
+          const res = await fetch(`${base}/stream.m3u8`);
+          const text = await res.text();
+          if (res.status === 200) playlists.push(text);
+          else failed.push(`${res.status} ${text}`);
+        };
         await poll();
         await waitFor(() => v.got.length >= 20, 15_000, 'media before the jump');
         const spawns = app.supervisor.status(key).counters.spawns;
@@ -113,11 +125,13 @@ describe('timestamp jumps never silence a stream', () => {
           `jump ${name}: ${v.got.length} fragments, longest wait ${gap} ms, worst decode-time step ${worst.toFixed(3)} s, ` +
             `spawns ${st.counters.spawns}, state ${st.state}`,
         );
+        app.supervisor.off('state', onState);
         assert.equal(st.state, 'live', st.reason);
+        assert.deepEqual(failed, [], 'every playlist request answered');
         assert.equal(
           st.counters.spawns,
           spawns,
-          `no restart: ${st.reason}\n${st.stderrTail.slice(-8).join('\n')}`,
+          `no restart: ${transitions.join(' → ')}\n${st.stderrTail.slice(-8).join('\n')}`,
         );
         assert.equal(v.inits(), 1, 'one init: no restart, no discontinuity at the viewer');
         // No wait longer than the jump's own pause (plus a GOP: video resumes at a keyframe, plus load slack).
@@ -280,5 +294,93 @@ describe('H.265 and MJPEG cameras', () => {
     assert.match(body.source.video, /h264 encode/);
     assert.match(body.media.codecs, /^avc1\./);
     assert.equal(app.supervisor.status(key).counters.spawns, 1, 'encoded from the first attempt');
+  });
+});
+
+describe('lookout probe', () => {
+  let cam: SyntheticCamera;
+  let app: Lookout;
+
+  before(async () => {
+    cam = await SyntheticCamera.start({
+      names: ['probed'],
+      sub: SMALL,
+      main: SMALL,
+      codecs: { sub: 'h265' },
+      audio: 'aac',
+      mjpeg: true,
+    });
+    const raw = rawConfigFor(cam);
+    app = await startLookout({
+      config: resolveOrThrow(raw),
+      log: testLogger(),
+      listen: { host: '127.0.0.1', port: 0 },
+    });
+  });
+  after(async () => {
+    await app?.stop();
+    await cam?.close();
+  });
+
+  test('H.264 with audio, H.265, MJPEG over HTTP, UDP-only and a missing stream: the right facts', async () => {
+    const [h264, hevc, mjpeg, udp, missing] = await Promise.all([
+      inspectSource(cam.url('probed', 'main'), { seconds: 3 }),
+      inspectSource(cam.url('probed', 'sub'), { seconds: 3 }),
+      inspectSource(cam.mjpegUrl('probed', 'sub'), { seconds: 3 }),
+      inspectSource(cam.url('probed', 'main', false, true), { seconds: 3 }),
+      inspectSource(cam.url('nobody', 'main'), { seconds: 3 }),
+    ]);
+    for (const r of [h264, hevc, mjpeg, udp, missing]) console.log(renderProbe(r).trimEnd());
+    assert.equal(h264.transport, 'tcp');
+    assert.deepEqual(
+      {
+        codec: h264.video?.codec,
+        w: h264.video?.width,
+        h: h264.video?.height,
+        fps: h264.video?.fps,
+        gop: h264.video?.gopS,
+      },
+      { codec: 'h264', w: 320, h: 180, fps: 15, gop: 1 },
+    );
+    assert.equal(h264.video?.profile, 'Constrained Baseline');
+    assert.equal(h264.audio?.codec, 'aac');
+    assert.equal(h264.audio?.sampleRate, 16000);
+    assert.ok(h264.timestamps.sane, h264.timestamps.problems.join('; '));
+    assert.equal(h264.lookout.video, 'copy');
+
+    assert.equal(hevc.video?.codec, 'hevc');
+    assert.equal(hevc.video?.profile, 'Main');
+    assert.equal(hevc.lookout.video, 'copy');
+    assert.match(hevc.lookout.browsers, /H\.264 transcode variant/);
+
+    assert.equal(mjpeg.video?.codec, 'mjpeg');
+    assert.equal(mjpeg.transport, null);
+    assert.equal(mjpeg.audio, null);
+    assert.match(mjpeg.lookout.video, /encode to H\.264/);
+
+    assert.equal(udp.transport, 'udp');
+    assert.match(udp.transportNote ?? '', /^UDP only .*461/);
+
+    assert.equal(missing.ok, false);
+    assert.match(missing.error ?? '', /404/);
+  });
+
+  test('a camera that jumps: timestamps not sane', async () => {
+    const probing = inspectSource(cam.url('probed', 'main'), { seconds: 3 });
+    await new Promise((r) => setTimeout(r, 1500));
+    await cam.jump({ ms: -20_000, camera: 'probed' });
+    const r = await probing;
+    console.log(renderProbe(r).trimEnd());
+    assert.equal(r.timestamps.sane, false);
+    assert.match(r.timestamps.problems.join('; '), /backwards/);
+  });
+
+  test('GET /api/cameras/:id/probe probes the configured profile; no credentials in the answer', async () => {
+    const res = await fetch(`${app.url}/api/cameras/probed/probe?profile=sub`);
+    assert.equal(res.status, 200);
+    const body = (await res.json()) as { probe: ProbeReport };
+    assert.equal(body.probe.video?.codec, 'hevc');
+    assert.equal((await fetch(`${app.url}/api/cameras/probed/probe?profile=side`)).status, 400);
+    assert.equal((await fetch(`${app.url}/api/cameras/nope/probe`)).status, 404);
   });
 });

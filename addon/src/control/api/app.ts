@@ -16,6 +16,7 @@ import { LlhlsOrigin, llhlsRoutes } from '../../outputs/llhls/index.js';
 import { installAuth, type AuthOptions } from './auth.js';
 import { installErrorHandlers } from './errors.js';
 import { cameraRoutes } from './routes/cameras.js';
+import { probeRoutes } from './routes/probe.js';
 import { healthRoutes } from './routes/health.js';
 import { recordingRoutes } from './routes/recordings.js';
 import { streamRoutes } from './routes/streams.js';
@@ -79,6 +80,7 @@ export function buildApi(deps: ApiDeps, tls?: TlsMaterial): FastifyInstance {
   );
 
   cameraRoutes(app, deps.supervisor);
+  probeRoutes(app, deps.supervisor);
   streamRoutes(app, deps.supervisor);
   healthRoutes(app, deps.supervisor, deps.version, async () =>
     deps.recordings ? renderRecordingMetrics(await deps.recordings.status()) : '',
