@@ -12,7 +12,7 @@ import { streamKey, type StreamKey } from '../../addon/src/contracts/stream-key.
 import type { Fragment } from '../../addon/src/hub/index.js';
 import { parseMediaPlaylist } from '../helpers/m3u8.js';
 import { FAST_STREAM, rawConfigFor, resolveOrThrow, tempDir, testLogger } from '../helpers/setup.js';
-import { waitFor } from '../helpers/processes.js';
+import { loadScaledMs, waitFor } from '../helpers/processes.js';
 import { inspectSource, renderProbe, type ProbeReport } from '../../addon/src/sources/inspect.js';
 
 const SMALL = { width: 320, height: 180, fps: 15, gop: 15 };
@@ -198,7 +198,9 @@ describe('a UDP-only RTSP server', () => {
     const ms = Date.now() - t0;
     const st = app.supervisor.status(key);
     console.log(`UDP-only server, transport auto: live in ${ms} ms over ${st.source.transport}`);
-    assert.ok(ms <= 3000, `live after ${ms} ms`);
+    const { limitMs, loadPerCore } = loadScaledMs(3000);
+    console.log(`  (3 s target; limit ${limitMs} ms at load ${loadPerCore} per core)`);
+    assert.ok(ms <= limitMs, `live after ${ms} ms`);
     assert.equal(st.source.transport, 'udp');
     assert.equal(st.counters.spawns, 2, 'one TCP attempt, one UDP attempt');
     // The next start goes straight to UDP.
@@ -274,6 +276,39 @@ describe('H.265 and MJPEG cameras', () => {
     const init = Buffer.from(await (await fetch(`${base}/${map}`)).arrayBuffer());
     assert.ok(init.includes(Buffer.from('hvc1')), 'sample entry hvc1');
     assert.ok(!init.includes(Buffer.from('hev1')), 'no hev1 left');
+  });
+
+  test('the H.264 variant of an H.265 key: encoded from the hub, stops with its last viewer', async () => {
+    const variant = streamKey('hevc', 'sub', 'h264');
+    const t0 = Date.now();
+    const index = await (await fetch(`${app.url}/hls/hevc/sub~h264/index.m3u8`)).text();
+    const ms = Date.now() - t0;
+    const st = app.supervisor.status(variant);
+    console.log(
+      `H.264 variant of an H.265 key: first playlist after ${ms} ms, ${index.match(/CODECS="[^"]+"/)?.[0]}`,
+    );
+    assert.match(index, /CODECS="avc1\.[^"]+"/);
+    assert.equal(st.state, 'live');
+    assert.equal(st.key, 'hevc/sub~h264');
+    const pid = st.pid!;
+    // The base key carries the variant's lease, and the camera is read once: the base's FFmpeg only.
+    const base = app.supervisor.status(streamKey('hevc', 'sub'));
+    assert.ok(
+      base.leases.some((l) => l.holder === 'hevc/sub~h264 variant'),
+      JSON.stringify(base.leases),
+    );
+    // The recording / snapshots key stays HEVC.
+    assert.match(base.media.codecs ?? '', /^hvc1\./);
+    // Last viewer gone (the LL-HLS muxer closes after its idle time): the variant's FFmpeg stops.
+    await waitFor(() => app.supervisor.status(variant).state === 'idle', 60_000, 'the variant to stop');
+    assert.equal(app.supervisor.status(variant).pid, null);
+    assert.throws(() => process.kill(pid, 0), 'its FFmpeg is gone');
+    await waitFor(
+      () =>
+        !app.supervisor.status(streamKey('hevc', 'sub')).leases.some((l) => l.holder?.includes('variant')),
+      5000,
+      'the base lease released',
+    );
   });
 
   test('MJPEG over HTTP is encoded to H.264 by default; the API shows source codec and encode', async () => {

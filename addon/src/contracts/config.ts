@@ -140,6 +140,8 @@ export interface ServerSettings {
   token: string | null;
   /** Connections from these addresses need no token (HA's ingress proxy in the add-on). */
   trustedProxies: string[];
+  /** Hardware H.264 encoder for on-demand variants (StreamKey.variant); null: software. */
+  hwaccel: { api: 'vaapi' | 'qsv'; device: string } | null;
 }
 
 /** The `mqtt:` section (control/mqtt/). No url: an embedded broker on loopback. */

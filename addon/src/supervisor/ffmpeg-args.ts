@@ -72,6 +72,69 @@ export const DEFAULT_H264_ENCODE: TranscodeOptions = {
 /** stderr lines that mean "probing ended too early", so the next attempt should use longProbe. */
 export const PROBE_TOO_SHORT_RE = /dimensions not set|Could not find codec parameters|unspecified size/i;
 
+/**
+ * The H.264 variant of a key (StreamKey.variant `h264`): FFmpeg reads that key's fMP4 from the hub on
+ * stdin and encodes it, for browsers that cannot decode the camera's codec. Hardware encoders where
+ * the config names a device (`server.hwaccel`), libx264 otherwise; audio is copied (the hub holds
+ * what browsers play already). Keyframes every second, fragments like every other key.
+ */
+export function buildVariantArgs(profile: ResolvedProfile, hw: HwAccel | null = null): string[] {
+  const t = profile.tuning;
+  const args = ['-hide_banner', '-nostdin', '-loglevel', 'level+warning', '-progress', `pipe:${PROGRESS_FD}`];
+  args.push('-stats_period', '0.5');
+  if (hw?.api === 'vaapi') args.push('-vaapi_device', hw.device);
+  if (hw?.api === 'qsv') args.push('-init_hw_device', `qsv=hw:${hw.device}`, '-filter_hw_device', 'hw');
+  // The hub's media needs no probing: the init segment says everything.
+  args.push(
+    '-fflags',
+    'nobuffer',
+    '-probesize',
+    '32768',
+    '-analyzeduration',
+    '0',
+    '-f',
+    'mp4',
+    '-i',
+    'pipe:0',
+  );
+  args.push('-map', '0:v:0');
+  args.push(...(hw ? hwVideoArgs(hw) : videoArgs(DEFAULT_H264_ENCODE)));
+  args.push('-map', '0:a:0?', '-c:a', 'copy');
+  args.push(
+    '-f',
+    'mp4',
+    '-movflags',
+    'frag_keyframe+empty_moov+default_base_moof',
+    '-frag_duration',
+    String(Math.round((t.partTargetMs * 1000) / FRAGMENTS_PER_PART)),
+    'pipe:1',
+  );
+  return args;
+}
+
+/** A hardware H.264 encoder named by the config (server.hwaccel). */
+export interface HwAccel {
+  api: 'vaapi' | 'qsv';
+  /** e.g. /dev/dri/renderD128 */
+  device: string;
+}
+
+/** VAAPI / QSV presets as Frigate's: upload to the device, encode there, keyframes every second. */
+function hwVideoArgs(hw: HwAccel): string[] {
+  const gop = ['-g', '30', '-forced-idr', '1', '-force_key_frames', 'expr:gte(t,n_forced*1)'];
+  if (hw.api === 'vaapi')
+    return ['-vf', `${RETIME_FILTER},format=nv12,hwupload`, '-c:v', 'h264_vaapi', '-bf', '0', ...gop];
+  return [
+    '-vf',
+    `${RETIME_FILTER},hwupload=extra_hw_frames=64,format=qsv`,
+    '-c:v',
+    'h264_qsv',
+    '-bf',
+    '0',
+    ...gop,
+  ];
+}
+
 export function buildFfmpegArgs(
   profile: ResolvedProfile,
   source: ResolvedSource,

@@ -38,6 +38,16 @@ export interface StreamSink {
   end(reason: string): void;
 }
 
+/**
+ * A key fed from another key's hub instead of a camera (an H.264 variant, StreamKey.variant): FFmpeg
+ * reads fMP4 on stdin. `attach` starts feeding `write` and returns the detach function; `restarted`
+ * is called when the source key restarts (its new init cannot follow on the same stdin).
+ */
+export interface HubInput {
+  args(): string[];
+  attach(write: (chunk: Buffer) => Promise<void> | void, restarted: (why: string) => void): () => void;
+}
+
 export interface RunnerDeps {
   key: StreamKey;
   profile: ResolvedProfile;
@@ -48,6 +58,7 @@ export interface RunnerDeps {
   sink: StreamSink | null;
   onState: (event: StreamStateEvent) => void;
   probe?: (url: string) => Promise<ProbeResult>;
+  input?: HubInput;
 }
 
 const WATCHDOG_MS = 250;
@@ -88,6 +99,7 @@ export class StreamRunner {
   private attemptTransport: RtspLowerTransport | null = null;
   /** The source's video is not playable in browsers (seen in a copy attempt): encode it from now on. */
   private encodeH264 = false;
+  private detachInput: (() => void) | null = null;
   private videoCodec: string | null = null;
   private probing = false;
   private watchdog: NodeJS.Timeout | null = null;
@@ -237,11 +249,14 @@ export class StreamRunner {
     const transport = this.nextTransport ?? pickTransport(this.profile.transport, this.workedTransport);
     this.nextTransport = null;
     this.attemptTransport = source.isRtsp ? transport : null;
-    const args = buildFfmpegArgs(this.profile, source, {
-      longProbe: this.longProbe,
-      transport,
-      encodeH264: this.encodeH264,
-    });
+    const input = this.deps.input;
+    const args = input
+      ? input.args()
+      : buildFfmpegArgs(this.profile, source, {
+          longProbe: this.longProbe,
+          transport,
+          encodeH264: this.encodeH264,
+        });
     this.progress = emptyProgress();
     this.byteSamples = [];
     this.spawnedAt = Date.now();
@@ -252,6 +267,7 @@ export class StreamRunner {
       args,
       records: this.deps.pids,
       label: this.id,
+      stdin: input !== undefined,
       events: {
         bytes: (n) => this.onBytes(proc, n),
         init: (seg) => {
@@ -269,6 +285,15 @@ export class StreamRunner {
     });
     this.proc = proc;
     this.setState('starting', why);
+    this.detachInput = input
+      ? input.attach(
+          (chunk) => proc.write(chunk),
+          (w) => {
+            if (proc === this.proc && (this.state === 'live' || this.state === 'starting'))
+              this.stall(`its source ${w}`);
+          },
+        )
+      : null;
     this.log.info(
       { pid: proc.pid, source: source.displayUrl, spawns: this.counters.spawns },
       'ffmpeg started',
@@ -352,6 +377,8 @@ export class StreamRunner {
 
   private onExit(proc: FfmpegProcess, info: ExitInfo): void {
     if (proc !== this.proc) return;
+    this.detachInput?.();
+    this.detachInput = null;
     this.proc = null;
     this.lastExitTail = proc.stderr.tail(100);
     this.longProbe = info.stderrTail.some((l) => PROBE_TOO_SHORT_RE.test(l));

@@ -16,9 +16,10 @@ import { redactor } from '../lib/redact.js';
 import { StreamHub } from '../hub/index.js';
 import { hevcAsHvc1 } from '../lib/mp4/index.js';
 import type { SourceRouting } from '../sources/resolve.js';
+import { buildVariantArgs, DEFAULT_H264_ENCODE } from './ffmpeg-args.js';
 import { LeaseTable, leaseView, type Lease } from './leases.js';
 import { PidRegistry } from './pid-registry.js';
-import { StreamRunner } from './runner.js';
+import { StreamRunner, type HubInput } from './runner.js';
 
 export interface SupervisorOptions {
   config: ResolvedConfig;
@@ -117,8 +118,21 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     redactor.setSecrets(next.secrets);
 
     const removals: Promise<void>[] = [];
+    // A variant lives on while its base key is unchanged; otherwise it goes (made again on demand).
+    const keptBases = new Set(
+      [...wanted]
+        .filter(([id, w]) => isDeepStrictEqual(this.previousProfiles.get(id), w.profile))
+        .map(([id]) => id),
+    );
     for (const [id, runner] of this.runners) {
-      const w = wanted.get(id);
+      if (runner.key.variant) {
+        if (keptBases.has(keyId(streamKey(runner.key.camera, runner.key.profile)))) {
+          result.unchanged.push(id);
+          continue;
+        }
+        this.holdBaseLease(runner, false);
+      }
+      const w = runner.key.variant ? undefined : wanted.get(id);
       if (!w) {
         result.removed.push(id);
         for (const l of this.leases.forKey(runner.key)) this.leases.release(l.id);
@@ -163,6 +177,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       req.holder ?? null,
     );
     this.clearIdle(runner.id);
+    this.holdBaseLease(runner, true);
     runner.kick(`${req.kind} lease acquired`);
     return { lease, status: this.status(key) };
   }
@@ -224,6 +239,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   private readonly previousProfiles = new Map<string, ResolvedProfile>();
 
   private runnerFor(key: StreamKey): StreamRunner {
+    if (key.variant) return this.ensureVariant(key);
     const runner = this.runners.get(keyId(key));
     if (runner) return runner;
     const cam = this.config.cameras.find((c) => c.id === key.camera);
@@ -232,7 +248,63 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     throw notFound(`profile "${key.profile}" of camera "${key.camera}"`);
   }
 
-  private addRunner(key: StreamKey, profile: ResolvedProfile): void {
+  /**
+   * The H.264 variant of a key, created on its first use: its own runner and hub, FFmpeg encoding the
+   * base key's hub (no second camera connection). While it runs it holds a lease on the base key.
+   */
+  private ensureVariant(key: StreamKey): StreamRunner {
+    const id = keyId(key);
+    const existing = this.runners.get(id);
+    if (existing) return existing;
+    const base = this.runnerFor(streamKey(key.camera, key.profile));
+    const baseProfile = this.previousProfiles.get(base.id)!;
+    const profile: ResolvedProfile = {
+      ...baseProfile,
+      mode: 'transcode',
+      transcode: DEFAULT_H264_ENCODE,
+      audio: 'copy',
+      alwaysOn: false,
+    };
+    const baseHub = this.hubs.get(base.id)!;
+    this.addRunner(key, profile, {
+      args: () => buildVariantArgs(profile, this.config.server.hwaccel),
+      attach: (write, restarted) => {
+        let inits = 0;
+        const reader = baseHub.subscribe({
+          name: `${id} encoder`,
+          write: (ev) => {
+            if (ev.type === 'init') return inits++ === 0 ? write(ev.init.data) : restarted('restarted');
+            if (ev.type === 'fragment') return write(ev.fragment.data);
+            if (ev.type === 'reset') restarted(`stopped (${ev.reason})`);
+          },
+        });
+        return () => reader.close();
+      },
+    });
+    return this.runners.get(id)!;
+  }
+
+  /** Variant id → its lease on the base key, held while the variant should run. */
+  private readonly variantLeases = new Map<string, string>();
+
+  private holdBaseLease(runner: StreamRunner, hold: boolean): void {
+    if (!runner.key.variant) return;
+    const held = this.variantLeases.get(runner.id);
+    if (hold && !held) {
+      const base = streamKey(runner.key.camera, runner.key.profile);
+      const lease = this.acquireLease(base, { kind: 'viewer', holder: `${runner.id} variant` }).lease;
+      this.variantLeases.set(runner.id, lease.id);
+    } else if (!hold && held) {
+      this.variantLeases.delete(runner.id);
+      try {
+        this.releaseLease(held);
+      } catch {
+        // expired or dropped with its camera
+      }
+    }
+  }
+
+  private addRunner(key: StreamKey, profile: ResolvedProfile, input?: HubInput): void {
     const hub = new StreamHub(keyId(key), {
       partTargetS: profile.tuning.partTargetMs / 1000,
       ...recorderWindow(this.config, key),
@@ -253,6 +325,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
         end: (reason) => hub.reset(reason),
       },
       onState: (ev) => this.emit('state', ev),
+      input,
     });
     this.runners.set(runner.id, runner);
     this.previousProfiles.set(runner.id, profile);
@@ -265,6 +338,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     if (!runner || this.stopped) return;
     if (runner.alwaysOn || this.leases.count(runner.key) > 0) {
       this.clearIdle(id);
+      this.holdBaseLease(runner, true);
       runner.setDesired(true, runner.alwaysOn ? 'always on' : 'lease held');
       return;
     }
@@ -276,6 +350,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
         this.idleTimers.delete(id);
         if (!runner.alwaysOn && this.leases.count(runner.key) === 0) {
           runner.setDesired(false, `no consumers for ${idleMs / 1000}s`);
+          this.holdBaseLease(runner, false);
         }
       }, idleMs),
     );
@@ -288,6 +363,8 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   }
 
   private sweep(): void {
+    // A running variant's lease on its base key lives as long as the variant does.
+    for (const lease of this.variantLeases.values()) this.leases.renew(lease);
     const touched = new Set(this.leases.expire().map((l) => keyId(l.key)));
     for (const id of touched) this.reconcile(id);
   }

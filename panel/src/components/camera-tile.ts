@@ -111,6 +111,15 @@ export class LookoutCameraTile extends LitElement {
           <span class="name" title=${this.camera.id}>${this.camera.name}</span>
           ${c.motion && this.motion ? html`<span class="badge motion" title="motion">motion</span>` : nothing}
           ${
+            this.live.conversion
+              ? html`<span
+                  class="badge conversion"
+                  title="this browser cannot decode the camera's codec: Lookout transcodes it while you watch"
+                  >${this.live.conversion}</span
+                >`
+              : nothing
+          }
+          ${
             c.latency && latency !== null && status === 'live'
               ? html`<span class="badge latency" title="behind live">${latency.toFixed(1)} s</span>`
               : nothing
