@@ -6,7 +6,7 @@
  */
 import type { StreamKey } from '../../contracts/stream-key.js';
 import type { InitRecord, StreamHub } from '../../hub/index.js';
-import type { Supervisor } from '../../supervisor/supervisor.js';
+import type { StreamLeases } from '../../supervisor/ports.js';
 import { type HlsPart, type HlsSegment, PART_TARGET_SLACK, PartGrouper } from './parts.js';
 import { renderMediaPlaylist, renderMultivariantPlaylist } from './playlist.js';
 
@@ -55,7 +55,7 @@ export class LlhlsMuxer {
   constructor(
     readonly key: StreamKey,
     readonly hub: StreamHub,
-    private readonly sup: Supervisor,
+    private readonly sup: StreamLeases,
     private readonly opts: MuxerOptions,
   ) {
     this.minGeneration = hub.live ? 0 : (hub.init?.generation ?? 0) + 1;

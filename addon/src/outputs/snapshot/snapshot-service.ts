@@ -10,8 +10,11 @@ import { keyId, type StreamKey } from '../../contracts/stream-key.js';
 import type { Fragment, InitRecord } from '../../hub/index.js';
 import { LookoutError } from '../../lib/errors.js';
 import type { Logger } from '../../lib/log.js';
-import type { Supervisor } from '../../supervisor/supervisor.js';
+import type { HubSource, StreamLeases, StreamStatuses } from '../../supervisor/ports.js';
 import { decodeJpeg } from './decode-jpeg.js';
+
+/** What snapshots need from the supervisor: a hub to read, a lease while decoding, the key's status. */
+export type SnapshotHost = HubSource & StreamLeases & Pick<StreamStatuses, 'status'>;
 
 export interface Snapshot {
   key: string;
@@ -24,7 +27,7 @@ export interface Snapshot {
 }
 
 export interface SnapshotOptions {
-  supervisor: Supervisor;
+  supervisor: SnapshotHost;
   log: Logger;
   ffmpegPath?: string;
   /** How long a decoded snapshot is served again (default 1 s). */
@@ -101,7 +104,7 @@ export class SnapshotService {
     });
     let init: InitRecord | null = null;
     let timer: NodeJS.Timeout | undefined;
-    let reader: ReturnType<ReturnType<Supervisor['hub']>['subscribe']> | undefined;
+    let reader: ReturnType<ReturnType<HubSource['hub']>['subscribe']> | undefined;
     try {
       return await new Promise<{ init: InitRecord; part: Fragment }>((resolve, reject) => {
         timer = setTimeout(() => {

@@ -8,9 +8,9 @@ import type { FastifyInstance } from 'fastify';
 import { isProfileName, keyId, streamKey } from '../../../contracts/stream-key.js';
 import { badRequest, notFound } from '../../../lib/errors.js';
 import { inspectSource, type ProbeReport } from '../../../sources/inspect.js';
-import type { Supervisor } from '../../../supervisor/supervisor.js';
+import type { CameraDirectory } from '../../../supervisor/ports.js';
 
-export function probeRoutes(app: FastifyInstance, sup: Supervisor): void {
+export function probeRoutes(app: FastifyInstance, sup: CameraDirectory): void {
   const inFlight = new Map<string, Promise<ProbeReport>>();
   app.get<{ Params: { id: string }; Querystring: { profile?: string } }>(
     '/api/cameras/:id/probe',

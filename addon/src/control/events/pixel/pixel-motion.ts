@@ -10,13 +10,13 @@
  * own process group, every pipe drained, stopped with SIGTERM then SIGKILL and awaited (FIELD-NOTES #1, #2).
  * A stream restart (reset, new init) restarts the decoder and forgets the reference frame.
  */
-import { FMP4_FROM_STDIN } from '../../lib/ffmpeg-input.js';
-import { describeExit, spawnChild, type ChildProcess } from '../../lib/child-process.js';
-import type { LeaseRequest } from '../../supervisor/supervisor.js';
-import type { StreamKey } from '../../contracts/stream-key.js';
-import type { StreamHub } from '../../hub/index.js';
-import type { HubReader } from '../../hub/reader.js';
-import type { ReaderEvent } from '../../hub/types.js';
+import { FMP4_FROM_STDIN } from '../../../lib/ffmpeg-input.js';
+import { describeExit, spawnChild, type ChildProcess } from '../../../lib/child-process.js';
+import type { LeaseRequest } from '../../../supervisor/ports.js';
+import type { StreamKey } from '../../../contracts/stream-key.js';
+import type { StreamHub } from '../../../hub/index.js';
+import type { HubReader } from '../../../hub/reader.js';
+import type { ReaderEvent } from '../../../hub/types.js';
 import { FrameDiffer, MotionDebounce, type MaskRect } from './frame-diff.js';
 
 /** What we need from the supervisor. */
