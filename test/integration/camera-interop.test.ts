@@ -7,17 +7,23 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SyntheticCamera, type SyntheticJump } from '../../addon/src/demo/synthetic-camera.js';
-import { startLookout, type Lookout } from '../../addon/src/main.js';
+import type { Lookout } from '../../addon/src/main.js';
 import { streamKey, type StreamKey } from '../../addon/src/contracts/stream-key.js';
 import type { Fragment } from '../../addon/src/hub/index.js';
 import { parseMediaPlaylist } from '../helpers/m3u8.js';
-import { FAST_STREAM, rawConfigFor, resolveOrThrow, tempDir, testLogger } from '../helpers/setup.js';
+import { FAST_STREAM, rawConfigFor, resolveOrThrow, startTestLookout, tempDir } from '../helpers/setup.js';
 import { loadScaledMs, waitFor } from '../helpers/processes.js';
 import { inspectSource, renderProbe, type ProbeReport } from '../../addon/src/sources/inspect.js';
 
 const SMALL = { width: 320, height: 180, fps: 15, gop: 15 };
-/** Main is required; these tests use the sub key only. */
-const both = (url: string) => ({ main: { url }, sub: { url } });
+/** Config cameras reading one URL each (main is required; these tests use the sub key only). */
+const camerasAt = (list: Array<{ id: string; url: string } & Record<string, unknown>>) =>
+  list.map(({ url, ...rest }) => ({
+    name: rest.id,
+    vendor: 'generic',
+    ...rest,
+    profiles: { main: { url }, sub: { url } },
+  })) as never;
 
 /** Fragments as a viewer gets them (a hub reader), with arrival times and per-track decode times. */
 function watch(app: Lookout, key: StreamKey) {
@@ -72,13 +78,9 @@ describe('timestamp jumps never silence a stream', () => {
   before(async () => {
     cam = await SyntheticCamera.start({ names, sub: SMALL, main: SMALL, audio: 'aac' });
     const raw = rawConfigFor(cam);
-    // Audio copy... no: auto (AAC) exercises the re-timed audio encode; copy the AAC as cameras send it.
+    // The camera's AAC is copied, so its own (jumping) timestamps reach the re-timing bitstream filter.
     raw.defaults.audio = 'copy';
-    app = await startLookout({
-      config: resolveOrThrow(raw),
-      log: testLogger(),
-      listen: { host: '127.0.0.1', port: 0 },
-    });
+    app = await startTestLookout(resolveOrThrow(raw));
   });
   after(async () => {
     await app?.stop();
@@ -164,26 +166,11 @@ describe('a UDP-only RTSP server', () => {
   before(async () => {
     cam = await SyntheticCamera.start({ names: ['udpcam'], sub: SMALL, main: SMALL });
     const raw = rawConfigFor(cam);
-    raw.cameras = [
-      {
-        id: 'auto',
-        name: 'auto',
-        vendor: 'generic',
-        profiles: both(cam.url('udpcam', 'sub', false, true)),
-      },
-      {
-        id: 'tcp',
-        name: 'tcp',
-        vendor: 'generic',
-        transport: 'tcp',
-        profiles: both(cam.url('udpcam', 'sub', false, true)),
-      },
-    ] as never;
-    app = await startLookout({
-      config: resolveOrThrow(raw),
-      log: testLogger(),
-      listen: { host: '127.0.0.1', port: 0 },
-    });
+    raw.cameras = camerasAt([
+      { id: 'auto', url: cam.url('udpcam', 'sub', false, true) },
+      { id: 'tcp', transport: 'tcp', url: cam.url('udpcam', 'sub', false, true) },
+    ]);
+    app = await startTestLookout(resolveOrThrow(raw));
   });
   after(async () => {
     await app?.stop();
@@ -240,21 +227,12 @@ describe('H.265 and MJPEG cameras', () => {
       mjpeg: true,
     });
     const raw = rawConfigFor(cam, { stream: FAST_STREAM });
-    raw.cameras = [
-      { id: 'hevc', name: 'hevc', vendor: 'generic', profiles: both(cam.url('hevc', 'sub')) },
-      {
-        id: 'esp32',
-        name: 'esp32',
-        vendor: 'generic',
-        profiles: both(cam.mjpegUrl('hevc', 'sub')),
-      },
-    ] as never;
+    raw.cameras = camerasAt([
+      { id: 'hevc', url: cam.url('hevc', 'sub') },
+      { id: 'esp32', url: cam.mjpegUrl('hevc', 'sub') },
+    ]);
     raw.server.data_dir = tempDir();
-    app = await startLookout({
-      config: resolveOrThrow(raw),
-      log: testLogger(),
-      listen: { host: '127.0.0.1', port: 0 },
-    });
+    app = await startTestLookout(resolveOrThrow(raw));
   });
   after(async () => {
     await app?.stop();
@@ -346,11 +324,7 @@ describe('lookout probe', () => {
       mjpeg: true,
     });
     const raw = rawConfigFor(cam);
-    app = await startLookout({
-      config: resolveOrThrow(raw),
-      log: testLogger(),
-      listen: { host: '127.0.0.1', port: 0 },
-    });
+    app = await startTestLookout(resolveOrThrow(raw));
   });
   after(async () => {
     await app?.stop();

@@ -57,6 +57,7 @@ test('a minimal in-memory config resolves with built-in defaults', () => {
     logLevel: 'info',
     token: null,
     trustedProxies: [],
+    hwaccel: null,
   });
   const c = config.cameras[0]!;
   assert.equal(c.name, 'porch');

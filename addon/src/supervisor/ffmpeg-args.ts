@@ -7,7 +7,6 @@
  * (LL-HLS groups them into parts).
  */
 import type { ResolvedProfile, RtspLowerTransport, TranscodeOptions } from '../contracts/config.js';
-import { BUILT_IN_KEYFRAME_INTERVAL_MS, BUILT_IN_X264_PRESET } from '../config/built-in.js';
 import type { ResolvedSource } from '../sources/resolve.js';
 import { FRAGMENTS_PER_PART } from '../hub/index.js';
 
@@ -59,14 +58,18 @@ export const RETIME_FILTER = (
   `${RETIME_MAX_STEP_S}),PTS-PREV_INPTS,0.04/TB))`
 ).replace(/,/g, '\\,');
 
-/** The H.264 encode a source no browser can play gets by default (software x264, 1 s keyframes). */
+/**
+ * The H.264 encode a source no browser can play gets by default: software x264 at the camera's size
+ * and rate, keyframes every second (a part-grid GOP), the `veryfast` preset (the config's built-in
+ * transcode values; the supervisor does not read config/).
+ */
 export const DEFAULT_H264_ENCODE: TranscodeOptions = {
   width: null,
   height: null,
   fps: null,
-  keyframeIntervalS: BUILT_IN_KEYFRAME_INTERVAL_MS / 1000,
+  keyframeIntervalS: 1,
   bitrateKbps: null,
-  preset: BUILT_IN_X264_PRESET,
+  preset: 'veryfast',
 };
 
 /** stderr lines that mean "probing ended too early", so the next attempt should use longProbe. */
@@ -100,16 +103,21 @@ export function buildVariantArgs(profile: ResolvedProfile, hw: HwAccel | null = 
   args.push('-map', '0:v:0');
   args.push(...(hw ? hwVideoArgs(hw) : videoArgs(DEFAULT_H264_ENCODE)));
   args.push('-map', '0:a:0?', '-c:a', 'copy');
-  args.push(
+  args.push(...fmp4Output(t.partTargetMs));
+  return args;
+}
+
+/** Fragmented MP4 on stdout: a fragment every quarter part (the hub groups them into parts). */
+function fmp4Output(partTargetMs: number): string[] {
+  return [
     '-f',
     'mp4',
     '-movflags',
     'frag_keyframe+empty_moov+default_base_moof',
     '-frag_duration',
-    String(Math.round((t.partTargetMs * 1000) / FRAGMENTS_PER_PART)),
+    String(Math.round((partTargetMs * 1000) / FRAGMENTS_PER_PART)),
     'pipe:1',
-  );
-  return args;
+  ];
 }
 
 /** A hardware H.264 encoder named by the config (server.hwaccel). */
@@ -172,15 +180,7 @@ export function buildFfmpegArgs(
   const audio = audioArgs(profile);
   args.push(...audio);
   if (audio.length) args.push('-bsf:a', RETIME_BSF);
-  args.push(
-    '-f',
-    'mp4',
-    '-movflags',
-    'frag_keyframe+empty_moov+default_base_moof',
-    '-frag_duration',
-    String(Math.round((t.partTargetMs * 1000) / FRAGMENTS_PER_PART)),
-    'pipe:1',
-  );
+  args.push(...fmp4Output(t.partTargetMs));
   return args;
 }
 

@@ -135,29 +135,13 @@ export class Supervisor
     for (const [id, runner] of this.runners) {
       if (!runner.key.variant || !gone.has(keyId(streamKey(runner.key.camera, runner.key.profile)))) continue;
       this.holdBaseLease(runner, false);
-      for (const l of this.leases.forKey(runner.key)) this.leases.release(l.id);
-      this.clearIdle(id);
-      removals.push(
-        runner.shutdown('its base stream changed').then(() => {
-          this.runners.delete(id);
-          this.hubs.get(id)?.close('its base stream changed');
-          this.hubs.delete(id);
-        }),
-      );
+      removals.push(this.removeRunner(id, runner, 'its base stream changed'));
     }
     for (const id of d.removed) {
       const runner = this.runners.get(id);
       if (!runner) continue;
       result.removed.push(id);
-      for (const l of this.leases.forKey(runner.key)) this.leases.release(l.id);
-      this.clearIdle(id);
-      removals.push(
-        runner.shutdown('removed from config').then(() => {
-          this.runners.delete(id);
-          this.hubs.get(id)?.close('removed from config');
-          this.hubs.delete(id);
-        }),
-      );
+      removals.push(this.removeRunner(id, runner, 'removed from config'));
     }
     for (const id of d.changed) {
       const runner = this.runners.get(id);
@@ -291,6 +275,17 @@ export class Supervisor
       },
     });
     return this.runners.get(id)!;
+  }
+
+  /** Drops a key's leases, stops it and forgets it (and its hub) once its FFmpeg is confirmed dead. */
+  private removeRunner(id: string, runner: StreamRunner, why: string): Promise<void> {
+    for (const l of this.leases.forKey(runner.key)) this.leases.release(l.id);
+    this.clearIdle(id);
+    return runner.shutdown(why).then(() => {
+      this.runners.delete(id);
+      this.hubs.get(id)?.close(why);
+      this.hubs.delete(id);
+    });
   }
 
   /** Variant id → its lease on the base key, held while the variant should run. */
