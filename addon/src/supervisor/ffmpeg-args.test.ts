@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildFfmpegArgs, PROBE_TOO_SHORT_RE } from './ffmpeg-args.js';
+import { buildFfmpegArgs, buildVariantArgs, PROBE_TOO_SHORT_RE } from './ffmpeg-args.js';
 import { resolveSource } from '../sources/resolve.js';
-import { streamKey } from '../contracts/stream-key.js';
+import { keyId, parseKeyId, streamKey } from '../contracts/stream-key.js';
 import type { ResolvedProfile, StreamTuning } from '../contracts/config.js';
 
 const tuning: StreamTuning = {
@@ -98,4 +98,25 @@ test('HTTP MJPEG: stamped on arrival and encoded to H.264 although the profile s
 test('a copy whose codec no browser plays (encodeH264) gets the default H.264 encode', () => {
   const s = buildFfmpegArgs(base, resolveSource(key, base), { encodeH264: true }).join(' ');
   assert.match(s, /-c:v libx264 -preset veryfast .* -force_key_frames expr:gte\(t,n_forced\*1\)/);
+});
+
+test('H.264 variant: fMP4 from stdin, software x264 by default, VAAPI / QSV presets with a device', () => {
+  const sw = buildVariantArgs(base).join(' ');
+  assert.match(sw, /-f mp4 -i pipe:0 -map 0:v:0 -c:v libx264 .*-map 0:a:0\? -c:a copy -f mp4 /);
+  const vaapi = buildVariantArgs(base, { api: 'vaapi', device: '/dev/dri/renderD128' }).join(' ');
+  assert.match(
+    vaapi,
+    /-vaapi_device \/dev\/dri\/renderD128 .*-vf setpts=\S+,format=nv12,hwupload -c:v h264_vaapi/,
+  );
+  const qsv = buildVariantArgs(base, { api: 'qsv', device: '/dev/dri/renderD128' }).join(' ');
+  assert.match(qsv, /-init_hw_device qsv=hw:\/dev\/dri\/renderD128 -filter_hw_device hw .*-c:v h264_qsv/);
+  assert.doesNotMatch(qsv + vaapi, /libx264/);
+});
+
+test('variant keys: camera/profile~h264 round-trips; anything else is rejected', () => {
+  const v = streamKey('cam', 'sub', 'h264');
+  assert.equal(keyId(v), 'cam/sub~h264');
+  assert.deepEqual(parseKeyId('cam/sub~h264'), v);
+  assert.deepEqual(parseKeyId('cam/sub'), streamKey('cam', 'sub'));
+  assert.throws(() => parseKeyId('cam/sub~vp9'), /expected <camera>\/<main\|sub>\[~h264\]/);
 });
