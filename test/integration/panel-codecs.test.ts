@@ -98,7 +98,7 @@ describe('codec-aware live view in Chromium', () => {
       const variant = app.supervisor.status(streamKey('hevc', 'sub', 'h264'));
       console.log(
         `${tech}: Chromium decodes HEVC: ${decodes}; H.265 tile playing after ${ms} ms, badge "${tile.conversion}", ` +
-          `status "${tile.status}", variant ${variant.state} (${variant.media.codecs})`,
+          `status "${tile.status}", variant ${variant.state} (${variant.media.codecs}, spawns ${variant.counters.spawns}, start ${variant.startLatencyMs} ms)`,
       );
       if (!decodes) {
         assert.equal(tile.conversion, 'H.265 → H.264');
