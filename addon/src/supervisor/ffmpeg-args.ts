@@ -162,7 +162,12 @@ export function buildFfmpegArgs(
   ];
   if (source.isRtsp) {
     // The RTSP socket timeout is in microseconds (FIELD-NOTES #11).
-    args.push('-rtsp_transport', opts.transport ?? 'tcp', '-timeout', String(t.rtspTimeoutMs * 1000));
+    args.push(
+      '-rtsp_transport',
+      opts.transport ?? 'tcp',
+      '-timeout',
+      String(Math.max(t.rtspTimeoutMs, source.viaGateway?.openTimeoutMs ?? 0) * 1000),
+    );
   }
   // MJPEG over HTTP has no timestamps: FFmpeg would assume 25 fps. Frames are stamped on arrival.
   if (source.isHttpMjpeg) args.push('-use_wallclock_as_timestamps', '1');

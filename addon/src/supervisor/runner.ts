@@ -12,7 +12,7 @@
  * - every restart is logged with key, reason and the stderr tail.
  * All transitions happen in this class, from timers and process events; nobody else mutates it.
  */
-import type { ResolvedProfile, RtspLowerTransport } from '../contracts/config.js';
+import type { ResolvedProfile, RtspLowerTransport, RtspTransport } from '../contracts/config.js';
 import type {
   StreamProgress,
   StreamSourceFacts,
@@ -97,6 +97,7 @@ export class StreamRunner {
   private workedTransport: RtspLowerTransport | null = null;
   private nextTransport: RtspLowerTransport | null = null;
   private attemptTransport: RtspLowerTransport | null = null;
+  private configuredTransport: RtspTransport = 'auto';
   /** The source's video is not playable in browsers (seen in a copy attempt): encode it from now on. */
   private encodeH264 = false;
   private detachInput: (() => void) | null = null;
@@ -246,7 +247,9 @@ export class StreamRunner {
     if (this.proc) return; // single flight: the exit handler decides what comes next
     this.clearRetry();
     const source = resolveSource(this.key, this.profile, this.deps.routing);
-    const transport = this.nextTransport ?? pickTransport(this.profile.transport, this.workedTransport);
+    // The gateway's loopback restream forces its own (TCP); otherwise the profile's, `auto` resolved.
+    this.configuredTransport = source.transport ?? this.profile.transport;
+    const transport = this.nextTransport ?? pickTransport(this.configuredTransport, this.workedTransport);
     this.nextTransport = null;
     this.attemptTransport = source.isRtsp ? transport : null;
     const input = this.deps.input;
@@ -400,7 +403,7 @@ export class StreamRunner {
     // `transport: auto`: a server that refuses RTSP over TCP (461), or TCP timing out before any media
     // on a key where nothing has worked yet, is tried over UDP at once, not after a backoff step.
     const from = this.state;
-    if (this.desired && this.attemptTransport === 'tcp' && this.profile.transport === 'auto') {
+    if (this.desired && this.attemptTransport === 'tcp' && this.configuredTransport === 'auto') {
       const refused = info.stderrTail.some((l) => TCP_REFUSED_RE.test(l));
       const timedOut =
         this.workedTransport === null &&
@@ -442,7 +445,9 @@ export class StreamRunner {
     if (this.liveSince !== null && this.lastMediaAt - this.liveSince >= t.backoffResetAfterMs)
       this.backoff.reset();
     this.liveSince = null;
-    const needsHuman = info.stderrTail.some((l) => NEEDS_HUMAN_RE.test(l));
+    // Through the gateway MediaMTX answers 404 while it cannot reach the camera: an outage, retried.
+    const viaGateway = !!resolveSource(this.key, this.profile, this.deps.routing).viaGateway;
+    const needsHuman = !viaGateway && info.stderrTail.some((l) => NEEDS_HUMAN_RE.test(l));
     const delay = needsHuman ? this.backoff.capMs() : this.backoff.next();
     this.nextAttemptAt = Date.now() + delay;
     this.sawSourceDown = false;
@@ -486,9 +491,12 @@ export class StreamRunner {
     }
   }
 
-  private probe(): Promise<ProbeResult> {
+  /** Through the gateway, "up" needs both MediaMTX and the camera behind it to answer. */
+  private async probe(): Promise<ProbeResult> {
     const source = resolveSource(this.key, this.profile, this.deps.routing);
-    return (this.deps.probe ?? probeSource)(source.url);
+    const probe = this.deps.probe ?? probeSource;
+    const first = await probe(source.url);
+    return first === 'up' && source.upstreamUrl ? probe(source.upstreamUrl) : first;
   }
 
   private clearRetry(): void {
