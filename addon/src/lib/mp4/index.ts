@@ -11,3 +11,14 @@ export {
   parseInitSegment,
 } from './init-segment.js';
 export { type SampleFlags, decodeSampleFlags, isSyncSample } from './sample-flags.js';
+export {
+  type DurationSlots,
+  type FieldWrite,
+  type PreparedInit,
+  type RetimedFile,
+  applyPatches,
+  durationPatches,
+  prepareInit,
+  Retimer,
+  retimeFile,
+} from './timeline.js';

@@ -51,6 +51,8 @@ interface Clip {
   mode: RecordingMode;
   trigger: string;
   startedAt: number;
+  /** Wall clock (ms) of the event that opened a motion clip (the review marker), else null. */
+  eventMs: number | null;
   /** Stop once written media reaches this wall-clock time (post-roll end, manual duration). */
   stopAtMs: number | null;
   /** A manual start during a motion clip: only the API (or its duration) ends it. */
@@ -123,7 +125,7 @@ export class CameraRecorder {
       if (this.clip && !this.clip.ending) {
         if (!this.clip.manualHold) this.clearStop();
       } else {
-        this.startClip('motion', ev.kind, (this.o.settings.preRollMs + (now - at)) / 1000);
+        this.startClip('motion', ev.kind, (this.o.settings.preRollMs + (now - at)) / 1000, at);
       }
     } else {
       this.active.delete(ev.kind);
@@ -192,7 +194,12 @@ export class CameraRecorder {
 
   // ── clips ───────────────────────────────────────────────────────────────────────────────────
 
-  private startClip(mode: RecordingMode, trigger: string, secondsAgo: number): void {
+  private startClip(
+    mode: RecordingMode,
+    trigger: string,
+    secondsAgo: number,
+    eventMs: number | null = null,
+  ): void {
     this.holdLease();
     let hub: StreamHub;
     try {
@@ -206,6 +213,7 @@ export class CameraRecorder {
       mode,
       trigger,
       startedAt: Date.now(),
+      eventMs,
       stopAtMs: null,
       manualHold: false,
       firstMediaMs: null,
@@ -322,6 +330,7 @@ export class CameraRecorder {
           trigger: clip.trigger,
           clip: clip.id,
           startMs: Math.round(part.programDateTime),
+          eventMs: clip.eventMs,
         },
         init.data,
         init.generation,
@@ -332,7 +341,7 @@ export class CameraRecorder {
         clip.pendingDurationMs = null;
       }
     }
-    await this.writer.append(part.data, part.durationS);
+    await this.writer.append(part.data, part.durationS, part.fragment);
     this.counters.bytesWritten += part.byteLength;
     this.error = null;
     if (

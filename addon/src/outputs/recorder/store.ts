@@ -3,12 +3,15 @@
  * sidecars at start-up. Start-up also handles crashes: a `.partial` is truncated to its last complete
  * moof+mdat and finalised, or dropped when nothing decodable is left; an `.mp4` whose sidecar is
  * missing or unreadable is re-scanned. Nothing corrupt is listed. Deletions are logged.
+ * Repair also retimes the file to start at zero with its duration in the header, and so does a
+ * one-off migration of files recorded before the recorder did that (sidecar without `zeroBased`).
  */
-import { open, readdir, readFile, rename, rmdir, stat, statfs, truncate, unlink } from 'node:fs/promises';
+import { open, readdir, readFile, rename, rmdir, stat, statfs, unlink } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import type { RecordingEntry } from '../../contracts/recording.js';
 import type { Logger } from '../../lib/log.js';
-import { scanFmp4 } from './fmp4-scan.js';
+import { retimeFile } from '../../lib/mp4/index.js';
+import { scanFmp4, type Fmp4Scan } from './fmp4-scan.js';
 import { PARTIAL, recordingId, type Sidecar } from './layout.js';
 import { round3, writeSidecar, type FinishedFile } from './segment-file.js';
 
@@ -20,7 +23,7 @@ export interface StoredRecording {
 
 export class RecordingStore {
   private readonly byId = new Map<string, StoredRecording>();
-  readonly counters = { repaired: 0, dropped: 0, deleted: 0, bytesDeleted: 0 };
+  readonly counters = { repaired: 0, dropped: 0, deleted: 0, bytesDeleted: 0, migrated: 0 };
 
   constructor(
     readonly root: string,
@@ -63,17 +66,16 @@ export class RecordingStore {
       this.log.warn({ file: partial, bytes: buf.length }, 'dropped an unrecoverable partial recording');
       return null;
     }
-    if (scan.validEnd < buf.length) await truncate(partial, scan.validEnd);
-    const fh = await open(partial, 'r+');
-    await fh.sync();
-    await fh.close();
-    await rename(partial, `${pathBase}.mp4`);
+    const out = await rewriteZeroBased(buf, scan, `${pathBase}.mp4`);
+    await unlink(partial).catch(() => undefined);
     const fixed: Sidecar = {
       ...meta,
-      durationS: round3(scan.durationS),
-      size: scan.validEnd,
+      durationS: round3(out.durationS),
+      size: out.size,
       complete: true,
       repaired: true,
+      zeroBased: true,
+      sourceStartS: meta.zeroBased ? (meta.sourceStartS ?? null) : out.sourceStartS,
     };
     await writeSidecar(`${pathBase}.json`, fixed);
     this.counters.repaired++;
@@ -156,6 +158,33 @@ export class RecordingStore {
     return true;
   }
 
+  /** A file recorded on the stream's timeline (before rebasing): rewritten once to start at zero. */
+  private async migrate(pathBase: string, meta: Sidecar): Promise<Sidecar> {
+    try {
+      const buf = await readFile(`${pathBase}.mp4`);
+      const scan = scanFmp4(buf);
+      if (scan.fragments === 0) return meta;
+      const out = await rewriteZeroBased(buf, scan, `${pathBase}.mp4`);
+      const next: Sidecar = {
+        ...meta,
+        durationS: round3(out.durationS),
+        size: out.size,
+        zeroBased: true,
+        sourceStartS: out.sourceStartS,
+      };
+      await writeSidecar(`${pathBase}.json`, next);
+      this.counters.migrated++;
+      this.log.info(
+        { file: `${pathBase}.mp4`, sourceStartS: out.sourceStartS, durationS: next.durationS },
+        'rebased a recording to start at media time zero',
+      );
+      return next;
+    } catch (err) {
+      this.log.warn({ file: `${pathBase}.mp4`, err: (err as Error).message }, 'could not rebase a recording');
+      return meta;
+    }
+  }
+
   private async loadFinished(pathBase: string): Promise<void> {
     let meta = await readSidecar(`${pathBase}.json`);
     if (!meta?.complete) {
@@ -166,19 +195,45 @@ export class RecordingStore {
         this.log.warn({ file: `${pathBase}.mp4` }, 'ignored a recording without a usable sidecar');
         return;
       }
-      if (scan.validEnd < buf.length) await truncate(`${pathBase}.mp4`, scan.validEnd);
+      const out = await rewriteZeroBased(buf, scan, `${pathBase}.mp4`);
       meta = {
         ...meta,
-        durationS: round3(scan.durationS),
-        size: scan.validEnd,
+        durationS: round3(out.durationS),
+        size: out.size,
         complete: true,
         repaired: true,
+        zeroBased: true,
+        sourceStartS: meta.zeroBased ? (meta.sourceStartS ?? null) : out.sourceStartS,
       };
       await writeSidecar(`${pathBase}.json`, meta);
+    } else if (!meta.zeroBased) {
+      meta = await this.migrate(pathBase, meta);
     }
     const size = (await stat(`${pathBase}.mp4`)).size;
     this.add({ path: `${pathBase}.mp4`, relBase: relative(this.root, pathBase), meta: { ...meta, size } });
   }
+}
+
+/**
+ * Writes buf's whole fragments retimed to start at zero (header durations set) to `dest`, through a
+ * synced temporary file and a rename, so a crash leaves the old file or the new one, never half.
+ */
+async function rewriteZeroBased(
+  buf: Buffer,
+  scan: Fmp4Scan,
+  dest: string,
+): Promise<{ size: number; durationS: number; sourceStartS: number | null }> {
+  const out = retimeFile(buf, scan.initEnd, scan.validEnd);
+  const tmp = `${dest}.tmp`;
+  const fh = await open(tmp, 'w');
+  try {
+    await fh.write(out.data, 0, out.data.length);
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+  await rename(tmp, dest);
+  return { size: out.data.length, durationS: out.durationS, sourceStartS: out.sourceStartS };
 }
 
 async function dirs(path: string): Promise<string[]> {
