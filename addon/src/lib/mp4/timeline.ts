@@ -162,7 +162,8 @@ export function applyPatches(buf: Buffer, patches: readonly FieldWrite[]): void 
  */
 export class Retimer {
   private originS: number | null;
-  private sequence = 0;
+  /** mfhd sequence number of the last fragment written (an export continues it across files). */
+  sequence: number;
   /** Per track: end of its last sample on the new timeline, in its ticks. */
   readonly trackEnds = new Map<number, number>();
   /** Media seconds of the primary (video) track: what the index calls durationS. */
@@ -173,8 +174,10 @@ export class Retimer {
   constructor(
     private readonly info: InitSegmentInfo,
     originS?: number,
+    lastSequence = 0,
   ) {
     this.originS = originS ?? null;
+    this.sequence = lastSequence;
   }
 
   /** A retimed copy of one fragment ([styp] [sidx] moof mdat; styp and sidx are dropped). */

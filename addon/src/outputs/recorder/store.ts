@@ -32,7 +32,7 @@ export class RecordingStore {
 
   /** Scans `<root>/<camera>/<day>/`; repairs or drops partial files. A missing root is fine. */
   async load(): Promise<void> {
-    for (const camera of await dirs(this.root)) {
+    for (const camera of (await dirs(this.root)).filter((d) => !d.startsWith('.'))) {
       for (const day of await dirs(join(this.root, camera))) {
         const dir = join(this.root, camera, day);
         const names = await readdir(dir).catch(() => [] as string[]);
@@ -107,9 +107,23 @@ export class RecordingStore {
         durationS: m.durationS,
         size: m.size,
         repaired: m.repaired,
+        clip: m.clip,
+        eventAt: typeof m.eventMs === 'number' ? new Date(m.eventMs).toISOString() : null,
+        kept: m.kept === true,
       },
     };
     this.byId.set(id, rec);
+    return rec;
+  }
+
+  /** Marks a file kept (retention never deletes it) or not; the sidecar says so across restarts. */
+  async setKept(id: string, kept: boolean): Promise<StoredRecording | null> {
+    const rec = this.byId.get(id);
+    if (!rec) return null;
+    const meta: Sidecar = { ...rec.meta, kept };
+    await writeSidecar(`${rec.path.slice(0, -4)}.json`, meta);
+    rec.meta = meta;
+    rec.entry = { ...rec.entry, kept };
     return rec;
   }
 
@@ -147,7 +161,8 @@ export class RecordingStore {
     if (!rec) return false;
     this.byId.delete(id);
     const base = rec.path.slice(0, -4);
-    for (const f of [rec.path, `${base}.json`, `${base}.jpg`]) await unlink(f).catch(() => undefined);
+    for (const f of [rec.path, `${base}.json`, `${base}.jpg`, `${base}.snap.jpg`])
+      await unlink(f).catch(() => undefined);
     this.counters.deleted++;
     this.counters.bytesDeleted += rec.meta.size;
     this.log.info(
