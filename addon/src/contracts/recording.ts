@@ -69,6 +69,10 @@ export interface RecordingEntry {
   eventAt: string | null;
   /** Kept: retention never deletes it. */
   kept: boolean;
+  /** MSE type of the file (`video/mp4; codecs="avc1.64001f,mp4a.40.2"`), when known. */
+  mimeType: string | null;
+  /** Still being written (listed with `recording=1`): served up to its last synced fragment. */
+  inProgress?: boolean;
 }
 
 /**
@@ -90,7 +94,7 @@ export interface ReviewEvent {
   eventAt: string | null;
   kept: boolean;
   /** The clip's files, oldest first, each playable at `recordings/<id>` (each starts at zero). */
-  files: Array<{ id: string; start: string; durationS: number }>;
+  files: Array<{ id: string; start: string; durationS: number; mimeType: string | null }>;
   /** Relative URL of the JPEG at the event's start (MQTT/HA "last motion" uses the same). */
   snapshot: string;
 }

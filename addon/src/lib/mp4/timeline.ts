@@ -227,6 +227,7 @@ export class Retimer {
 
 export interface RetimedFile {
   data: Buffer;
+  mimeType: string;
   fragments: number;
   durationS: number;
   sourceStartS: number | null;
@@ -254,5 +255,11 @@ export function retimeFile(buf: Buffer, initEnd: number, validEnd: number): Reti
     }
   }
   applyPatches(prepared.data, durationPatches(prepared.slots, timer.trackEnds));
-  return { data: Buffer.concat(parts), fragments, durationS: timer.mediaS, sourceStartS: timer.sourceStartS };
+  return {
+    data: Buffer.concat(parts),
+    mimeType: prepared.info.mimeType,
+    fragments,
+    durationS: timer.mediaS,
+    sourceStartS: timer.sourceStartS,
+  };
 }

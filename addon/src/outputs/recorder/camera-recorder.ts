@@ -22,6 +22,7 @@ import { streamKey, type StreamKey } from '../../contracts/stream-key.js';
 import type { HubReader, InitRecord, ReaderEvent, StreamHub } from '../../hub/index.js';
 import { conflict } from '../../lib/errors.js';
 import type { Logger } from '../../lib/log.js';
+import type { Sidecar } from './layout.js';
 import { SegmentFile } from './segment-file.js';
 import type { RecordingStore } from './store.js';
 import type { MotionTrigger } from './trigger.js';
@@ -183,6 +184,13 @@ export class CameraRecorder {
       counters: { ...this.counters },
       error: this.error,
     };
+  }
+
+  /** The file being written now, as far as it is on disk (synced whole fragments), or null. */
+  writing(): { relBase: string; path: string; meta: Sidecar } | null {
+    const w = this.writer;
+    if (!w || w.size === 0 || w.durationS === 0) return null;
+    return { relBase: w.relBase, path: w.partialPath, meta: w.current };
   }
 
   /** Finishes the current file and lets go of the lease; the recorder is done. */

@@ -35,6 +35,8 @@ export interface Sidecar {
   eventMs?: number | null;
   /** Retention never deletes a kept file (set through the API). */
   kept?: boolean;
+  /** MSE type with codecs, from the init segment. */
+  mimeType?: string;
 }
 
 export function dayFolder(root: string, camera: string, startMs: number): string {

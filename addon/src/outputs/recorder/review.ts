@@ -97,7 +97,7 @@ export function reviewRows(files: readonly RecordingEntry[]): ReviewEvent[] {
       durationS: Math.round(g.reduce((n, f) => n + f.durationS, 0) * 1000) / 1000,
       eventAt,
       kept: g.every((f) => f.kept),
-      files: g.map((f) => ({ id: f.id, start: f.start, durationS: f.durationS })),
+      files: g.map((f) => ({ id: f.id, start: f.start, durationS: f.durationS, mimeType: f.mimeType })),
       snapshot: `api/recordings/${holder.id}/snapshot`,
     });
   }

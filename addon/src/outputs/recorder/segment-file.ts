@@ -63,7 +63,7 @@ export class SegmentFile {
   /** Creates the day folder, the sidecar (complete: false) and the partial file with the init. */
   static async create(
     root: string,
-    meta: Omit<Sidecar, 'durationS' | 'size' | 'complete' | 'repaired' | 'zeroBased'>,
+    meta: Omit<Sidecar, 'durationS' | 'size' | 'complete' | 'repaired' | 'zeroBased' | 'mimeType'>,
     init: Buffer,
     generation: number,
   ): Promise<SegmentFile> {
@@ -78,6 +78,7 @@ export class SegmentFile {
       complete: false,
       repaired: false,
       zeroBased: true,
+      mimeType: prepared.info.mimeType,
     };
     await writeSidecar(join(dir, `${base}.json`), full);
     const fh = await open(join(dir, `${base}.mp4${PARTIAL}`), 'wx');
@@ -99,6 +100,11 @@ export class SegmentFile {
 
   get size(): number {
     return this.bytes;
+  }
+
+  /** The sidecar as it will be once finished, with what is on disk now (the in-progress listing). */
+  get current(): Sidecar {
+    return { ...this.meta, durationS: round3(this.media), size: this.bytes };
   }
 
   get partialPath(): string {

@@ -22,7 +22,7 @@ import type { Logger } from '../../lib/log.js';
 import { CameraRecorder, type LeaseHost } from './camera-recorder.js';
 import { ID_PATTERN } from './layout.js';
 import { planRetention, type Deletion } from './retention.js';
-import { RecordingStore, type StoredRecording } from './store.js';
+import { entryOf, RecordingStore, type StoredRecording } from './store.js';
 import { ExportManager } from './export.js';
 import { page, reviewPage, reviewRows, type ReviewQuery } from './review.js';
 import { frameJpeg, thumbnail } from './thumbnail.js';
@@ -175,6 +175,31 @@ export class RecordingService extends EventEmitter<Events> {
 
   list(filter: { camera?: string; fromMs?: number; toMs?: number }): RecordingEntry[] {
     return this.store.list(filter).map((r) => r.entry);
+  }
+
+  /** Files being written now (of one camera or all): their ids are the ones they keep when finished. */
+  inProgress(camera?: string): Array<{ entry: RecordingEntry; path: string; size: number }> {
+    const out: Array<{ entry: RecordingEntry; path: string; size: number }> = [];
+    for (const r of this.recorders.values()) {
+      const w = r.writing();
+      if (!w || (camera !== undefined && w.meta.camera !== camera)) continue;
+      out.push({
+        entry: { ...entryOf(w.relBase, w.meta), inProgress: true },
+        path: w.path,
+        size: w.meta.size,
+      });
+    }
+    return out;
+  }
+
+  /** What GET /api/recordings/:id serves: a finished file, or the one being written (up to its synced size). */
+  playable(id: string): { path: string; size: number } {
+    if (!ID_PATTERN.test(id)) throw badRequest(`"${id}" is not a recording id`);
+    const rec = this.store.get(id);
+    if (rec) return { path: rec.path, size: rec.meta.size };
+    const live = this.inProgress().find((l) => l.entry.id === id);
+    if (live) return { path: live.path, size: live.size };
+    throw notFound(`recording "${id}"`);
   }
 
   /** Files newest first, paged (GET /api/recordings with limit or cursor). */

@@ -76,6 +76,7 @@ export class RecordingStore {
       repaired: true,
       zeroBased: true,
       sourceStartS: meta.zeroBased ? (meta.sourceStartS ?? null) : out.sourceStartS,
+      mimeType: out.mimeType,
     };
     await writeSidecar(`${pathBase}.json`, fixed);
     this.counters.repaired++;
@@ -92,27 +93,12 @@ export class RecordingStore {
   }
 
   add(file: FinishedFile): StoredRecording {
-    const id = recordingId(file.relBase);
-    const m = file.meta;
     const rec: StoredRecording = {
       path: file.path,
-      meta: m,
-      entry: {
-        id,
-        camera: m.camera,
-        profile: m.profile,
-        mode: m.mode,
-        trigger: m.trigger,
-        start: new Date(m.startMs).toISOString(),
-        durationS: m.durationS,
-        size: m.size,
-        repaired: m.repaired,
-        clip: m.clip,
-        eventAt: typeof m.eventMs === 'number' ? new Date(m.eventMs).toISOString() : null,
-        kept: m.kept === true,
-      },
+      meta: file.meta,
+      entry: entryOf(file.relBase, file.meta),
     };
-    this.byId.set(id, rec);
+    this.byId.set(rec.entry.id, rec);
     return rec;
   }
 
@@ -186,6 +172,7 @@ export class RecordingStore {
         size: out.size,
         zeroBased: true,
         sourceStartS: out.sourceStartS,
+        mimeType: out.mimeType,
       };
       await writeSidecar(`${pathBase}.json`, next);
       this.counters.migrated++;
@@ -219,6 +206,7 @@ export class RecordingStore {
         repaired: true,
         zeroBased: true,
         sourceStartS: meta.zeroBased ? (meta.sourceStartS ?? null) : out.sourceStartS,
+        mimeType: out.mimeType,
       };
       await writeSidecar(`${pathBase}.json`, meta);
     } else if (!meta.zeroBased) {
@@ -229,6 +217,25 @@ export class RecordingStore {
   }
 }
 
+/** The index entry (API answer) of a file's sidecar. */
+export function entryOf(relBase: string, m: Sidecar): RecordingEntry {
+  return {
+    id: recordingId(relBase),
+    camera: m.camera,
+    profile: m.profile,
+    mode: m.mode,
+    trigger: m.trigger,
+    start: new Date(m.startMs).toISOString(),
+    durationS: m.durationS,
+    size: m.size,
+    repaired: m.repaired,
+    clip: m.clip,
+    eventAt: typeof m.eventMs === 'number' ? new Date(m.eventMs).toISOString() : null,
+    kept: m.kept === true,
+    mimeType: m.mimeType ?? null,
+  };
+}
+
 /**
  * Writes buf's whole fragments retimed to start at zero (header durations set) to `dest`, through a
  * synced temporary file and a rename, so a crash leaves the old file or the new one, never half.
@@ -237,7 +244,7 @@ async function rewriteZeroBased(
   buf: Buffer,
   scan: Fmp4Scan,
   dest: string,
-): Promise<{ size: number; durationS: number; sourceStartS: number | null }> {
+): Promise<{ size: number; durationS: number; sourceStartS: number | null; mimeType: string }> {
   const out = retimeFile(buf, scan.initEnd, scan.validEnd);
   const tmp = `${dest}.tmp`;
   const fh = await open(tmp, 'w');
@@ -248,7 +255,12 @@ async function rewriteZeroBased(
     await fh.close();
   }
   await rename(tmp, dest);
-  return { size: out.data.length, durationS: out.durationS, sourceStartS: out.sourceStartS };
+  return {
+    size: out.data.length,
+    durationS: out.durationS,
+    sourceStartS: out.sourceStartS,
+    mimeType: out.mimeType,
+  };
 }
 
 async function dirs(path: string): Promise<string[]> {

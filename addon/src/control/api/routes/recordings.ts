@@ -66,7 +66,14 @@ const jpegFailed = (err: unknown): never => {
   throw new LookoutError(500, 'thumbnail_failed', (err as Error).message);
 };
 
-type ListQuery = { camera?: string; from?: string; to?: string; limit?: string; cursor?: string };
+type ListQuery = {
+  camera?: string;
+  from?: string;
+  to?: string;
+  limit?: string;
+  cursor?: string;
+  recording?: string;
+};
 
 export function recordingRoutes(app: FastifyInstance, rec: RecordingService): void {
   // Without limit/cursor: every file oldest first (the timeline of a day). With them: newest first, paged.
@@ -128,8 +135,10 @@ export function recordingRoutes(app: FastifyInstance, rec: RecordingService): vo
   );
 
   app.get<{ Params: { id: string } }>('/api/recordings/:id', async (req, reply) => {
-    const r = rec.get(req.params.id);
-    return sendMp4(req, reply, r.path, r.meta.size);
+    const r = rec.playable(req.params.id);
+    // A file being written grows (same id once finished): no cache may keep the shorter copy.
+    reply.header('cache-control', 'private, no-cache');
+    return sendMp4(req, reply, r.path, r.size);
   });
 
   app.get<{ Params: { id: string } }>('/api/recordings/:id/thumbnail', async (req, reply) => {
