@@ -649,7 +649,8 @@ export class LookoutReview extends LitElement {
       width: 36px;
       color: #777;
     }
-    .keep.on {
+    button.keep.on {
+      background: none;
       color: #ffcf4d;
     }
     .sentinel {
