@@ -377,7 +377,15 @@ describe('review: recordings, exports, keep, and the panel review tab', () => {
   });
 
   test("live view's one gesture: a tile's back-30s button plays that camera from 30 s ago", async () => {
-    await page.locator('lookout-grid-card .tabs button', { hasText: 'Live' }).click();
+    await waitFor(
+      () => Date.parse(app.recordings.list({ camera: 'yard' })[0]?.start ?? '') < Date.now() - 32_000,
+      40_000,
+      'yard recorded for 32 s',
+      200,
+    );
+    const page = await browser!.newPage({ viewport: { width: 1280, height: 900 } });
+    await page.addInitScript(INIT);
+    await page.goto(`${app.url}/`);
     const button = page.locator('lookout-camera-tile[data-camera="yard"] button.replay');
     await button.waitFor({ timeout: 15_000 });
     const pressedAt = Date.now();
@@ -407,6 +415,7 @@ describe('review: recordings, exports, keep, and the panel review tab', () => {
       `# review replay: the tile's back-30s button shows the frame captured ${back.toFixed(2)} s before the press`,
     );
     assert.ok(back >= 28.5 && back <= 32, `replay went back ${back}s`);
+    await page.close();
   });
 
   test('export of a 3-file span: one MP4, duration ± 1 frame, SSE progress to 100 %, plays in Chromium', async () => {
