@@ -1,13 +1,12 @@
 /**
  * The review list and the keep mark, as pure functions: clips grouped into one row (continuous files
  * one each), newest first, cursor pages that neither skip nor repeat rows (same start times too),
- * bad cursors and limits refused; retention skips kept files in every step.
+ * bad cursors and limits refused. (Retention of kept files: store.test.ts.)
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { RecordingEntry } from '../../contracts/recording.js';
 import { LookoutError } from '../../lib/errors.js';
-import { planRetention, type RetainedFile } from './retention.js';
 import { pageLimit, reviewPage, reviewRows } from './review.js';
 
 const T = Date.UTC(2026, 0, 2, 3, 0, 0);
@@ -86,45 +85,4 @@ test('cursor pages walk every row once, even with equal start times; bad cursor 
   assert.throws(() => pageLimit('0'), LookoutError);
   assert.throws(() => pageLimit('201'), LookoutError);
   assert.equal(pageLimit(undefined), 50);
-});
-
-test('retention never deletes a kept file: age, budgets and the free-space floor skip it', () => {
-  const H = 3_600_000;
-  const f = (id: string, mode: RetainedFile['mode'], hoursAgo: number, kept = false): RetainedFile => ({
-    id,
-    camera: 'a',
-    mode,
-    startMs: 1000 * H - hoursAgo * H,
-    endMs: 1000 * H - hoursAgo * H + 60_000,
-    size: 100,
-    kept,
-  });
-  const files = [
-    f('old-kept', 'motion', 50, true),
-    f('old', 'motion', 49),
-    f('c', 'continuous', 1, true),
-    f('n', 'motion', 2),
-  ];
-  const base = {
-    nowMs: 1000 * H,
-    retentionMs: () => 48 * H,
-    cameraMaxBytes: () => null,
-    maxBytes: null,
-    freeBytes: null,
-    minFreeBytes: 0,
-  };
-  assert.deepEqual(
-    planRetention(files, base).map((d) => d.id),
-    ['old'],
-  );
-  assert.deepEqual(
-    planRetention(files, { ...base, retentionMs: () => null, maxBytes: 0 }).map((d) => d.id),
-    ['old', 'n'],
-  );
-  assert.deepEqual(
-    planRetention(files, { ...base, retentionMs: () => null, freeBytes: 0, minFreeBytes: 10_000 }).map(
-      (d) => d.id,
-    ),
-    ['old', 'n'],
-  );
 });
