@@ -497,7 +497,7 @@ describe('panel page in Chromium', () => {
     const paths: string[] = [];
     await p.route(`${ingress}**`, async (route) => {
       const req = route.request();
-      paths.push(new URL(req.url()).pathname.slice(ingress.length - app.url.length - 1));
+      paths.push(new URL(req.url()).pathname.slice(new URL(ingress).pathname.length));
       cookies.add(/ingress_session=([^;]+)/.exec(req.headers()['cookie'] ?? '')?.[1] ?? '(none)');
       // Blocking playlist requests may still be open when the page closes: ignore those.
       const response = await route

@@ -407,6 +407,20 @@ describe('review: recordings, exports, keep, and the panel review tab', () => {
     console.log(
       `# review replay: the tile's back-30s button shows the frame captured ${back.toFixed(2)} s before the press; the index places it ${((pressedAt - indexed) / 1000).toFixed(2)} s back (index wall clock ${skew.toFixed(2)} s behind capture)`,
     );
+    if (Math.abs((pressedAt - indexed) / 1000 - 30) > 1)
+      console.log(
+        JSON.stringify({
+          pressedAt,
+          shown: shown.ms,
+          t: shown.t,
+          placed: await page.evaluate(
+            'window.__review().player.placed.map((p) => [p.id.slice(0, 6), p.startMs, p.durationS, +p.place.toFixed(3), !!p.inProgress])',
+          ),
+          index: app.recordings
+            .list({ camera: 'yard' })
+            .map((e) => [e.id.slice(0, 6), Date.parse(e.start), e.durationS]),
+        }),
+      );
     assert.ok(
       Math.abs((pressedAt - indexed) / 1000 - 30) <= 1,
       `player at ${(pressedAt - indexed) / 1000}s back`,
@@ -497,12 +511,14 @@ describe('review: recordings, exports, keep, and the panel review tab', () => {
     assert.ok(left.every((e) => e.kept));
   });
 
-  test('phone width: the review tab and timeline fit', async () => {
+  test('phone width, no MSE: the review tab and timeline fit; a clip plays from its file', async () => {
     const phone = await browser!.newPage({
       viewport: { width: 390, height: 844 },
       isMobile: true,
       hasTouch: true,
     });
+    // An iPhone before iOS 17.1 has no MSE: the review player plays each file as the element's source.
+    await phone.addInitScript('delete window.MediaSource; delete window.ManagedMediaSource;');
     await phone.addInitScript(INIT);
     await phone.goto(`${app.url}/`);
     await phone.locator('lookout-grid-card .tabs button', { hasText: 'Review' }).click();
@@ -514,6 +530,10 @@ describe('review: recordings, exports, keep, and the panel review tab', () => {
     );
     await phone.locator('lookout-review li.row .open').first().click();
     await videoReady(phone, 'plays on the phone');
+    assert.match(
+      (await phone.evaluate('window.__video().src')) as string,
+      /\/api\/recordings\/[A-Za-z0-9_-]{22}$/,
+    );
     const overflow = (await phone.evaluate('document.documentElement.scrollWidth')) as number;
     assert.ok(overflow <= 390 + 1, `no horizontal scroll (page ${overflow}px wide)`);
     await phone.screenshot({ path: `${SHOTS}/review-phone.png`, fullPage: false });

@@ -6,6 +6,8 @@
  * are placed end to end; a real gap (the camera was off, two clips apart) keeps its wall-clock place and
  * the player jumps over it. The last file may still be being written: it is read on with Range
  * requests as it grows. Buffered media is bounded (MSE quotas): old ranges are evicted while playing.
+ * Without MSE (an iPhone before ManagedMediaSource) each file plays as the element's own source, one
+ * after the other: since every recording starts at media time zero, a plain `src` seeks right.
  */
 import type { ReviewApi } from './review-api.js';
 
@@ -29,6 +31,15 @@ const PREFETCH_S = 8;
 /** Buffered media kept behind the playhead; older ranges are removed (MSE quota). */
 const KEEP_BEHIND_S = 30;
 const FALLBACK_MIME = 'video/mp4; codecs="avc1.640028"';
+
+/** MediaSource, or Safari's ManagedMediaSource (iOS 17.1+), or null. */
+function mediaSourceClass(): typeof MediaSource | null {
+  const w = window as unknown as {
+    MediaSource?: typeof MediaSource;
+    ManagedMediaSource?: typeof MediaSource;
+  };
+  return w.MediaSource ?? w.ManagedMediaSource ?? null;
+}
 
 export function placeFiles(files: readonly SpanFile[]): PlacedFile[] {
   const out: PlacedFile[] = [];
@@ -74,6 +85,8 @@ export class SpanPlayer {
   private abort = new AbortController();
   private growTimer = 0;
   private generation = 0;
+  /** File mode (no MSE): the file the element plays now. */
+  private current: PlacedFile | null = null;
 
   constructor(
     readonly video: HTMLVideoElement,
@@ -83,6 +96,7 @@ export class SpanPlayer {
     video.addEventListener('timeupdate', this.onTime);
     video.addEventListener('seeking', this.onTime);
     video.addEventListener('waiting', this.onTime);
+    video.addEventListener('ended', this.onEnded);
   }
 
   /** Loads `files` (oldest first) as one timeline and plays from wall time `atMs`. */
@@ -91,7 +105,13 @@ export class SpanPlayer {
     const gen = ++this.generation;
     this.placed = placeFiles(files);
     if (this.placed.length === 0) return;
-    const ms = new MediaSource();
+    const MS = mediaSourceClass();
+    if (!MS) {
+      this.playFile(this.fileAt(timeAt(this.placed, atMs)), atMs);
+      return;
+    }
+    (this.video as HTMLVideoElement & { disableRemotePlayback: boolean }).disableRemotePlayback = true;
+    const ms = new MS();
     this.ms = ms;
     this.objectUrl = URL.createObjectURL(ms);
     this.video.src = this.objectUrl;
@@ -117,12 +137,19 @@ export class SpanPlayer {
   /** Seeks to a wall-clock time (loads the file holding it first). */
   async seekWall(atMs: number): Promise<void> {
     const t = timeAt(this.placed, atMs);
+    if (this.current) {
+      const f = this.fileAt(t);
+      if (f === this.current) this.video.currentTime = t - f.place;
+      else this.playFile(f, atMs);
+      return;
+    }
     await this.load(this.fileAt(t));
     this.video.currentTime = t;
   }
 
   /** The wall clock of the frame on screen. */
   get wallNow(): number {
+    if (this.current) return this.current.startMs + this.video.currentTime * 1000;
     return wallAt(this.placed, this.video.currentTime);
   }
 
@@ -141,6 +168,7 @@ export class SpanPlayer {
     this.sb = null;
     this.ms = null;
     this.queue = Promise.resolve();
+    this.current = null;
     if (this.objectUrl) {
       this.video.removeAttribute('src');
       this.video.load();
@@ -154,7 +182,25 @@ export class SpanPlayer {
     this.video.removeEventListener('timeupdate', this.onTime);
     this.video.removeEventListener('seeking', this.onTime);
     this.video.removeEventListener('waiting', this.onTime);
+    this.video.removeEventListener('ended', this.onEnded);
   }
+
+  /** File mode: one file as the element's source, from wall time `atMs` (or its start). */
+  private playFile(f: PlacedFile | undefined, atMs: number): void {
+    if (!f) return;
+    this.current = f;
+    this.video.src = this.api.fileUrl(f.id);
+    const offset = Math.max(0, (atMs - f.startMs) / 1000);
+    this.video.addEventListener('loadedmetadata', () => (this.video.currentTime = offset), { once: true });
+    this.video.play().catch(() => undefined);
+  }
+
+  private readonly onEnded = (): void => {
+    const cur = this.current;
+    if (!cur) return;
+    const next = this.placed[this.placed.indexOf(cur) + 1];
+    if (next) this.playFile(next, next.startMs);
+  };
 
   private fileAt(t: number): PlacedFile | undefined {
     let f = this.placed[0];
@@ -163,6 +209,7 @@ export class SpanPlayer {
   }
 
   private readonly onTime = (): void => {
+    if (this.current || !this.sb) return;
     const t = this.video.currentTime;
     const cur = this.fileAt(t);
     if (!cur) return;
