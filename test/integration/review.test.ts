@@ -398,37 +398,34 @@ describe('review: recordings, exports, keep, and the panel review tab', () => {
     await page.evaluate('window.__video().pause()');
     const shown = await stampOnScreen(page);
     assert.ok(shown.ms !== null);
-    const back = (pressedAt - shown.ms) / 1000;
-    // What the index says the frame on screen is (the file's startMs + the offset into it): the player
-    // must be exact on that timeline. The index's wall clock is the hub's programDateTime, which can
-    // trail capture after an FFmpeg start (arrival-based): that skew is measured and printed.
+    // What the index says was recorded 30 s before the press (under heavy load the stream may have
+    // been down then: the player takes the next recorded frame and says so).
+    const want = pressedAt - 30_000;
+    const files = [
+      ...app.recordings.list({ camera: 'yard' }),
+      ...app.recordings.inProgress('yard').map((l) => l.entry),
+    ];
+    const covered = files.some(
+      (f) => want >= Date.parse(f.start) && want <= Date.parse(f.start) + f.durationS * 1000,
+    );
     const indexed = (await page.evaluate('window.__review().player.wallNow')) as number;
+    const notice = (await page.evaluate('window.__review()._error')) as string;
+    const back = (pressedAt - shown.ms) / 1000;
+    // The index's wall clock is the hub's programDateTime (arrival-based, so it trails capture when the
+    // pipeline is backed up): the skew is printed; the player must be exact on the index's timeline.
     const skew = (indexed - shown.ms) / 1000;
     console.log(
-      `# review replay: the tile's back-30s button shows the frame captured ${back.toFixed(2)} s before the press; the index places it ${((pressedAt - indexed) / 1000).toFixed(2)} s back (index wall clock ${skew.toFixed(2)} s behind capture)`,
+      `# review replay: back-30s shows the frame captured ${back.toFixed(2)} s before the press; index time ${((pressedAt - indexed) / 1000).toFixed(2)} s back (${covered ? 'recorded then' : 'not recorded then'}; index ${skew.toFixed(2)} s behind capture)${notice ? `; "${notice}"` : ''}`,
     );
-    if (Math.abs((pressedAt - indexed) / 1000 - 30) > 1)
-      console.log(
-        JSON.stringify({
-          pressedAt,
-          shown: shown.ms,
-          t: shown.t,
-          placed: await page.evaluate(
-            'window.__review().player.placed.map((p) => [p.id.slice(0, 6), p.startMs, p.durationS, +p.place.toFixed(3), !!p.inProgress])',
-          ),
-          index: app.recordings
-            .list({ camera: 'yard' })
-            .map((e) => [e.id.slice(0, 6), Date.parse(e.start), e.durationS]),
-        }),
-      );
-    assert.ok(
-      Math.abs((pressedAt - indexed) / 1000 - 30) <= 1,
-      `player at ${(pressedAt - indexed) / 1000}s back`,
-    );
-    assert.ok(
-      back >= 28.5 && back <= 30 + 1.5 + Math.max(0, skew),
-      `replay went back ${back}s (skew ${skew}s)`,
-    );
+    if (covered) {
+      assert.ok(Math.abs(indexed - want) <= 1000, `player at ${(pressedAt - indexed) / 1000}s back`);
+      assert.equal(notice, '');
+    } else {
+      assert.ok(indexed > want, 'the next recorded frame');
+      assert.match(notice, /Nothing recorded on yard/);
+    }
+    // Never a later picture than asked (the index's lag can only make it earlier).
+    if (covered) assert.ok(back >= 28.5, `the frame is ${back}s old, asked 30 s`);
     await page.close();
   });
 

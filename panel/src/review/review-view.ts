@@ -11,7 +11,7 @@ import type { ExportJob, RecordingEntry, ReviewEvent } from '../../../addon/src/
 import type { LookoutApi } from '../api/client.js';
 import { ReviewApi } from './review-api.js';
 import { clock, ZOOMS_MS, type TimelineSpan } from './review-timeline.js';
-import { SpanPlayer, type SpanFile } from './span-player.js';
+import { nearestRecorded, placeFiles, SpanPlayer, type SpanFile } from './span-player.js';
 
 const KINDS = ['motion', 'person', 'vehicle', 'manual', 'continuous'] as const;
 const PAGE = 30;
@@ -426,7 +426,12 @@ export class LookoutReview extends LitElement {
       this._error = `Nothing recorded on ${camera} at ${clock(atMs, true)}.`;
       return;
     }
-    this._error = '';
+    const played = nearestRecorded(placeFiles(files), atMs);
+    // Not recorded then (the camera was down, or a motion camera between clips): say what plays instead.
+    this._error =
+      Math.abs(played - atMs) > 1000
+        ? `Nothing recorded on ${camera} at ${clock(atMs, true)}; playing from ${clock(played, true)}.`
+        : '';
     this._playing = { camera, row: null, startMs: files[0]!.startMs, endMs: atMs, eventMs: null };
     this._playhead = atMs;
     await this.updateComplete;

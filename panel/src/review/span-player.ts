@@ -63,14 +63,22 @@ export function wallAt(placed: readonly PlacedFile[], t: number): number {
   return f ? f.startMs + (t - f.place) * 1000 : 0;
 }
 
-/** Wall clock (ms) → player time; inside a gap: the start of the next file. */
+/**
+ * Wall clock (ms) → player time. Inside a gap: the start of the next file; after the last file: a
+ * second before its end (something to show rather than nothing).
+ */
 export function timeAt(placed: readonly PlacedFile[], wallMs: number): number {
   for (const p of placed) {
     if (wallMs < p.startMs) return p.place;
     if (wallMs <= p.startMs + p.durationS * 1000) return p.place + (wallMs - p.startMs) / 1000;
   }
   const last = placed.at(-1);
-  return last ? last.place + last.durationS : 0;
+  return last ? last.place + Math.max(0, last.durationS - 1) : 0;
+}
+
+/** The wall time actually played for a wanted one (timeAt's choice), for the player to say so. */
+export function nearestRecorded(placed: readonly PlacedFile[], wallMs: number): number {
+  return wallAt(placed, timeAt(placed, wallMs));
 }
 
 export class SpanPlayer {
