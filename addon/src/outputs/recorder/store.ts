@@ -66,7 +66,7 @@ export class RecordingStore {
       this.log.warn({ file: partial, bytes: buf.length }, 'dropped an unrecoverable partial recording');
       return null;
     }
-    const out = await rewriteZeroBased(buf, scan, `${pathBase}.mp4`);
+    const out = await rewriteZeroBased(buf, scan, `${pathBase}.mp4`, partial);
     await unlink(partial).catch(() => undefined);
     const fixed: Sidecar = {
       ...meta,
@@ -165,7 +165,7 @@ export class RecordingStore {
       const buf = await readFile(`${pathBase}.mp4`);
       const scan = scanFmp4(buf);
       if (scan.fragments === 0) return meta;
-      const out = await rewriteZeroBased(buf, scan, `${pathBase}.mp4`);
+      const out = await rewriteZeroBased(buf, scan, `${pathBase}.mp4`, `${pathBase}.mp4`);
       const next: Sidecar = {
         ...meta,
         durationS: round3(out.durationS),
@@ -197,7 +197,7 @@ export class RecordingStore {
         this.log.warn({ file: `${pathBase}.mp4` }, 'ignored a recording without a usable sidecar');
         return;
       }
-      const out = await rewriteZeroBased(buf, scan, `${pathBase}.mp4`);
+      const out = await rewriteZeroBased(buf, scan, `${pathBase}.mp4`, `${pathBase}.mp4`);
       meta = {
         ...meta,
         durationS: round3(out.durationS),
@@ -237,17 +237,20 @@ export function entryOf(relBase: string, m: Sidecar): RecordingEntry {
 }
 
 /**
- * Writes buf's whole fragments retimed to start at zero (header durations set) to `dest`, through a
- * synced temporary file and a rename, so a crash leaves the old file or the new one, never half.
+ * Writes buf's whole fragments (read from `source`) retimed to start at zero (header durations set) to
+ * `dest`, through a synced temporary file and a rename, so a crash leaves the old file or the new one.
  */
 async function rewriteZeroBased(
   buf: Buffer,
   scan: Fmp4Scan,
   dest: string,
+  source: string,
 ): Promise<{ size: number; durationS: number; sourceStartS: number | null; mimeType: string }> {
   const out = retimeFile(buf, scan.initEnd, scan.validEnd);
   const tmp = `${dest}.tmp`;
-  const fh = await open(tmp, 'w');
+  // The same permissions as the file it replaces (the recorder decides them, not this rewrite).
+  const mode = (await stat(source)).mode & 0o777;
+  const fh = await open(tmp, 'w', mode);
   try {
     await fh.write(out.data, 0, out.data.length);
     await fh.sync();
