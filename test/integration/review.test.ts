@@ -323,6 +323,23 @@ describe('review: recordings, exports, keep, and the panel review tab', () => {
     );
     assert.ok(Math.abs(shown.ms - target) <= 1000, `frame ${shown.ms - target} ms from the asked time`);
     await page.screenshot({ path: `${SHOTS}/review-timeline-desktop.png` });
+    // A real click on the bar (zoomed to 15 min around the playhead, ~0.8 s per pixel), 2 s earlier.
+    const clickAt = target - 2000;
+    const box = (await page.evaluate(`(() => {
+      const tl = window.__review().shadowRoot.querySelector('lookout-review-timeline');
+      const r = tl.shadowRoot.querySelector('.track').getBoundingClientRect();
+      return { x: r.left, y: r.top + r.height / 2, w: r.width, start: tl.viewStartMs, span: tl.windowMs };
+    })()`)) as { x: number; y: number; w: number; start: number; span: number };
+    await page.mouse.click(box.x + ((clickAt - box.start) / box.span) * box.w, box.y);
+    await sleep(300);
+    await videoReady(page, 'the click on the timeline plays');
+    const clicked = await stampOnScreen(page);
+    assert.ok(clicked.ms !== null);
+    const perPx = box.span / box.w;
+    console.log(
+      `# review timeline: a click (${(perPx / 1000).toFixed(2)} s per pixel) shows a frame ${((clicked.ms - clickAt) / 1000).toFixed(2)}s from the clicked time`,
+    );
+    assert.ok(Math.abs(clicked.ms - clickAt) <= 1000 + perPx, `clicked frame ${clicked.ms - clickAt} ms off`);
     // Play on across the boundary into the next file: the playhead passes it without a stall.
     await page.evaluate(`(() => {
       const v = window.__video();

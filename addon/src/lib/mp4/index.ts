@@ -18,6 +18,7 @@ export {
   type RetimedFile,
   applyPatches,
   durationPatches,
+  headerPatches,
   prepareInit,
   Retimer,
   retimeFile,

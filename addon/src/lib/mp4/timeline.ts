@@ -234,6 +234,28 @@ export interface RetimedFile {
 }
 
 /**
+ * For a file whose fragments already start at zero and whose init already has its mehd (what the
+ * recorder writes): the header writes that give it its duration, in place, without a second copy
+ * (repair must work on a full disk). Null when the init has no mehd slot (then retimeFile).
+ */
+export function headerPatches(buf: Buffer, initEnd: number, validEnd: number): FieldWrite[] | null {
+  const prepared = prepareInit(buf.subarray(0, initEnd));
+  if (prepared.data.length !== initEnd) return null;
+  const timer = new Retimer(prepared.info, 0);
+  let start = -1;
+  for (let pos = initEnd; pos < validEnd;) {
+    const b = boxAt(buf, pos, validEnd);
+    if (start < 0) start = b.start;
+    pos = b.end;
+    if (b.type === 'mdat') {
+      timer.retime(buf.subarray(start, b.end));
+      start = -1;
+    }
+  }
+  return durationPatches(prepared.slots, timer.trackEnds);
+}
+
+/**
  * A whole file retimed to start at zero, with its durations in the header: the repair pass and the
  * migration of files written before recordings were rebased. `validEnd` limits it to the bytes a scan
  * found whole (a crash leaves a torn tail).

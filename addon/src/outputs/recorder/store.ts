@@ -6,11 +6,11 @@
  * Repair also retimes the file to start at zero with its duration in the header, and so does a
  * one-off migration of files recorded before the recorder did that (sidecar without `zeroBased`).
  */
-import { open, readdir, readFile, rename, rmdir, stat, statfs, unlink } from 'node:fs/promises';
+import { open, readdir, readFile, rename, rmdir, stat, statfs, truncate, unlink } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import type { RecordingEntry } from '../../contracts/recording.js';
 import type { Logger } from '../../lib/log.js';
-import { retimeFile } from '../../lib/mp4/index.js';
+import { headerPatches, retimeFile } from '../../lib/mp4/index.js';
 import { scanFmp4, type Fmp4Scan } from './fmp4-scan.js';
 import { PARTIAL, recordingId, type Sidecar } from './layout.js';
 import { round3, writeSidecar, type FinishedFile } from './segment-file.js';
@@ -66,17 +66,16 @@ export class RecordingStore {
       this.log.warn({ file: partial, bytes: buf.length }, 'dropped an unrecoverable partial recording');
       return null;
     }
-    const out = await rewriteZeroBased(buf, scan, `${pathBase}.mp4`, partial);
-    await unlink(partial).catch(() => undefined);
+    const out = await salvage(buf, scan, partial, `${pathBase}.mp4`, meta.zeroBased === true);
     const fixed: Sidecar = {
       ...meta,
       durationS: round3(out.durationS),
       size: out.size,
       complete: true,
       repaired: true,
-      zeroBased: true,
+      zeroBased: out.zeroBased,
       sourceStartS: meta.zeroBased ? (meta.sourceStartS ?? null) : out.sourceStartS,
-      mimeType: out.mimeType,
+      mimeType: out.mimeType ?? meta.mimeType,
     };
     await writeSidecar(`${pathBase}.json`, fixed);
     this.counters.repaired++;
@@ -197,16 +196,17 @@ export class RecordingStore {
         this.log.warn({ file: `${pathBase}.mp4` }, 'ignored a recording without a usable sidecar');
         return;
       }
-      const out = await rewriteZeroBased(buf, scan, `${pathBase}.mp4`, `${pathBase}.mp4`);
+      const mp4 = `${pathBase}.mp4`;
+      const out = await salvage(buf, scan, mp4, mp4, meta.zeroBased === true);
       meta = {
         ...meta,
         durationS: round3(out.durationS),
         size: out.size,
         complete: true,
         repaired: true,
-        zeroBased: true,
+        zeroBased: out.zeroBased,
         sourceStartS: meta.zeroBased ? (meta.sourceStartS ?? null) : out.sourceStartS,
-        mimeType: out.mimeType,
+        mimeType: out.mimeType ?? meta.mimeType,
       };
       await writeSidecar(`${pathBase}.json`, meta);
     } else if (!meta.zeroBased) {
@@ -233,6 +233,54 @@ export function entryOf(relBase: string, m: Sidecar): RecordingEntry {
     eventAt: typeof m.eventMs === 'number' ? new Date(m.eventMs).toISOString() : null,
     kept: m.kept === true,
     mimeType: m.mimeType ?? null,
+  };
+}
+
+/**
+ * Finalises a partial file. One the recorder wrote (fragments already at zero): truncated to its last
+ * whole fragment and its header durations written in place, so it needs no free space (a full disk is
+ * a reason files get salvaged). An older one is rewritten retimed; with no room for that it is kept
+ * as it is (truncated, renamed) and the migration retimes it at a later start.
+ */
+async function salvage(
+  buf: Buffer,
+  scan: Fmp4Scan,
+  partial: string,
+  dest: string,
+  zeroBased: boolean,
+): Promise<{
+  size: number;
+  durationS: number;
+  sourceStartS: number | null;
+  mimeType: string | null;
+  zeroBased: boolean;
+}> {
+  const patches = zeroBased ? headerPatches(buf, scan.initEnd, scan.validEnd) : null;
+  if (!patches) {
+    try {
+      const out = await rewriteZeroBased(buf, scan, dest, partial);
+      await unlink(partial).catch(() => undefined);
+      return { ...out, zeroBased: true };
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOSPC') throw err;
+      await unlink(`${dest}.tmp`).catch(() => undefined);
+    }
+  }
+  if (scan.validEnd < buf.length) await truncate(partial, scan.validEnd);
+  const fh = await open(partial, 'r+');
+  try {
+    for (const p of patches ?? []) await fh.write(p.bytes, 0, p.bytes.length, p.offset);
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+  await rename(partial, dest);
+  return {
+    size: scan.validEnd,
+    durationS: scan.durationS,
+    sourceStartS: null,
+    mimeType: null,
+    zeroBased: patches !== null,
   };
 }
 
