@@ -18,6 +18,7 @@ export {
   type RetimedFile,
   applyPatches,
   durationPatches,
+  fragmentsOf,
   headerPatches,
   prepareInit,
   Retimer,

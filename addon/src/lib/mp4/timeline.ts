@@ -233,6 +233,20 @@ export interface RetimedFile {
   sourceStartS: number | null;
 }
 
+/** Each fragment ([styp] moof mdat) of buf[initEnd, validEnd). */
+export function* fragmentsOf(buf: Buffer, initEnd: number, validEnd = buf.length): Generator<Buffer> {
+  let start = -1;
+  for (let pos = initEnd; pos < validEnd;) {
+    const b = boxAt(buf, pos, validEnd);
+    if (start < 0) start = b.start;
+    pos = b.end;
+    if (b.type === 'mdat') {
+      yield buf.subarray(start, b.end);
+      start = -1;
+    }
+  }
+}
+
 /**
  * For a file whose fragments already start at zero and whose init already has its mehd (what the
  * recorder writes): the header writes that give it its duration, in place, without a second copy
@@ -242,16 +256,7 @@ export function headerPatches(buf: Buffer, initEnd: number, validEnd: number): F
   const prepared = prepareInit(buf.subarray(0, initEnd));
   if (prepared.data.length !== initEnd) return null;
   const timer = new Retimer(prepared.info, 0);
-  let start = -1;
-  for (let pos = initEnd; pos < validEnd;) {
-    const b = boxAt(buf, pos, validEnd);
-    if (start < 0) start = b.start;
-    pos = b.end;
-    if (b.type === 'mdat') {
-      timer.retime(buf.subarray(start, b.end));
-      start = -1;
-    }
-  }
+  for (const f of fragmentsOf(buf, initEnd, validEnd)) timer.retime(f);
   return durationPatches(prepared.slots, timer.trackEnds);
 }
 
@@ -265,16 +270,9 @@ export function retimeFile(buf: Buffer, initEnd: number, validEnd: number): Reti
   const timer = new Retimer(prepared.info);
   const parts: Buffer[] = [prepared.data];
   let fragments = 0;
-  let start = -1;
-  for (let pos = initEnd; pos < validEnd;) {
-    const b = boxAt(buf, pos, validEnd);
-    if (start < 0) start = b.start;
-    pos = b.end;
-    if (b.type === 'mdat') {
-      parts.push(timer.retime(buf.subarray(start, b.end)));
-      fragments++;
-      start = -1;
-    }
+  for (const f of fragmentsOf(buf, initEnd, validEnd)) {
+    parts.push(timer.retime(f));
+    fragments++;
   }
   applyPatches(prepared.data, durationPatches(prepared.slots, timer.trackEnds));
   return {

@@ -23,12 +23,14 @@ import {
   durationPatches,
   findPath,
   type FragmentInfo,
+  fragmentsOf,
   parseFragment,
   parseInitSegment,
   prepareInit,
   type PreparedInit,
   Retimer,
 } from '../../lib/mp4/index.js';
+import { scanFmp4 } from './fmp4-scan.js';
 import type { RecordingStore, StoredRecording } from './store.js';
 
 export const EXPORT_DIR = '.exports';
@@ -188,7 +190,7 @@ export class ExportManager extends EventEmitter<{ progress: [ExportJob] }> {
     try {
       for (const file of files) {
         const buf = await readFile(file.path);
-        const { initEnd, fragments } = splitFile(buf);
+        const { initEnd } = scanFmp4(buf);
         const info = parseInitSegment(buf.subarray(0, initEnd));
         const signature = initSignature(buf.subarray(0, initEnd));
         if (!out) {
@@ -200,9 +202,9 @@ export class ExportManager extends EventEmitter<{ progress: [ExportJob] }> {
             `the stream's codec parameters change at ${new Date(file.meta.startMs).toISOString()}; export the span in two parts`,
           );
         }
-        const parsed = fragments.map((f) => ({
-          ...f,
-          info: parseFragment(buf.subarray(f.start, f.end), info),
+        const parsed = [...fragmentsOf(buf, initEnd)].map((data) => ({
+          data,
+          info: parseFragment(data, info),
         }));
         const wall = (f: FragmentInfo) => file.meta.startMs + f.decodeTimeS * 1000;
         let first = parsed.findIndex((f) => wall(f.info) + f.info.durationS * 1000 > fromMs);
@@ -218,11 +220,11 @@ export class ExportManager extends EventEmitter<{ progress: [ExportJob] }> {
         const timer = new Retimer(info, -place, sequence);
         for (const f of selected) {
           if (job.cancelled) throw new Cancelled();
-          const data = timer.retime(buf.subarray(f.start, f.end), f.info);
+          const data = timer.retime(f.data, f.info);
           await fh.write(data);
           written += data.length;
           mediaS += f.info.durationS;
-          read += f.end - f.start;
+          read += f.data.length;
           if (Date.now() - lastEmit >= 100) {
             lastEmit = Date.now();
             this.update(job, {
@@ -235,7 +237,7 @@ export class ExportManager extends EventEmitter<{ progress: [ExportJob] }> {
         sequence = timer.sequence;
         for (const [id, t] of timer.trackEnds) ends.set(id, Math.max(ends.get(id) ?? 0, t));
         prev = { place, endS: timer.endS, meta: file.meta };
-        read += file.meta.size - selected.reduce((n, f) => n + f.end - f.start, 0);
+        read += file.meta.size - selected.reduce((n, f) => n + f.data.length, 0);
       }
       if (!out || mediaS === 0) throw notFound('media in that span');
       for (const p of durationPatches(out.init.slots, ends))
@@ -283,25 +285,6 @@ function abuts(a: StoredRecording['meta'], b: StoredRecording['meta']): boolean 
   if (a.clip !== b.clip || typeof a.sourceStartS !== 'number' || typeof b.sourceStartS !== 'number')
     return false;
   return Math.abs(a.sourceStartS + a.durationS - b.sourceStartS) < 0.1;
-}
-
-/** The init's end and each fragment's byte range ([styp] moof mdat) of a finished recording. */
-function splitFile(buf: Buffer): { initEnd: number; fragments: Array<{ start: number; end: number }> } {
-  let initEnd = 0;
-  let start = -1;
-  const fragments: Array<{ start: number; end: number }> = [];
-  for (const b of boxes(buf)) {
-    if (!initEnd) {
-      if (b.type === 'moov') initEnd = b.end;
-      continue;
-    }
-    if (start < 0) start = b.start;
-    if (b.type === 'mdat') {
-      fragments.push({ start, end: b.end });
-      start = -1;
-    }
-  }
-  return { initEnd, fragments };
 }
 
 /** What must match for fragments of two files to decode with one init: track ids, timescales, stsd. */
