@@ -36,7 +36,9 @@ export class LookoutReviewTimeline extends LitElement {
   declare selection: { fromMs: number; toMs: number } | null;
   declare selecting: boolean;
 
-  private drag: { x0: number; ms0: number; select: boolean; lastSeek: number } | null = null;
+  /** A press on the bar: the window is frozen while it lasts (the view follows the playhead otherwise). */
+  private drag: { x0: number; ms0: number; select: boolean; lastSeek: number; viewStart: number } | null =
+    null;
 
   constructor() {
     super();
@@ -52,6 +54,7 @@ export class LookoutReviewTimeline extends LitElement {
 
   /** First ms shown: the day, or a zoomed window around the playhead kept inside the day. */
   get viewStartMs(): number {
+    if (this.drag) return this.drag.viewStart;
     if (this.windowMs >= ZOOMS_MS[0]) return this.dayStartMs;
     const centre = this.playheadMs ?? this.dayStartMs + ZOOMS_MS[0] / 2;
     const start = centre - this.windowMs / 2;
@@ -139,8 +142,9 @@ export class LookoutReviewTimeline extends LitElement {
 
   private readonly onDown = (ev: PointerEvent): void => {
     (ev.currentTarget as HTMLElement).setPointerCapture?.(ev.pointerId);
+    const viewStart = this.viewStartMs;
     const ms = this.msAt(ev.clientX);
-    this.drag = { x0: ev.clientX, ms0: ms, select: this.selecting || ev.shiftKey, lastSeek: 0 };
+    this.drag = { x0: ev.clientX, ms0: ms, select: this.selecting || ev.shiftKey, lastSeek: 0, viewStart };
     if (!this.drag.select) this.seek(ms);
   };
 
@@ -158,11 +162,13 @@ export class LookoutReviewTimeline extends LitElement {
 
   private readonly onUp = (ev: PointerEvent): void => {
     const d = this.drag;
-    this.drag = null;
     if (!d) return;
     const ms = this.msAt(ev.clientX);
-    if (d.select && Math.abs(ev.clientX - d.x0) > 3) this.select(Math.min(d.ms0, ms), Math.max(d.ms0, ms));
-    else if (!d.select) this.seek(ms);
+    this.drag = null;
+    const moved = Math.abs(ev.clientX - d.x0) > 3;
+    if (d.select && moved) this.select(Math.min(d.ms0, ms), Math.max(d.ms0, ms));
+    else if (!d.select && moved) this.seek(ms); // a plain click already sought on the press
+    this.requestUpdate();
   };
 
   private seek(ms: number): void {
