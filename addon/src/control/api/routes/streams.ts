@@ -12,8 +12,9 @@ import type { LeaseAnswer, LeaseRequestBody } from '../../../contracts/api.js';
 import { LEASE_KINDS } from '../../../contracts/stream-state.js';
 import { PROFILE_NAMES, keyId, streamKey, type ProfileName } from '../../../contracts/stream-key.js';
 import { leaseView, MAX_LEASE_TTL_MS, type Lease } from '../../../supervisor/leases.js';
-import type { Supervisor } from '../../../supervisor/supervisor.js';
+import type { StreamLeases } from '../../../supervisor/ports.js';
 import { streamGraph } from '../views.js';
+import type { ViewHost } from '../views.js';
 
 interface KeyParams {
   camera: string;
@@ -39,14 +40,14 @@ const leaseBodySchema = {
   },
 } as const;
 
-function leaseAnswer(sup: Supervisor, lease: Lease): LeaseAnswer {
+function leaseAnswer(sup: StreamLeases & ViewHost, lease: Lease): LeaseAnswer {
   return {
     lease: { ...leaseView(lease), key: keyId(lease.key), ttlMs: lease.ttlMs },
     stream: sup.status(lease.key),
   };
 }
 
-export function streamRoutes(app: FastifyInstance, sup: Supervisor): void {
+export function streamRoutes(app: FastifyInstance, sup: StreamLeases & ViewHost): void {
   app.get('/api/streams', async () => streamGraph(sup));
 
   app.get<{ Params: KeyParams }>(
