@@ -95,7 +95,7 @@ export class ExportManager extends EventEmitter<{ progress: [ExportJob] }> {
     if (!(toMs > fromMs)) throw new LookoutError(400, 'bad_request', 'to must be after from');
     if (toMs - fromMs > MAX_SPAN_MS)
       throw new LookoutError(400, 'bad_request', 'an export spans at most 24 h');
-    const files = this.o.store.list({ camera, fromMs, toMs }).filter((r) => r.meta.zeroBased);
+    const files = spanFiles(this.o.store.list({ camera, fromMs, toMs }), fromMs, toMs);
     if (files.length === 0) throw notFound(`recordings of "${camera}" between those times`);
     const running = [...this.jobs.values()].filter((j) => j.view.state === 'running').length;
     if (running >= MAX_RUNNING) throw conflict(`${running} exports are running; wait for one or cancel it`);
@@ -279,6 +279,20 @@ export class ExportManager extends EventEmitter<{ progress: [ExportJob] }> {
 }
 
 const round3 = (n: number) => Math.round(n * 1000) / 1000;
+
+/**
+ * The files a span takes: the one holding `from` (the last to start at or before it, if it reaches
+ * it), then every file starting before `to`. A neighbour whose wall clock merely overlaps the span by
+ * a few milliseconds (files of a run abut within clock jitter) is not pulled in for its last GOP.
+ */
+function spanFiles(list: StoredRecording[], fromMs: number, toMs: number): StoredRecording[] {
+  const files = list.filter((r) => r.meta.zeroBased);
+  const end = (r: StoredRecording) => r.meta.startMs + r.meta.durationS * 1000;
+  const holder = files.filter((r) => r.meta.startMs <= fromMs).at(-1);
+  return files.filter(
+    (r) => (r === holder && end(r) > fromMs) || (r.meta.startMs > fromMs && r.meta.startMs < toMs),
+  );
+}
 
 /** Two files of one FFmpeg run and clip, the second starting where the first ended. */
 function abuts(a: StoredRecording['meta'], b: StoredRecording['meta']): boolean {
