@@ -1,6 +1,7 @@
 /**
  * Wiring, in start order (go2rtc's main.go: the order is explicit and commented):
  *   1. redactor knows the secrets   before anything can log a URL
+ *   1b. MediaMTX gateway            when its binary is found: pulls the cameras, FFmpeg reads it
  *   2. supervisor                   reaps leftovers of a crashed run, creates a runner + hub per key
  *   3. snapshots                    one decode service shared by every listener, MQTT and stills
  *   4. recordings                   hub readers and leases; needs the supervisor's hubs
@@ -15,6 +16,9 @@ import type { FastifyInstance } from 'fastify';
 import { diffSlice, SERVER_SLICE } from './config/diff.js';
 import type { ResolvedConfig } from './contracts/config.js';
 import { ConfigWatcher } from './confwatcher/watcher.js';
+import { streamKey } from './contracts/stream-key.js';
+import { findMediamtx } from './gateway/binary.js';
+import { MediamtxGateway, type GatewayOptions } from './gateway/gateway.js';
 import { buildApi } from './control/api/app.js';
 import { loadOrCreateCertificate, type TlsFiles } from './control/api/tls-cert.js';
 import { MqttService } from './control/mqtt/service.js';
@@ -57,6 +61,14 @@ export interface LookoutOptions {
    * (0 when the main port is 0, so tests never fight over 1883).
    */
   mqtt?: { embeddedPort?: number } | false;
+  /**
+   * The MediaMTX gateway (gateway/): listeners, public host, binary. Given: used when the binary is
+   * found (gateway/binary.ts), skipped with one log line when not (`required`: a failure instead).
+   * Absent or false: off (library use and tests opt in; `lookout serve` turns it on).
+   */
+  gateway?:
+    | (Partial<Pick<GatewayOptions, 'listen' | 'publicHost' | 'binary' | 'dir'>> & { required?: boolean })
+    | false;
 }
 
 export type ReloadResult = { ok: true; applied: ApplyResult } | { ok: false; issues: ConfigIssueLike[] };
@@ -72,6 +84,8 @@ export interface Lookout {
   control: CameraControl;
   /** The MQTT interface; null when disabled or when it could not start (logged). */
   mqtt: MqttService | null;
+  /** MediaMTX in front of the cameras; null when Lookout runs without it. */
+  gateway: MediamtxGateway | null;
   api: FastifyInstance;
   reload(): Promise<ReloadResult>;
   stop(): Promise<void>;
@@ -87,11 +101,15 @@ export async function startLookout(opts: LookoutOptions): Promise<Lookout> {
   };
 
   try {
+    const gateway = await startGateway(opts);
+    if (gateway) undo.push(() => gateway.stop()); // after the supervisor (reverse order): readers first
+
     const supervisor = new Supervisor({
       config: opts.config,
       log,
       ffmpegPath: opts.ffmpegPath,
       pidFile: opts.pidFile,
+      routing: gateway ? { restreamBase: gateway.restreamBase } : {},
     });
     await supervisor.start();
     undo.push(() => supervisor.stop());
@@ -129,7 +147,7 @@ export async function startLookout(opts: LookoutOptions): Promise<Lookout> {
     const auth = { token, trustedProxies };
     // The listeners keep this token until restart, even if a reload drops it from the config's secrets.
     if (token !== null) redactor.addSecrets([token]);
-    const deps = { supervisor, log, version: VERSION, llhls, recordings, control, snapshots, auth };
+    const deps = { supervisor, log, version: VERSION, llhls, recordings, control, snapshots, auth, gateway };
     const host = opts.listen?.host ?? opts.config.server.host;
     const port = opts.listen?.port ?? opts.config.server.port;
 
@@ -144,6 +162,12 @@ export async function startLookout(opts: LookoutOptions): Promise<Lookout> {
         motion: control,
         recordings,
         snapshots,
+        restreamUrl: gateway
+          ? (camera, profile) => {
+              const key = streamKey(camera, profile);
+              return gateway.hasPath(key) ? gateway.restreamUrl(key, gateway.publicHost(undefined)) : null;
+            }
+          : undefined,
       });
       try {
         await service.start({ embeddedPort: opts.mqtt?.embeddedPort ?? (port === 0 ? 0 : undefined) });
@@ -189,6 +213,7 @@ export async function startLookout(opts: LookoutOptions): Promise<Lookout> {
         if (diffSlice(SERVER_SLICE, supervisor.currentConfig, outcome.config).changed.length > 0) {
           log.warn('server settings changed; they take effect after a restart');
         }
+        gateway?.apply(outcome.config); // MediaMTX re-reads its file; changed paths restart there
         const applied = await supervisor.applyConfig(outcome.config);
         await recordings.applyConfig(outcome.config); // after the supervisor: new keys have their hubs
         return { ok: true, applied };
@@ -205,10 +230,43 @@ export async function startLookout(opts: LookoutOptions): Promise<Lookout> {
     let stopping: Promise<void> | null = null;
     const stop = () => (stopping ??= unwind());
     log.info({ url, tlsUrl, cameras: opts.config.cameras.length }, 'lookout is running');
-    return { url, tlsUrl, supervisor, recordings, control, mqtt, api, reload, stop };
+    return { url, tlsUrl, supervisor, recordings, control, mqtt, gateway, api, reload, stop };
   } catch (err) {
     await unwind();
     throw err;
+  }
+}
+
+/**
+ * MediaMTX when its binary is there: started and healthy before any FFmpeg reads it. Not found, or
+ * not starting: Lookout runs without WebRTC, restream and SRT (one log line), unless `required`.
+ */
+async function startGateway(opts: LookoutOptions): Promise<MediamtxGateway | null> {
+  if (!opts.gateway) return null;
+  const g = opts.gateway;
+  const lookup = g.binary ? { found: true as const, path: g.binary } : findMediamtx();
+  if (!lookup.found) {
+    if (g.required) throw new Error(`MediaMTX gateway required but ${lookup.reason}`);
+    opts.log.info(
+      `MediaMTX not used: ${lookup.reason}. WebRTC, RTSP restream and SRT ingest are off; everything else runs.`,
+    );
+    return null;
+  }
+  const gateway = new MediamtxGateway({
+    binary: lookup.path,
+    config: opts.config,
+    log: opts.log,
+    listen: g.listen,
+    publicHost: g.publicHost,
+    dir: g.dir,
+  });
+  try {
+    await gateway.start();
+    return gateway;
+  } catch (err) {
+    if (g.required) throw err;
+    opts.log.error({ err }, 'MediaMTX gateway did not start; running without it (no WebRTC, restream, SRT)');
+    return null;
   }
 }
 

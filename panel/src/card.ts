@@ -17,7 +17,7 @@ import {
 } from './config/card-config.js';
 import { ConnectionController, type HassLike } from './controllers/connection.js';
 import { EventsController } from './controllers/events.js';
-import { chooseTech, type ResolvedTech } from './controllers/live-player.js';
+import { chooseTech, tileTech, type ResolvedTech } from './controllers/live-player.js';
 import { createEditor, stubConfig } from './register.js';
 import type { LookoutReview } from './review/review-view.js';
 
@@ -193,7 +193,7 @@ export class LookoutGridCard extends LitElement {
               .api=${api}
               .camera=${cam}
               .controls=${c.controls}
-              tech=${this.resolvedTech!}
+              tech=${tileTech(this.tech ?? c.live_tech, this.resolvedTech!, cam)}
               ?fullscreen=${fs === cam.id}
               ?suspended=${fs !== null && fs !== cam.id}
               ?motion=${this.events.motion(cam.id)}

@@ -19,12 +19,16 @@
  *   MSE_EDGE [product default]  MSE player's target lag behind the buffered end, s (the player is the
  *                       product's panel/src/players/mse-client.js with its LIVE_EDGE_DEFAULTS unless set)
  *   BENCH_DATA_DIR [$TMPDIR/lookout-bench-live]  Lookout data dir (kept: lets a run reap a killed run's FFmpegs)
+ *   GATEWAY [0]   1: the cameras through the MediaMTX gateway (as `lookout serve` and the add-on run
+ *                 them; the real MediaMTX from scripts/setup.sh), which adds the `webrtc` phase (WHEP
+ *                 through Lookout's origin, as the panel's player); PHASES then defaults to llhls,mse,webrtc
  */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { launchChromium } from '../../test/helpers/browser.js';
+import { loopbackGateway, mediamtxBinary } from '../../test/helpers/gateway.js';
 import { resolveConfig } from '../../addon/src/config/index.js';
 import { keyId, streamKey, type StreamKey } from '../../addon/src/contracts/stream-key.js';
 import { SyntheticCamera } from '../../addon/src/demo/synthetic-camera.js';
@@ -49,7 +53,12 @@ const ROUNDS = Math.max(1, Math.round(num(env.ROUNDS, QUICK ? 2 : 5)));
 const STREAMS = (env.STREAMS ? env.STREAMS.split(',').map(Number) : QUICK ? [1, 8] : [1, 8, 16, 32])
   .filter((n) => Number.isInteger(n) && n > 0)
   .sort((a, b) => a - b);
-const PHASES = new Set((env.PHASES ?? 'cpu,llhls,mse').split(',').map((s) => s.trim()));
+const GATEWAY = env.GATEWAY === '1';
+const PHASES = new Set(
+  (env.PHASES ?? (GATEWAY ? 'cpu,llhls,mse,webrtc' : 'cpu,llhls,mse')).split(',').map((s) => s.trim()),
+);
+if (PHASES.has('webrtc') && !GATEWAY)
+  throw new Error('PHASES=webrtc needs GATEWAY=1 (WebRTC comes from MediaMTX)');
 const CONSUMERS: 'hub' | 'ws' = env.CONSUMERS === 'ws' ? 'ws' : 'hub';
 const [WIDTH, HEIGHT] = (env.RES ?? '1280x720').split('x').map(Number) as [number, number];
 const FPS = num(env.FPS, 15);
@@ -206,8 +215,11 @@ interface FirstFrame {
   errors: string[];
 }
 
+type Tech = 'llhls' | 'mse' | 'webrtc';
+const TECH_NAME: Record<Tech, string> = { llhls: 'LL-HLS', mse: 'MSE', webrtc: 'WebRTC' };
+
 interface TechResult {
-  tech: 'llhls' | 'mse';
+  tech: Tech;
   base: string;
   transport: string;
   latency: ReturnType<typeof stats> & {
@@ -394,12 +406,7 @@ async function waitFirstFrame(page: Page, id: number, timeoutMs: number): Promis
   }
 }
 
-async function techPhase(
-  tech: 'llhls' | 'mse',
-  app: Lookout,
-  browser: Browser,
-  html: string,
-): Promise<TechResult> {
+async function techPhase(tech: Tech, app: Lookout, browser: Browser, html: string): Promise<TechResult> {
   const sup = app.supervisor;
   const base = tech === 'llhls' ? (app.tlsUrl ?? app.url) : app.url;
   const transport =
@@ -407,7 +414,9 @@ async function techPhase(
       ? app.tlsUrl
         ? 'HTTP/2 over TLS (self-signed)'
         : 'HTTP/1.1 (no TLS listener)'
-      : 'WebSocket over HTTP/1.1 (/api/ws), one socket for the page';
+      : tech === 'webrtc'
+        ? 'WebRTC from MediaMTX (WHEP through Lookout, ICE on loopback UDP)'
+        : 'WebSocket over HTTP/1.1 (/api/ws), one socket for the page';
   const pageErrors: string[] = [];
   const page = await openPage(browser, base, html, pageErrors);
   if (tech === 'mse')
@@ -419,7 +428,9 @@ async function techPhase(
     const js =
       tech === 'llhls'
         ? `window.bench.playHls(${JSON.stringify(`/hls/${camera}/${PROFILE}/index.m3u8`)}, ${JSON.stringify(HLS_CONFIG)}, ${HLS_CATCHUP_S})`
-        : `window.bench.playMse(${JSON.stringify(`${camera}/${PROFILE}`)}, ${JSON.stringify(MSE_OPTIONS)})`;
+        : tech === 'webrtc'
+          ? `window.bench.playWebrtc(${JSON.stringify(`/api/webrtc/${camera}/${PROFILE}/whep`)})`
+          : `window.bench.playMse(${JSON.stringify(`${camera}/${PROFILE}`)}, ${JSON.stringify(MSE_OPTIONS)})`;
     return (await page.evaluate(js)) as number;
   };
   const stop = (id: number) => page.evaluate(`window.bench.stop(${id})`);
@@ -512,7 +523,7 @@ async function main(): Promise<void> {
   const maxStreams = Math.max(0, ...STREAMS);
   const names = [
     ...(PHASES.has('cpu') ? Array.from({ length: maxStreams }, (_, i) => `cpu${i + 1}`) : []),
-    ...(['llhls', 'mse'] as const)
+    ...(['llhls', 'mse', 'webrtc'] as const)
       .filter((t) => PHASES.has(t))
       .flatMap((t) => [`warm${t}`, ...Array.from({ length: ROUNDS }, (_, i) => `cold${t}${i + 1}`)]),
   ];
@@ -542,6 +553,7 @@ async function main(): Promise<void> {
     consumers: CONSUMERS,
     hls: { ...HLS_CONFIG, pageCatchUpS: HLS_CATCHUP_S },
     mse: MSE_OPTIONS,
+    gateway: GATEWAY ? 'MediaMTX v1.20.1 pulls the cameras; FFmpeg reads its loopback RTSP' : 'none',
     machine: { loadavgAtStart: load0 },
   };
   console.log(
@@ -592,8 +604,10 @@ async function main(): Promise<void> {
     log: silentLogger(),
     listen: { host: '127.0.0.1', port: 0 },
     mqtt: false,
+    gateway: GATEWAY ? { binary: mediamtxBinary(), listen: await loopbackGateway(), required: true } : false,
   });
   onCleanup('lookout', () => app.stop());
+  if (GATEWAY) console.log(`  MediaMTX gateway in front of the cameras (pid ${app.gateway?.pid})`);
   console.log(`  lookout at ${app.url}${app.tlsUrl ? ` and ${app.tlsUrl} (h2)` : ' (no TLS listener)'}`);
 
   let cpu: CpuRow[] = [];
@@ -601,13 +615,18 @@ async function main(): Promise<void> {
 
   const techs: TechResult[] = [];
   let hlsVersion: string | null = null;
-  const want = (['llhls', 'mse'] as const).filter((t) => PHASES.has(t));
+  const want = (['llhls', 'mse', 'webrtc'] as const).filter((t) => PHASES.has(t));
   if (want.length) {
     const page = await buildBenchPage();
     hlsVersion = page.hlsVersion;
     const browser = await launchChromium({
       // The LL-HLS page talks to the self-signed HTTP/2 listener.
-      extraArgs: ['--ignore-certificate-errors'],
+      // WebRTC: MediaMTX announces 127.0.0.1; loopback candidates, no mDNS names.
+      extraArgs: [
+        '--ignore-certificate-errors',
+        '--allow-loopback-in-peer-connection',
+        '--disable-features=WebRtcHideLocalIpsWithMdns',
+      ],
       // Our own signal handler closes the browser in order; Playwright's would exit the process
       // right after killing Chromium, before Lookout and the camera are stopped.
       handleSIGINT: false,
@@ -668,8 +687,19 @@ function report(r: {
     ]);
     rows.push(['MSE latency p95', sec(mse.latency.p95), '(none)', '', `max ${sec(mse.latency.max)}`]);
   }
+  const webrtc = byTech.get('webrtc');
+  if (webrtc) {
+    rows.push(['WebRTC latency p50', sec(webrtc.latency.p50), '(none)', '', `${webrtc.latency.n} frames`]);
+    rows.push([
+      'WebRTC latency p95',
+      sec(webrtc.latency.p95),
+      '(none)',
+      '',
+      `max ${sec(webrtc.latency.max)}`,
+    ]);
+  }
   for (const t of r.techs) {
-    const name = t.tech === 'llhls' ? 'LL-HLS' : 'MSE';
+    const name = TECH_NAME[t.tech];
     const w = ffStats(t.warm);
     const c = ffStats(t.cold);
     rows.push([
@@ -712,12 +742,14 @@ function report(r: {
   for (const t of r.techs) {
     const l = t.latency;
     console.log(
-      `\n${t.tech === 'llhls' ? 'LL-HLS' : 'MSE'} over ${t.transport}: ${l.n} decoded of ${l.frames} presented frames in ${l.windowS} s ` +
+      `\n${TECH_NAME[t.tech]} over ${t.transport}: ${l.n} decoded of ${l.frames} presented frames in ${l.windowS} s ` +
         `(${l.undecoded} undecoded, ${l.waiting} waiting events, ${l.jumps} jumps, ${l.rateChanges} rate changes); ` +
         `latency min ${sec(l.min)} mean ${sec(l.mean)} max ${sec(l.max)}` +
         (t.tech === 'llhls'
           ? `; hls.js latency ${sec(l.player.hlsLatencyS)} target ${sec(l.player.hlsTargetLatencyS)}`
-          : `; buffer lag ${sec(l.player.bufferLagS)}`) +
+          : t.tech === 'mse'
+            ? `; buffer lag ${sec(l.player.bufferLagS)}`
+            : '') +
         (l.errors.length ? `; player errors: ${l.errors.join(', ')}` : '') +
         (t.pageErrors.length ? `; page errors: ${t.pageErrors.slice(0, 5).join(' | ')}` : ''),
     );

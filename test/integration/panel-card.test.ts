@@ -263,7 +263,7 @@ describe('card and editor in Chromium', () => {
         dash.append(card);
         return { card };
       };
-      out.bad = mount({ type: 'custom:lookout-grid-card', columns: 0, live_tech: 'webrtc', controls: { ptz: 'no' } }).error;
+      out.bad = mount({ type: 'custom:lookout-grid-card', columns: 0, live_tech: 'rtmp', controls: { ptz: 'no' } }).error;
       const { card } = mount({ type: 'custom:lookout-grid-card', cameras: ['cam1', 'cam2', 'cam3'],
         url: location.origin + '/', grid_options: { columns: 12, rows: 8 } });
       await card.updateComplete;
@@ -295,7 +295,7 @@ describe('card and editor in Chromium', () => {
     assert.deepEqual(r.bad.problems.sort(), [
       'columns: must be an integer 1-8 or "auto"',
       'controls.ptz: must be boolean',
-      'live_tech: must be one of auto, llhls, mse, snapshot',
+      'live_tech: must be one of auto, webrtc, llhls, mse, snapshot',
     ]);
     const shown = (await page.locator('.error-card').textContent()) ?? '';
     for (const p of r.bad.problems) assert.ok(shown.includes(p), `error card shows "${p}"`);

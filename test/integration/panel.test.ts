@@ -165,12 +165,12 @@ describe('panel page in Chromium', () => {
   test('a bad card config throws one error listing every problem', async () => {
     page = await open(`${app.url}/`);
     const message: string = await page.evaluate(`(() => {
-      try { document.createElement('lookout-grid-card').setConfig({ columns: 99, live_tech: 'webrtc', foo: 1 }); return 'no error'; }
+      try { document.createElement('lookout-grid-card').setConfig({ columns: 99, live_tech: 'rtmp', foo: 1 }); return 'no error'; }
       catch (e) { return e.name + ': ' + e.message; }
     })()`);
     assert.match(message, /^CardConfigError/);
     assert.match(message, /columns/);
-    assert.match(message, /live_tech: must be one of auto, llhls, mse, snapshot/);
+    assert.match(message, /live_tech: must be one of auto, webrtc, llhls, mse, snapshot/);
     assert.match(message, /foo: unknown key/);
     const ok: string = await page.evaluate(`(() => {
       const c = document.createElement('lookout-grid-card');

@@ -24,10 +24,70 @@ export interface CameraSummary {
   id: string;
   name: string;
   vendor: Vendor;
+  /** The vendor's maker name (vendors/registry.ts), e.g. for Home Assistant devices; null for generic/ONVIF. */
+  manufacturer: string | null;
   enabled: boolean;
   hidden: boolean;
   capabilities: Capabilities;
   profiles: ProfileSummary[];
+  /** What the MediaMTX gateway serves for this camera; null when Lookout runs without it. */
+  gateway: CameraGateway | null;
+}
+
+/** A camera's streams through the MediaMTX gateway (gateway/). */
+export interface CameraGateway {
+  /** WebRTC (WHEP) is offered: `api/webrtc/<camera>/<profile>/whep` on Lookout's own origin. */
+  webrtc: boolean;
+  restream: RestreamInfo[];
+}
+
+/**
+ * One profile's RTSP restream, for HA's generic camera, Frigate or another NVR. The user name and
+ * password are a read-only credential Lookout generated for restream clients (never a camera's);
+ * they are kept apart from `url` so the answer's URL-credential redaction leaves them usable.
+ */
+export interface RestreamInfo {
+  profile: string;
+  /** `camera/profile` */
+  key: string;
+  /** `rtsp://<host>:<port>/<camera>_<profile>`, without credentials. */
+  url: string;
+  username: string;
+  password: string;
+  /**
+   * Profiles whose source is SRT: where an SRT encoder (or the SRTLA receiver) publishes the
+   * stream, with the generated publish credential in the stream id. Null for pulled cameras.
+   */
+  srtPublishUrl: string | null;
+}
+
+/** The MediaMTX child and its paths, in /api/streams (`gateway`) and /metrics. */
+export interface GatewayStatus {
+  state: 'stopped' | 'starting' | 'up' | 'backoff';
+  reason: string;
+  version: string;
+  pid: number | null;
+  upSince: string | null;
+  counters: { starts: number; restarts: number; healthKills: number };
+  /** Set when the control API could not be read for this answer. */
+  apiError: string | null;
+  paths: GatewayPathStatus[];
+}
+
+export interface GatewayPathStatus {
+  /** MediaMTX path name, `<camera>_<profile>`. */
+  path: string;
+  key: string;
+  /** pull: MediaMTX opens the camera on demand; publish: an SRT publisher pushes to it. */
+  kind: 'pull' | 'publish';
+  /** The camera (or publisher) is connected and the stream readable. */
+  available: boolean;
+  /** MediaMTX's source type while available, e.g. `rtspSource`, `srtConn`. */
+  source: string | null;
+  /** Reader types, one per reader: `rtspSession` (Lookout's FFmpeg, restream clients), `webRTCSession`. */
+  readers: string[];
+  inboundBytes: number;
+  outboundBytes: number;
 }
 
 export interface CameraDetail extends CameraSummary {
@@ -56,6 +116,8 @@ export interface StreamGraphEntry {
   profile: string;
   state: StreamState;
   reason: string;
+  /** FFmpeg reads this key from the MediaMTX gateway path (which holds the one camera connection). */
+  gatewayPath: string | null;
   producers: Array<{
     type: 'ffmpeg';
     source: string;
@@ -69,6 +131,8 @@ export interface StreamGraphEntry {
 
 export interface StreamGraph {
   streams: StreamGraphEntry[];
+  /** The MediaMTX gateway in front of the cameras; null without it. */
+  gateway: GatewayStatus | null;
 }
 
 export interface HealthAnswer {

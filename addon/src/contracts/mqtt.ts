@@ -98,6 +98,11 @@ export interface StreamStatePayload {
   leases: number;
   /** StreamStatus.startLatencyMs: spawn → first media of the last start that reached live; null before one. */
   startLatencyMs: number | null;
+  /**
+   * The MediaMTX gateway's RTSP restream of this stream, without credentials (the panel's camera menu
+   * shows the generated user); absent without the gateway. An attribute of the Stream sensor in HA.
+   */
+  rtsp_restream?: string;
 }
 
 /** `<base>/<camera>/motion/event` */

@@ -1,18 +1,19 @@
 /**
  * The ONE place where a profile's configured source becomes the URL FFmpeg opens.
  *
- * Today it returns the camera URL unchanged. When the Home Assistant add-on puts MediaMTX in front
- * of the cameras (WebRTC, RTSP restream, SRT), MediaMTX pulls the camera once and this function
- * rewrites every key to MediaMTX's local restream path instead; nothing else in the supervisor changes.
- * (go2rtc does the same with its scheme handlers: one resolve step before any producer starts.)
+ * Without the gateway it returns the camera URL unchanged. With MediaMTX in front of the cameras
+ * (gateway/, the add-on's WebRTC, RTSP restream and SRT), MediaMTX pulls each camera stream once and
+ * this function rewrites the key to MediaMTX's loopback restream path instead; nothing else in the
+ * supervisor changes. (go2rtc does the same with its scheme handlers: one resolve step before any
+ * producer starts.)
  */
-import type { ResolvedProfile } from '../contracts/config.js';
+import type { ResolvedProfile, RtspTransport } from '../contracts/config.js';
 import { keyId, type StreamKey } from '../contracts/stream-key.js';
 
 export interface SourceRouting {
   /**
-   * When set, e.g. `rtsp://127.0.0.1:8554`, every stream is read from this restreamer at
-   * `<base>/<camera>_<profile>` instead of from the camera.
+   * When set, e.g. `rtsp://127.0.0.1:8554`, every stream the gateway can carry (gatewayCarries) is
+   * read from this restreamer at `<base>/<camera>_<profile>` instead of from the camera.
    */
   restreamBase?: string | null;
 }
@@ -24,6 +25,19 @@ export interface ResolvedSource {
   displayUrl: string;
   /** Whether the RTSP transport option applies (only for rtsp/rtsps inputs). */
   isRtsp: boolean;
+  /** Overrides the profile's transport (the loopback restream is TCP only). */
+  transport?: RtspTransport;
+  /**
+   * Through the gateway: the camera's own URL (SECRET), probed while the key is down so FFmpeg is
+   * respawned when the camera, not merely MediaMTX, answers again.
+   */
+  upstreamUrl?: string;
+  /**
+   * Through the gateway: MediaMTX answers DESCRIBE only once it has the camera (up to the start-up
+   * grace), silently, so FFmpeg's socket timeout must outlast that; and a 404 there means "the
+   * camera is not there yet", not a wrong path, so it is retried like any outage.
+   */
+  viaGateway?: { openTimeoutMs: number };
 }
 
 /** MediaMTX path name for a stream key: letters, digits, `_`, `-` only (its path name rules). */
@@ -31,16 +45,36 @@ export function restreamPathName(key: StreamKey): string {
   return keyId(key).replace('/', '_');
 }
 
+function schemeOf(url: string): string {
+  return url.slice(0, Math.max(0, url.indexOf(':'))).toLowerCase();
+}
+
+/**
+ * How the gateway carries a profile: it pulls RTSP cameras itself (`pull`), and takes SRT streams
+ * as a publisher on its SRT port (`publish`: an SRT encoder or the SRTLA receiver pushes to the
+ * path). Anything else (files, HTTP) is read by FFmpeg directly, as without the gateway.
+ */
+export function gatewayCarries(profile: ResolvedProfile): 'pull' | 'publish' | null {
+  const scheme = schemeOf(profile.sourceUrl);
+  if (scheme === 'rtsp' || scheme === 'rtsps') return 'pull';
+  if (scheme === 'srt') return 'publish';
+  return null;
+}
+
 export function resolveSource(
   key: StreamKey,
   profile: ResolvedProfile,
   routing: SourceRouting = {},
 ): ResolvedSource {
-  if (routing.restreamBase) {
+  const carried = routing.restreamBase ? gatewayCarries(profile) : null;
+  if (routing.restreamBase && carried) {
     const url = `${routing.restreamBase.replace(/\/+$/, '')}/${restreamPathName(key)}`;
-    return { url, displayUrl: url, isRtsp: url.startsWith('rtsp') };
+    // A published (SRT) path has no camera to probe: the gateway's answer is all there is.
+    const upstream = carried === 'pull' ? { upstreamUrl: profile.sourceUrl } : {};
+    const viaGateway = { openTimeoutMs: profile.tuning.startupGraceMs + 1000 };
+    return { url, displayUrl: url, isRtsp: true, transport: 'tcp', viaGateway, ...upstream };
   }
-  const scheme = profile.sourceUrl.slice(0, profile.sourceUrl.indexOf(':')).toLowerCase();
+  const scheme = schemeOf(profile.sourceUrl);
   return {
     url: profile.sourceUrl,
     displayUrl: profile.displayUrl,

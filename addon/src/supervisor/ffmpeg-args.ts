@@ -43,7 +43,12 @@ export function buildFfmpegArgs(
   ];
   if (source.isRtsp) {
     // The RTSP socket timeout is in microseconds (FIELD-NOTES #11).
-    args.push('-rtsp_transport', profile.transport, '-timeout', String(t.rtspTimeoutMs * 1000));
+    args.push(
+      '-rtsp_transport',
+      source.transport ?? profile.transport,
+      '-timeout',
+      String(Math.max(t.rtspTimeoutMs, source.viaGateway?.openTimeoutMs ?? 0) * 1000),
+    );
   }
   // Probing ends as soon as every stream has its parameters (video: the first keyframe), so the
   // limit only matters when one is late: a camera that starts sending at its next keyframe, or audio

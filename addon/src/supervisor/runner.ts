@@ -336,7 +336,9 @@ export class StreamRunner {
     if (this.liveSince !== null && this.lastMediaAt - this.liveSince >= t.backoffResetAfterMs)
       this.backoff.reset();
     this.liveSince = null;
-    const needsHuman = info.stderrTail.some((l) => NEEDS_HUMAN_RE.test(l));
+    // Through the gateway MediaMTX answers 404 while it cannot reach the camera: an outage, retried.
+    const viaGateway = !!resolveSource(this.key, this.profile, this.deps.routing).viaGateway;
+    const needsHuman = !viaGateway && info.stderrTail.some((l) => NEEDS_HUMAN_RE.test(l));
     const delay = needsHuman ? this.backoff.capMs() : this.backoff.next();
     this.nextAttemptAt = Date.now() + delay;
     this.sawSourceDown = false;
@@ -380,9 +382,12 @@ export class StreamRunner {
     }
   }
 
-  private probe(): Promise<ProbeResult> {
+  /** Through the gateway, "up" needs both MediaMTX and the camera behind it to answer. */
+  private async probe(): Promise<ProbeResult> {
     const source = resolveSource(this.key, this.profile, this.deps.routing);
-    return (this.deps.probe ?? probeSource)(source.url);
+    const probe = this.deps.probe ?? probeSource;
+    const first = await probe(source.url);
+    return first === 'up' && source.upstreamUrl ? probe(source.upstreamUrl) : first;
   }
 
   private clearRetry(): void {

@@ -87,6 +87,49 @@ export class LookoutApi {
     return this.url(`api/cameras/${enc(camera)}/snapshot?${q.toString()}`);
   }
 
+  /**
+   * WHEP through Lookout's origin: posts the SDP offer, returns MediaMTX's answer and the session
+   * URL (the answer's relative Location resolved against the offer URL) for whepClose.
+   */
+  async whepOffer(
+    camera: string,
+    profile: ProfileName,
+    offer: string,
+  ): Promise<{ answer: string; session: string }> {
+    const url = this.url(`api/webrtc/${enc(camera)}/${profile}/whep`);
+    const res = await (this.opts.fetch ?? fetch)(url, {
+      method: 'POST',
+      headers: this.authHeaders({ 'content-type': 'application/sdp' }),
+      credentials: 'same-origin',
+      body: offer,
+    });
+    const text = await res.text();
+    if (res.status !== 201) {
+      let message = `WHEP: HTTP ${res.status}`;
+      try {
+        message = (JSON.parse(text) as { error?: { message?: string } }).error?.message ?? message;
+      } catch {
+        /* not JSON */
+      }
+      throw new ApiError(res.status, 'webrtc', message);
+    }
+    return { answer: text, session: new URL(res.headers.get('location') ?? '', url).href };
+  }
+
+  async whepClose(session: string): Promise<void> {
+    await (this.opts.fetch ?? fetch)(session, {
+      method: 'DELETE',
+      headers: this.authHeaders({}),
+      credentials: 'same-origin',
+      keepalive: true,
+    });
+  }
+
+  private authHeaders(h: Record<string, string>): Record<string, string> {
+    if (this.opts.token) h.authorization = `Bearer ${this.opts.token}`;
+    return h;
+  }
+
   async cameras(): Promise<CameraSummary[]> {
     return (await this.json<{ cameras: CameraSummary[] }>('GET', 'api/cameras')).cameras;
   }

@@ -7,10 +7,25 @@
 import { LitElement, css, html, nothing, svg, type PropertyValues } from 'lit';
 import type { LookoutApi } from '../api/client.js';
 import type { CardControls } from '../config/card-config.js';
-import type { CameraSummary } from '../../../addon/src/contracts/api.js';
+import type { CameraSummary, RestreamInfo } from '../../../addon/src/contracts/api.js';
 import type { ProfileName } from '../../../addon/src/contracts/stream-key.js';
 import { LivePlayerController, type ResolvedTech } from '../controllers/live-player.js';
 import { VisibilityController } from '../controllers/visibility.js';
+
+const TECH_TEXT: Record<ResolvedTech, string> = {
+  webrtc: 'WebRTC',
+  llhls: 'LL-HLS',
+  mse: 'MSE',
+  snapshot: 'JPEG',
+};
+
+/** `rtsp://user:pass@host:port/path`: what HA's generic camera or Frigate takes. */
+function restreamWithCredentials(r: RestreamInfo): string {
+  const u = new URL(r.url);
+  u.username = r.username;
+  u.password = r.password;
+  return u.href;
+}
 
 const STATUS_TEXT: Record<string, string> = {
   idle: 'idle',
@@ -50,6 +65,7 @@ export class LookoutCameraTile extends LitElement {
     motion: { type: Boolean },
     _recording: { state: true },
     _notice: { state: true },
+    _menu: { state: true },
   };
 
   declare api: LookoutApi | null;
@@ -63,6 +79,7 @@ export class LookoutCameraTile extends LitElement {
   declare motion: boolean;
   declare _recording: boolean | null;
   declare _notice: string;
+  declare _menu: boolean;
 
   private readonly visibility = new VisibilityController(this);
   private readonly live = new LivePlayerController(this);
@@ -78,6 +95,7 @@ export class LookoutCameraTile extends LitElement {
     this.motion = false;
     this._recording = null;
     this._notice = '';
+    this._menu = false;
   }
 
   private get profile(): ProfileName {
@@ -131,11 +149,50 @@ export class LookoutCameraTile extends LitElement {
           }
         </div>
         ${this._notice ? html`<div class="notice">${this._notice}</div>` : nothing} ${ptz}
+        ${
+          this._menu && this.camera.gateway
+            ? html`<div class="menu" role="dialog" aria-label="Stream URLs">
+                <div class="menu-title">RTSP restream (for HA's generic camera, Frigate, an NVR)</div>
+                ${this.camera.gateway.restream.map(
+                  (r) =>
+                    html`<label
+                      >${r.profile}
+                      <input
+                        readonly
+                        class="restream-url"
+                        data-profile=${r.profile}
+                        .value=${restreamWithCredentials(r)}
+                        @focus=${(e: Event) => (e.target as HTMLInputElement).select()}
+                    /></label>`,
+                )}
+                ${this.camera.gateway.restream
+                  .filter((r) => r.srtPublishUrl)
+                  .map(
+                    (r) =>
+                      html`<label
+                        >SRT publish (${r.profile})
+                        <input readonly class="srt-url" .value=${r.srtPublishUrl ?? ''}
+                      /></label>`,
+                  )}
+              </div>`
+            : nothing
+        }
         <div class="bottom">
-          <span class="profile"
-            >${this.profile}${this.tech === 'llhls' ? ' · LL-HLS' : this.tech === 'mse' ? ' · MSE' : ' · JPEG'}</span
-          >
+          <span class="profile">${this.profile} · ${TECH_TEXT[this.live.tech ?? this.tech]}</span>
           <span class="spacer"></span>
+          ${
+            this.camera.gateway?.restream.length
+              ? html`<button
+                  class="menu-toggle"
+                  title="Stream URLs (RTSP restream)"
+                  aria-label="Stream URLs"
+                  aria-expanded=${this._menu ? 'true' : 'false'}
+                  @click=${this.toggleMenu}
+                >
+                  RTSP
+                </button>`
+              : nothing
+          }
           ${
             c.record
               ? html`<button
@@ -205,7 +262,7 @@ export class LookoutCameraTile extends LitElement {
     this.dataset.camera = this.camera?.id ?? '';
     this.dataset.state = this.live.status;
     this.dataset.profile = this.profile;
-    this.dataset.tech = this.tech;
+    this.dataset.tech = this.live.tech ?? this.tech;
     if (this.controls?.record && this.api && this.recordingFor !== `${this.api.base}${this.camera.id}`) {
       this.recordingFor = `${this.api.base}${this.camera.id}`;
       void this.api.recording(this.camera.id).then(
@@ -219,6 +276,11 @@ export class LookoutCameraTile extends LitElement {
     super.disconnectedCallback();
     clearTimeout(this.noticeTimer);
   }
+
+  private toggleMenu = (ev: Event): void => {
+    ev.stopPropagation();
+    this._menu = !this._menu;
+  };
 
   private toggleFullscreen = (ev: Event): void => {
     ev.stopPropagation();
@@ -397,6 +459,33 @@ export class LookoutCameraTile extends LitElement {
     }
     button.record.on svg {
       fill: #fff;
+    }
+    .menu {
+      position: absolute;
+      left: 8px;
+      right: 8px;
+      bottom: 36px;
+      padding: 6px 8px;
+      background: rgba(0, 0, 0, 0.85);
+      border-radius: 4px;
+      display: grid;
+      gap: 4px;
+    }
+    .menu label {
+      display: grid;
+      grid-template-columns: 4em 1fr;
+      align-items: center;
+      gap: 6px;
+    }
+    .menu input {
+      font: inherit;
+      background: #222;
+      color: #eee;
+      border: 1px solid #555;
+      min-width: 0;
+    }
+    .menu-toggle {
+      font-size: 11px;
     }
     .notice {
       position: absolute;

@@ -5,7 +5,7 @@
  */
 import Ajv, { type ErrorObject } from 'ajv';
 
-export const LIVE_TECHS = ['auto', 'llhls', 'mse', 'snapshot'] as const;
+export const LIVE_TECHS = ['auto', 'webrtc', 'llhls', 'mse', 'snapshot'] as const;
 export type LiveTech = (typeof LIVE_TECHS)[number];
 
 export const CONTROL_NAMES = [

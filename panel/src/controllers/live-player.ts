@@ -13,6 +13,8 @@ import { sharedSocket } from './connection.js';
 import { HlsTilePlayer, hlsJsSupported } from '../players/hls-player.js';
 import { MseTilePlayer } from '../players/mse-tile-player.js';
 import { SnapshotTilePlayer } from '../players/snapshot-player.js';
+import { WebRtcTilePlayer, webrtcSupported } from '../players/webrtc-player.js';
+import type { CameraSummary } from '../../../addon/src/contracts/api.js';
 import type { PlayerState, TilePlayer } from '../players/tile-player.js';
 
 export type ResolvedTech = Exclude<LiveTech, 'auto'>;
@@ -29,6 +31,8 @@ const HEALTHY_MS = 5000;
 const BACKOFF_MS = [2000, 4000, 8000, 16_000, 30_000];
 /** Recovery attempts after which the badge says offline (it keeps trying). */
 const OFFLINE_AFTER = 3;
+/** A WebRTC tile with no picture this long falls back (to MSE) for the life of the tile. */
+const WEBRTC_START_MS = 6000;
 
 /** Picks the live tech for this browser and grid (`requested` wins when the browser can do it). */
 export function chooseTech(requested: LiveTech, tiles: number): ResolvedTech {
@@ -46,6 +50,8 @@ export function chooseTech(requested: LiveTech, tiles: number): ResolvedTech {
             ? 'llhls'
             : 'snapshot';
   if (requested === 'snapshot') return 'snapshot';
+  // WebRTC is per camera (tileTech); a camera without it plays MSE.
+  if (requested === 'webrtc') return fallback('mse');
   if (requested !== 'auto') return fallback(requested);
   // iOS without MSE: hls.js on ManagedMediaSource, or Safari's native HLS.
   if (!mse) return fallback('llhls');
@@ -54,11 +60,22 @@ export function chooseTech(requested: LiveTech, tiles: number): ResolvedTech {
   return 'mse';
 }
 
+/**
+ * The tech of one tile: `auto` and `webrtc` play WebRTC where the camera has it (the MediaMTX
+ * gateway) and the browser can; otherwise the page's tech (`base`, from chooseTech).
+ */
+export function tileTech(requested: LiveTech, base: ResolvedTech, cam: CameraSummary): ResolvedTech {
+  const wants = requested === 'auto' || requested === 'webrtc';
+  return wants && cam.gateway?.webrtc && webrtcSupported() ? 'webrtc' : base;
+}
+
 export interface PlayTarget {
   api: LookoutApi;
   camera: string;
   profile: ProfileName;
   tech: ResolvedTech;
+  /** For `webrtc`: what to play instead when WebRTC never shows a picture (default mse). */
+  fallback?: ResolvedTech;
   /** The tile's media element (a video, or an img for snapshots). */
   media: HTMLVideoElement | HTMLImageElement;
 }
@@ -80,6 +97,9 @@ export class LivePlayerController implements ReactiveController {
   private attempts = 0;
   private nextActionAt = 0;
   private recoveryLease: string | null = null;
+  private webrtcDeadline = 0;
+  /** WebRTC did not play for this target: its fallback tech is used instead. */
+  private webrtcFailed = false;
 
   constructor(private readonly host: ReactiveControllerHost & HTMLElement) {
     host.addController(this);
@@ -95,10 +115,14 @@ export class LivePlayerController implements ReactiveController {
     }
     const key = `${target.tech}|${target.api.base}|${target.camera}/${target.profile}`;
     if (key === this.playerKey && this.player && target.media === this.target?.media) return;
+    const sameStream = this.playerKey === key;
     this.stopPlayer();
+    if (!sameStream) this.webrtcFailed = false;
+    if (target.tech === 'webrtc' && this.webrtcFailed) target = { ...target, tech: target.fallback ?? 'mse' };
     this.target = target;
     this.playerKey = key;
     this.level = 0;
+    this.webrtcDeadline = target.tech === 'webrtc' ? performance.now() + WEBRTC_START_MS : 0;
     this.attempts = 0;
     this.everLive = false;
     this.startPlayer();
@@ -122,6 +146,9 @@ export class LivePlayerController implements ReactiveController {
       // Live is judged from the picture moving (check()), never from a player's event: a `playing`
       // event after a seek into an empty buffer is not a picture.
       if (p !== this.player || s === 'live') return;
+      // WebRTC that failed before its first picture (no gateway path, ICE blocked): fall back now.
+      if (t.tech === 'webrtc' && !this.everLive && (s === 'reconnecting' || s === 'offline'))
+        return this.fallBackFromWebrtc(reason);
       // Once this tile has shown a picture, starting again is reconnecting, whatever the player says.
       this.setStatus(s === 'starting' && this.everLive ? 'reconnecting' : s, reason);
     };
@@ -131,6 +158,10 @@ export class LivePlayerController implements ReactiveController {
         t.media as HTMLImageElement,
         (bust) => t.api.snapshotUrl(t.camera, t.profile, bust),
         (s, r) => onState(player)(s, r),
+      );
+    } else if (t.tech === 'webrtc') {
+      player = new WebRtcTilePlayer(t.media as HTMLVideoElement, t.api, t.camera, t.profile, (s, r) =>
+        onState(player)(s, r),
       );
     } else if (t.tech === 'mse') {
       player = new MseTilePlayer(
@@ -185,6 +216,8 @@ export class LivePlayerController implements ReactiveController {
       this.latency = latency;
       this.host.requestUpdate();
     }
+    if (t.tech === 'webrtc' && !this.everLive && this.webrtcDeadline && now > this.webrtcDeadline)
+      return this.fallBackFromWebrtc(`no picture within ${WEBRTC_START_MS / 1000} s`);
     const stalledMs = now - this.lastProgress;
     if (stalledMs < (this.everLive ? STALL_MS : STARTUP_MS) || now < this.nextActionAt) return;
     this.escalate(now, stalledMs);
@@ -197,8 +230,9 @@ export class LivePlayerController implements ReactiveController {
       return age !== null && age < 3;
     }
     const v = t.media;
-    const moved = v.currentTime !== this.lastTime && this.lastTime >= 0;
-    this.lastTime = v.currentTime;
+    const now = this.player!.framesShown?.() ?? v.currentTime;
+    const moved = now !== this.lastTime && this.lastTime >= 0;
+    this.lastTime = now;
     return moved && !v.paused;
   }
 
@@ -222,6 +256,23 @@ export class LivePlayerController implements ReactiveController {
     }
     this.recreate(status, `no picture for ${secs} s: renewing the stream (next try in ${delay / 1000} s)`);
     void this.reacquireLease();
+  }
+
+  /** The tech the tile plays now (a WebRTC tile that fell back reports its fallback). */
+  get tech(): ResolvedTech | null {
+    return this.target?.tech ?? null;
+  }
+
+  private fallBackFromWebrtc(why: string): void {
+    const t = this.target;
+    if (!t || t.tech !== 'webrtc') return;
+    this.webrtcFailed = true;
+    this.webrtcDeadline = 0;
+    this.target = { ...t, tech: t.fallback ?? 'mse' };
+    this.recreate(
+      this.everLive ? 'reconnecting' : 'starting',
+      `WebRTC did not play (${why}); using ${this.target.tech.toUpperCase()}`,
+    );
   }
 
   /** A new player for the same target; the tick and the recovery lease stay. */

@@ -38,6 +38,7 @@ const CONTROL_LABELS: Record<ControlName, string> = {
 
 const TECH_LABELS: Record<LiveTech, string> = {
   auto: 'Auto',
+  webrtc: 'WebRTC (MediaMTX)',
   llhls: 'LL-HLS',
   mse: 'MSE (WebSocket)',
   snapshot: 'Snapshots',

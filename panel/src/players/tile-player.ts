@@ -12,6 +12,11 @@ export interface TilePlayer {
   latency(): number | null;
   /** First recovery step for a stalled picture: jump to the live edge and play. */
   toEdge(): void;
+  /**
+   * Frames shown so far, for players whose currentTime is no progress signal (a MediaStream's clock
+   * runs on without frames); absent: the controller watches currentTime.
+   */
+  framesShown?(): number;
 }
 
 /** Plays the video, ignoring the rejection a pause or a teardown in between causes. */

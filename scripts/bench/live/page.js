@@ -204,6 +204,55 @@
     return rec.id;
   }
 
+  // ---------------------------------------------------------------- WebRTC (WHEP via Lookout)
+
+  /** Receive-only peer connection, offer sent once host candidates are gathered (as the panel's player). */
+  function playWebrtc(whepPath) {
+    const video = newVideo();
+    const rec = newRecord('webrtc', whepPath, video);
+    meter(rec);
+    const pc = new RTCPeerConnection({ iceServers: [], bundlePolicy: 'max-bundle' });
+    pc.addTransceiver('video', { direction: 'recvonly' });
+    pc.addTransceiver('audio', { direction: 'recvonly' });
+    const stream = new MediaStream();
+    pc.ontrack = (ev) => {
+      stream.addTrack(ev.track);
+      if (video.srcObject !== stream) video.srcObject = stream;
+      video.play().catch(() => {});
+    };
+    pc.onconnectionstatechange = () => rec.events.push(`pc ${pc.connectionState}`);
+    let session = null;
+    (async () => {
+      await pc.setLocalDescription(await pc.createOffer());
+      await new Promise((resolve) => {
+        if (pc.iceGatheringState === 'complete') return resolve();
+        const t = setTimeout(resolve, 1000);
+        pc.addEventListener('icegatheringstatechange', () => {
+          if (pc.iceGatheringState === 'complete') {
+            clearTimeout(t);
+            resolve();
+          }
+        });
+      });
+      const res = await fetch(whepPath, {
+        method: 'POST',
+        headers: { 'content-type': 'application/sdp' },
+        body: pc.localDescription.sdp,
+      });
+      const text = await res.text();
+      if (res.status !== 201) throw new Error(`WHEP ${res.status}: ${text.slice(0, 200)}`);
+      session = new URL(res.headers.get('location'), new URL(whepPath, location.href)).href;
+      await pc.setRemoteDescription({ type: 'answer', sdp: text });
+    })().catch((e) => rec.errors.push(String(e.message || e)));
+    rec.stop = () => {
+      pc.close();
+      if (session) fetch(session, { method: 'DELETE' }).catch(() => {});
+      video.remove();
+    };
+    players.set(rec.id, rec);
+    return rec.id;
+  }
+
   function info(id, since) {
     const rec = players.get(id);
     if (!rec) return null;
@@ -235,5 +284,5 @@
     players.delete(id);
   }
 
-  window.bench = { playHls, playMse, openSocket, info, stop, ready: true };
+  window.bench = { playHls, playMse, playWebrtc, openSocket, info, stop, ready: true };
 })();

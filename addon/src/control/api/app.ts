@@ -15,6 +15,9 @@ import type { StreamLeases } from '../../supervisor/ports.js';
 import { liveOutputs } from '../../outputs/live-outputs.js';
 import type { SnapshotService } from '../../outputs/snapshot/snapshot-service.js';
 import { LlhlsOrigin, llhlsRoutes } from '../../outputs/llhls/index.js';
+import { webrtcRoutes } from '../../outputs/webrtc/routes.js';
+import type { MediamtxGateway } from '../../gateway/gateway.js';
+import { renderGatewayMetrics } from '../../gateway/metrics.js';
 import { installAuth, type AuthOptions } from './auth.js';
 import { installErrorHandlers } from './errors.js';
 import { cameraRoutes } from './routes/cameras.js';
@@ -42,6 +45,8 @@ export interface ApiDeps {
   snapshots?: SnapshotService;
   /** API token and trusted proxies (auth.ts); absent or token null: no authentication. */
   auth?: AuthOptions;
+  /** The MediaMTX gateway (WebRTC, RTSP restream, SRT); absent or null: Lookout runs without it. */
+  gateway?: MediamtxGateway | null;
 }
 
 /** PEM key and certificate: the app is then served as HTTP/2 over TLS (HTTP/1.1 still accepted). */
@@ -86,11 +91,18 @@ export function buildApi(deps: ApiDeps, tls?: TlsMaterial): FastifyInstance {
     typeof payload === 'string' ? redactor.redact(payload) : payload,
   );
 
-  cameraRoutes(app, deps.supervisor);
-  streamRoutes(app, deps.supervisor);
-  healthRoutes(app, deps.supervisor, deps.version, async () =>
-    deps.recordings ? renderRecordingMetrics(await deps.recordings.status()) : '',
+  const gateway = deps.gateway ?? null;
+  cameraRoutes(app, deps.supervisor, gateway);
+  streamRoutes(app, deps.supervisor, gateway);
+  healthRoutes(
+    app,
+    deps.supervisor,
+    deps.version,
+    async () =>
+      (deps.recordings ? renderRecordingMetrics(await deps.recordings.status()) : '') +
+      (gateway ? renderGatewayMetrics(await gateway.status()) : ''),
   );
+  if (gateway) webrtcRoutes(app, deps.supervisor, gateway);
   if (deps.recordings) recordingRoutes(app, deps.recordings);
   if (deps.control) {
     ptzRoutes(app, deps.control);

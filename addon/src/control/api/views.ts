@@ -2,14 +2,46 @@
  * Turns supervisor state into API answers. Only fields listed here leave the process; the resolved
  * config (with secrets) is never serialised as a whole.
  */
-import type { CameraDetail, CameraSummary, StreamGraph } from '../../contracts/api.js';
+import type { CameraDetail, CameraGateway, CameraSummary, StreamGraph } from '../../contracts/api.js';
 import type { ResolvedCamera } from '../../contracts/config.js';
 import type { StreamStatus } from '../../contracts/stream-state.js';
 import { PROFILE_NAMES, keyId, streamKey } from '../../contracts/stream-key.js';
+import type { MediamtxGateway } from '../../gateway/gateway.js';
+import { gatewayCarries, restreamPathName } from '../../sources/resolve.js';
 import type { CameraDirectory, StreamStatuses } from '../../supervisor/ports.js';
+import { VENDOR_REGISTRY } from '../../vendors/registry.js';
 
 /** What the camera and stream views read from the supervisor. */
 export type ViewHost = CameraDirectory & StreamStatuses;
+
+/** The gateway and the Host the client used (restream URLs name a host the client can reach). */
+export interface GatewayContext {
+  gateway: MediamtxGateway | null;
+  requestHost?: string;
+}
+
+export function cameraGateway(cam: ResolvedCamera, ctx: GatewayContext | undefined): CameraGateway | null {
+  const gw = ctx?.gateway;
+  if (!gw || !cam.enabled) return null;
+  const host = gw.publicHost(ctx.requestHost);
+  const restream = PROFILE_NAMES.flatMap((name) => {
+    const p = cam.profiles[name];
+    const kind = p ? gatewayCarries(p) : null;
+    if (!kind) return [];
+    const key = streamKey(cam.id, name);
+    return [
+      {
+        profile: name,
+        key: keyId(key),
+        url: gw.restreamUrl(key, host),
+        username: gw.users.restream.user,
+        password: gw.users.restream.pass,
+        srtPublishUrl: kind === 'publish' ? gw.srtPublishUrl(key, host) : null,
+      },
+    ];
+  });
+  return restream.length ? { webrtc: true, restream } : null;
+}
 
 function streamOf(
   sup: ViewHost,
@@ -20,11 +52,12 @@ function streamOf(
   return cam.enabled && sup.hasKey(key) ? sup.status(key) : null;
 }
 
-export function cameraSummary(sup: ViewHost, cam: ResolvedCamera): CameraSummary {
+export function cameraSummary(sup: ViewHost, cam: ResolvedCamera, gw?: GatewayContext): CameraSummary {
   return {
     id: cam.id,
     name: cam.name,
     vendor: cam.vendor,
+    manufacturer: VENDOR_REGISTRY[cam.vendor].manufacturer,
     enabled: cam.enabled,
     hidden: cam.hidden,
     capabilities: cam.capabilities,
@@ -44,12 +77,13 @@ export function cameraSummary(sup: ViewHost, cam: ResolvedCamera): CameraSummary
         },
       ];
     }),
+    gateway: cameraGateway(cam, gw),
   };
 }
 
-export function cameraDetail(sup: ViewHost, cam: ResolvedCamera): CameraDetail {
+export function cameraDetail(sup: ViewHost, cam: ResolvedCamera, gw?: GatewayContext): CameraDetail {
   return {
-    ...cameraSummary(sup, cam),
+    ...cameraSummary(sup, cam, gw),
     host: cam.host,
     hasCredentials: cam.credentials !== null,
     onvif: cam.onvif ? { host: cam.onvif.host, port: cam.onvif.port, path: cam.onvif.path } : null,
@@ -57,17 +91,23 @@ export function cameraDetail(sup: ViewHost, cam: ResolvedCamera): CameraDetail {
   };
 }
 
-export function streamGraph(sup: ViewHost): StreamGraph {
+export async function streamGraph(
+  sup: ViewHost,
+  gateway: MediamtxGateway | null = null,
+): Promise<StreamGraph> {
   const cameras = new Map(sup.cameras().map((c) => [c.id, c]));
   return {
+    gateway: gateway ? await gateway.status() : null,
     streams: sup.statuses().map((s) => {
       const profile = cameras.get(s.camera)?.profiles[s.profile as 'main' | 'sub'];
+      const key = streamKey(s.camera, s.profile as 'main' | 'sub');
       return {
         key: s.key,
         camera: s.camera,
         profile: s.profile,
         state: s.state,
         reason: s.reason,
+        gatewayPath: gateway && profile && gatewayCarries(profile) ? restreamPathName(key) : null,
         producers: [
           {
             type: 'ffmpeg' as const,

@@ -57,6 +57,8 @@ export interface MqttServiceOptions {
   reconnectMaxMs?: number;
   /** Where SUPERVISOR_TOKEN / SUPERVISOR_URL are read (default process.env). */
   env?: Readonly<Record<string, string | undefined>>;
+  /** The gateway's RTSP restream URL of a key (no credentials), or null; in the state payload. */
+  restreamUrl?: (camera: string, profile: ProfileName) => string | null;
 }
 
 export class MqttService {
@@ -360,7 +362,7 @@ export class MqttService {
       byCamera.set(st.camera, list);
       this.retain(
         this.topics.streamState(st.camera, st.profile as ProfileName),
-        JSON.stringify(statePayload(st)),
+        JSON.stringify(statePayload(st, this.o.restreamUrl?.(st.camera, st.profile as ProfileName) ?? null)),
       );
     }
     for (const cam of this.o.host.cameras()) {
@@ -548,9 +550,10 @@ export class MqttService {
   }
 }
 
-function statePayload(st: StreamStatus): StreamStatePayload {
+function statePayload(st: StreamStatus, restream: string | null): StreamStatePayload {
   const live = st.state === 'live';
   return {
+    ...(restream ? { rtsp_restream: restream } : {}),
     state: st.state,
     reason: st.reason,
     since: st.since,
