@@ -12,3 +12,16 @@ export {
   parseInitSegment,
 } from './init-segment.js';
 export { type SampleFlags, decodeSampleFlags, isSyncSample } from './sample-flags.js';
+export {
+  type DurationSlots,
+  type FieldWrite,
+  type PreparedInit,
+  type RetimedFile,
+  applyPatches,
+  durationPatches,
+  fragmentsOf,
+  headerPatches,
+  prepareInit,
+  Retimer,
+  retimeFile,
+} from './timeline.js';
