@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
 # Installs everything Lookout needs on a fresh Debian 12 machine, then returns quickly on later runs:
 # - Debian packages: FFmpeg (the stream worker), GStreamer's RTSP server with Python bindings (the
-#   synthetic demo/test cameras), mosquitto (MQTT tests), chromium (browser tests), srt-tools.
+#   synthetic demo/test cameras), mosquitto (MQTT tests), chromium (browser tests), srt-tools,
+#   python3-venv and libturbojpeg0 (the Home Assistant tests: the venv, HA camera image scaling).
 # - npm packages from package-lock.json (again whenever the lock file changes).
 # - the real MediaMTX, built once from the Go module proxy (scripts/build-mediamtx.sh), cached outside
 #   the clone. A failed build is reported and setup goes on: Lookout runs without MediaMTX (no WebRTC,
 #   restream or SRT), and the tests that need it fail saying why.
+# - with --ha-tests (scripts/test.sh passes it): the Python virtualenv of the Home Assistant
+#   integration tests (scripts/setup-ha.sh; outside the clone, reused while the pins are unchanged).
+#   scripts/start.sh does not need it, so running the product never waits for it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -14,7 +18,7 @@ DEBIAN_PACKAGES=(
   gir1.2-gst-rtsp-server-1.0 python3-gi python3-gi-cairo python3-gst-1.0
   gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
   gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav
-  mosquitto chromium srt-tools procps
+  mosquitto chromium srt-tools procps python3-venv libturbojpeg0
 )
 
 missing=()
@@ -35,3 +39,7 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
 fi
 
 bash scripts/build-mediamtx.sh || echo "setup: MediaMTX build failed (see above); Lookout will run without WebRTC, RTSP restream and SRT" >&2
+
+if [ "${1:-}" = "--ha-tests" ]; then
+  bash scripts/setup-ha.sh >/dev/null
+fi

@@ -40,6 +40,8 @@ describe('add-on run script, as the image runs it', { timeout: 300_000 }, () => 
   let supervisor: Server;
   let supervisorUrl = '';
   const supervisorAsked: string[] = [];
+  /** Bodies of the add-on's Supervisor discovery posts (the HA integration's async_step_hassio). */
+  const discoveries: unknown[] = [];
   let broker: Mosquitto;
   let cam: SyntheticCamera;
   let port = 0;
@@ -123,6 +125,20 @@ describe('add-on run script, as the image runs it', { timeout: 300_000 }, () => 
       supervisorAsked.push(
         `${req.method} ${req.url} ${req.headers.authorization === `Bearer ${TOKEN}` ? 'token' : 'no token'}`,
       );
+      if (
+        req.method === 'POST' &&
+        req.url === '/discovery' &&
+        req.headers.authorization === `Bearer ${TOKEN}`
+      ) {
+        let body = '';
+        req.on('data', (c: Buffer) => (body += c.toString()));
+        req.on('end', () => {
+          discoveries.push(JSON.parse(body));
+          res.setHeader('content-type', 'application/json');
+          res.end(JSON.stringify({ result: 'ok', data: { uuid: 'discovery-uuid' } }));
+        });
+        return;
+      }
       if (req.url !== '/services/mqtt' || req.headers.authorization !== `Bearer ${TOKEN}`) {
         res.writeHead(403).end(JSON.stringify({ result: 'error', message: 'No access' }));
         return;
@@ -176,6 +192,12 @@ describe('add-on run script, as the image runs it', { timeout: 300_000 }, () => 
       100,
     );
     assert.ok(supervisorAsked.includes('GET /services/mqtt token'), supervisorAsked.join(', '));
+    // The add-on tells HA's Lookout integration where it is: the API port, the container host name.
+    await waitFor(() => discoveries.length > 0, 10_000, 'Supervisor discovery post', 100);
+    const announced = discoveries[0] as { service: string; config: { host: string; port: number } };
+    assert.equal(announced.service, 'lookout');
+    assert.equal(announced.config.port, port);
+    assert.ok(announced.config.host.length > 0, JSON.stringify(announced));
     await mqtt.endAsync();
     const exit = await child.stop(10_000);
     assert.equal(exit.signal, null, `clean exit on SIGTERM: ${JSON.stringify(exit)}`);

@@ -11,6 +11,8 @@ import { gatewayOptionsFromEnv } from '../gateway/env.js';
 import { createLogger } from '../lib/log.js';
 import { keyId, streamKey } from '../contracts/stream-key.js';
 import { startLookout, type ConfigOutcome, type Lookout } from '../main.js';
+import { supervisorAccess } from '../control/mqtt/supervisor-broker.js';
+import { announceToSupervisor, discoveryConfig } from '../control/supervisor/discovery.js';
 
 export interface ServeOptions {
   configFile: string | null;
@@ -64,6 +66,20 @@ export async function serve(opts: ServeOptions): Promise<number> {
   } catch (err) {
     await demo?.close();
     throw err;
+  }
+  // In the add-on: tell HA's Lookout integration where this Lookout is (Supervisor discovery), so
+  // the user only confirms it. Outside the add-on there is no Supervisor to tell.
+  const access = supervisorAccess(process.env);
+  if (access) {
+    const port = Number(new URL(lookout.url).port);
+    announceToSupervisor(access, discoveryConfig(port, config.server.token)).then(
+      (uuid) => log.info({ uuid }, 'announced to Home Assistant (Supervisor discovery)'),
+      (err: unknown) =>
+        log.warn(
+          { err: (err as Error).message },
+          'Supervisor discovery failed; add the Lookout integration by URL and token instead',
+        ),
+    );
   }
   process.stdout.write(
     `\nLookout is running${demo ? ' in demo mode (4 synthetic cameras)' : ''}.\n  API:     ${lookout.url}/api/streams\n  Health:  ${lookout.url}/api/health\n  Metrics: ${lookout.url}/metrics\n  LL-HLS:  ${lookout.url}/hls/<camera>/<main|sub>/index.m3u8\n${lookout.tlsUrl ? `  HTTP/2:  ${lookout.tlsUrl} (same routes, self-signed TLS)\n` : ''}${gatewayLines(lookout)}\n`,
