@@ -7,14 +7,14 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnChild, type ChildProcess } from '../../addon/src/lib/child-process.js';
+import type { ChildProcess } from '../../addon/src/lib/child-process.js';
 import { SyntheticCamera } from '../../addon/src/demo/synthetic-camera.js';
 import { streamKey } from '../../addon/src/contracts/stream-key.js';
 import type { CameraDetail, StreamGraph } from '../../addon/src/contracts/api.js';
 import type { Lookout } from '../../addon/src/main.js';
 import { FAST_STREAM, resolveOrThrow, startTestLookout, tempDir } from '../helpers/setup.js';
 import { waitFor } from '../helpers/processes.js';
-import { loopbackGateway, mediamtxBinary, stopGatewayTest } from '../helpers/gateway.js';
+import { loopbackGateway, mediamtxBinary, rtspCopy, stopGatewayTest } from '../helpers/gateway.js';
 
 const key = streamKey('phone', 'main');
 
@@ -23,24 +23,7 @@ describe('SRT ingest through MediaMTX', { timeout: 120_000 }, () => {
   let app: Lookout;
   let publisher: ChildProcess | null = null;
 
-  const publish = (url: string) =>
-    spawnChild({
-      file: 'ffmpeg',
-      args: [
-        '-hide_banner',
-        '-loglevel',
-        'error',
-        '-rtsp_transport',
-        'tcp',
-        '-i',
-        cam.url('src', 'sub'),
-        '-c',
-        'copy',
-        '-f',
-        'mpegts',
-        url,
-      ],
-    });
+  const publish = (url: string) => rtspCopy(cam.url('src', 'sub'), ['-f', 'mpegts', url]);
 
   before(async () => {
     cam = await SyntheticCamera.start({ names: ['src'] });
