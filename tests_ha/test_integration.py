@@ -204,17 +204,18 @@ async def test_entities_devices_and_unique_ids(hass: HomeAssistant, peer: Peer) 
 
     devices = dr.async_get(hass)
     dome = devices.async_get_device(identifiers={(DOMAIN, f"{uid}_dome")})
-    assert dome is not None and dome.name == "Dome" and dome.manufacturer == "ONVIF"
+    # Manufacturer from Lookout's vendor registry (none for generic/ONVIF), model as MQTT names it.
+    assert dome is not None and dome.name == "Dome" and dome.manufacturer is None and dome.model == "onvif camera"
     hub = devices.async_get(dome.via_device_id) if dome.via_device_id else None
     # The hub device exists once an entity names it (via_device); every camera hangs off it.
     assert ents[f"{uid}_dome_camera"].device_id == dome.id
     assert ents[f"{uid}_dome_camera"].entity_id == "camera.dome"
     yard = devices.async_get_device(identifiers={(DOMAIN, f"{uid}_yard")})
-    assert yard is not None and yard.manufacturer == "Generic"
+    assert yard is not None and yard.model == "Camera"
     assert hub is None or hub.identifiers == {(DOMAIN, uid)}
 
     state = hass.states.get("camera.dome")
-    assert state.attributes["brand"] == "ONVIF"
+    assert state.attributes["model_name"] == "onvif camera"
     assert hass.states.get("select.dome_preset").attributes["options"] == ["Porch", "Gate"]
     assert hass.states.get("switch.dome_recording").state == "off"
     assert hass.states.get("sensor.dome_stream_main").state in ("idle", "starting", "live", "stopping")

@@ -13,13 +13,15 @@ from gi.repository import Gst, GstApp  # noqa: F401  (GstApp gives appsrc/appsin
 
 from scene import Scene
 
+TIMESTAMP_HEADROOM_NS = 3600 * 1_000_000_000
+
 
 class Subscriber:
     """One appsrc inside one client's media pipeline, fed by an encoder."""
 
-    __slots__ = ("appsrc", "camera", "need_keyframe", "offset", "last_ts")
+    __slots__ = ("appsrc", "camera", "need_keyframe", "offset", "last_ts", "frames", "jumps", "paused_until")
 
-    def __init__(self, appsrc, camera, need_keyframe):
+    def __init__(self, appsrc, camera, need_keyframe, jumps=()):
         self.appsrc = appsrc
         self.camera = camera
         # A client that joins mid-GOP starts at the next IDR (which carries SPS/PPS), so every client
@@ -29,25 +31,59 @@ class Subscriber:
         # client pipeline plays; None before.
         self.offset = None
         self.last_ts = -1
+        self.frames = 0
+        # Timestamp jumps still to apply: [after_frames, jump_ns, pause_s] (see SyntheticCameraServer.jump).
+        self.jumps = [list(j) for j in jumps]
+        self.paused_until = 0.0
+
+    def add_jump(self, after_frames, jump_ns, pause_s):
+        self.jumps.append([self.frames + after_frames, jump_ns, pause_s])
+
+    def due_jump(self, now, is_key):
+        """Applies a jump whose frame has come: returns True while this buffer must be held back (the
+        jump's pause; video then resumes at a keyframe, as a camera that hiccupped does)."""
+        if self.paused_until:
+            if now < self.paused_until or (self.need_keyframe and not is_key):
+                return True
+            self.paused_until = 0.0
+            self.need_keyframe = False
+        if self.jumps and self.frames >= self.jumps[0][0] and self.offset is not None:
+            _, jump_ns, pause_s = self.jumps.pop(0)
+            self.offset += jump_ns
+            # A jump backwards must not be undone by the monotonic clamp in stamp(), and must never go
+            # below zero running time (the stream's start): clamp it there instead.
+            self.last_ts = -1
+            if pause_s > 0:
+                self.paused_until = now + pause_s
+                self.need_keyframe = is_video_sub(self)
+                return True
+        return False
 
     def stamp(self, out, capture_ns, duration):
         """Time `out` by its capture instant, as a real camera's RTP clock does.
 
         The appsrc's own do-timestamp would stamp arrival time instead: when x264 output arrives in a
         burst (a starved CPU), frames got nearly equal timestamps, and hls.js tiles downstream froze
-        at segment boundaries. Until the client pipeline plays (its base time is known), buffers go out
-        unstamped and do-timestamp stamps them, which is only the first frame or two.
+        at segment boundaries. Until the client pipeline plays (its base time is known), buffers are
+        stamped at the start of the head room, which is only the first frame or two.
         """
         if capture_ns is None:
             return
         if self.offset is None:
-            if self.appsrc.get_state(0)[1] != Gst.State.PLAYING:
-                return
             clock = self.appsrc.get_clock()
-            if clock is None:
+            if self.appsrc.get_state(0)[1] != Gst.State.PLAYING or clock is None:
+                # Before the pipeline plays, at the head room (what do-timestamp would say, ~0, plus
+                # the head room): the stream must not start with a jump of the head room's size.
+                ts = max(TIMESTAMP_HEADROOM_NS, self.last_ts + 1)
+                self.last_ts = ts
+                out.pts = ts
+                out.dts = ts
                 return
-            self.offset = clock.get_time() - self.appsrc.get_base_time() - capture_ns
-        ts = max(capture_ns + self.offset, self.last_ts + 1)
+            # Plus a head room, so a clock jump backwards (the `jump` fault) has somewhere to go: buffers
+            # are sent at once, not when the pipeline clock reaches them (sinks do not sync), so the
+            # offset changes what the RTP clock says and nothing else.
+            self.offset = clock.get_time() - self.appsrc.get_base_time() - capture_ns + TIMESTAMP_HEADROOM_NS
+        ts = max(capture_ns + self.offset, self.last_ts + 1, 0)
         self.last_ts = ts
         out.pts = ts
         out.dts = ts
@@ -101,12 +137,16 @@ class _FanOut:
             cam = sub.camera
             if cam.frozen:
                 continue  # a hung camera: sockets stay open, nothing is sent
+            if sub.jumps or sub.paused_until:
+                if sub.due_jump(now, is_key):
+                    continue
             if sub.need_keyframe:
                 if not is_key:
                     continue
                 sub.need_keyframe = False
+            sub.frames += 1
             if self.is_video and cam.corrupt_until > now:
-                out = corrupt_h264(buf)
+                out = corrupt_nal(buf, self.codec == "h265")
             else:
                 # Shallow copy without timestamps (stamped below for this client); the memory is
                 # shared, not copied.
@@ -132,27 +172,51 @@ class _FanOut:
 
 
 class VideoEncoder(_FanOut):
-    def __init__(self, name, width, height, fps, gop, bitrate_kbps, label, clock_text, motion):
+    def __init__(self, name, width, height, fps, gop, bitrate_kbps, label, clock_text, motion, codec="h264", jpeg=None):
         super().__init__(name, True)
         self.width, self.height, self.fps, self.gop, self.bitrate = width, height, fps, gop, bitrate_kbps
+        self.codec = codec
+        # A JpegFanOut fed from the same picture (MJPEG over HTTP), or None.
+        self.jpeg = jpeg
         self.scene = Scene(width, height, label, clock_text=clock_text, motion=motion)
 
     def launch_string(self):
+        if self.codec == "h265":
+            enc = (
+                f"x265enc tune=zerolatency speed-preset=ultrafast key-int-max={self.gop} "
+                f"bitrate={self.bitrate} option-string=scenecut=0:bframes=0:repeat-headers=1 "
+                # config-interval=-1: VPS/SPS/PPS ride in every IDR access unit.
+                "! h265parse config-interval=-1 ! video/x-h265,stream-format=byte-stream,alignment=au "
+            )
+        else:
+            enc = (
+                f"x264enc tune=zerolatency speed-preset=ultrafast key-int-max={self.gop} bframes=0 "
+                f"byte-stream=true bitrate={self.bitrate} option-string=scenecut=0 "
+                # config-interval=-1: SPS/PPS ride in every IDR access unit, so any IDR is a clean start.
+                "! h264parse config-interval=-1 ! video/x-h264,stream-format=byte-stream,alignment=au "
+            )
+        jpeg = ""
+        if self.jpeg is not None:
+            jpeg = (
+                "t. ! queue leaky=downstream max-size-buffers=2 ! videoconvert ! video/x-raw,format=I420 ! jpegenc quality=75 "
+                "! appsink name=jsink emit-signals=true sync=false max-buffers=4 drop=true "
+            )
         return (
             # smpte75 is a static pattern: the only changes are what scene.py draws.
             "videotestsrc is-live=true pattern=smpte75 "
             f"! video/x-raw,format=BGRx,width={self.width},height={self.height},framerate={self.fps}/1 "
-            "! cairooverlay name=overlay ! videoconvert ! video/x-raw,format=I420 "
-            f"! x264enc tune=zerolatency speed-preset=ultrafast key-int-max={self.gop} bframes=0 "
-            f"byte-stream=true bitrate={self.bitrate} option-string=scenecut=0 "
-            # config-interval=-1: SPS/PPS ride in every IDR access unit, so any IDR is a clean start.
-            "! h264parse config-interval=-1 ! video/x-h264,stream-format=byte-stream,alignment=au "
-            "! appsink name=sink emit-signals=true sync=false max-buffers=8 drop=true"
+            "! cairooverlay name=overlay ! tee name=t "
+            "t. ! queue max-size-buffers=2 ! videoconvert ! video/x-raw,format=I420 ! "
+            + enc
+            + "! appsink name=sink emit-signals=true sync=false max-buffers=8 drop=true "
+            + jpeg
         )
 
     def start(self, on_error):
         self._start(self.launch_string(), on_error)
         self.pipeline.get_by_name("overlay").connect("draw", self._on_draw)
+        if self.jpeg is not None:
+            self.jpeg.attach(self.pipeline.get_by_name("jsink"))
 
     def _on_draw(self, _overlay, cr, pts, _duration):
         # Wall-clock time of capture: the live source stamps each frame with the running time at which
@@ -187,11 +251,18 @@ class AudioEncoder(_FanOut):
             )
         raise ValueError("unknown audio codec %r" % self.codec)
 
+    def packets_per_s(self):
+        return 16000 / 1024 if self.codec == "aac" else 8000 / 160
+
     def start(self, on_error):
         self._start(self.launch_string(), on_error)
 
 
-def corrupt_h264(buf):
+def is_video_sub(sub):
+    return sub.appsrc.get_name() == "vsrc"
+
+
+def corrupt_nal(buf, hevc):
     """A damaged copy of an Annex-B access unit: slice NAL payloads get random bytes flipped, while start
     codes and parameter sets stay intact, so decoders see broken slices rather than a new stream."""
     data = bytearray(buf.extract_dup(0, buf.get_size()))
@@ -202,7 +273,10 @@ def corrupt_h264(buf):
         i = data.find(b"\x00\x00\x01", i + 3)
     for n, start in enumerate(starts):
         end = starts[n + 1] - 3 if n + 1 < len(starts) else len(data)
-        if start >= len(data) or (data[start] & 0x1F) not in (1, 5):
+        if start >= len(data):
+            continue
+        # Slices only: H.264 NAL types 1 and 5; H.265 types 0-21 (VPS/SPS/PPS are 32-34).
+        if (((data[start] >> 1) & 0x3F) > 21) if hevc else ((data[start] & 0x1F) not in (1, 5)):
             continue
         body = start + 4  # keep the NAL header and the start of the slice header
         if end - body < 8:
@@ -214,3 +288,35 @@ def corrupt_h264(buf):
     if buf.has_flags(Gst.BufferFlags.DELTA_UNIT):
         out.set_flags(Gst.BufferFlags.DELTA_UNIT)
     return out
+
+
+class JpegFanOut:
+    """JPEG frames of one video (MJPEG over HTTP): the newest frame and a condition clients wait on."""
+
+    def __init__(self):
+        self.cond = threading.Condition()
+        self.frame = None
+        self.seq = 0
+
+    def attach(self, sink):
+        sink.connect("new-sample", self._on_sample)
+
+    def _on_sample(self, sink):
+        sample = sink.emit("pull-sample")
+        if sample is None:
+            return Gst.FlowReturn.EOS
+        buf = sample.get_buffer()
+        data = buf.extract_dup(0, buf.get_size())
+        with self.cond:
+            self.frame = data
+            self.seq += 1
+            self.cond.notify_all()
+        return Gst.FlowReturn.OK
+
+    def next_frame(self, after_seq, timeout):
+        """The first frame newer than `after_seq`: (seq, bytes), or (after_seq, None) on timeout."""
+        with self.cond:
+            self.cond.wait_for(lambda: self.seq > after_seq, timeout)
+            if self.seq > after_seq:
+                return self.seq, self.frame
+            return after_seq, None

@@ -7,6 +7,7 @@ file for options, the control protocol and the timestamp pattern.
 """
 
 import argparse
+import http.server
 import json
 import os
 import re
@@ -24,13 +25,17 @@ import gi  # noqa: E402
 
 gi.require_version("Gst", "1.0")
 gi.require_version("GstApp", "1.0")
+gi.require_version("GstBase", "1.0")
 gi.require_version("GstRtsp", "1.0")
 gi.require_version("GstRtspServer", "1.0")
-from gi.repository import GLib, Gst, GstRtsp, GstRtspServer  # noqa: E402
+from gi.repository import GLib, Gst, GstBase, GstRtsp, GstRtspServer  # noqa: E402
 
-from encoders import AudioEncoder, Subscriber, VideoEncoder  # noqa: E402
+from encoders import AudioEncoder, JpegFanOut, Subscriber, VideoEncoder  # noqa: E402
 
 PROFILES = ("main", "sub")
+# Every profile is also mounted at /<camera>/<profile>-udp, which refuses RTSP over TCP (SETUP answers
+# 461 Unsupported transport), like cameras whose RTSP server does UDP only.
+UDP_ONLY_SUFFIX = "-udp"
 CAMERA_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 # Where the pattern stays legible (see TIMESTAMP_MIN_WIDTH/HEIGHT in timestamp-code.ts).
 MIN_WIDTH, MIN_HEIGHT = 320, 180
@@ -91,6 +96,47 @@ class Camera:
         self.corrupt_until = 0.0
         self.stopped = True  # until the first start mounts it
         self.clients = set()
+        # Timestamp jumps armed for every new client: [(after_frames, jump_ns, pause_s)].
+        self.start_jumps = []
+        self.subscribers = set()
+
+
+class MjpegHandler(http.server.BaseHTTPRequestHandler):
+    """GET /<camera>/<profile>.mjpeg: multipart/x-mixed-replace JPEG frames (ESP32-CAM, UniFi and many
+    cheap cameras serve MJPEG this way)."""
+
+    server_version = "synthetic-camera"
+    protocol_version = "HTTP/1.0"
+
+    def do_GET(self):
+        srv = self.server.camera_server
+        m = re.fullmatch(r"/([a-z0-9_-]+)/(main|sub)\.mjpeg", self.path.split("?")[0])
+        cam = srv.cameras.get(m.group(1)) if m else None
+        if cam is None or cam.stopped:
+            self.send_error(404)
+            return
+        jpeg = cam.video[m.group(2)].jpeg
+        self.send_response(200)
+        self.send_header("Content-Type", "multipart/x-mixed-replace; boundary=frame")
+        self.send_header("Cache-Control", "no-cache")
+        self.end_headers()
+        seq = jpeg.seq
+        try:
+            while not cam.stopped and srv.mjpeg_running:
+                seq, frame = jpeg.next_frame(seq, 1.0)
+                if frame is None or cam.frozen:
+                    continue
+                self.wfile.write(
+                    b"--frame\r\nContent-Type: image/jpeg\r\nContent-Length: %d\r\n\r\n" % len(frame)
+                )
+                self.wfile.write(frame)
+                self.wfile.write(b"\r\n")
+                self.wfile.flush()
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+
+    def log_message(self, fmt, *args):
+        pass
 
 
 class SyntheticCameraServer:
@@ -110,6 +156,9 @@ class SyntheticCameraServer:
         self.encoders = {}
         self.cameras = {}
         self.factories = {}
+        self.mjpeg_port = None
+        self.mjpeg_running = False
+        self.mjpeg_httpd = None
         self._clients_lock = threading.Lock()
         self._build_cameras()
         self._setup_auth()
@@ -137,12 +186,23 @@ class SyntheticCameraServer:
             for profile in PROFILES:
                 w, h, fps, gop = a.main if profile == "main" else a.sub
                 bitrate = a.main_bitrate if profile == "main" else a.sub_bitrate
-                key = ("video", group, w, h, fps, gop, bitrate)
+                codec = a.main_codec if profile == "main" else a.sub_codec
+                key = ("video", group, w, h, fps, gop, bitrate, codec)
                 label = "%s %s %dx%d@%d" % (label_base, profile, w, h, fps)
                 cam.video[profile] = self._encoder(
                     key,
                     lambda: VideoEncoder(
-                        "%s/%s" % (group, profile), w, h, fps, gop, bitrate, label, a.clock_text, a.motion
+                        "%s/%s" % (group, profile),
+                        w,
+                        h,
+                        fps,
+                        gop,
+                        bitrate,
+                        label,
+                        a.clock_text,
+                        a.motion,
+                        codec=codec,
+                        jpeg=JpegFanOut() if a.mjpeg else None,
                     ),
                 )
             if a.audio != "none":
@@ -150,11 +210,16 @@ class SyntheticCameraServer:
             self.cameras[name] = cam
             for profile in PROFILES:
                 self.factories[(name, profile)] = self._make_factory(cam, profile)
+                self.factories[(name, profile + UDP_ONLY_SUFFIX)] = self._make_factory(cam, profile, udp_only=True)
 
-    def _make_factory(self, cam, profile):
+    def _mount_paths(self, cam):
+        return [(p, "/%s/%s" % (cam.name, p)) for p in PROFILES + tuple(p + UDP_ONLY_SUFFIX for p in PROFILES)]
+
+    def _make_factory(self, cam, profile, udp_only=False):
+        pay = "rtph265pay" if cam.video[profile].codec == "h265" else "rtph264pay"
         launch = (
             "( appsrc name=vsrc is-live=true format=time do-timestamp=true block=false "
-            "max-bytes=4000000 leaky-type=upstream ! rtph264pay name=pay0 pt=96 "
+            "max-bytes=4000000 leaky-type=upstream ! %s name=pay0 pt=96 " % pay
         )
         if self.args.audio == "aac":
             launch += (
@@ -173,6 +238,8 @@ class SyntheticCameraServer:
         # keyframe and can be frozen/corrupted with its camera; the encode itself is shared anyway.
         factory.set_shared(False)
         factory.set_stop_on_disconnect(True)
+        if udp_only:
+            factory.set_protocols(GstRtsp.RTSPLowerTrans.UDP)
         factory.connect("media-configure", self._on_media_configure, cam, profile)
         if self.args.user:
             factory.add_role_from_structure(
@@ -204,19 +271,45 @@ class SyntheticCameraServer:
         enc = cam.video[profile]
         vsrc = bin_.get_by_name("vsrc")
         vsrc.set_property("caps", enc.caps)
-        subs = [(enc, Subscriber(vsrc, cam, need_keyframe=True))]
+        subs = [(enc, Subscriber(vsrc, cam, need_keyframe=True, jumps=cam.start_jumps))]
         if cam.audio is not None:
             asrc = bin_.get_by_name("asrc")
             asrc.set_property("caps", cam.audio.caps)
-            subs.append((cam.audio, Subscriber(asrc, cam, need_keyframe=False)))
+            # Audio jumps with the video (one camera clock), a frame count scaled to its packet rate.
+            subs.append((cam.audio, Subscriber(asrc, cam, need_keyframe=False, jumps=self._audio_jumps(cam, enc))))
         for e, s in subs:
             e.add(s)
+            cam.subscribers.add(s)
 
         def unprepared(_media):
             for e, s in subs:
                 e.remove_appsrc(s.appsrc)
+                cam.subscribers.discard(s)
 
         media.connect("unprepared", unprepared)
+        media.connect("prepared", self._on_media_prepared)
+
+    @staticmethod
+    def _on_media_prepared(media):
+        # Send each buffer as soon as it is encoded instead of when the clock reaches its timestamp: a
+        # camera whose clock jumps forward sends its new timestamps at once (the network sinks would
+        # otherwise hold them back by the size of the jump). Pacing still comes from the live encoder.
+        # The transport sinks are added at SETUP, after this: catch them as they join the pipeline.
+        pipeline = media.get_element().get_parent()
+        if pipeline is None:
+            return
+
+        def unsync(element):
+            element.set_property("sync", False)
+            return False
+
+        def added(_bin, _sub, element):
+            if isinstance(element, GstBase.BaseSink):
+                # rtsp-server configures the sink after adding it: switch sync off once it has.
+                unsync(element)
+                element.connect("notify::sync", lambda el, _p: el.get_property("sync") and GLib.idle_add(unsync, el))
+
+        pipeline.connect("deep-element-added", added)
 
     def _on_client_connected(self, _server, client):
         # Remember which camera a connection belongs to, so stopping one camera drops only its clients.
@@ -266,6 +359,15 @@ class SyntheticCameraServer:
         self.port = self.server.get_bound_port()
         self.listening = True
 
+    def listen_mjpeg(self):
+        httpd = http.server.ThreadingHTTPServer((self.args.host, self.args.mjpeg_port), MjpegHandler)
+        httpd.daemon_threads = True
+        httpd.camera_server = self
+        self.mjpeg_httpd = httpd
+        self.mjpeg_port = httpd.server_address[1]
+        self.mjpeg_running = True
+        threading.Thread(target=httpd.serve_forever, name="mjpeg-http", daemon=True).start()
+
     def unlisten(self):
         if self.source_id:
             # Removing the source closes the listening socket: new connections are refused.
@@ -290,8 +392,8 @@ class SyntheticCameraServer:
         doomed = set()
         for cam in self._targets(msg):
             if not cam.stopped:
-                for profile in PROFILES:
-                    self.mounts.remove_factory("/%s/%s" % (cam.name, profile))
+                for _profile, path in self._mount_paths(cam):
+                    self.mounts.remove_factory(path)
             cam.stopped = True
             with self._clients_lock:
                 doomed |= cam.clients
@@ -303,8 +405,8 @@ class SyntheticCameraServer:
     def _start(self, msg):
         for cam in self._targets(msg):
             if cam.stopped:
-                for profile in PROFILES:
-                    self.mounts.add_factory("/%s/%s" % (cam.name, profile), self.factories[(cam.name, profile)])
+                for profile, path in self._mount_paths(cam):
+                    self.mounts.add_factory(path, self.factories[(cam.name, profile)])
             cam.stopped = False
             # A restarted camera is a fresh camera: not frozen, not corrupting.
             cam.frozen = False
@@ -334,6 +436,8 @@ class SyntheticCameraServer:
             until = time.monotonic() + ms / 1000.0
             for cam in self._targets(msg):
                 cam.corrupt_until = until
+        elif cmd == "jump":
+            self._jump(msg)
         elif cmd == "motion":
             on = msg.get("on")
             if not isinstance(on, bool):
@@ -352,6 +456,30 @@ class SyntheticCameraServer:
             raise ValueError("unknown cmd %r" % cmd)
         return {}
 
+    def _audio_jumps(self, cam, enc):
+        rate = cam.audio.packets_per_s()
+        return [(int(after * rate / enc.fps), jump_ns, pause_s) for after, jump_ns, pause_s in cam.start_jumps]
+
+    def _jump(self, msg):
+        """A camera clock that jumps: every stream's timestamps move by `ms` (negative: backwards), after
+        `pause_ms` without media (video resumes at a keyframe). at=now: current clients, at once;
+        at=start: every client from now on, `after_frames` frames into its stream (ms 0 disarms)."""
+        ms = msg.get("ms")
+        pause = msg.get("pause_ms", 0)
+        at = msg.get("at", "now")
+        after = msg.get("after_frames", 10)
+        if not isinstance(ms, (int, float)) or not isinstance(pause, (int, float)) or pause < 0:
+            raise ValueError("jump needs ms (signed) and pause_ms >= 0")
+        if at not in ("now", "start") or not isinstance(after, int) or after < 0:
+            raise ValueError("jump at must be now or start, after_frames >= 0")
+        jump_ns, pause_s = int(ms * 1_000_000), pause / 1000.0
+        for cam in self._targets(msg):
+            if at == "start":
+                cam.start_jumps = [(after, jump_ns, pause_s)] if ms or pause else []
+                continue
+            for sub in list(cam.subscribers):
+                sub.add_jump(0, jump_ns, pause_s)
+
     def status(self):
         cams = {}
         for cam in self.cameras.values():
@@ -365,6 +493,7 @@ class SyntheticCameraServer:
         return {
             "listening": self.listening,
             "port": self.port,
+            "mjpeg_port": self.mjpeg_port,
             "cameras": cams,
             "encoders": {e.name + ("" if e.is_video else ":" + e.codec): e.frames for e in self.encoders.values()},
         }
@@ -417,6 +546,8 @@ class SyntheticCameraServer:
                 return 3
         try:
             self._start({})
+            if self.args.mjpeg:
+                self.listen_mjpeg()
         except Exception as e:
             emit({"event": "fatal", "error": str(e)})
             return 2
@@ -437,6 +568,9 @@ class SyntheticCameraServer:
                     for p in PROFILES
                 },
                 "audio": a.audio,
+                "codecs": {"main": a.main_codec, "sub": a.sub_codec},
+                "mjpeg_port": self.mjpeg_port,
+                "udp_only_suffix": UDP_ONLY_SUFFIX,
                 "encode": a.encode,
                 "auth": a.auth if a.user else None,
             }
@@ -449,6 +583,9 @@ class SyntheticCameraServer:
         return False
 
     def shutdown(self):
+        self.mjpeg_running = False
+        if self.mjpeg_httpd is not None:
+            self.mjpeg_httpd.shutdown()
         self.unlisten()
         self._drop_clients(lambda c: True)
         for enc in self.encoders.values():
@@ -466,6 +603,10 @@ def parse_args(argv):
     p.add_argument("--main-bitrate", type=int, default=2000, help="kbit/s")
     p.add_argument("--sub-bitrate", type=int, default=500, help="kbit/s")
     p.add_argument("--audio", choices=("none", "aac", "pcma"), default="none")
+    p.add_argument("--main-codec", choices=("h264", "h265"), default="h264")
+    p.add_argument("--sub-codec", choices=("h264", "h265"), default="h264")
+    p.add_argument("--mjpeg", type=on_off, default=False, help="also serve MJPEG over HTTP")
+    p.add_argument("--mjpeg-port", type=int, default=0, help="MJPEG HTTP port; 0 picks a free one")
     p.add_argument("--motion", type=on_off, default=True, help="moving object on|off (default on)")
     p.add_argument("--clock-text", type=on_off, default=True, help="human-readable clock on|off")
     p.add_argument(

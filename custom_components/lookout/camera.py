@@ -18,10 +18,9 @@ from .const import (
     CONF_STREAM_PROFILE,
     DEFAULT_SNAPSHOT_PROFILE,
     DEFAULT_STREAM_PROFILE,
-    VENDOR_BRANDS,
 )
 from .coordinator import LookoutCoordinator
-from .entity import LookoutEntity
+from .entity import LookoutEntity, camera_model
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -59,9 +58,9 @@ class LookoutCamera(LookoutEntity, Camera):
         options = coordinator.entry.options
         self._stream_profile = options.get(CONF_STREAM_PROFILE, DEFAULT_STREAM_PROFILE)
         self._snapshot_profile = options.get(CONF_SNAPSHOT_PROFILE, DEFAULT_SNAPSHOT_PROFILE)
-        vendor = coordinator.data.cameras[camera_id].get("vendor", "")
-        self._attr_brand = VENDOR_BRANDS.get(vendor, vendor)
-        self._attr_model = f"{self._attr_brand} camera via Lookout"
+        cam = coordinator.data.cameras[camera_id]
+        self._attr_brand = cam.get("manufacturer")
+        self._attr_model = camera_model(cam)
 
     async def async_added_to_hass(self) -> None:
         await super().async_added_to_hass()

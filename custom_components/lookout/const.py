@@ -35,14 +35,3 @@ VERSION: str = json.loads((Path(__file__).parent / "manifest.json").read_text())
 # HA views that proxy recordings (Lookout needs its token; browsers get HA's signed paths).
 RECORDING_VIEW_URL = "/api/lookout/{entry_id}/recordings/{recording_id}"
 THUMBNAIL_VIEW_URL = "/api/lookout/{entry_id}/recordings/{recording_id}/thumbnail"
-
-VENDOR_BRANDS = {
-    "generic": "Generic",
-    "reolink": "Reolink",
-    "amcrest": "Amcrest",
-    "dahua": "Dahua",
-    "hikvision": "Hikvision",
-    "unifi": "Ubiquiti UniFi",
-    "tapo": "TP-Link Tapo",
-    "onvif": "ONVIF",
-}

@@ -9,7 +9,7 @@ from homeassistant.config_entries import ConfigEntry
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
-from .const import CONF_EXPOSE, DEFAULT_EXPOSE, DOMAIN, VENDOR_BRANDS
+from .const import CONF_EXPOSE, DEFAULT_EXPOSE, DOMAIN
 from .coordinator import LookoutCoordinator
 
 
@@ -19,6 +19,12 @@ def hub_identifier(entry: ConfigEntry) -> tuple[str, str]:
 
 def camera_identifier(entry: ConfigEntry, camera_id: str) -> tuple[str, str]:
     return (DOMAIN, f"{entry.unique_id or entry.entry_id}_{camera_id}")
+
+
+def camera_model(cam: dict[str, Any]) -> str:
+    """As Lookout's MQTT discovery names it (control/mqtt/discovery.ts), so a device looks the same."""
+    vendor = cam.get("vendor") or "generic"
+    return "Camera" if vendor == "generic" else f"{vendor} camera"
 
 
 def exposed(entry: ConfigEntry, what: str) -> bool:
@@ -39,8 +45,8 @@ class LookoutEntity(CoordinatorEntity[LookoutCoordinator]):
         self._attr_device_info = DeviceInfo(
             identifiers={camera_identifier(entry, camera_id)},
             name=cam.get("name") or camera_id,
-            manufacturer=VENDOR_BRANDS.get(cam.get("vendor", ""), cam.get("vendor")),
-            model=f"{VENDOR_BRANDS.get(cam.get('vendor', ''), 'IP')} camera via Lookout",
+            manufacturer=cam.get("manufacturer"),
+            model=camera_model(cam),
             sw_version=health.get("version"),
             via_device=hub_identifier(entry),
         )

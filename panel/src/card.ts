@@ -2,7 +2,8 @@
  * `lookout-grid-card`: the Lovelace card (and, inside `<lookout-panel>`, the page at `/`). A grid of
  * camera tiles; renders only. Where Lookout is: ConnectionController; motion: EventsController;
  * playing: each tile's controllers. The fullscreen tile is remembered in localStorage, so a reload
- * (or a phone waking the tab) comes back to it.
+ * (or a phone waking the tab) comes back to it. With `controls.review` a Live / Review switch shows
+ * the review view (review/review-view.ts) instead of the grid; a tile's replay button opens it.
  */
 import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
 import type { CameraSummary } from '../../addon/src/contracts/api.js';
@@ -18,6 +19,7 @@ import { ConnectionController, type HassLike } from './controllers/connection.js
 import { EventsController } from './controllers/events.js';
 import { chooseTech, tileTech, type ResolvedTech } from './controllers/live-player.js';
 import { createEditor, stubConfig } from './register.js';
+import type { LookoutReview } from './review/review-view.js';
 
 const FULLSCREEN_KEY = 'lookout:fullscreen';
 const CAMERAS_RETRY_MS = 5000;
@@ -36,6 +38,7 @@ export class LookoutGridCard extends LitElement {
     _cameras: { state: true },
     _error: { state: true },
     _fullscreen: { state: true },
+    _view: { state: true },
   };
 
   declare standalone: boolean;
@@ -44,6 +47,7 @@ export class LookoutGridCard extends LitElement {
   declare _cameras: CameraSummary[] | null;
   declare _error: string;
   declare _fullscreen: string | null;
+  declare _view: 'live' | 'review';
 
   private readonly connection = new ConnectionController(this);
   private readonly events = new EventsController(this);
@@ -60,6 +64,7 @@ export class LookoutGridCard extends LitElement {
     this._cameras = null;
     this._error = '';
     this._fullscreen = null;
+    this._view = 'live';
   }
 
   /** Validates; a bad config throws CardConfigError, which HA shows as an error card. */
@@ -151,8 +156,28 @@ export class LookoutGridCard extends LitElement {
     this.resolvedTech ??= chooseTech(this.tech ?? c.live_tech, tiles.length);
     const fs = tiles.some((t) => t.id === this._fullscreen) ? this._fullscreen : null;
     const [w, h] = c.aspect_ratio.split(':');
+    const tabs = c.controls.review
+      ? html`<div class="tabs" role="tablist">
+          ${(['live', 'review'] as const).map(
+            (v) =>
+              html`<button
+                role="tab"
+                aria-selected=${this._view === v ? 'true' : 'false'}
+                class=${this._view === v ? 'on' : ''}
+                @click=${() => (this._view = v)}
+              >
+                ${v === 'live' ? 'Live' : 'Review'}
+              </button>`,
+          )}
+        </div>`
+      : nothing;
+    if (c.controls.review && this._view === 'review')
+      return html`<div class="card">
+        ${header}${tabs}
+        <lookout-review .api=${api} .cameras=${tiles}></lookout-review>
+      </div>`;
     return html`<div class="card" style="--lookout-aspect: ${w} / ${h}">
-      ${header}
+      ${header}${tabs}
       ${missing.length ? html`<div class="message error">Unknown camera(s): ${missing.join(', ')}</div>` : nothing}
       ${this._error ? html`<div class="message error">${this._error}</div>` : nothing}
       ${tiles.length === 0 ? html`<div class="message">No cameras to show.</div>` : nothing}
@@ -160,6 +185,7 @@ export class LookoutGridCard extends LitElement {
         class="grid"
         style="grid-template-columns: repeat(${cols}, minmax(0, 1fr))"
         @lookout:fullscreen=${this.onFullscreen}
+        @lookout:review=${this.onReview}
       >
         ${tiles.map(
           (cam) =>
@@ -224,6 +250,15 @@ export class LookoutGridCard extends LitElement {
     this.setFullscreen(ev.detail.camera);
   };
 
+  /** A tile's replay button: the review tab, that camera, from N seconds ago. */
+  private readonly onReview = async (ev: CustomEvent<{ camera: string; atMs: number }>): Promise<void> => {
+    this.setFullscreen(null);
+    this._view = 'review';
+    await this.updateComplete;
+    const review = this.renderRoot.querySelector('lookout-review') as LookoutReview | null;
+    review?.showAt(ev.detail.camera, ev.detail.atMs);
+  };
+
   private readonly onKey = (ev: KeyboardEvent): void => {
     if (ev.key === 'Escape' && this._fullscreen) this.setFullscreen(null);
   };
@@ -255,6 +290,26 @@ export class LookoutGridCard extends LitElement {
     .grid {
       display: grid;
       gap: 6px;
+    }
+    .tabs {
+      display: flex;
+      gap: 4px;
+      margin: 0 0 8px;
+    }
+    .tabs button {
+      font:
+        600 13px system-ui,
+        sans-serif;
+      color: inherit;
+      background: #2a2a2a;
+      border: 1px solid #444;
+      border-radius: 4px;
+      padding: 4px 12px;
+      cursor: pointer;
+    }
+    .tabs button.on {
+      background: #3d7bd9;
+      border-color: #3d7bd9;
     }
     .message {
       padding: 12px;

@@ -8,6 +8,8 @@ import { LookoutCameraTile } from './components/camera-tile.js';
 import './components/ptz-overlay.js';
 import { LookoutPanel } from './panel-page.js';
 import { registerLookoutCard } from './register.js';
+import { LookoutReview } from './review/review-view.js';
+import { LookoutReviewTimeline } from './review/review-timeline.js';
 
 function define(tag: string, ctor: CustomElementConstructor): void {
   if (!customElements.get(tag)) customElements.define(tag, ctor);
@@ -15,5 +17,7 @@ function define(tag: string, ctor: CustomElementConstructor): void {
 
 define('lookout-camera-tile', LookoutCameraTile);
 define('lookout-panel', LookoutPanel);
+define('lookout-review', LookoutReview);
+define('lookout-review-timeline', LookoutReviewTimeline);
 // The card, its visual editor and the card-picker entry (window.customCards), each once.
 registerLookoutCard(LookoutGridCard);

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { createSocket } from 'node:dgram';
 import { createServer } from 'node:net';
 import { findMediamtx } from '../../addon/src/gateway/binary.js';
+import { spawnChild, type ChildProcess } from '../../addon/src/lib/child-process.js';
 import type { GatewayListen } from '../../addon/src/gateway/mediamtx-config.js';
 import { processesMatching, zombieChildren } from './processes.js';
 
@@ -72,4 +73,23 @@ export async function stopGatewayTest(
   await cam?.close();
   assert.deepEqual(zombieChildren(), []);
   if (cfg) assert.deepEqual(processesMatching(cfg), [], 'no MediaMTX left after stop');
+}
+
+/** An FFmpeg peer: reads an RTSP URL over TCP and copies it to `output` (`-f <format> <url>`). */
+export function rtspCopy(input: string, output: string[]): ChildProcess {
+  return spawnChild({
+    file: 'ffmpeg',
+    args: [
+      '-hide_banner',
+      '-loglevel',
+      'error',
+      '-rtsp_transport',
+      'tcp',
+      '-i',
+      input,
+      '-c',
+      'copy',
+      ...output,
+    ],
+  });
 }

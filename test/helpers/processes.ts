@@ -3,6 +3,7 @@
  * directly, so it sees exactly what the kernel sees.
  */
 import { readdirSync, readFileSync } from 'node:fs';
+import { availableParallelism, loadavg } from 'node:os';
 
 export interface ProcInfo {
   pid: number;
@@ -56,4 +57,15 @@ export async function waitFor(
     await new Promise((r) => setTimeout(r, stepMs));
   }
   return Date.now() - t0;
+}
+
+/**
+ * A start-up time target (e.g. "plays within 3 s") on this shared machine: the target itself while
+ * the load average per core is at most 1.5, stretched in proportion beyond that (capped at 4×), so a
+ * starved CI box is judged by the same work, not the same wall time. Tests print both numbers.
+ */
+export function loadScaledMs(targetMs: number): { limitMs: number; loadPerCore: number } {
+  const loadPerCore = loadavg()[0]! / Math.max(1, availableParallelism());
+  const factor = Math.min(4, Math.max(1, loadPerCore / 1.5));
+  return { limitMs: Math.round(targetMs * factor), loadPerCore: Math.round(loadPerCore * 10) / 10 };
 }

@@ -122,6 +122,8 @@ describe('API authentication (server.token)', () => {
     for (const path of [
       '/api/streams',
       '/api/cameras/gate',
+      '/api/recordings/events',
+      '/api/exports',
       '/hls/gate/sub/index.m3u8',
       '/metrics',
       '/',
@@ -238,8 +240,17 @@ describe('API authentication (server.token)', () => {
         undefined,
         { timeout: 30_000, polling: 250 },
       );
+      // The Review tab's list and timelines come over the same cookie.
+      await page.locator('lookout-grid-card .tabs button', { hasText: 'Review' }).click();
+      await page
+        .locator('lookout-review .sentinel', { hasText: /No recordings|No more events/ })
+        .waitFor({ timeout: 15_000 });
       const api = answers.filter((a) => new URL(a.url).pathname.startsWith('/api/'));
       assert.ok(api.length > 0, 'the page called the API');
+      assert.ok(
+        api.some((a) => new URL(a.url).pathname === '/api/recordings/events' && a.status === 200),
+        'the review list answered',
+      );
       assert.deepEqual(
         answers.filter((a) => a.status === 401),
         [],

@@ -494,8 +494,10 @@ describe('panel page in Chromium', () => {
     const p = await ctx.newPage();
     p.on('pageerror', (e) => pageErrors.push(e.message));
     const cookies = new Set<string>();
+    const paths: string[] = [];
     await p.route(`${ingress}**`, async (route) => {
       const req = route.request();
+      paths.push(new URL(req.url()).pathname.slice(new URL(ingress).pathname.length));
       cookies.add(/ingress_session=([^;]+)/.exec(req.headers()['cookie'] ?? '')?.[1] ?? '(none)');
       // Blocking playlist requests may still be open when the page closes: ignore those.
       const response = await route
@@ -538,6 +540,16 @@ describe('panel page in Chromium', () => {
     assert.equal(jar?.value, 'sess-1');
     assert.equal(jar?.path, '/api/hassio_ingress/');
     assert.equal(jar?.sameSite, 'Strict');
+    // The Review tab: its list and timelines go through the ingress path as well.
+    await p.locator('lookout-grid-card .tabs button', { hasText: 'Review' }).click();
+    await p
+      .locator('lookout-review .sentinel', { hasText: /No recordings|No more events/ })
+      .waitFor({ timeout: 15_000 });
+    assert.ok(
+      paths.includes('api/recordings/events'),
+      `review list through ingress: ${paths.slice(-5).join(', ')}`,
+    );
+    assert.ok(paths.includes('api/recordings'), 'timelines through ingress');
     assert.deepEqual([...cookies], ['sess-1'], 'every request through ingress carried the session');
     await p.unrouteAll({ behavior: 'ignoreErrors' });
     await ctx.close();

@@ -17,13 +17,13 @@ import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import type { Browser, Page } from 'playwright-core';
 import { launchChromium } from '../helpers/browser.js';
-import { spawnChild, type ChildProcess } from '../../addon/src/lib/child-process.js';
+import type { ChildProcess } from '../../addon/src/lib/child-process.js';
 import { SyntheticCamera } from '../../addon/src/demo/synthetic-camera.js';
 import type { CameraDetail, GatewayPathStatus, StreamGraph } from '../../addon/src/contracts/api.js';
 import type { Lookout } from '../../addon/src/main.js';
 import { FAST_STREAM, resolveOrThrow, startTestLookout, tempDir } from '../helpers/setup.js';
 import { allProcesses, readProc, waitFor, zombieChildren } from '../helpers/processes.js';
-import { loopbackGateway, mediamtxBinary, stopGatewayTest } from '../helpers/gateway.js';
+import { loopbackGateway, mediamtxBinary, rtspCopy, stopGatewayTest } from '../helpers/gateway.js';
 
 const PASSWORD = 'Wr-s3cret!pass';
 const TECHS = ['llhls', 'mse', 'webrtc'] as const;
@@ -174,23 +174,7 @@ describe('WebRTC tile beside LL-HLS and MSE, one camera connection', { timeout: 
     const u = new URL(r.url);
     u.username = r.username;
     u.password = r.password;
-    reader = spawnChild({
-      file: 'ffmpeg',
-      args: [
-        '-hide_banner',
-        '-loglevel',
-        'error',
-        '-rtsp_transport',
-        'tcp',
-        '-i',
-        u.href,
-        '-c',
-        'copy',
-        '-f',
-        'null',
-        '-',
-      ],
-    });
+    reader = rtspCopy(u.href, ['-f', 'null', '-']);
     const rec = await fetch(`${app.url}/api/cameras/yard/recording/start`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },

@@ -1,6 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { configCheck, configExplain } from './config-commands.js';
 
 const EXAMPLES = fileURLToPath(new URL('../../../config/examples/', import.meta.url));
@@ -31,7 +34,7 @@ test('config check: exit 1 and one line per problem with file:line and path', as
   assert.ok(lines.every((l) => l.startsWith(`${file}:`)));
   assert.ok(
     lines.includes(
-      `${file}:8: /defaults/transport: must be one of: tcp, udp (got "TCP"; did you mean "tcp"?)`,
+      `${file}:8: /defaults/transport: must be one of: auto, tcp, udp (got "TCP"; did you mean "tcp"?)`,
     ),
   );
 });
@@ -61,4 +64,19 @@ test('config explain: one camera, all, unknown camera', async () => {
   assert.match(all.output, /camera shed \(Shed \(broken\)\), vendor generic, disabled, hidden/);
   const unknown = await configExplain(EXAMPLES + 'minimal.yaml', 'nope', { env });
   assert.deepEqual(unknown, { exitCode: 1, output: 'unknown camera "nope"; cameras: porch' });
+});
+
+test('config check says that an MJPEG-over-HTTP camera is encoded to H.264', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'lookout-check-'));
+  const file = join(dir, 'mjpeg.yaml');
+  writeFileSync(
+    file,
+    'cameras:\n  - id: esp32\n    profiles:\n      main: { url: "http://10.0.0.9:81/stream" }\n',
+  );
+  const r = await configCheck(file, { env: {} });
+  assert.equal(r.exitCode, 0, r.output);
+  assert.match(
+    r.output,
+    /^ok: 1 camera\nnote: camera "esp32" profile "main": http:\/\/10\.0\.0\.9:81\/stream is MJPEG over HTTP, which no browser plays: Lookout encodes it to H\.264/,
+  );
 });

@@ -4,6 +4,7 @@
  *   lookout serve [--config FILE]          run the supervisor and API (no config → demo cameras)
  *   lookout config check FILE              validate; exit 1 and list every error with its path
  *   lookout config explain FILE [CAMERA]   every effective value and where it came from
+ *   lookout probe URL [--transport auto|tcp|udp] [--json]   what a camera sends, what Lookout does with it
  *   lookout discover HOST [--port N] [--user U]   ask one ONVIF device what it can do (password:
  *                                          $LOOKOUT_ONVIF_PASSWORD, never an argument: `ps` shows those)
  */
@@ -15,6 +16,7 @@ const USAGE = `usage:
   lookout serve [--config FILE] [--port N] [--host ADDR]
   lookout config check FILE
   lookout config explain FILE [CAMERA]
+  lookout probe URL [--transport auto|tcp|udp] [--seconds N] [--json]
   lookout discover HOST [--port N] [--path P] [--user U] [--json]   (password from $LOOKOUT_ONVIF_PASSWORD)
   lookout discover --scan [--json]       WS-Discovery on the local network (multicast)`;
 
@@ -76,6 +78,25 @@ async function main(argv: string[]): Promise<number> {
         values.json ? `${JSON.stringify(report, null, 2)}\n` : renderDiscovery(report, values.user),
       );
       return report.profiles.length > 0 ? 0 : 1;
+    }
+  }
+  if (command === 'probe') {
+    const { values, positionals } = parseArgs({
+      args: rest,
+      options: { transport: { type: 'string' }, seconds: { type: 'string' }, json: { type: 'boolean' } },
+      allowPositionals: true,
+      strict: true,
+    });
+    const [url] = positionals;
+    const transport = values.transport ?? 'auto';
+    if (url && (transport === 'auto' || transport === 'tcp' || transport === 'udp')) {
+      const { inspectSource, renderProbe } = await import('../sources/inspect.js');
+      const report = await inspectSource(url, {
+        transport,
+        seconds: values.seconds ? Number(values.seconds) : undefined,
+      });
+      process.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : renderProbe(report));
+      return report.ok ? 0 : 1;
     }
   }
   if (command === 'config') {

@@ -20,7 +20,7 @@ export const BUILT_IN_TUNING: Readonly<StreamTuning> = Object.freeze({
 });
 
 export const BUILT_IN_STREAM: Readonly<{ transport: RtspTransport; audio: AudioMode; alwaysOn: boolean }> = {
-  transport: 'tcp',
+  transport: 'auto',
   audio: 'auto',
   alwaysOn: false,
 };
@@ -32,7 +32,9 @@ export const BUILT_IN_X264_PRESET = 'veryfast';
 export const BUILT_IN_KEYFRAME_INTERVAL_MS = 1000;
 
 /** dataDir is filled in relative to the config file's folder, so it is not a constant. */
-export const BUILT_IN_SERVER: Readonly<Omit<ServerSettings, 'dataDir' | 'token' | 'trustedProxies'>> = {
+export const BUILT_IN_SERVER: Readonly<
+  Omit<ServerSettings, 'dataDir' | 'token' | 'trustedProxies' | 'hwaccel'>
+> = {
   host: '0.0.0.0',
   port: 8080,
   logLevel: 'info',

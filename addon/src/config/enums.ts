@@ -4,7 +4,7 @@
  */
 import type { AudioMode, ProfileMode, RtspTransport, ServerSettings } from '../contracts/config.js';
 
-export const TRANSPORTS = ['tcp', 'udp'] as const satisfies readonly RtspTransport[];
+export const TRANSPORTS = ['auto', 'tcp', 'udp'] as const satisfies readonly RtspTransport[];
 export const AUDIO_MODES = ['auto', 'copy', 'aac', 'opus', 'drop'] as const satisfies readonly AudioMode[];
 export const PROFILE_MODES = ['copy', 'transcode'] as const satisfies readonly ProfileMode[];
 export const LOG_LEVELS = [

@@ -57,6 +57,7 @@ test('a minimal in-memory config resolves with built-in defaults', () => {
     logLevel: 'info',
     token: null,
     trustedProxies: [],
+    hwaccel: null,
   });
   const c = config.cameras[0]!;
   assert.equal(c.name, 'porch');
@@ -67,7 +68,7 @@ test('a minimal in-memory config resolves with built-in defaults', () => {
     name: 'main',
     sourceUrl: 'rtsp://10.0.0.2/s',
     displayUrl: 'rtsp://10.0.0.2/s',
-    transport: 'tcp',
+    transport: 'auto',
     mode: 'copy',
     transcode: null,
     audio: 'auto',
@@ -234,7 +235,7 @@ test('error: bad enum lists the allowed values (typos and upper case)', () => {
   });
   assert.equal(
     at(issues, '/defaults/transport'),
-    'must be one of: tcp, udp (got "TCP"; did you mean "tcp"?)',
+    'must be one of: auto, tcp, udp (got "TCP"; did you mean "tcp"?)',
   );
   assert.match(
     at(issues, '/cameras/0/vendor'),
@@ -539,7 +540,7 @@ test('secrets: collected for the redactor (with encoded forms), never in errors,
   );
   const all = formatIssues(issues);
   assert.ok(!all.includes(secret) && !all.includes('Tr0ub4dor'), all);
-  assert.match(all, /must be one of: tcp, udp \(got "\*\*\*"\)/);
+  assert.match(all, /must be one of: auto, tcp, udp \(got "\*\*\*"\)/);
 });
 
 test('YAML: syntax errors, unknown tags and duplicate keys carry a line; other problems too', () => {

@@ -88,7 +88,10 @@ test('ajv messages are rewritten for humans', () => {
       message:
         'unknown key "vendr" (did you mean "vendor"?); allowed here: id, name, enabled, hidden, vendor, host, rtsp_port, credentials, transport, audio, always_on, stream, profiles, onvif, snapshot_url, capabilities, motion, recording',
     },
-    { path: '/cameras/0/transport', message: 'must be one of: tcp, udp (got "TCP"; did you mean "tcp"?)' },
+    {
+      path: '/cameras/0/transport',
+      message: 'must be one of: auto, tcp, udp (got "TCP"; did you mean "tcp"?)',
+    },
     {
       path: '/cameras/0/stream/part_target',
       message:

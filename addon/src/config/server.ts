@@ -48,7 +48,19 @@ export function resolveServer(
     );
   const token = resolveToken(s, base, ck, prov);
   const trustedProxies = resolveTrustedProxies(s, base, env, ck, prov);
-  return { server: { host, port, dataDir, logLevel, token, trustedProxies }, provenance: prov };
+  const hw = s?.['hwaccel'] as { api?: unknown; device?: unknown } | undefined;
+  // The schema has checked its shape.
+  const hwaccel =
+    hw && (hw.api === 'vaapi' || hw.api === 'qsv') && typeof hw.device === 'string'
+      ? { api: hw.api as 'vaapi' | 'qsv', device: hw.device }
+      : null;
+  prov.add(
+    'server.hwaccel',
+    hwaccel,
+    hwaccel ? 'global' : 'built-in',
+    hwaccel ? child(base, 'hwaccel') : `${BUILT_IN_LABEL} (software)`,
+  );
+  return { server: { host, port, dataDir, logLevel, token, trustedProxies, hwaccel }, provenance: prov };
 }
 
 /** Long enough not to be guessed, and for the redactor to mask it (it skips very short values). */

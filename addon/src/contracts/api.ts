@@ -24,6 +24,8 @@ export interface CameraSummary {
   id: string;
   name: string;
   vendor: Vendor;
+  /** The vendor's maker name (vendors/registry.ts), e.g. for Home Assistant devices; null for generic/ONVIF. */
+  manufacturer: string | null;
   enabled: boolean;
   hidden: boolean;
   capabilities: Capabilities;

@@ -18,7 +18,14 @@ export const VENDORS = [
 ] as const;
 export type Vendor = (typeof VENDORS)[number];
 
-export type RtspTransport = 'tcp' | 'udp';
+/**
+ * RTSP transport as configured. `auto` (the default): TCP first, UDP when the server refuses TCP (461)
+ * or TCP times out before any media; the supervisor remembers per key what worked
+ * (sources/resolve.ts `pickTransport`). `tcp` / `udp` force one.
+ */
+export type RtspTransport = 'auto' | 'tcp' | 'udp';
+/** The transport one FFmpeg attempt uses. */
+export type RtspLowerTransport = Exclude<RtspTransport, 'auto'>;
 export type ProfileMode = 'copy' | 'transcode';
 /** What to do with the camera's audio: pass it through, transcode to AAC/Opus, or drop it. */
 export type AudioMode = 'auto' | 'copy' | 'aac' | 'opus' | 'drop';
@@ -133,6 +140,8 @@ export interface ServerSettings {
   token: string | null;
   /** Connections from these addresses need no token (HA's ingress proxy in the add-on). */
   trustedProxies: string[];
+  /** Hardware H.264 encoder for on-demand variants (StreamKey.variant); null: software. */
+  hwaccel: { api: 'vaapi' | 'qsv'; device: string } | null;
 }
 
 /** The `mqtt:` section (control/mqtt/). No url: an embedded broker on loopback. */

@@ -35,7 +35,7 @@ export interface MseSubscribe {
   type: 'subscribe';
   /** Client-chosen stream id, 0..65535, unique per socket while subscribed. */
   id: number;
-  /** Stream key `camera/profile`. */
+  /** Stream key `camera/profile`, or `camera/profile~h264` for its H.264 variant (StreamKey.variant). */
   key: string;
 }
 

@@ -63,6 +63,67 @@ export interface RecordingEntry {
   size: number;
   /** True when this file was recovered from a crash (truncated to its last complete fragment). */
   repaired: boolean;
+  /** Clip (session) id shared by every file of one motion/manual clip or continuous run. */
+  clip: string;
+  /** ISO time of the event that opened the clip (motion clips), else null. */
+  eventAt: string | null;
+  /** Kept: retention never deletes it. */
+  kept: boolean;
+  /** MSE type of the file (`video/mp4; codecs="avc1.64001f,mp4a.40.2"`), when known. */
+  mimeType: string | null;
+  /** Still being written (listed with `recording=1`): served up to its last synced fragment. */
+  inProgress?: boolean;
+}
+
+/**
+ * One row of the review list: a motion or manual clip (all its files), or one file of a continuous
+ * recording. Newest first, paged with `next` (GET /api/recordings/events).
+ */
+export interface ReviewEvent {
+  /** Id of the clip's first file (thumbnail, snapshot, keep and delete act through it). */
+  id: string;
+  clip: string;
+  camera: string;
+  mode: RecordingMode;
+  /** motion / person / vehicle ..., 'manual' or 'continuous'. */
+  kind: RecordingTrigger;
+  /** ISO time of the first frame (pre-roll included). */
+  start: string;
+  durationS: number;
+  /** ISO time of the event (motion) or null; the player marks it. */
+  eventAt: string | null;
+  kept: boolean;
+  /** The clip's files, oldest first, each playable at `recordings/<id>` (each starts at zero). */
+  files: Array<{ id: string; start: string; durationS: number; mimeType: string | null }>;
+  /** Relative URL of the JPEG at the event's start (MQTT/HA "last motion" uses the same). */
+  snapshot: string;
+}
+
+/** A page of a list, newest first; `next` is an opaque cursor for the following page, null at the end. */
+export interface Page<T> {
+  items: T[];
+  next: string | null;
+}
+
+export const EXPORT_STATES = ['running', 'done', 'failed', 'cancelled'] as const;
+export type ExportState = (typeof EXPORT_STATES)[number];
+
+/** An export job (POST /api/exports): a span joined into one MP4 without re-encoding. */
+export interface ExportJob {
+  id: string;
+  camera: string;
+  /** The span asked for (ISO); the file starts at the keyframe at or before `from`. */
+  from: string;
+  to: string;
+  state: ExportState;
+  /** 0..1 (bytes of source fragments read / bytes to read). */
+  progress: number;
+  files: number;
+  bytes: number;
+  durationS: number;
+  error: string | null;
+  /** Relative URL of the finished MP4 (state done), else null. */
+  download: string | null;
 }
 
 export interface RecorderState {
@@ -97,4 +158,6 @@ export interface RecordingEvent {
   file?: string;
   durationS: number;
   trigger: RecordingTrigger;
+  /** Relative URL of the finished file's snapshot (at the event for motion clips); 'finished' only. */
+  snapshot?: string;
 }

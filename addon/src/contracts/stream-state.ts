@@ -102,6 +102,18 @@ export interface StreamStatus {
   /** Last lines of FFmpeg's stderr, credentials redacted. */
   stderrTail: string[];
   media: StreamMedia;
+  /** What the source sends and what Lookout does with it. */
+  source: StreamSourceFacts;
+}
+
+/** The source as the supervisor found it (kept across restarts of the key). */
+export interface StreamSourceFacts {
+  /** The camera's video codec as FFmpeg reported it (`h264`, `hevc`, `mjpeg`, ...); null before a start. */
+  videoCodec: string | null;
+  /** `copy`, or the reason video is encoded to H.264 (a transcode profile, or a codec browsers cannot play). */
+  video: 'copy' | 'transcode' | 'h264 encode (source not playable in browsers)';
+  /** RTSP transport of the current / last working attempt; null for other sources or before a start. */
+  transport: 'tcp' | 'udp' | null;
 }
 
 export interface StreamStateEvent {

@@ -14,6 +14,19 @@ import { lineSplitter, spawnChild, type ChildExit, type ChildProcess } from '../
 import type { ProfileName } from '../contracts/stream-key.js';
 
 export type SyntheticAudio = 'none' | 'aac' | 'pcma';
+export type SyntheticVideoCodec = 'h264' | 'h265';
+
+/** A camera clock jump (see the `jump` command in addon/synthetic-camera/README.md). */
+export interface SyntheticJump {
+  /** How far timestamps move, in ms; negative jumps backwards. */
+  ms: number;
+  /** Media withheld before the jump (video resumes at a keyframe). Default 0. */
+  pauseMs?: number;
+  /** `now` (default): current clients at once; `start`: every new client, `afterFrames` into its stream. */
+  at?: 'now' | 'start';
+  afterFrames?: number;
+  camera?: string;
+}
 
 export interface SyntheticVideoProfile {
   width: number;
@@ -33,6 +46,10 @@ export interface SyntheticCameraOptions {
   main?: Partial<SyntheticVideoProfile> & { bitrateKbps?: number };
   sub?: Partial<SyntheticVideoProfile> & { bitrateKbps?: number };
   audio?: SyntheticAudio;
+  /** Video codec per profile (default h264). */
+  codecs?: Partial<Record<ProfileName, SyntheticVideoCodec>>;
+  /** Also serve MJPEG over HTTP (mjpegUrl()). */
+  mjpeg?: boolean;
   /** Moving object on at start (default true). */
   motion?: boolean;
   /** Draw the human-readable clock (default true). It sits in CLOCK_TEXT_REGION. */
@@ -108,6 +125,8 @@ export class SyntheticCamera {
   readonly cameras: readonly string[];
   readonly profiles: Readonly<Record<ProfileName, SyntheticVideoProfile>>;
   readonly audio: SyntheticAudio;
+  /** HTTP port of the MJPEG server, or null without `mjpeg`. */
+  readonly mjpegPort: number | null;
 
   readonly #child: ChildProcess;
   readonly #stderrTail: string[];
@@ -133,6 +152,7 @@ export class SyntheticCamera {
     this.cameras = Object.freeze([...(ready.cameras as string[])]);
     this.profiles = Object.freeze(ready.profiles as Record<ProfileName, SyntheticVideoProfile>);
     this.audio = ready.audio as SyntheticAudio;
+    this.mjpegPort = (ready.mjpeg_port as number | null) ?? null;
     void child.exited.then(() => {
       this.#hasExited = true;
     });
@@ -160,6 +180,9 @@ export class SyntheticCamera {
       '--encode',
       options.encode ?? 'shared',
     ];
+    if (options.codecs?.main) args.push('--main-codec', options.codecs.main);
+    if (options.codecs?.sub) args.push('--sub-codec', options.codecs.sub);
+    if (options.mjpeg) args.push('--mjpeg', 'on');
     if (options.names?.length) args.push('--names', options.names.join(','));
     else args.push('--cameras', String(options.cameras ?? 1));
     if (options.main?.bitrateKbps) args.push('--main-bitrate', String(options.main.bitrateKbps));
@@ -252,11 +275,15 @@ export class SyntheticCamera {
     }
   }
 
-  /** rtsp://127.0.0.1:PORT/<camera>/<profile>; with credentials when asked (percent-encoded). */
+  /**
+   * rtsp://127.0.0.1:PORT/<camera>/<profile>; with credentials when asked (percent-encoded). With
+   * `udpOnly` the mount that refuses RTSP over TCP (SETUP answers 461).
+   */
   url(
     camera: string = this.cameras[0] as string,
     profile: ProfileName = 'main',
     credentials?: boolean | { username: string; password: string },
+    udpOnly = false,
   ): string {
     let auth = '';
     const creds =
@@ -264,7 +291,25 @@ export class SyntheticCamera {
         ? { username: this.#options.username ?? '', password: this.#options.password ?? '' }
         : credentials || undefined;
     if (creds) auth = `${encodeURIComponent(creds.username)}:${encodeURIComponent(creds.password)}@`;
-    return `rtsp://${auth}127.0.0.1:${this.port}/${encodeURIComponent(camera)}/${profile}`;
+    return `rtsp://${auth}127.0.0.1:${this.port}/${encodeURIComponent(camera)}/${profile}${udpOnly ? '-udp' : ''}`;
+  }
+
+  /** http://127.0.0.1:PORT/<camera>/<profile>.mjpeg (needs the `mjpeg` option). */
+  mjpegUrl(camera: string = this.cameras[0] as string, profile: ProfileName = 'sub'): string {
+    if (this.mjpegPort === null) throw new Error('synthetic camera started without mjpeg');
+    return `http://127.0.0.1:${this.mjpegPort}/${encodeURIComponent(camera)}/${profile}.mjpeg`;
+  }
+
+  /** The camera's clock jumps (forward or back), optionally after a pause without media. */
+  async jump(j: SyntheticJump): Promise<void> {
+    await this.#command({
+      cmd: 'jump',
+      ms: j.ms,
+      pause_ms: j.pauseMs ?? 0,
+      at: j.at ?? 'now',
+      after_frames: j.afterFrames ?? 10,
+      camera: j.camera,
+    });
   }
 
   /**

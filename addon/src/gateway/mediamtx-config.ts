@@ -9,7 +9,7 @@
 import { stringify } from 'yaml';
 import type { ResolvedConfig, ResolvedProfile } from '../contracts/config.js';
 import { PROFILE_NAMES, streamKey, type StreamKey } from '../contracts/stream-key.js';
-import { gatewayCarries, restreamPathName } from '../sources/resolve.js';
+import { gatewayCarries, mediamtxTransport, restreamPathName } from '../sources/resolve.js';
 
 /** The release whose config keys and API (v3) this generator targets; setup builds exactly this. */
 export const MEDIAMTX_VERSION = 'v1.20.1';
@@ -73,7 +73,7 @@ function pathEntry(profile: ResolvedProfile, kind: 'pull' | 'publish'): Record<s
     sourceOnDemand: true,
     sourceOnDemandStartTimeout: `${Math.max(1, Math.ceil(profile.tuning.startupGraceMs / 1000))}s`,
     sourceOnDemandCloseAfter: CLOSE_AFTER,
-    rtspTransport: profile.transport,
+    rtspTransport: mediamtxTransport(profile.transport),
   };
 }
 

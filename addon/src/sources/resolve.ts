@@ -7,7 +7,7 @@
  * supervisor changes. (go2rtc does the same with its scheme handlers: one resolve step before any
  * producer starts.)
  */
-import type { ResolvedProfile, RtspTransport } from '../contracts/config.js';
+import type { ResolvedProfile, RtspLowerTransport, RtspTransport } from '../contracts/config.js';
 import { keyId, type StreamKey } from '../contracts/stream-key.js';
 
 export interface SourceRouting {
@@ -25,6 +25,12 @@ export interface ResolvedSource {
   displayUrl: string;
   /** Whether the RTSP transport option applies (only for rtsp/rtsps inputs). */
   isRtsp: boolean;
+  /**
+   * An HTTP(S) stream that is not HLS: in practice MJPEG (multipart JPEG: ESP32-CAM, UniFi's MJPEG
+   * endpoint, older cameras). It carries no timestamps (FFmpeg stamps frames on arrival) and no
+   * browser plays MJPEG in MP4, so the supervisor encodes it to H.264 (ffmpeg-args.ts).
+   */
+  isHttpMjpeg: boolean;
   /** Overrides the profile's transport (the loopback restream is TCP only). */
   transport?: RtspTransport;
   /**
@@ -39,6 +45,26 @@ export interface ResolvedSource {
    */
   viaGateway?: { openTimeoutMs: number };
 }
+
+/**
+ * The ONE place the configured transport becomes the transport of one attempt (the add-on's MediaMTX
+ * path maps the same answer onto its `rtspTransport`). `auto`: what last worked for this key, else
+ * TCP (UDP only after TCP was refused or timed out: see StreamRunner's transport fallback).
+ */
+export function pickTransport(
+  configured: RtspTransport,
+  worked: RtspLowerTransport | null,
+): RtspLowerTransport {
+  return configured === 'auto' ? (worked ?? 'tcp') : configured;
+}
+
+/** The same choice in MediaMTX's words, when it pulls the camera (its path `rtspTransport`). */
+export function mediamtxTransport(configured: RtspTransport): 'automatic' | 'tcp' | 'udp' {
+  return configured === 'auto' ? 'automatic' : configured;
+}
+
+/** stderr of an RTSP attempt that means "this server does not do RTSP over TCP" (SETUP answered 461). */
+export const TCP_REFUSED_RE = /\b461\b|Unsupported transport/i;
 
 /** MediaMTX path name for a stream key: letters, digits, `_`, `-` only (its path name rules). */
 export function restreamPathName(key: StreamKey): string {
@@ -72,12 +98,28 @@ export function resolveSource(
     // A published (SRT) path has no camera to probe: the gateway's answer is all there is.
     const upstream = carried === 'pull' ? { upstreamUrl: profile.sourceUrl } : {};
     const viaGateway = { openTimeoutMs: profile.tuning.startupGraceMs + 1000 };
-    return { url, displayUrl: url, isRtsp: true, transport: 'tcp', viaGateway, ...upstream };
+    return {
+      url,
+      displayUrl: url,
+      isRtsp: true,
+      isHttpMjpeg: false,
+      transport: 'tcp',
+      viaGateway,
+      ...upstream,
+    };
   }
   const scheme = schemeOf(profile.sourceUrl);
   return {
     url: profile.sourceUrl,
     displayUrl: profile.displayUrl,
     isRtsp: scheme === 'rtsp' || scheme === 'rtsps',
+    isHttpMjpeg: isHttpMjpegUrl(profile.sourceUrl),
   };
+}
+
+/** http(s) URLs other than HLS playlists are taken for MJPEG streams. */
+export function isHttpMjpegUrl(url: string): boolean {
+  const scheme = url.slice(0, url.indexOf(':')).toLowerCase();
+  if (scheme !== 'http' && scheme !== 'https') return false;
+  return !/\.m3u8(\?|$)/i.test(url.split('#')[0]!);
 }

@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildFfmpegArgs, PROBE_TOO_SHORT_RE } from './ffmpeg-args.js';
+import { buildFfmpegArgs, buildVariantArgs, PROBE_TOO_SHORT_RE } from './ffmpeg-args.js';
 import { resolveSource } from '../sources/resolve.js';
-import { streamKey } from '../contracts/stream-key.js';
+import { keyId, parseKeyId, streamKey } from '../contracts/stream-key.js';
 import type { ResolvedProfile, StreamTuning } from '../contracts/config.js';
 
 const tuning: StreamTuning = {
@@ -30,10 +30,10 @@ const base: ResolvedProfile = {
 const key = streamKey('cam', 'main');
 
 test('copy mode: no filters or encoder options, RTSP transport and µs timeout, fMP4 to stdout', () => {
-  const args = buildFfmpegArgs(base, resolveSource(key, base));
+  const args = buildFfmpegArgs(base, resolveSource(key, base), { transport: 'udp' });
   const s = args.join(' ');
   assert.match(s, /-rtsp_transport udp -timeout 5000000 /);
-  assert.match(s, /-c:v copy/);
+  assert.match(s, /-c:v copy -bsf:v setts=/);
   assert.doesNotMatch(s, /-vf|libx264|-g |-preset/);
   assert.match(s, /-movflags frag_keyframe\+empty_moov\+default_base_moof -frag_duration 50000 pipe:1$/);
   assert.ok(!args.includes('-map') || !s.includes('0:a'), 'audio dropped');
@@ -55,7 +55,7 @@ test('transcode mode: keyframes on the part grid, scaling, bitrate', () => {
   };
   const s = buildFfmpegArgs(p, resolveSource(key, p)).join(' ');
   assert.match(s, /-c:v libx264 -preset veryfast -tune zerolatency/);
-  assert.match(s, /-vf scale=640:-2,fps=10/);
+  assert.match(s, /-vf setpts=\S+,scale=640:-2,fps=10 /);
   assert.match(s, /-g 10 -keyint_min 10/);
   assert.match(s, /-force_key_frames expr:gte\(t,n_forced\*1\)/);
   assert.match(s, /-b:v 512k/);
@@ -81,4 +81,42 @@ test('probing: fast by default, longer after a "probe too short" failure', () =>
   assert.match(long, /-analyzeduration 6000000 -probesize 6000000 /);
   assert.ok(PROBE_TOO_SHORT_RE.test('[mp4 @ 0x55] dimensions not set'));
   assert.ok(!PROBE_TOO_SHORT_RE.test('Connection refused'));
+});
+
+test('HTTP MJPEG: stamped on arrival and encoded to H.264 although the profile says copy', () => {
+  const p: ResolvedProfile = {
+    ...base,
+    sourceUrl: 'http://10.0.0.9/cam.mjpeg',
+    displayUrl: 'http://10.0.0.9/cam.mjpeg',
+  };
+  const s = buildFfmpegArgs(p, resolveSource(key, p)).join(' ');
+  assert.match(s, /-use_wallclock_as_timestamps 1 .*-i http:/);
+  assert.match(s, /-c:v libx264 /);
+  assert.doesNotMatch(s, /rtsp_transport|-c:v copy/);
+});
+
+test('a copy whose codec no browser plays (encodeH264) gets the default H.264 encode', () => {
+  const s = buildFfmpegArgs(base, resolveSource(key, base), { encodeH264: true }).join(' ');
+  assert.match(s, /-c:v libx264 -preset veryfast .* -force_key_frames expr:gte\(t,n_forced\*1\)/);
+});
+
+test('H.264 variant: fMP4 from stdin, software x264 by default, VAAPI / QSV presets with a device', () => {
+  const sw = buildVariantArgs(base).join(' ');
+  assert.match(sw, /-f mp4 -i pipe:0 -map 0:v:0 -c:v libx264 .*-map 0:a:0\? -c:a copy -f mp4 /);
+  const vaapi = buildVariantArgs(base, { api: 'vaapi', device: '/dev/dri/renderD128' }).join(' ');
+  assert.match(
+    vaapi,
+    /-vaapi_device \/dev\/dri\/renderD128 .*-vf setpts=\S+,format=nv12,hwupload -c:v h264_vaapi/,
+  );
+  const qsv = buildVariantArgs(base, { api: 'qsv', device: '/dev/dri/renderD128' }).join(' ');
+  assert.match(qsv, /-init_hw_device qsv=hw:\/dev\/dri\/renderD128 -filter_hw_device hw .*-c:v h264_qsv/);
+  assert.doesNotMatch(qsv + vaapi, /libx264/);
+});
+
+test('variant keys: camera/profile~h264 round-trips; anything else is rejected', () => {
+  const v = streamKey('cam', 'sub', 'h264');
+  assert.equal(keyId(v), 'cam/sub~h264');
+  assert.deepEqual(parseKeyId('cam/sub~h264'), v);
+  assert.deepEqual(parseKeyId('cam/sub'), streamKey('cam', 'sub'));
+  assert.throws(() => parseKeyId('cam/sub~vp9'), /expected <camera>\/<main\|sub>\[~h264\]/);
 });

@@ -6,7 +6,7 @@
  * fragments of about part target / FRAGMENTS_PER_PART each, which the hub fans out to every consumer
  * (LL-HLS groups them into parts).
  */
-import type { ResolvedProfile } from '../contracts/config.js';
+import type { ResolvedProfile, RtspLowerTransport, TranscodeOptions } from '../contracts/config.js';
 import type { ResolvedSource } from '../sources/resolve.js';
 import { FRAGMENTS_PER_PART } from '../hub/index.js';
 
@@ -19,10 +19,129 @@ export interface ArgOptions {
    * while its audio arrives at once.
    */
   longProbe?: boolean;
+  /** RTSP transport of this attempt (sources/resolve.ts pickTransport); default tcp. */
+  transport?: RtspLowerTransport;
+  /**
+   * Encode the video to H.264 although the profile says copy: the source sends a codec no browser
+   * plays in MP4 (MJPEG, MPEG-4 Part 2), which copy would pass on as a silent `mp4v`.
+   */
+  encodeH264?: boolean;
 }
+
+/**
+ * Re-timing of every output stream (the `setts` bitstream filter, after FFmpeg's own timestamp
+ * handling and before the muxer). A camera whose clock jumps (reboot, NTP step, Wi-Fi hiccup) sends
+ * RTP timestamps that leap forward or back. FFmpeg passes a forward leap into the MP4 (a hole the
+ * players stall at; with audio the muxer's interleaver then holds the stream for up to 10 s), and
+ * "fixes" a backward one in ffmpeg.c by stamping each following packet previous + 1 tick, until the
+ * camera's clock catches up again: seconds to hours of frames squeezed into nothing, i.e. silence.
+ * (RTSP is not an AVFMT_TS_DISCONT format, so FFmpeg's own offset correction, which MPEG-TS gets,
+ * never runs; -dts_error_threshold only drops and re-predicts every later packet forever.)
+ *
+ * So each packet's output DTS is the previous output DTS plus the camera's own step, unless that step
+ * is not a plausible frame step (zero, backwards, or more than RETIME_MAX_STEP_S): then it is the
+ * packet's duration (or 40 ms). The camera's frame timing is kept; a jump costs one frame step.
+ */
+export const RETIME_MAX_STEP_S = 2;
+const RETIME_DTS =
+  'if(eq(PREV_OUTDTS,NOPTS),DTS,PREV_OUTDTS+if(between((DTS-PREV_INDTS)*TB,0.0001,' +
+  `${RETIME_MAX_STEP_S}),DTS-PREV_INDTS,if(DURATION,DURATION,0.04/TB)))`;
+/** `setts` options; commas escaped for the -bsf list syntax. */
+export const RETIME_BSF = `setts=dts=${RETIME_DTS}:pts=${RETIME_DTS}+PTS-DTS`.replace(/,/g, '\\,');
+/**
+ * The same rule for decoded frames ahead of an encoder (`setpts`): with jumping input, FFmpeg's
+ * constant-frame-rate output would duplicate frames for a forward jump and drop every frame until
+ * the clock catches up after a backward one.
+ */
+export const RETIME_FILTER = (
+  'setpts=if(eq(N,0),PTS,PREV_OUTPTS+if(between((PTS-PREV_INPTS)*TB,0.0001,' +
+  `${RETIME_MAX_STEP_S}),PTS-PREV_INPTS,0.04/TB))`
+).replace(/,/g, '\\,');
+
+/**
+ * The H.264 encode a source no browser can play gets by default: software x264 at the camera's size
+ * and rate, keyframes every second (a part-grid GOP), the `veryfast` preset (the config's built-in
+ * transcode values; the supervisor does not read config/).
+ */
+export const DEFAULT_H264_ENCODE: TranscodeOptions = {
+  width: null,
+  height: null,
+  fps: null,
+  keyframeIntervalS: 1,
+  bitrateKbps: null,
+  preset: 'veryfast',
+};
 
 /** stderr lines that mean "probing ended too early", so the next attempt should use longProbe. */
 export const PROBE_TOO_SHORT_RE = /dimensions not set|Could not find codec parameters|unspecified size/i;
+
+/**
+ * The H.264 variant of a key (StreamKey.variant `h264`): FFmpeg reads that key's fMP4 from the hub on
+ * stdin and encodes it, for browsers that cannot decode the camera's codec. Hardware encoders where
+ * the config names a device (`server.hwaccel`), libx264 otherwise; audio is copied (the hub holds
+ * what browsers play already). Keyframes every second, fragments like every other key.
+ */
+export function buildVariantArgs(profile: ResolvedProfile, hw: HwAccel | null = null): string[] {
+  const t = profile.tuning;
+  const args = ['-hide_banner', '-nostdin', '-loglevel', 'level+warning', '-progress', `pipe:${PROGRESS_FD}`];
+  args.push('-stats_period', '0.5');
+  if (hw?.api === 'vaapi') args.push('-vaapi_device', hw.device);
+  if (hw?.api === 'qsv') args.push('-init_hw_device', `qsv=hw:${hw.device}`, '-filter_hw_device', 'hw');
+  // The hub's media needs no probing: the init segment says everything.
+  args.push(
+    '-fflags',
+    'nobuffer',
+    '-probesize',
+    '32768',
+    '-analyzeduration',
+    '0',
+    '-f',
+    'mp4',
+    '-i',
+    'pipe:0',
+  );
+  args.push('-map', '0:v:0');
+  args.push(...(hw ? hwVideoArgs(hw) : videoArgs(DEFAULT_H264_ENCODE)));
+  args.push('-map', '0:a:0?', '-c:a', 'copy');
+  args.push(...fmp4Output(t.partTargetMs));
+  return args;
+}
+
+/** Fragmented MP4 on stdout: a fragment every quarter part (the hub groups them into parts). */
+function fmp4Output(partTargetMs: number): string[] {
+  return [
+    '-f',
+    'mp4',
+    '-movflags',
+    'frag_keyframe+empty_moov+default_base_moof',
+    '-frag_duration',
+    String(Math.round((partTargetMs * 1000) / FRAGMENTS_PER_PART)),
+    'pipe:1',
+  ];
+}
+
+/** A hardware H.264 encoder named by the config (server.hwaccel). */
+export interface HwAccel {
+  api: 'vaapi' | 'qsv';
+  /** e.g. /dev/dri/renderD128 */
+  device: string;
+}
+
+/** VAAPI / QSV presets as Frigate's: upload to the device, encode there, keyframes every second. */
+function hwVideoArgs(hw: HwAccel): string[] {
+  const gop = ['-g', '30', '-forced-idr', '1', '-force_key_frames', 'expr:gte(t,n_forced*1)'];
+  if (hw.api === 'vaapi')
+    return ['-vf', `${RETIME_FILTER},format=nv12,hwupload`, '-c:v', 'h264_vaapi', '-bf', '0', ...gop];
+  return [
+    '-vf',
+    `${RETIME_FILTER},hwupload=extra_hw_frames=64,format=qsv`,
+    '-c:v',
+    'h264_qsv',
+    '-bf',
+    '0',
+    ...gop,
+  ];
+}
 
 export function buildFfmpegArgs(
   profile: ResolvedProfile,
@@ -45,11 +164,13 @@ export function buildFfmpegArgs(
     // The RTSP socket timeout is in microseconds (FIELD-NOTES #11).
     args.push(
       '-rtsp_transport',
-      source.transport ?? profile.transport,
+      opts.transport ?? 'tcp',
       '-timeout',
       String(Math.max(t.rtspTimeoutMs, source.viaGateway?.openTimeoutMs ?? 0) * 1000),
     );
   }
+  // MJPEG over HTTP has no timestamps: FFmpeg would assume 25 fps. Frames are stamped on arrival.
+  if (source.isHttpMjpeg) args.push('-use_wallclock_as_timestamps', '1');
   // Probing ends as soon as every stream has its parameters (video: the first keyframe), so the
   // limit only matters when one is late: a camera that starts sending at its next keyframe, or audio
   // that arrives after the video. 2.5 s covers GOPs up to ~2 s; longer ones get longProbe on a retry.
@@ -58,24 +179,20 @@ export function buildFfmpegArgs(
   args.push('-analyzeduration', probe, '-probesize', probe, '-fpsprobesize', '0');
   args.push('-i', source.url);
   args.push('-map', '0:v:0');
-  args.push(...videoArgs(profile));
-  args.push(...audioArgs(profile));
-  args.push(
-    '-f',
-    'mp4',
-    '-movflags',
-    'frag_keyframe+empty_moov+default_base_moof',
-    '-frag_duration',
-    String(Math.round((t.partTargetMs * 1000) / FRAGMENTS_PER_PART)),
-    'pipe:1',
-  );
+  const encode = profile.mode === 'transcode' || opts.encodeH264 || source.isHttpMjpeg;
+  args.push(...videoArgs(encode ? (profile.transcode ?? DEFAULT_H264_ENCODE) : null));
+  if (!encode) args.push('-bsf:v', RETIME_BSF);
+  const audio = audioArgs(profile);
+  args.push(...audio);
+  if (audio.length) args.push('-bsf:a', RETIME_BSF);
+  args.push(...fmp4Output(t.partTargetMs));
   return args;
 }
 
-function videoArgs(profile: ResolvedProfile): string[] {
-  const tc = profile.transcode;
-  if (profile.mode === 'copy' || !tc) return ['-c:v', 'copy'];
-  const filters: string[] = [];
+/** `tc` null: copy. */
+function videoArgs(tc: TranscodeOptions | null): string[] {
+  if (!tc) return ['-c:v', 'copy'];
+  const filters: string[] = [RETIME_FILTER];
   if (tc.width || tc.height) filters.push(`scale=${tc.width ?? -2}:${tc.height ?? -2}`);
   if (tc.fps) filters.push(`fps=${tc.fps}`);
   const out = [
@@ -90,7 +207,7 @@ function videoArgs(profile: ResolvedProfile): string[] {
     '-bf',
     '0',
   ];
-  if (filters.length) out.push('-vf', filters.join(','));
+  out.push('-vf', filters.join(','));
   // Keyframes on the part grid (FIELD-NOTES #10): GOP frames = fps x interval, and forced by time
   // too, so a camera with a jittery frame rate still cuts segments where LL-HLS expects them.
   if (tc.fps) {

@@ -32,6 +32,8 @@ export interface SpawnOptions {
   records?: ChildRecords;
   /** Stored with the PID record (the stream key). */
   label?: string;
+  /** FFmpeg reads its input from stdin (`write`): a variant encoding another key's media. */
+  stdin?: boolean;
 }
 
 export class FfmpegProcess {
@@ -53,6 +55,7 @@ export class FfmpegProcess {
       file: opts.ffmpegPath,
       args: opts.args,
       extraFds: 1, // fd 3: -progress
+      stdin: opts.stdin ? 'pipe' : 'ignore',
       records: opts.records,
       label: opts.label,
       onStdout: (chunk) => {
@@ -87,6 +90,20 @@ export class FfmpegProcess {
 
   get running(): boolean {
     return this.exitInfo === null;
+  }
+
+  /**
+   * Input bytes (with `stdin`). Resolves once the pipe takes more: the caller's hub reader waits on
+   * it, so a slow encoder makes its reader skip to the next keyframe, never the hub wait.
+   */
+  write(chunk: Buffer): Promise<void> | void {
+    const stdin = this.child.stdin;
+    if (!stdin || stdin.destroyed || this.exitInfo) return;
+    if (stdin.write(chunk)) return;
+    return new Promise((resolve) => {
+      stdin.once('drain', resolve);
+      stdin.once('close', resolve);
+    });
   }
 
   /** Signals the whole process group; ignores "no such process" (already gone). */

@@ -12,16 +12,18 @@
  * - every restart is logged with key, reason and the stderr tail.
  * All transitions happen in this class, from timers and process events; nobody else mutates it.
  */
-import type { ResolvedProfile } from '../contracts/config.js';
+import type { ResolvedProfile, RtspLowerTransport, RtspTransport } from '../contracts/config.js';
 import type {
   StreamProgress,
+  StreamSourceFacts,
   StreamState,
   StreamStateEvent,
   StreamStatus,
 } from '../contracts/stream-state.js';
+import { parseInitSegment } from '../lib/mp4/index.js';
 import { keyId, type StreamKey } from '../contracts/stream-key.js';
 import type { Logger } from '../lib/log.js';
-import { resolveSource, type SourceRouting } from '../sources/resolve.js';
+import { pickTransport, resolveSource, TCP_REFUSED_RE, type SourceRouting } from '../sources/resolve.js';
 import { Backoff } from './backoff.js';
 import { buildFfmpegArgs, PROBE_TOO_SHORT_RE } from './ffmpeg-args.js';
 import { FfmpegProcess, type ExitInfo } from './ffmpeg-process.js';
@@ -36,6 +38,16 @@ export interface StreamSink {
   end(reason: string): void;
 }
 
+/**
+ * A key fed from another key's hub instead of a camera (an H.264 variant, StreamKey.variant): FFmpeg
+ * reads fMP4 on stdin. `attach` starts feeding `write` and returns the detach function; `restarted`
+ * is called when the source key restarts (its new init cannot follow on the same stdin).
+ */
+export interface HubInput {
+  args(): string[];
+  attach(write: (chunk: Buffer) => Promise<void> | void, restarted: (why: string) => void): () => void;
+}
+
 export interface RunnerDeps {
   key: StreamKey;
   profile: ResolvedProfile;
@@ -46,6 +58,7 @@ export interface RunnerDeps {
   sink: StreamSink | null;
   onState: (event: StreamStateEvent) => void;
   probe?: (url: string) => Promise<ProbeResult>;
+  input?: HubInput;
 }
 
 const WATCHDOG_MS = 250;
@@ -53,7 +66,11 @@ const STOP_GRACE_MS = 2000;
 const BITRATE_WINDOW_MS = 5000;
 /** stderr patterns that mean "a human must fix this", not "try again soon". */
 const NEEDS_HUMAN_RE =
-  /\b(401|403|404)\b|Unauthorized|Forbidden|Not Found|No such file or directory|Invalid argument/i;
+  /\b(401|403|404|461)\b|Unauthorized|Forbidden|Not Found|No such file or directory|Invalid argument/i;
+/** Sample entries browsers decode in MP4 (HEVC: some; the panel asks for an H.264 variant otherwise). */
+const BROWSER_VIDEO = new Set(['avc1', 'avc3', 'hvc1', 'hev1']);
+/** A TCP attempt that ended like this, before any media, on a key where nothing has worked yet: try UDP. */
+const TCP_TIMED_OUT_RE = /timed out|Connection timed out|Operation timed out/i;
 
 export class StreamRunner {
   readonly key: StreamKey;
@@ -76,6 +93,15 @@ export class StreamRunner {
   /** The last attempt ended because probing was too short: probe longer next time. */
   private longProbe = false;
   private sawSourceDown = false;
+  /** `transport: auto`: the transport that last delivered media for this key, and the next attempt's. */
+  private workedTransport: RtspLowerTransport | null = null;
+  private nextTransport: RtspLowerTransport | null = null;
+  private attemptTransport: RtspLowerTransport | null = null;
+  private configuredTransport: RtspTransport = 'auto';
+  /** The source's video is not playable in browsers (seen in a copy attempt): encode it from now on. */
+  private encodeH264 = false;
+  private detachInput: (() => void) | null = null;
+  private videoCodec: string | null = null;
   private probing = false;
   private watchdog: NodeJS.Timeout | null = null;
   private retryTimer: NodeJS.Timeout | null = null;
@@ -174,6 +200,22 @@ export class StreamRunner {
     }
   }
 
+  /** What the source sends and what is done with it (StreamStatus.source). */
+  sourceFacts(): StreamSourceFacts {
+    const source = resolveSource(this.key, this.profile, this.deps.routing);
+    const encodes = this.encodeH264 || source.isHttpMjpeg;
+    return {
+      videoCodec: this.videoCodec ?? (source.isHttpMjpeg ? 'mjpeg' : null),
+      video:
+        this.profile.mode === 'transcode'
+          ? 'transcode'
+          : encodes
+            ? 'h264 encode (source not playable in browsers)'
+            : 'copy',
+      transport: source.isRtsp ? (this.attemptTransport ?? this.workedTransport) : null,
+    };
+  }
+
   status(): Omit<StreamStatus, 'leases' | 'media'> {
     return {
       key: this.id,
@@ -195,6 +237,7 @@ export class StreamRunner {
       nextAttemptAt: this.nextAttemptAt ? new Date(this.nextAttemptAt).toISOString() : null,
       backoffStep: this.backoff.attempt,
       stderrTail: this.proc ? this.proc.stderr.tail(100) : this.lastExitTail,
+      source: this.sourceFacts(),
     };
   }
 
@@ -204,7 +247,19 @@ export class StreamRunner {
     if (this.proc) return; // single flight: the exit handler decides what comes next
     this.clearRetry();
     const source = resolveSource(this.key, this.profile, this.deps.routing);
-    const args = buildFfmpegArgs(this.profile, source, { longProbe: this.longProbe });
+    // The gateway's loopback restream forces its own (TCP); otherwise the profile's, `auto` resolved.
+    this.configuredTransport = source.transport ?? this.profile.transport;
+    const transport = this.nextTransport ?? pickTransport(this.configuredTransport, this.workedTransport);
+    this.nextTransport = null;
+    this.attemptTransport = source.isRtsp ? transport : null;
+    const input = this.deps.input;
+    const args = input
+      ? input.args()
+      : buildFfmpegArgs(this.profile, source, {
+          longProbe: this.longProbe,
+          transport,
+          encodeH264: this.encodeH264,
+        });
     this.progress = emptyProgress();
     this.byteSamples = [];
     this.spawnedAt = Date.now();
@@ -215,10 +270,11 @@ export class StreamRunner {
       args,
       records: this.deps.pids,
       label: this.id,
+      stdin: input !== undefined,
       events: {
         bytes: (n) => this.onBytes(proc, n),
         init: (seg) => {
-          if (proc === this.proc) this.deps.sink?.init(seg);
+          if (proc === this.proc && this.checkCodec(proc, seg)) this.deps.sink?.init(seg);
         },
         fragment: (frag) => this.onFragment(proc, frag),
         progress: (p) => {
@@ -232,6 +288,15 @@ export class StreamRunner {
     });
     this.proc = proc;
     this.setState('starting', why);
+    this.detachInput = input
+      ? input.attach(
+          (chunk) => proc.write(chunk),
+          (w) => {
+            if (proc === this.proc && (this.state === 'live' || this.state === 'starting'))
+              this.stall(`its source ${w}`);
+          },
+        )
+      : null;
     this.log.info(
       { pid: proc.pid, source: source.displayUrl, spawns: this.counters.spawns },
       'ffmpeg started',
@@ -257,11 +322,36 @@ export class StreamRunner {
     if (proc !== this.proc) return;
     this.progress.fragments += 1;
     this.deps.sink?.fragment(frag);
+    if (this.attemptTransport) this.workedTransport = this.attemptTransport;
     if (this.state === 'starting') {
       this.liveSince = Date.now();
       this.startLatencyMs = this.liveSince - this.spawnedAt;
       this.setState('live', `media flowing (${this.startLatencyMs} ms after start)`);
     }
+  }
+
+  /**
+   * A copy whose video no browser plays (MJPEG, MPEG-4 Part 2 arrive as `mp4v`) is never passed on:
+   * this process is replaced at once by one that encodes H.264, remembered for the key. False: drop
+   * this init.
+   */
+  private checkCodec(proc: FfmpegProcess, seg: Buffer): boolean {
+    if (this.sourceFacts().video !== 'copy') return true; // an encode: the init shows our codec, not the camera's
+    let entry: string | null = null;
+    try {
+      const info = parseInitSegment(seg);
+      entry = info.video?.sampleEntry ?? null;
+      this.videoCodec = info.video ? codecName(info.video.sampleEntry, info.video.codec) : this.videoCodec;
+    } catch {
+      return true; // the hub rejects it with the reason
+    }
+    if (entry === null || BROWSER_VIDEO.has(entry)) return true;
+    this.encodeH264 = true;
+    this.log.warn({ sampleEntry: entry }, 'source video is not playable in browsers; encoding it to H.264');
+    this.restartAfterStop = this.desired;
+    this.setState('stopping', `source video is ${entry} (no browser plays it): encoding to H.264`);
+    void proc.stop(STOP_GRACE_MS);
+    return false;
   }
 
   private checkProgress(): void {
@@ -290,6 +380,8 @@ export class StreamRunner {
 
   private onExit(proc: FfmpegProcess, info: ExitInfo): void {
     if (proc !== this.proc) return;
+    this.detachInput?.();
+    this.detachInput = null;
     this.proc = null;
     this.lastExitTail = proc.stderr.tail(100);
     this.longProbe = info.stderrTail.some((l) => PROBE_TOO_SHORT_RE.test(l));
@@ -308,8 +400,25 @@ export class StreamRunner {
       return;
     }
 
-    // Anything else is a failure: the process died on its own, or we killed it for stalling.
+    // `transport: auto`: a server that refuses RTSP over TCP (461), or TCP timing out before any media
+    // on a key where nothing has worked yet, is tried over UDP at once, not after a backoff step.
     const from = this.state;
+    if (this.desired && this.attemptTransport === 'tcp' && this.configuredTransport === 'auto') {
+      const refused = info.stderrTail.some((l) => TCP_REFUSED_RE.test(l));
+      const timedOut =
+        this.workedTransport === null &&
+        this.progress.fragments === 0 &&
+        (from === 'stalled' || info.stderrTail.some((l) => TCP_TIMED_OUT_RE.test(l)));
+      if (refused || timedOut) {
+        const why = refused ? 'the server refused RTSP over TCP (461)' : 'TCP timed out before any media';
+        this.nextTransport = 'udp';
+        this.workedTransport = null;
+        this.log.info({ reason: why }, 'transport auto: trying UDP');
+        this.spawn(`${why}: trying UDP`);
+        return;
+      }
+    }
+    // Anything else is a failure: the process died on its own, or we killed it for stalling.
     const why = from === 'stalled' ? this.reason : `ffmpeg exited (${summary})`;
     if (from === 'live') {
       this.counters.stalls += 1;
@@ -443,6 +552,20 @@ function secs(ms: number): string {
 
 function exitSummary(info: ExitInfo): string {
   const how = info.signal ? `signal ${info.signal}` : `code ${info.code}`;
-  const last = info.mediaError ?? info.stderrTail[info.stderrTail.length - 1];
+  // The camera's own answer (`method SETUP failed: 461 Unsupported transport`) says more than FFmpeg's
+  // last line ("Protocol not supported").
+  const rtsp = info.stderrTail.findLast((l) => /method \w+ failed: \d{3}/.test(l));
+  const last =
+    info.mediaError ??
+    (rtsp ? rtsp.replace(/^.*?(method)/, '$1') : info.stderrTail[info.stderrTail.length - 1]);
   return last ? `${how}: ${last}` : how;
+}
+
+/** FFmpeg-style codec name from an MP4 sample entry (what a user reads in `ffprobe` and camera menus). */
+function codecName(sampleEntry: string, codec: string): string {
+  if (sampleEntry.startsWith('avc')) return 'h264';
+  if (sampleEntry === 'hvc1' || sampleEntry === 'hev1') return 'hevc';
+  // mp4v carries MPEG-4 Part 2 (mp4v.20) or, as FFmpeg writes it, MJPEG (object type 0x6C).
+  if (sampleEntry === 'mp4v') return /^mp4v\.6c/i.test(codec) ? 'mjpeg' : 'mpeg4';
+  return sampleEntry;
 }

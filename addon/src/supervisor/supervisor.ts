@@ -14,12 +14,14 @@ import {
 } from '../contracts/config.js';
 import { diffSlice, type Slice } from '../lib/diff.js';
 import type { StreamStateEvent, StreamStatus } from '../contracts/stream-state.js';
-import { keyId, parseKeyId, type StreamKey } from '../contracts/stream-key.js';
+import { keyId, parseKeyId, streamKey, type StreamKey } from '../contracts/stream-key.js';
 import { conflict, notFound } from '../lib/errors.js';
 import type { Logger } from '../lib/log.js';
 import { redactor } from '../lib/redact.js';
 import { StreamHub } from '../hub/index.js';
+import { hevcAsHvc1 } from '../lib/mp4/index.js';
 import type { SourceRouting } from '../sources/resolve.js';
+import { buildVariantArgs, DEFAULT_H264_ENCODE } from './ffmpeg-args.js';
 import { LeaseTable, leaseView, type Lease } from './leases.js';
 import { PidRegistry } from './pid-registry.js';
 import type {
@@ -30,7 +32,7 @@ import type {
   StreamStateEvents,
   StreamStatuses,
 } from './ports.js';
-import { StreamRunner } from './runner.js';
+import { StreamRunner, type HubInput } from './runner.js';
 
 export interface SupervisorOptions {
   config: ResolvedConfig;
@@ -128,19 +130,18 @@ export class Supervisor
     redactor.setSecrets(next.secrets);
 
     const removals: Promise<void>[] = [];
+    // A variant goes with its base key's change or removal (it is made again on demand).
+    const gone = new Set([...d.removed, ...d.changed]);
+    for (const [id, runner] of this.runners) {
+      if (!runner.key.variant || !gone.has(keyId(streamKey(runner.key.camera, runner.key.profile)))) continue;
+      this.holdBaseLease(runner, false);
+      removals.push(this.removeRunner(id, runner, 'its base stream changed'));
+    }
     for (const id of d.removed) {
       const runner = this.runners.get(id);
       if (!runner) continue;
       result.removed.push(id);
-      for (const l of this.leases.forKey(runner.key)) this.leases.release(l.id);
-      this.clearIdle(id);
-      removals.push(
-        runner.shutdown('removed from config').then(() => {
-          this.runners.delete(id);
-          this.hubs.get(id)?.close('removed from config');
-          this.hubs.delete(id);
-        }),
-      );
+      removals.push(this.removeRunner(id, runner, 'removed from config'));
     }
     for (const id of d.changed) {
       const runner = this.runners.get(id);
@@ -172,6 +173,7 @@ export class Supervisor
       req.holder ?? null,
     );
     this.clearIdle(runner.id);
+    this.holdBaseLease(runner, true);
     runner.kick(`${req.kind} lease acquired`);
     return { lease, status: this.status(key) };
   }
@@ -230,6 +232,7 @@ export class Supervisor
   // ── internals ─────────────────────────────────────────────────────────────────────────────
 
   private runnerFor(key: StreamKey): StreamRunner {
+    if (key.variant) return this.ensureVariant(key);
     const runner = this.runners.get(keyId(key));
     if (runner) return runner;
     const cam = this.config.cameras.find((c) => c.id === key.camera);
@@ -238,7 +241,74 @@ export class Supervisor
     throw notFound(`profile "${key.profile}" of camera "${key.camera}"`);
   }
 
-  private addRunner(key: StreamKey, profile: ResolvedProfile): void {
+  /**
+   * The H.264 variant of a key, created on its first use: its own runner and hub, FFmpeg encoding the
+   * base key's hub (no second camera connection). While it runs it holds a lease on the base key.
+   */
+  private ensureVariant(key: StreamKey): StreamRunner {
+    const id = keyId(key);
+    const existing = this.runners.get(id);
+    if (existing) return existing;
+    const base = this.runnerFor(streamKey(key.camera, key.profile));
+    const baseProfile = this.camera(key.camera).profiles[key.profile]!;
+    const profile: ResolvedProfile = {
+      ...baseProfile,
+      mode: 'transcode',
+      transcode: DEFAULT_H264_ENCODE,
+      audio: 'copy',
+      alwaysOn: false,
+    };
+    const baseHub = this.hubs.get(base.id)!;
+    this.addRunner(key, profile, {
+      args: () => buildVariantArgs(profile, this.config.server.hwaccel),
+      attach: (write, restarted) => {
+        let inits = 0;
+        const reader = baseHub.subscribe({
+          name: `${id} encoder`,
+          write: (ev) => {
+            if (ev.type === 'init') return inits++ === 0 ? write(ev.init.data) : restarted('restarted');
+            if (ev.type === 'fragment') return write(ev.fragment.data);
+            if (ev.type === 'reset') restarted(`stopped (${ev.reason})`);
+          },
+        });
+        return () => reader.close();
+      },
+    });
+    return this.runners.get(id)!;
+  }
+
+  /** Drops a key's leases, stops it and forgets it (and its hub) once its FFmpeg is confirmed dead. */
+  private removeRunner(id: string, runner: StreamRunner, why: string): Promise<void> {
+    for (const l of this.leases.forKey(runner.key)) this.leases.release(l.id);
+    this.clearIdle(id);
+    return runner.shutdown(why).then(() => {
+      this.runners.delete(id);
+      this.hubs.get(id)?.close(why);
+      this.hubs.delete(id);
+    });
+  }
+
+  /** Variant id → its lease on the base key, held while the variant should run. */
+  private readonly variantLeases = new Map<string, string>();
+
+  private holdBaseLease(runner: StreamRunner, hold: boolean): void {
+    if (!runner.key.variant) return;
+    const held = this.variantLeases.get(runner.id);
+    if (hold && !held) {
+      const base = streamKey(runner.key.camera, runner.key.profile);
+      const lease = this.acquireLease(base, { kind: 'viewer', holder: `${runner.id} variant` }).lease;
+      this.variantLeases.set(runner.id, lease.id);
+    } else if (!hold && held) {
+      this.variantLeases.delete(runner.id);
+      try {
+        this.releaseLease(held);
+      } catch {
+        // expired or dropped with its camera
+      }
+    }
+  }
+
+  private addRunner(key: StreamKey, profile: ResolvedProfile, input?: HubInput): void {
     const hub = new StreamHub(keyId(key), {
       partTargetS: profile.tuning.partTargetMs / 1000,
       ...recorderWindow(this.config, key),
@@ -254,11 +324,12 @@ export class Supervisor
       sink: {
         // A malformed init or fragment throws here; the process wrapper then kills FFmpeg and the
         // runner restarts it like any other failure.
-        init: (seg) => void hub.setInit(seg),
+        init: (seg) => void hub.setInit(hevcAsHvc1(seg)),
         fragment: (frag) => void hub.pushFragment(frag),
         end: (reason) => hub.reset(reason),
       },
       onState: (ev) => this.emit('state', ev),
+      input,
     });
     this.runners.set(runner.id, runner);
     this.reconcile(runner.id);
@@ -270,6 +341,7 @@ export class Supervisor
     if (!runner || this.stopped) return;
     if (runner.alwaysOn || this.leases.count(runner.key) > 0) {
       this.clearIdle(id);
+      this.holdBaseLease(runner, true);
       runner.setDesired(true, runner.alwaysOn ? 'always on' : 'lease held');
       return;
     }
@@ -281,6 +353,7 @@ export class Supervisor
         this.idleTimers.delete(id);
         if (!runner.alwaysOn && this.leases.count(runner.key) === 0) {
           runner.setDesired(false, `no consumers for ${idleMs / 1000}s`);
+          this.holdBaseLease(runner, false);
         }
       }, idleMs),
     );
@@ -293,6 +366,8 @@ export class Supervisor
   }
 
   private sweep(): void {
+    // A running variant's lease on its base key lives as long as the variant does.
+    for (const lease of this.variantLeases.values()) this.leases.renew(lease);
     const touched = new Set(this.leases.expire().map((l) => keyId(l.key)));
     for (const id of touched) this.reconcile(id);
   }

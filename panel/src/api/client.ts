@@ -15,7 +15,12 @@ import type {
 } from '../../../addon/src/contracts/ptz.js';
 import type { RecorderState } from '../../../addon/src/contracts/recording.js';
 import type { LeaseKind, StreamStatus } from '../../../addon/src/contracts/stream-state.js';
-import type { ProfileName } from '../../../addon/src/contracts/stream-key.js';
+import {
+  profileSegment,
+  streamKey,
+  type ProfileName,
+  type StreamVariant,
+} from '../../../addon/src/contracts/stream-key.js';
 
 /** An API error answer, with the supervisor's code and message. */
 export class ApiError extends Error {
@@ -75,9 +80,9 @@ export class LookoutApi {
     return u.href;
   }
 
-  /** LL-HLS multivariant playlist of one stream. */
-  hlsUrl(camera: string, profile: ProfileName): string {
-    return this.url(`hls/${enc(camera)}/${profile}/index.m3u8`);
+  /** LL-HLS multivariant playlist of one stream (`variant`: its H.264 variant, `sub~h264`). */
+  hlsUrl(camera: string, profile: ProfileName, variant?: StreamVariant): string {
+    return this.url(`hls/${enc(camera)}/${profileSegment(streamKey(camera, profile, variant))}/index.m3u8`);
   }
 
   /** JPEG of the latest keyframe; `bust` defeats caches when refreshing a snapshot tile. */

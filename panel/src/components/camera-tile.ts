@@ -43,6 +43,9 @@ const ICON_CAMERA =
   'M4 5h3l2-2h6l2 2h3a2 2 0 0 1 2 2v11a2 2 0 0 1-2 2H4a2 2 0 0 1-2-2V7a2 2 0 0 1 2-2zm8 3a4.5 4.5 0 1 0 0 9 4.5 4.5 0 0 0 0-9zm0 2a2.5 2.5 0 1 1 0 5 2.5 2.5 0 0 1 0-5z';
 const recordDot = svg`<svg viewBox="0 0 24 24" aria-hidden="true"><circle cx="12" cy="12" r="6" /></svg>`;
 
+/** How far the tile's replay button goes back. */
+export const REPLAY_S = 30;
+
 /** Sub in the grid, main when fullscreen; whatever the camera has when it has only one. */
 export function tileProfile(camera: CameraSummary, fullscreen: boolean): ProfileName {
   const names = camera.profiles.map((p) => p.name);
@@ -129,6 +132,15 @@ export class LookoutCameraTile extends LitElement {
           <span class="name" title=${this.camera.id}>${this.camera.name}</span>
           ${c.motion && this.motion ? html`<span class="badge motion" title="motion">motion</span>` : nothing}
           ${
+            this.live.conversion
+              ? html`<span
+                  class="badge conversion"
+                  title="this browser cannot decode the camera's codec: Lookout transcodes it while you watch"
+                  >${this.live.conversion}</span
+                >`
+              : nothing
+          }
+          ${
             c.latency && latency !== null && status === 'live'
               ? html`<span class="badge latency" title="behind live">${latency.toFixed(1)} s</span>`
               : nothing
@@ -204,6 +216,18 @@ export class LookoutCameraTile extends LitElement {
               : nothing
           }
           ${
+            c.review
+              ? html`<button
+                  class="replay"
+                  title="Back ${REPLAY_S} s (review)"
+                  aria-label="Back ${REPLAY_S} seconds"
+                  @click=${this.replay}
+                >
+                  ⟲${REPLAY_S}s
+                </button>`
+              : nothing
+          }
+          ${
             c.snapshot && this.api
               ? html`<a
                   class="snapshot"
@@ -272,6 +296,18 @@ export class LookoutCameraTile extends LitElement {
     this.dispatchEvent(
       new CustomEvent('lookout:fullscreen', {
         detail: { camera: this.fullscreen ? null : this.camera.id },
+        bubbles: true,
+        composed: true,
+      }),
+    );
+  };
+
+  /** One gesture back in time: the card's review tab plays this camera from N seconds ago. */
+  private replay = (ev: Event): void => {
+    ev.stopPropagation();
+    this.dispatchEvent(
+      new CustomEvent('lookout:review', {
+        detail: { camera: this.camera.id, atMs: Date.now() - REPLAY_S * 1000 },
         bubbles: true,
         composed: true,
       }),

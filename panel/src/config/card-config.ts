@@ -17,6 +17,7 @@ export const CONTROL_NAMES = [
   'status',
   'latency',
   'motion',
+  'review',
 ] as const;
 export type ControlName = (typeof CONTROL_NAMES)[number];
 export type CardControls = Record<ControlName, boolean>;
@@ -72,6 +73,7 @@ export const CARD_DEFAULTS: ResolvedCardConfig = {
     status: true,
     latency: true,
     motion: true,
+    review: true,
   },
   url: null,
   addon_slug: null,

@@ -8,7 +8,7 @@
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import type { LookoutApi } from '../api/client.js';
 import type { LiveTech } from '../config/card-config.js';
-import type { ProfileName } from '../../../addon/src/contracts/stream-key.js';
+import type { ProfileName, StreamVariant } from '../../../addon/src/contracts/stream-key.js';
 import { sharedSocket } from './connection.js';
 import { HlsTilePlayer, hlsJsSupported } from '../players/hls-player.js';
 import { MseTilePlayer } from '../players/mse-tile-player.js';
@@ -84,6 +84,13 @@ export class LivePlayerController implements ReactiveController {
   status: TileStatus = 'idle';
   reason = '';
   latency: number | null = null;
+  /** What the tile plays instead of the camera's codec, e.g. `H.265 → H.264`; null: the camera's own. */
+  conversion: string | null = null;
+
+  /** The playable variant asked for after this browser could not decode the camera's stream. */
+  private variant: StreamVariant | undefined = undefined;
+  /** No variant can help (the variant itself is undecodable): say so, stop recovering. */
+  private permanent = false;
 
   private target: PlayTarget | null = null;
   private player: TilePlayer | null = null;
@@ -121,6 +128,9 @@ export class LivePlayerController implements ReactiveController {
     if (target.tech === 'webrtc' && this.webrtcFailed) target = { ...target, tech: target.fallback ?? 'mse' };
     this.target = target;
     this.playerKey = key;
+    this.variant = undefined;
+    this.conversion = null;
+    this.permanent = false;
     this.level = 0;
     this.webrtcDeadline = target.tech === 'webrtc' ? performance.now() + WEBRTC_START_MS : 0;
     this.attempts = 0;
@@ -146,6 +156,7 @@ export class LivePlayerController implements ReactiveController {
       // Live is judged from the picture moving (check()), never from a player's event: a `playing`
       // event after a seek into an empty buffer is not a picture.
       if (p !== this.player || s === 'live') return;
+      if (s === 'unsupported') return this.cannotDecode(reason);
       // WebRTC that failed before its first picture (no gateway path, ICE blocked): fall back now.
       if (t.tech === 'webrtc' && !this.everLive && (s === 'reconnecting' || s === 'offline'))
         return this.fallBackFromWebrtc(reason);
@@ -167,12 +178,14 @@ export class LivePlayerController implements ReactiveController {
       player = new MseTilePlayer(
         t.media as HTMLVideoElement,
         sharedSocket(t.api),
-        `${t.camera}/${t.profile}`,
+        `${t.camera}/${t.profile}${this.variant ? `~${this.variant}` : ''}`,
         (s, r) => onState(player)(s, r),
       );
     } else {
-      player = new HlsTilePlayer(t.media as HTMLVideoElement, t.api.hlsUrl(t.camera, t.profile), (s, r) =>
-        onState(player)(s, r),
+      player = new HlsTilePlayer(
+        t.media as HTMLVideoElement,
+        t.api.hlsUrl(t.camera, t.profile, this.variant),
+        (s, r) => onState(player)(s, r),
       );
     }
     this.player = player;
@@ -216,6 +229,7 @@ export class LivePlayerController implements ReactiveController {
       this.latency = latency;
       this.host.requestUpdate();
     }
+    if (this.permanent) return;
     if (t.tech === 'webrtc' && !this.everLive && this.webrtcDeadline && now > this.webrtcDeadline)
       return this.fallBackFromWebrtc(`no picture within ${WEBRTC_START_MS / 1000} s`);
     const stalledMs = now - this.lastProgress;
@@ -256,6 +270,25 @@ export class LivePlayerController implements ReactiveController {
     }
     this.recreate(status, `no picture for ${secs} s: renewing the stream (next try in ${delay / 1000} s)`);
     void this.reacquireLease();
+  }
+
+  /**
+   * This browser cannot decode the stream (`codecs`). The first time: play the key's H.264 variant
+   * (an on-demand transcode, badge `H.265 → H.264`). If even that cannot be decoded: a clear
+   * message, and no more recovery (retrying cannot change what the browser decodes).
+   */
+  private cannotDecode(codecs: string): void {
+    if (!this.variant) {
+      this.variant = 'h264';
+      this.conversion = `${codecLabel(codecs)} → H.264`;
+      this.recreate('starting', `this browser cannot decode ${codecs}: playing an H.264 transcode`);
+      return;
+    }
+    this.permanent = true;
+    this.player?.stop();
+    this.player = null;
+    this.attempts = 0;
+    this.setStatus('offline', `this browser cannot play this camera (${codecs}), not even as H.264`);
   }
 
   /** The tech the tile plays now (a WebRTC tile that fell back reports its fallback). */
@@ -327,4 +360,14 @@ export class LivePlayerController implements ReactiveController {
       new CustomEvent('lookout:tile-state', { detail: { status, reason }, bubbles: true, composed: true }),
     );
   }
+}
+
+/** `hvc1.1.6.L60.90` → `H.265`: the codec family a user knows from the camera's menu. */
+function codecLabel(codecs: string): string {
+  const v = codecs.split(/[ ,]/).find((c) => !/^(mp4a|opus|ac-3|ec-3)/i.test(c)) ?? codecs;
+  if (/^(hvc1|hev1)/i.test(v)) return 'H.265';
+  if (/^(avc1|avc3)/i.test(v)) return 'H.264';
+  if (/^(vp09|vp9)/i.test(v)) return 'VP9';
+  if (/^av01/i.test(v)) return 'AV1';
+  return v.includes('.') ? v.split('.')[0]! : "the camera's codec";
 }

@@ -32,6 +32,7 @@ const CONTROL_LABELS: Record<ControlName, string> = {
   fullscreen: 'Fullscreen',
   status: 'Status badge',
   latency: 'Latency badge',
+  review: 'Review tab and replay',
   motion: 'Motion indicator',
 };
 

@@ -4,7 +4,7 @@
  * startLoad); anything beyond that is the live-player controller's escalation.
  */
 import Hls, { type ErrorData } from 'hls.js';
-import { playQuietly, type OnPlayerState, type TilePlayer } from './tile-player.js';
+import { canDecode, playQuietly, type OnPlayerState, type TilePlayer } from './tile-player.js';
 
 const policy = (ttfbMs: number) => ({
   default: {
@@ -22,6 +22,8 @@ export function hlsJsSupported(): boolean {
 export class HlsTilePlayer implements TilePlayer {
   private hls: Hls | null = null;
   private fatal = 0;
+  /** Bumped by stop(): a codec check still in flight for an older start is dropped. */
+  private generation = 0;
 
   constructor(
     private readonly video: HTMLVideoElement,
@@ -38,6 +40,22 @@ export class HlsTilePlayer implements TilePlayer {
       playQuietly(this.video);
       return;
     }
+    // Check the codecs before hls.js starts (its own check ends in a fatal error later, after the
+    // first segment): the multivariant playlist names them, and the origin has it warm for hls.js.
+    const gen = ++this.generation;
+    void fetch(this.url)
+      .then((r) => (r.ok ? r.text() : ''))
+      .catch(() => '')
+      .then((text) => {
+        if (gen !== this.generation) return;
+        const codecs = /CODECS="([^"]+)"/.exec(text)?.[1];
+        const video = codecs?.split(',').find((c) => !/^(mp4a|opus)/i.test(c));
+        if (video && !canDecode(`video/mp4; codecs="${video}"`)) this.onState('unsupported', codecs!);
+        else this.startHls();
+      });
+  }
+
+  private startHls(): void {
     const hls = new Hls({
       lowLatencyMode: true,
       backBufferLength: 5,
@@ -59,6 +77,7 @@ export class HlsTilePlayer implements TilePlayer {
   }
 
   stop(): void {
+    this.generation++;
     if (this.hls) {
       this.hls.destroy();
       this.hls = null;
@@ -83,6 +102,15 @@ export class HlsTilePlayer implements TilePlayer {
 
   private onError(hls: Hls, d: ErrorData): void {
     if (!d.fatal || hls !== this.hls) return;
+    // hls.js's own codec check (MediaSource.isTypeSupported on the playlist's CODECS): no retry helps.
+    if (
+      d.details === Hls.ErrorDetails.MANIFEST_INCOMPATIBLE_CODECS_ERROR ||
+      d.details === Hls.ErrorDetails.BUFFER_INCOMPATIBLE_CODECS_ERROR
+    ) {
+      const codecs = hls.levels.map((l) => [l.videoCodec, l.audioCodec].filter(Boolean).join(',')).join(' ');
+      this.onState('unsupported', codecs || d.details);
+      return;
+    }
     this.fatal++;
     this.onState('reconnecting', d.details);
     if (this.fatal <= 2 && d.type === Hls.ErrorTypes.MEDIA_ERROR) hls.recoverMediaError();

@@ -202,8 +202,10 @@ export class MsePlayer {
 
   onControl(msg) {
     if (msg.type === 'init') {
-      if (!window.MediaSource || !MediaSource.isTypeSupported(msg.mimeType)) {
-        this.onState('error', `this browser cannot play ${msg.mimeType}`);
+      const MS = window.MediaSource || window.ManagedMediaSource;
+      if (!MS || !MS.isTypeSupported(msg.mimeType)) {
+        // Not a fault to retry: the tile asks for a playable variant (or says it cannot play this).
+        this.onState('unsupported', msg.codecs);
         return;
       }
       // A new subscription or a restart: timestamps start over, so start over with a new MediaSource.

@@ -56,6 +56,8 @@ export class MseTilePlayer implements TilePlayer {
       this.onState('live', '');
     } else if (s === 'connecting' || s === 'buffering') {
       this.onState(this.wasLive ? 'reconnecting' : 'starting', s);
+    } else if (s === 'unsupported') {
+      this.onState('unsupported', detail);
     } else if (s === 'failed') {
       this.onState('offline', detail || 'camera failed');
     } else if (s === 'error') {

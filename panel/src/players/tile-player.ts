@@ -1,6 +1,20 @@
 /** What the live-player controller drives: one way of showing one stream key in one tile. */
 
-export type PlayerState = 'starting' | 'live' | 'reconnecting' | 'offline';
+/**
+ * `unsupported`: this browser cannot decode the stream's codec (the reason names the codecs); no
+ * retry can fix that, so the controller asks for a playable variant instead.
+ */
+export type PlayerState = 'starting' | 'live' | 'reconnecting' | 'offline' | 'unsupported';
+
+/** Can this browser decode `mimeType` through MSE (ManagedMediaSource on iOS Safari 17+)? */
+export function canDecode(mimeType: string): boolean {
+  const w = window as unknown as {
+    MediaSource?: typeof MediaSource;
+    ManagedMediaSource?: typeof MediaSource;
+  };
+  const ms = w.MediaSource ?? w.ManagedMediaSource;
+  return !!ms && ms.isTypeSupported(mimeType);
+}
 /** Players report what they know; `live` is decided by the controller from the picture moving. */
 export type OnPlayerState = (state: PlayerState, reason: string) => void;
 

@@ -21,6 +21,7 @@ import { renderGatewayMetrics } from '../../gateway/metrics.js';
 import { installAuth, type AuthOptions } from './auth.js';
 import { installErrorHandlers } from './errors.js';
 import { cameraRoutes } from './routes/cameras.js';
+import { probeRoutes } from './routes/probe.js';
 import { healthRoutes } from './routes/health.js';
 import { recordingRoutes } from './routes/recordings.js';
 import { streamRoutes } from './routes/streams.js';
@@ -93,6 +94,7 @@ export function buildApi(deps: ApiDeps, tls?: TlsMaterial): FastifyInstance {
 
   const gateway = deps.gateway ?? null;
   cameraRoutes(app, deps.supervisor, gateway);
+  probeRoutes(app, deps.supervisor);
   streamRoutes(app, deps.supervisor, gateway);
   healthRoutes(
     app,

@@ -9,6 +9,7 @@ import { PROFILE_NAMES, keyId, streamKey } from '../../contracts/stream-key.js';
 import type { MediamtxGateway } from '../../gateway/gateway.js';
 import { gatewayCarries, restreamPathName } from '../../sources/resolve.js';
 import type { CameraDirectory, StreamStatuses } from '../../supervisor/ports.js';
+import { VENDOR_REGISTRY } from '../../vendors/registry.js';
 
 /** What the camera and stream views read from the supervisor. */
 export type ViewHost = CameraDirectory & StreamStatuses;
@@ -56,6 +57,7 @@ export function cameraSummary(sup: ViewHost, cam: ResolvedCamera, gw?: GatewayCo
     id: cam.id,
     name: cam.name,
     vendor: cam.vendor,
+    manufacturer: VENDOR_REGISTRY[cam.vendor].manufacturer,
     enabled: cam.enabled,
     hidden: cam.hidden,
     capabilities: cam.capabilities,

@@ -8,6 +8,20 @@ export {
   type InitTrack,
   type TrackDefaults,
   type TrackKind,
+  hevcAsHvc1,
   parseInitSegment,
 } from './init-segment.js';
 export { type SampleFlags, decodeSampleFlags, isSyncSample } from './sample-flags.js';
+export {
+  type DurationSlots,
+  type FieldWrite,
+  type PreparedInit,
+  type RetimedFile,
+  applyPatches,
+  durationPatches,
+  fragmentsOf,
+  headerPatches,
+  prepareInit,
+  Retimer,
+  retimeFile,
+} from './timeline.js';

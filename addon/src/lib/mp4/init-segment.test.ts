@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, it, test } from 'node:test';
 import { captureFmp4, ffprobeStreams, testAudio, testVideo, x264 } from './ffmpeg.test-helper.js';
-import { parseInitSegment } from './init-segment.js';
+import { hevcAsHvc1, parseInitSegment } from './init-segment.js';
 
 const H264_PROFILE_IDC: Record<string, number> = {
   'Constrained Baseline': 66,
@@ -100,4 +100,24 @@ describe('init segment from real FFmpeg output', () => {
     assert.throws(() => parseInitSegment(init.subarray(0, init.length - 10)), /mp4: box "moov"/);
     assert.throws(() => parseInitSegment(init.subarray(0, 28)), /missing "moov"/);
   });
+});
+
+test('hevcAsHvc1 renames an hev1 sample entry (and only that); other inits come back untouched', () => {
+  const hev1 = Buffer.from('hev1');
+  // A minimal moov/trak/mdia/minf/stbl/stsd with one 16-byte hev1 entry.
+  const box = (type: string, ...body: Buffer[]) => {
+    const payload = Buffer.concat(body);
+    const head = Buffer.alloc(8);
+    head.writeUInt32BE(8 + payload.length);
+    head.write(type, 4, 'latin1');
+    return Buffer.concat([head, payload]);
+  };
+  const entry = Buffer.concat([Buffer.from([0, 0, 0, 16]), hev1, Buffer.alloc(8)]);
+  const stsd = box('stsd', Buffer.from([0, 0, 0, 0, 0, 0, 0, 1]), entry);
+  const init = box('moov', box('trak', box('mdia', box('minf', box('stbl', stsd)))));
+  const out = hevcAsHvc1(init);
+  assert.notEqual(out, init);
+  assert.ok(out.includes(Buffer.from('hvc1')) && !out.includes(hev1));
+  assert.ok(init.includes(hev1), 'the input is not modified');
+  assert.equal(hevcAsHvc1(out), out, 'nothing to change: same buffer');
 });

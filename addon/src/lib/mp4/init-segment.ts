@@ -139,6 +139,8 @@ function describeVideo(buf: Buffer, entry: Box, track: InitTrack): void {
     const payload = buf.subarray(child.payload, child.end);
     if (child.type === 'avcC') track.codec = avcCodecString(entry.type, payload);
     else if (child.type === 'hvcC') track.codec = hevcCodecString(entry.type, payload);
+    // mp4v: MPEG-4 Part 2 (object type 0x20) or MJPEG as FFmpeg writes it (0x6C), told by the esds.
+    else if (child.type === 'esds') track.codec = mp4aCodecString(payload).codec.replace('mp4a', entry.type);
   }
 }
 
@@ -176,4 +178,27 @@ function describeAudio(buf: Buffer, entry: Box, track: InitTrack): void {
     if (child.type === 'dOps' && child.end - child.payload >= 2)
       track.channels = buf.readUInt8(child.payload + 1);
   }
+}
+
+/**
+ * HEVC video written as `hvc1` rather than FFmpeg's default `hev1`: Apple's players (Safari, iOS) play
+ * HEVC in fMP4 only under `hvc1`. Same as FFmpeg's `-tag:v hvc1` (which cannot be given blindly: it
+ * breaks any other codec), done on the init segment once the codec is known. Returns the input when
+ * there is nothing to change, else a copy.
+ */
+export function hevcAsHvc1(init: Buffer): Buffer {
+  const moov = findChild(init, null, 'moov');
+  if (!moov) return init;
+  let out: Buffer | null = null;
+  for (const trak of children(init, moov)) {
+    if (trak.type !== 'trak') continue;
+    const stsd = findPath(init, trak, ['mdia', 'minf', 'stbl', 'stsd']);
+    if (!stsd) continue;
+    for (const entry of children(init, stsd, 8)) {
+      if (entry.type !== 'hev1') continue;
+      out ??= Buffer.from(init);
+      out.write('hvc1', entry.start + 4, 'latin1');
+    }
+  }
+  return out ?? init;
 }

@@ -9,7 +9,7 @@
  * Unknown camera/profile → the API's JSON 404; evicted media → 404.
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { isProfileName, streamKey } from '../../contracts/stream-key.js';
+import { parseProfileSegment, streamKey } from '../../contracts/stream-key.js';
 import { badRequest, LookoutError, notFound } from '../../lib/errors.js';
 import { parseDirective, parseSkip, rejectDirective, satisfies } from './delivery-directives.js';
 import type { LlhlsOrigin } from './origin.js';
@@ -37,10 +37,11 @@ export function llhlsRoutes(app: FastifyInstance, origin: LlhlsOrigin): void {
       reply.header('access-control-allow-origin', origin.options.allowOrigin);
       reply.header('cache-control', 'no-cache');
       const { camera, profile, file } = req.params;
-      if (!isProfileName(profile)) throw notFound(`profile "${profile}" of camera "${camera}"`);
+      const seg = parseProfileSegment(profile);
+      if (!seg) throw notFound(`profile "${profile}" of camera "${camera}"`);
       const route = fileRoute(file);
       if (!route) throw notFound(`HLS file "${file}"`);
-      const m = origin.muxer(streamKey(camera, profile));
+      const m = origin.muxer(streamKey(camera, seg.profile, seg.variant));
       const signal = clientGone(reply);
 
       switch (route.kind) {

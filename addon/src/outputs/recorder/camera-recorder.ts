@@ -22,6 +22,7 @@ import { streamKey, type StreamKey } from '../../contracts/stream-key.js';
 import type { HubReader, InitRecord, ReaderEvent, StreamHub } from '../../hub/index.js';
 import { conflict } from '../../lib/errors.js';
 import type { Logger } from '../../lib/log.js';
+import type { Sidecar } from './layout.js';
 import { SegmentFile } from './segment-file.js';
 import type { RecordingStore } from './store.js';
 import type { MotionTrigger } from './trigger.js';
@@ -51,6 +52,8 @@ interface Clip {
   mode: RecordingMode;
   trigger: string;
   startedAt: number;
+  /** Wall clock (ms) of the event that opened a motion clip (the review marker), else null. */
+  eventMs: number | null;
   /** Stop once written media reaches this wall-clock time (post-roll end, manual duration). */
   stopAtMs: number | null;
   /** A manual start during a motion clip: only the API (or its duration) ends it. */
@@ -123,7 +126,7 @@ export class CameraRecorder {
       if (this.clip && !this.clip.ending) {
         if (!this.clip.manualHold) this.clearStop();
       } else {
-        this.startClip('motion', ev.kind, (this.o.settings.preRollMs + (now - at)) / 1000);
+        this.startClip('motion', ev.kind, (this.o.settings.preRollMs + (now - at)) / 1000, at);
       }
     } else {
       this.active.delete(ev.kind);
@@ -183,6 +186,13 @@ export class CameraRecorder {
     };
   }
 
+  /** The file being written now, as far as it is on disk (synced whole fragments), or null. */
+  writing(): { relBase: string; path: string; meta: Sidecar } | null {
+    const w = this.writer;
+    if (!w || w.size === 0 || w.durationS === 0) return null;
+    return { relBase: w.relBase, path: w.partialPath, meta: w.current };
+  }
+
   /** Finishes the current file and lets go of the lease; the recorder is done. */
   async close(): Promise<void> {
     this.closed = true;
@@ -192,7 +202,12 @@ export class CameraRecorder {
 
   // ── clips ───────────────────────────────────────────────────────────────────────────────────
 
-  private startClip(mode: RecordingMode, trigger: string, secondsAgo: number): void {
+  private startClip(
+    mode: RecordingMode,
+    trigger: string,
+    secondsAgo: number,
+    eventMs: number | null = null,
+  ): void {
     this.holdLease();
     let hub: StreamHub;
     try {
@@ -206,6 +221,7 @@ export class CameraRecorder {
       mode,
       trigger,
       startedAt: Date.now(),
+      eventMs,
       stopAtMs: null,
       manualHold: false,
       firstMediaMs: null,
@@ -322,6 +338,7 @@ export class CameraRecorder {
           trigger: clip.trigger,
           clip: clip.id,
           startMs: Math.round(part.programDateTime),
+          eventMs: clip.eventMs,
         },
         init.data,
         init.generation,
@@ -332,7 +349,7 @@ export class CameraRecorder {
         clip.pendingDurationMs = null;
       }
     }
-    await this.writer.append(part.data, part.durationS);
+    await this.writer.append(part.data, part.durationS, part.info);
     this.counters.bytesWritten += part.byteLength;
     this.error = null;
     if (

@@ -24,6 +24,19 @@ export interface Sidecar {
   size: number;
   complete: boolean;
   repaired: boolean;
+  /**
+   * The file's media timeline starts at zero and its header has its duration (written so since the
+   * recorder rebases fragments; older files are rewritten once by the store's migration).
+   */
+  zeroBased?: boolean;
+  /** Decode time (s) of the first fragment on the stream's own timeline: files of one FFmpeg run abut. */
+  sourceStartS?: number | null;
+  /** Wall clock (ms) of the event that opened the clip (motion), for the review marker; else absent. */
+  eventMs?: number | null;
+  /** Retention never deletes a kept file (set through the API). */
+  kept?: boolean;
+  /** MSE type with codecs, from the init segment. */
+  mimeType?: string;
 }
 
 export function dayFolder(root: string, camera: string, startMs: number): string {

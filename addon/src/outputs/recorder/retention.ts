@@ -6,6 +6,7 @@
  *      oldest first within each;
  *   3. free-space floor (statfs): oldest continuous first, then motion clips. Manual recordings
  *      are never deleted for space: someone asked for them.
+ * A kept file (marked through the API) is never deleted; it still counts towards the budgets.
  */
 import type { RecordingMode } from '../../contracts/recording.js';
 
@@ -16,6 +17,7 @@ export interface RetainedFile {
   startMs: number;
   endMs: number;
   size: number;
+  kept?: boolean;
 }
 
 export interface RetentionPolicy {
@@ -43,6 +45,7 @@ export function planRetention(files: readonly RetainedFile[], p: RetentionPolicy
     out.push({ id: f.id, reason });
   };
   for (const f of files) {
+    if (f.kept) continue;
     const limit = p.retentionMs(f.camera, f.mode);
     if (limit !== null && p.nowMs - f.endMs > limit)
       drop(f, `older than ${Math.round(limit / 1000)}s (${f.mode})`);
@@ -52,7 +55,7 @@ export function planRetention(files: readonly RetainedFile[], p: RetentionPolicy
   const live = () => files.filter((f) => !gone.has(f.id));
   const trim = (list: RetainedFile[], max: number, what: string) => {
     let total = list.reduce((n, f) => n + f.size, 0);
-    for (const f of byBudget(list)) {
+    for (const f of byBudget(list.filter((x) => !x.kept))) {
       if (total <= max) break;
       total -= f.size;
       drop(f, `${what} over ${max} bytes`);
@@ -70,7 +73,7 @@ export function planRetention(files: readonly RetainedFile[], p: RetentionPolicy
   if (p.maxBytes !== null) trim(live(), p.maxBytes, 'total budget');
   if (p.freeBytes !== null && p.freeBytes < p.minFreeBytes) {
     let need = p.minFreeBytes - p.freeBytes;
-    const candidates = byBudget(live().filter((f) => f.mode !== 'manual'));
+    const candidates = byBudget(live().filter((f) => f.mode !== 'manual' && !f.kept));
     for (const f of candidates) {
       if (need <= 0) break;
       need -= f.size;

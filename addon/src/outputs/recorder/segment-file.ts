@@ -3,9 +3,13 @@
  * `<name>.mp4.partial`, with fdatasync after every part (≈200 ms) so a crash or power loss loses at
  * most one part. `finish()` syncs, renames to `.mp4` and rewrites the sidecar as complete: a
  * file is either finished, or partial and repaired at the next start-up.
+ * Fragments are retimed as they are written (lib/mp4/timeline.ts): the file starts at media time zero,
+ * and finish() writes its duration into the header fields the prepared init reserved.
  */
 import { mkdir, open, rename, unlink, writeFile, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { FragmentInfo } from '../../lib/mp4/index.js';
+import { durationPatches, prepareInit, Retimer, type PreparedInit } from '../../lib/mp4/index.js';
 import { baseName, dayFolder, PARTIAL, type Sidecar } from './layout.js';
 
 export async function writeSidecar(path: string, meta: Sidecar): Promise<void> {
@@ -42,6 +46,7 @@ export class SegmentFile {
   private bytes = 0;
   private media = 0;
   private closed = false;
+  private readonly timer: Retimer;
 
   private constructor(
     private readonly fh: FileHandle,
@@ -50,25 +55,37 @@ export class SegmentFile {
     readonly relBase: string,
     readonly generation: number,
     private readonly meta: Sidecar,
-  ) {}
+    private readonly init: PreparedInit,
+  ) {
+    this.timer = new Retimer(init.info);
+  }
 
   /** Creates the day folder, the sidecar (complete: false) and the partial file with the init. */
   static async create(
     root: string,
-    meta: Omit<Sidecar, 'durationS' | 'size' | 'complete' | 'repaired'>,
+    meta: Omit<Sidecar, 'durationS' | 'size' | 'complete' | 'repaired' | 'zeroBased' | 'mimeType'>,
     init: Buffer,
     generation: number,
   ): Promise<SegmentFile> {
+    const prepared = prepareInit(init);
     const dir = dayFolder(root, meta.camera, meta.startMs);
     await mkdir(dir, { recursive: true });
     const base = baseName(meta.startMs, meta.mode, meta.profile);
-    const full: Sidecar = { ...meta, durationS: 0, size: 0, complete: false, repaired: false };
+    const full: Sidecar = {
+      ...meta,
+      durationS: 0,
+      size: 0,
+      complete: false,
+      repaired: false,
+      zeroBased: true,
+      mimeType: prepared.info.mimeType,
+    };
     await writeSidecar(join(dir, `${base}.json`), full);
     const fh = await open(join(dir, `${base}.mp4${PARTIAL}`), 'wx');
     const relBase = join(meta.camera, dir.slice(dir.lastIndexOf('/') + 1), base);
-    const file = new SegmentFile(fh, dir, base, relBase, generation, full);
+    const file = new SegmentFile(fh, dir, base, relBase, generation, full, prepared);
     try {
-      await file.append(init, 0);
+      await file.write(prepared.data, 0);
     } catch (err) {
       await file.abandon();
       await file.removeFiles();
@@ -85,12 +102,21 @@ export class SegmentFile {
     return this.bytes;
   }
 
+  /** The sidecar as it will be once finished, with what is on disk now (the in-progress listing). */
+  get current(): Sidecar {
+    return { ...this.meta, durationS: round3(this.media), size: this.bytes };
+  }
+
   get partialPath(): string {
     return join(this.dir, `${this.base}.mp4${PARTIAL}`);
   }
 
-  /** Appends one fragment (or the init) and syncs it to disk before resolving. */
-  async append(data: Buffer, durationS: number): Promise<void> {
+  /** Appends one fragment, retimed onto the file's own timeline, and syncs it before resolving. */
+  async append(fragment: Buffer, durationS: number, parsed?: FragmentInfo): Promise<void> {
+    await this.write(this.timer.retime(fragment, parsed), durationS);
+  }
+
+  private async write(data: Buffer, durationS: number): Promise<void> {
     await this.fh.write(data, 0, data.length);
     await this.fh.datasync();
     this.bytes += data.length;
@@ -101,6 +127,12 @@ export class SegmentFile {
   async finish(): Promise<FinishedFile | null> {
     if (this.closed) return null;
     this.closed = true;
+    if (this.media > 0) {
+      // The true duration into the header (mvhd/tkhd/mdhd/mehd): fixed-size fields, in place.
+      for (const p of durationPatches(this.init.slots, this.timer.trackEnds))
+        await this.fh.write(p.bytes, 0, p.bytes.length, p.offset);
+      await this.fh.datasync();
+    }
     await this.fh.close();
     if (this.media <= 0) {
       await this.removeFiles();
@@ -108,7 +140,13 @@ export class SegmentFile {
     }
     const path = join(this.dir, `${this.base}.mp4`);
     await rename(this.partialPath, path);
-    const meta: Sidecar = { ...this.meta, durationS: round3(this.media), size: this.bytes, complete: true };
+    const meta: Sidecar = {
+      ...this.meta,
+      durationS: round3(this.media),
+      size: this.bytes,
+      complete: true,
+      sourceStartS: this.timer.sourceStartS,
+    };
     await writeSidecar(join(this.dir, `${this.base}.json`), meta);
     return { path, relBase: this.relBase, meta };
   }

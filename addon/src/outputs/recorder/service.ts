@@ -10,9 +10,11 @@ import type { ResolvedConfig } from '../../contracts/config.js';
 import { diffSlice, type Slice } from '../../lib/diff.js';
 import type {
   CameraRecordingSettings,
+  Page,
   RecorderState,
   RecordingEntry,
   RecordingEvent,
+  ReviewEvent,
   RecordingMode,
   RecordingSettings,
 } from '../../contracts/recording.js';
@@ -21,8 +23,10 @@ import type { Logger } from '../../lib/log.js';
 import { CameraRecorder, type LeaseHost } from './camera-recorder.js';
 import { ID_PATTERN } from './layout.js';
 import { planRetention, type Deletion } from './retention.js';
-import { RecordingStore, type StoredRecording } from './store.js';
-import { thumbnail } from './thumbnail.js';
+import { entryOf, RecordingStore, type StoredRecording } from './store.js';
+import { ExportManager } from './export.js';
+import { page, reviewPage, reviewRows, type ReviewQuery } from './review.js';
+import { frameJpeg, thumbnail } from './thumbnail.js';
 import { listStills, pruneStills, StillsTaker, type StillSource } from './stills.js';
 import type { MotionTrigger } from './trigger.js';
 
@@ -64,6 +68,7 @@ export const RECORDING_SLICE: Slice<ResolvedConfig, CameraRecordingSettings> = (
 
 export class RecordingService extends EventEmitter<Events> {
   readonly store: RecordingStore;
+  readonly exports: ExportManager;
   private readonly settings: RecordingSettings;
   private readonly recorders = new Map<string, CameraRecorder>();
   private readonly stillTakers = new Map<string, StillsTaker>();
@@ -76,6 +81,7 @@ export class RecordingService extends EventEmitter<Events> {
     this.settings = { ...o.config.recording }; // a copy: applyConfig updates it in place
     this.log = o.log.child({ component: 'recordings' });
     this.store = new RecordingStore(this.settings.root, this.log);
+    this.exports = new ExportManager({ root: this.settings.root, store: this.store, log: this.log });
   }
 
   async start(): Promise<void> {
@@ -87,6 +93,7 @@ export class RecordingService extends EventEmitter<Events> {
       this.log.error(this.error);
     }
     await this.store.load();
+    await this.exports.start();
     for (const cam of this.o.config.cameras) if (cam.enabled) this.addRecorder(cam.id);
     const every = this.o.retentionIntervalMs ?? 60_000;
     if (every > 0) this.timer = setInterval(() => void this.applyRetention().catch(() => undefined), every);
@@ -123,6 +130,7 @@ export class RecordingService extends EventEmitter<Events> {
     if (this.timer) clearInterval(this.timer);
     for (const t of this.stillTakers.values()) t.stop();
     this.stillTakers.clear();
+    await this.exports.stop();
     await Promise.all([...this.recorders.values()].map((r) => r.close()));
   }
 
@@ -149,7 +157,7 @@ export class RecordingService extends EventEmitter<Events> {
       store: this.store,
       host: this.o.host,
       log: this.log,
-      emit: (ev) => this.emit('recording', ev),
+      emit: (ev) => this.emit('recording', ev.file ? { ...ev, snapshot: this.snapshotUrl(ev.file) } : ev),
       retryAfterErrorMs: this.o.retryAfterErrorMs,
     });
     this.recorders.set(id, rec);
@@ -178,6 +186,87 @@ export class RecordingService extends EventEmitter<Events> {
 
   list(filter: { camera?: string; fromMs?: number; toMs?: number }): RecordingEntry[] {
     return this.store.list(filter).map((r) => r.entry);
+  }
+
+  /** Files being written now (of one camera or all): their ids are the ones they keep when finished. */
+  inProgress(camera?: string): Array<{ entry: RecordingEntry; path: string; size: number }> {
+    const out: Array<{ entry: RecordingEntry; path: string; size: number }> = [];
+    for (const r of this.recorders.values()) {
+      const w = r.writing();
+      if (!w || (camera !== undefined && w.meta.camera !== camera)) continue;
+      out.push({
+        entry: { ...entryOf(w.relBase, w.meta), inProgress: true },
+        path: w.path,
+        size: w.meta.size,
+      });
+    }
+    return out;
+  }
+
+  /** What GET /api/recordings/:id serves: a finished file, or the one being written (up to its synced size). */
+  playable(id: string): { path: string; size: number } {
+    if (!ID_PATTERN.test(id)) throw badRequest(`"${id}" is not a recording id`);
+    const rec = this.store.get(id);
+    if (rec) return { path: rec.path, size: rec.meta.size };
+    const live = this.inProgress().find((l) => l.entry.id === id);
+    if (live) return { path: live.path, size: live.size };
+    throw notFound(`recording "${id}"`);
+  }
+
+  /** Files newest first, paged (GET /api/recordings with limit or cursor). */
+  listPage(
+    filter: { camera?: string; fromMs?: number; toMs?: number },
+    limit: number,
+    cursor?: string,
+  ): Page<RecordingEntry> {
+    return page(this.list(filter), (e) => ({ startMs: Date.parse(e.start), id: e.id }), limit, cursor);
+  }
+
+  /** The review list: one row per clip (continuous: per file), newest first, paged. */
+  events(q: ReviewQuery): Page<ReviewEvent> {
+    return reviewPage(this.list({ camera: q.camera }), q);
+  }
+
+  /** Every file of the clip `id` belongs to (continuous: just that file), oldest first. */
+  private clipOf(id: string): StoredRecording[] {
+    const rec = this.get(id);
+    if (rec.meta.mode === 'continuous') return [rec];
+    return this.store.list({ camera: rec.meta.camera }).filter((r) => r.meta.clip === rec.meta.clip);
+  }
+
+  /** Keeps (or releases) the whole clip of `id`: retention never deletes a kept file. */
+  async setKept(id: string, kept: boolean): Promise<ReviewEvent> {
+    const files = this.clipOf(id);
+    for (const f of files) await this.store.setKept(f.entry.id, kept);
+    return reviewRows(this.clipOf(id).map((r) => r.entry))[0]!;
+  }
+
+  /** Deletes every file of the clip `id` belongs to; returns their ids. */
+  async removeClip(id: string): Promise<string[]> {
+    const files = this.clipOf(id);
+    for (const f of files) await this.store.remove(f.entry.id, 'clip deleted through the API');
+    return files.map((f) => f.entry.id);
+  }
+
+  /** Relative URL of a file's snapshot (the frame at its event, or its first keyframe). */
+  snapshotUrl(fileId: string): string {
+    return `api/recordings/${fileId}/snapshot`;
+  }
+
+  /** JPEG at the clip's event (motion), or the first keyframe: the review row's and MQTT's picture. */
+  async snapshot(id: string): Promise<Buffer> {
+    const rec = this.get(id);
+    const ev = rec.meta.eventMs;
+    if (typeof ev !== 'number') return thumbnail(rec.path, this.o.ffmpegPath);
+    const at = Math.min(Math.max(0, (ev - rec.meta.startMs) / 1000), Math.max(0, rec.meta.durationS - 0.2));
+    return frameJpeg(rec.path, at, this.o.ffmpegPath);
+  }
+
+  /** The newest motion clip of a camera with its event snapshot ("last motion" image), or 404. */
+  lastEvent(camera: string): ReviewEvent & { snapshotFile: string } {
+    const row = this.events({ camera, mode: 'motion', limit: 1 }).items[0];
+    if (!row) throw notFound(`a motion recording of "${camera}"`);
+    return { ...row, snapshotFile: row.snapshot.slice('api/recordings/'.length, -'/snapshot'.length) };
   }
 
   /** 400 for anything that is not an id (paths, `..`), 404 for an unknown id. */
@@ -212,6 +301,7 @@ export class RecordingService extends EventEmitter<Events> {
       startMs: r.meta.startMs,
       endMs: r.meta.startMs + r.meta.durationS * 1000,
       size: r.meta.size,
+      kept: r.meta.kept === true,
     }));
     const cam = (id: string) => this.settings.cameras[id] ?? this.settings.defaults;
     const plan = planRetention(files, {

@@ -117,7 +117,7 @@ test('finished files are indexed from their sidecars; ids are opaque', async () 
   assert.ok(!existsSync(rec.path));
 });
 
-test('retention order: age first, then budgets (continuous, motion, manual; oldest first), then free-space floor', () => {
+test('retention order: age first, then budgets (continuous, motion, manual; oldest first), then free-space floor; kept files never', () => {
   const H = 3_600_000;
   const f = (
     id: string,
@@ -175,4 +175,17 @@ test('retention order: age first, then budgets (continuous, motion, manual; olde
   });
   assert.ok(!lower.some((d) => d.id === 'man'));
   assert.ok(low.every((d) => d.reason.length > 0));
+  // A kept file is never deleted: age, the budgets and the free-space floor skip it (it still counts).
+  const kept = files.map((x) => (x.id === 'm-old' || x.id === 'c-new' ? { ...x, kept: true } : x));
+  assert.deepEqual(planRetention(kept, base), []);
+  assert.deepEqual(
+    planRetention(kept, { ...base, maxBytes: 50 }).map((d) => d.id),
+    ['c-old', 'm-new', 'man'],
+  );
+  assert.deepEqual(
+    planRetention(kept, { ...base, retentionMs: () => null, freeBytes: 0, minFreeBytes: 10_000 }).map(
+      (d) => d.id,
+    ),
+    ['c-old', 'm-new'],
+  );
 });

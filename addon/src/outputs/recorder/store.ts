@@ -3,12 +3,15 @@
  * sidecars at start-up. Start-up also handles crashes: a `.partial` is truncated to its last complete
  * moof+mdat and finalised, or dropped when nothing decodable is left; an `.mp4` whose sidecar is
  * missing or unreadable is re-scanned. Nothing corrupt is listed. Deletions are logged.
+ * Repair also retimes the file to start at zero with its duration in the header, and so does a
+ * one-off migration of files recorded before the recorder did that (sidecar without `zeroBased`).
  */
 import { open, readdir, readFile, rename, rmdir, stat, statfs, truncate, unlink } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import type { RecordingEntry } from '../../contracts/recording.js';
 import type { Logger } from '../../lib/log.js';
-import { scanFmp4 } from './fmp4-scan.js';
+import { headerPatches, retimeFile } from '../../lib/mp4/index.js';
+import { scanFmp4, type Fmp4Scan } from './fmp4-scan.js';
 import { PARTIAL, recordingId, type Sidecar } from './layout.js';
 import { round3, writeSidecar, type FinishedFile } from './segment-file.js';
 
@@ -20,7 +23,7 @@ export interface StoredRecording {
 
 export class RecordingStore {
   private readonly byId = new Map<string, StoredRecording>();
-  readonly counters = { repaired: 0, dropped: 0, deleted: 0, bytesDeleted: 0 };
+  readonly counters = { repaired: 0, dropped: 0, deleted: 0, bytesDeleted: 0, migrated: 0 };
 
   constructor(
     readonly root: string,
@@ -29,7 +32,7 @@ export class RecordingStore {
 
   /** Scans `<root>/<camera>/<day>/`; repairs or drops partial files. A missing root is fine. */
   async load(): Promise<void> {
-    for (const camera of await dirs(this.root)) {
+    for (const camera of (await dirs(this.root)).filter((d) => !d.startsWith('.'))) {
       for (const day of await dirs(join(this.root, camera))) {
         const dir = join(this.root, camera, day);
         const names = await readdir(dir).catch(() => [] as string[]);
@@ -63,17 +66,16 @@ export class RecordingStore {
       this.log.warn({ file: partial, bytes: buf.length }, 'dropped an unrecoverable partial recording');
       return null;
     }
-    if (scan.validEnd < buf.length) await truncate(partial, scan.validEnd);
-    const fh = await open(partial, 'r+');
-    await fh.sync();
-    await fh.close();
-    await rename(partial, `${pathBase}.mp4`);
+    const out = await salvage(buf, scan, partial, `${pathBase}.mp4`, meta.zeroBased === true);
     const fixed: Sidecar = {
       ...meta,
-      durationS: round3(scan.durationS),
-      size: scan.validEnd,
+      durationS: round3(out.durationS),
+      size: out.size,
       complete: true,
       repaired: true,
+      zeroBased: out.zeroBased,
+      sourceStartS: meta.zeroBased ? (meta.sourceStartS ?? null) : out.sourceStartS,
+      mimeType: out.mimeType ?? meta.mimeType,
     };
     await writeSidecar(`${pathBase}.json`, fixed);
     this.counters.repaired++;
@@ -90,24 +92,23 @@ export class RecordingStore {
   }
 
   add(file: FinishedFile): StoredRecording {
-    const id = recordingId(file.relBase);
-    const m = file.meta;
     const rec: StoredRecording = {
       path: file.path,
-      meta: m,
-      entry: {
-        id,
-        camera: m.camera,
-        profile: m.profile,
-        mode: m.mode,
-        trigger: m.trigger,
-        start: new Date(m.startMs).toISOString(),
-        durationS: m.durationS,
-        size: m.size,
-        repaired: m.repaired,
-      },
+      meta: file.meta,
+      entry: entryOf(file.relBase, file.meta),
     };
-    this.byId.set(id, rec);
+    this.byId.set(rec.entry.id, rec);
+    return rec;
+  }
+
+  /** Marks a file kept (retention never deletes it) or not; the sidecar says so across restarts. */
+  async setKept(id: string, kept: boolean): Promise<StoredRecording | null> {
+    const rec = this.byId.get(id);
+    if (!rec) return null;
+    const meta: Sidecar = { ...rec.meta, kept };
+    await writeSidecar(`${rec.path.slice(0, -4)}.json`, meta);
+    rec.meta = meta;
+    rec.entry = { ...rec.entry, kept };
     return rec;
   }
 
@@ -145,7 +146,8 @@ export class RecordingStore {
     if (!rec) return false;
     this.byId.delete(id);
     const base = rec.path.slice(0, -4);
-    for (const f of [rec.path, `${base}.json`, `${base}.jpg`]) await unlink(f).catch(() => undefined);
+    for (const f of [rec.path, `${base}.json`, `${base}.jpg`, `${base}.snap.jpg`])
+      await unlink(f).catch(() => undefined);
     this.counters.deleted++;
     this.counters.bytesDeleted += rec.meta.size;
     this.log.info(
@@ -154,6 +156,34 @@ export class RecordingStore {
     );
     await rmdir(base.slice(0, base.lastIndexOf('/'))).catch(() => undefined); // empty day folder
     return true;
+  }
+
+  /** A file recorded on the stream's timeline (before rebasing): rewritten once to start at zero. */
+  private async migrate(pathBase: string, meta: Sidecar): Promise<Sidecar> {
+    try {
+      const buf = await readFile(`${pathBase}.mp4`);
+      const scan = scanFmp4(buf);
+      if (scan.fragments === 0) return meta;
+      const out = await rewriteZeroBased(buf, scan, `${pathBase}.mp4`, `${pathBase}.mp4`);
+      const next: Sidecar = {
+        ...meta,
+        durationS: round3(out.durationS),
+        size: out.size,
+        zeroBased: true,
+        sourceStartS: out.sourceStartS,
+        mimeType: out.mimeType,
+      };
+      await writeSidecar(`${pathBase}.json`, next);
+      this.counters.migrated++;
+      this.log.info(
+        { file: `${pathBase}.mp4`, sourceStartS: out.sourceStartS, durationS: next.durationS },
+        'rebased a recording to start at media time zero',
+      );
+      return next;
+    } catch (err) {
+      this.log.warn({ file: `${pathBase}.mp4`, err: (err as Error).message }, 'could not rebase a recording');
+      return meta;
+    }
   }
 
   private async loadFinished(pathBase: string): Promise<void> {
@@ -166,19 +196,122 @@ export class RecordingStore {
         this.log.warn({ file: `${pathBase}.mp4` }, 'ignored a recording without a usable sidecar');
         return;
       }
-      if (scan.validEnd < buf.length) await truncate(`${pathBase}.mp4`, scan.validEnd);
+      const mp4 = `${pathBase}.mp4`;
+      const out = await salvage(buf, scan, mp4, mp4, meta.zeroBased === true);
       meta = {
         ...meta,
-        durationS: round3(scan.durationS),
-        size: scan.validEnd,
+        durationS: round3(out.durationS),
+        size: out.size,
         complete: true,
         repaired: true,
+        zeroBased: out.zeroBased,
+        sourceStartS: meta.zeroBased ? (meta.sourceStartS ?? null) : out.sourceStartS,
+        mimeType: out.mimeType ?? meta.mimeType,
       };
       await writeSidecar(`${pathBase}.json`, meta);
+    } else if (!meta.zeroBased) {
+      meta = await this.migrate(pathBase, meta);
     }
     const size = (await stat(`${pathBase}.mp4`)).size;
     this.add({ path: `${pathBase}.mp4`, relBase: relative(this.root, pathBase), meta: { ...meta, size } });
   }
+}
+
+/** The index entry (API answer) of a file's sidecar. */
+export function entryOf(relBase: string, m: Sidecar): RecordingEntry {
+  return {
+    id: recordingId(relBase),
+    camera: m.camera,
+    profile: m.profile,
+    mode: m.mode,
+    trigger: m.trigger,
+    start: new Date(m.startMs).toISOString(),
+    durationS: m.durationS,
+    size: m.size,
+    repaired: m.repaired,
+    clip: m.clip,
+    eventAt: typeof m.eventMs === 'number' ? new Date(m.eventMs).toISOString() : null,
+    kept: m.kept === true,
+    mimeType: m.mimeType ?? null,
+  };
+}
+
+/**
+ * Finalises a partial file. One the recorder wrote (fragments already at zero): truncated to its last
+ * whole fragment and its header durations written in place, so it needs no free space (a full disk is
+ * a reason files get salvaged). An older one is rewritten retimed; with no room for that it is kept
+ * as it is (truncated, renamed) and the migration retimes it at a later start.
+ */
+async function salvage(
+  buf: Buffer,
+  scan: Fmp4Scan,
+  partial: string,
+  dest: string,
+  zeroBased: boolean,
+): Promise<{
+  size: number;
+  durationS: number;
+  sourceStartS: number | null;
+  mimeType: string | null;
+  zeroBased: boolean;
+}> {
+  const patches = zeroBased ? headerPatches(buf, scan.initEnd, scan.validEnd) : null;
+  if (!patches) {
+    try {
+      const out = await rewriteZeroBased(buf, scan, dest, partial);
+      await unlink(partial).catch(() => undefined);
+      return { ...out, zeroBased: true };
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOSPC') throw err;
+      await unlink(`${dest}.tmp`).catch(() => undefined);
+    }
+  }
+  if (scan.validEnd < buf.length) await truncate(partial, scan.validEnd);
+  const fh = await open(partial, 'r+');
+  try {
+    for (const p of patches ?? []) await fh.write(p.bytes, 0, p.bytes.length, p.offset);
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+  await rename(partial, dest);
+  return {
+    size: scan.validEnd,
+    durationS: scan.durationS,
+    sourceStartS: null,
+    mimeType: null,
+    zeroBased: patches !== null,
+  };
+}
+
+/**
+ * Writes buf's whole fragments (read from `source`) retimed to start at zero (header durations set) to
+ * `dest`, through a synced temporary file and a rename, so a crash leaves the old file or the new one.
+ */
+async function rewriteZeroBased(
+  buf: Buffer,
+  scan: Fmp4Scan,
+  dest: string,
+  source: string,
+): Promise<{ size: number; durationS: number; sourceStartS: number | null; mimeType: string }> {
+  const out = retimeFile(buf, scan.initEnd, scan.validEnd);
+  const tmp = `${dest}.tmp`;
+  // The same permissions as the file it replaces (the recorder decides them, not this rewrite).
+  const mode = (await stat(source)).mode & 0o777;
+  const fh = await open(tmp, 'w', mode);
+  try {
+    await fh.write(out.data, 0, out.data.length);
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+  await rename(tmp, dest);
+  return {
+    size: out.data.length,
+    durationS: out.durationS,
+    sourceStartS: out.sourceStartS,
+    mimeType: out.mimeType,
+  };
 }
 
 async function dirs(path: string): Promise<string[]> {

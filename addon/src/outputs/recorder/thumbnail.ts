@@ -9,7 +9,20 @@ import { readFile, rename, unlink } from 'node:fs/promises';
 const inflight = new Map<string, Promise<Buffer>>();
 
 export function thumbnail(mp4Path: string, ffmpegPath = 'ffmpeg', timeoutMs = 15_000): Promise<Buffer> {
-  const jpg = `${mp4Path.slice(0, -4)}.jpg`;
+  return frameJpeg(mp4Path, null, ffmpegPath, timeoutMs);
+}
+
+/**
+ * The frame `atS` seconds into the file (an event's snapshot: the files start at zero, so this is
+ * the event time minus the file's start), cached as `<name>.snap.jpg`; null: the first keyframe.
+ */
+export function frameJpeg(
+  mp4Path: string,
+  atS: number | null,
+  ffmpegPath = 'ffmpeg',
+  timeoutMs = 15_000,
+): Promise<Buffer> {
+  const jpg = `${mp4Path.slice(0, -4)}${atS === null ? '' : '.snap'}.jpg`;
   const running = inflight.get(jpg);
   if (running) return running;
   const p = readFile(jpg)
@@ -21,8 +34,7 @@ export function thumbnail(mp4Path: string, ffmpegPath = 'ffmpeg', timeoutMs = 15
           '-nostdin',
           '-v',
           'error',
-          '-skip_frame',
-          'nokey',
+          ...(atS === null ? ['-skip_frame', 'nokey'] : ['-ss', atS.toFixed(3)]),
           '-i',
           mp4Path,
           '-frames:v',
