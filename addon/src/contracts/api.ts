@@ -56,15 +56,31 @@ export interface StreamGraphEntry {
   profile: string;
   state: StreamState;
   reason: string;
-  producers: Array<{
-    type: 'ffmpeg';
-    source: string;
-    pid: number | null;
-    state: StreamState;
-    bitrateKbps: number;
-    fps: number;
-  }>;
+  producers: StreamProducer[];
   consumers: LeaseView[];
+}
+
+export type StreamProducer = FfmpegProducer | SrtlaProducer;
+
+export interface FfmpegProducer {
+  type: 'ffmpeg';
+  source: string;
+  pid: number | null;
+  state: StreamState;
+  bitrateKbps: number;
+  fps: number;
+}
+
+/** A bonded SRTLA group feeding the key's SRT listener, with its links (connections). */
+export interface SrtlaProducer {
+  type: 'srtla';
+  /** Short group id, as in the logs. */
+  group: string;
+  /** The SRT listener it forwards to. */
+  target: string;
+  pending: boolean;
+  bitrateKbps: number;
+  links: Array<{ address: string; share: number; bitrateKbps: number; lastSeenAgoMs: number }>;
 }
 
 export interface StreamGraph {

@@ -17,6 +17,7 @@ import { StreamHub } from '../hub/index.js';
 import type { SourceRouting } from '../sources/resolve.js';
 import { LeaseTable, leaseView, type Lease } from './leases.js';
 import { PidRegistry } from './pid-registry.js';
+import type { ProbeResult } from './probe.js';
 import { StreamRunner } from './runner.js';
 
 export interface SupervisorOptions {
@@ -28,6 +29,8 @@ export interface SupervisorOptions {
   pidFile?: string | null;
   /** How often expired leases are swept. */
   sweepIntervalMs?: number;
+  /** Replaces the reachability probe of a key (a pushed SRTLA stream: is its sender there?). */
+  probe?: (key: StreamKey, url: string) => Promise<ProbeResult>;
 }
 
 export interface LeaseRequest {
@@ -252,6 +255,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
         end: (reason) => hub.reset(reason),
       },
       onState: (ev) => this.emit('state', ev),
+      probe: this.opts.probe ? (url) => this.opts.probe!(key, url) : undefined,
     });
     this.runners.set(runner.id, runner);
     this.previousProfiles.set(runner.id, profile);

@@ -18,7 +18,10 @@ import { installErrorHandlers } from './errors.js';
 import { cameraRoutes } from './routes/cameras.js';
 import { healthRoutes } from './routes/health.js';
 import { recordingRoutes } from './routes/recordings.js';
+import { srtlaRoutes } from './routes/srtla.js';
 import { streamRoutes } from './routes/streams.js';
+import { renderSrtlaMetrics } from './metrics.js';
+import type { SrtlaService } from '../../sources/srtla/service.js';
 
 export interface ApiDeps {
   supervisor: Supervisor;
@@ -34,6 +37,8 @@ export interface ApiDeps {
   snapshots?: SnapshotService;
   /** API token and trusted proxies (auth.ts); absent or token null: no authentication. */
   auth?: AuthOptions;
+  /** SRTLA receivers: groups in /api/streams, /api/srtla/stats, metrics; absent: none. */
+  srtla?: SrtlaService;
 }
 
 /** PEM key and certificate: the app is then served as HTTP/2 over TLS (HTTP/1.1 still accepted). */
@@ -79,9 +84,16 @@ export function buildApi(deps: ApiDeps, tls?: TlsMaterial): FastifyInstance {
   );
 
   cameraRoutes(app, deps.supervisor);
-  streamRoutes(app, deps.supervisor);
-  healthRoutes(app, deps.supervisor, deps.version, async () =>
-    deps.recordings ? renderRecordingMetrics(await deps.recordings.status()) : '',
+  const srtlaStats = () => deps.srtla?.stats() ?? [];
+  streamRoutes(app, deps.supervisor, srtlaStats);
+  srtlaRoutes(app, deps.srtla ?? null);
+  healthRoutes(
+    app,
+    deps.supervisor,
+    deps.version,
+    async () =>
+      (deps.recordings ? renderRecordingMetrics(await deps.recordings.status()) : '') +
+      (deps.srtla ? renderSrtlaMetrics(srtlaStats()) : ''),
   );
   if (deps.recordings) recordingRoutes(app, deps.recordings);
   if (deps.control) controlRoutes(app, deps.control);

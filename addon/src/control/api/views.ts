@@ -6,6 +6,7 @@ import type { CameraDetail, CameraSummary, StreamGraph } from '../../contracts/a
 import type { ResolvedCamera } from '../../contracts/config.js';
 import type { StreamStatus } from '../../contracts/stream-state.js';
 import { PROFILE_NAMES, keyId, streamKey } from '../../contracts/stream-key.js';
+import type { SrtlaListenerStats } from '../../contracts/srtla.js';
 import type { Supervisor } from '../../supervisor/supervisor.js';
 
 function streamOf(
@@ -54,8 +55,26 @@ export function cameraDetail(sup: Supervisor, cam: ResolvedCamera): CameraDetail
   };
 }
 
-export function streamGraph(sup: Supervisor): StreamGraph {
+/** `srtla`: the SRTLA receivers' stats; their groups appear as producers of the key they feed. */
+export function streamGraph(sup: Supervisor, srtla: SrtlaListenerStats[] = []): StreamGraph {
   const cameras = new Map(sup.cameras().map((c) => [c.id, c]));
+  const groupsOf = (key: string) =>
+    srtla
+      .filter((l) => `${l.camera}/${l.profile}` === key)
+      .flatMap((l) => l.groups)
+      .map((g) => ({
+        type: 'srtla' as const,
+        group: g.id,
+        target: g.target,
+        pending: g.pending,
+        bitrateKbps: g.bitrateKbps,
+        links: g.links.map((k) => ({
+          address: k.address,
+          share: k.share,
+          bitrateKbps: k.bitrateKbps,
+          lastSeenAgoMs: k.lastSeenAgoMs,
+        })),
+      }));
   return {
     streams: sup.statuses().map((s) => {
       const profile = cameras.get(s.camera)?.profiles[s.profile as 'main' | 'sub'];
@@ -74,6 +93,7 @@ export function streamGraph(sup: Supervisor): StreamGraph {
             bitrateKbps: s.progress.bitrateKbps,
             fps: s.progress.fps,
           },
+          ...groupsOf(s.key),
         ],
         consumers: s.leases,
       };

@@ -12,6 +12,7 @@ import type { LeaseAnswer, LeaseRequestBody } from '../../../contracts/api.js';
 import { LEASE_KINDS } from '../../../contracts/stream-state.js';
 import { PROFILE_NAMES, keyId, streamKey, type ProfileName } from '../../../contracts/stream-key.js';
 import { leaseView, MAX_LEASE_TTL_MS, type Lease } from '../../../supervisor/leases.js';
+import type { SrtlaListenerStats } from '../../../contracts/srtla.js';
 import type { Supervisor } from '../../../supervisor/supervisor.js';
 import { streamGraph } from '../views.js';
 
@@ -46,8 +47,12 @@ function leaseAnswer(sup: Supervisor, lease: Lease): LeaseAnswer {
   };
 }
 
-export function streamRoutes(app: FastifyInstance, sup: Supervisor): void {
-  app.get('/api/streams', async () => streamGraph(sup));
+export function streamRoutes(
+  app: FastifyInstance,
+  sup: Supervisor,
+  srtla: () => SrtlaListenerStats[] = () => [],
+): void {
+  app.get('/api/streams', async () => streamGraph(sup, srtla()));
 
   app.get<{ Params: KeyParams }>(
     '/api/streams/:camera/:profile',
