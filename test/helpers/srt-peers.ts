@@ -122,3 +122,40 @@ export async function freeUdpPort(host = '127.0.0.1'): Promise<number> {
   await new Promise<void>((resolve) => s.close(() => resolve()));
   return port;
 }
+
+/**
+ * FFmpeg as an SRT caller: a live H.264 test picture (MPEG-TS over SRT), like a phone's encoder.
+ * Runs until stopped.
+ */
+export function ffmpegSrtCaller(
+  host: string,
+  port: number,
+  opts: { size?: string; fps?: number } = {},
+): Peer {
+  const h = host.includes(':') ? `[${host}]` : host;
+  const fps = opts.fps ?? 15;
+  return start('ffmpeg', [
+    '-hide_banner',
+    '-nostdin',
+    '-loglevel',
+    'warning',
+    '-re',
+    '-f',
+    'lavfi',
+    '-i',
+    `testsrc=size=${opts.size ?? '320x180'}:rate=${fps}`,
+    '-c:v',
+    'libx264',
+    '-preset',
+    'ultrafast',
+    '-tune',
+    'zerolatency',
+    '-g',
+    String(fps),
+    '-pix_fmt',
+    'yuv420p',
+    '-f',
+    'mpegts',
+    `srt://${h}:${port}?mode=caller&latency=2000000&pkt_size=1316`,
+  ]);
+}
