@@ -73,6 +73,8 @@ export function srtCaller(
   port: number,
   data: Buffer,
   mbps: number,
+  /** Extra URL options, e.g. `&streamid=publish:cam`. */
+  query = '',
 ): Peer & { fed: Promise<void> } {
   const seconds = Math.ceil((data.length * 8) / (mbps * 1e6)) + 6;
   const h = host.includes(':') ? `[${host}]` : host;
@@ -81,7 +83,7 @@ export function srtCaller(
     `-chunk:${SRT_CHUNK}`,
     `-t:${seconds}`,
     'file://con',
-    `srt://${h}:${port}?mode=caller&latency=2000`,
+    `srt://${h}:${port}?mode=caller&latency=2000${query}`,
   ]);
   const fed = pace(peer.proc, data, mbps);
   return { ...peer, fed };
