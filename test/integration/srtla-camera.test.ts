@@ -5,7 +5,7 @@
  * /api/srtla/stats and /metrics, labelled by the camera.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { after, before, describe, it } from 'node:test';
 import type { Browser } from 'playwright-core';
@@ -119,5 +119,15 @@ describe('SRTLA phone as a camera', () => {
     assert.deepEqual(s.errors, []);
     assert.equal(s.w, 320);
     console.log(`SRTLA camera: hls.js played ${s.t.toFixed(1)} s of the bonded stream (320x180)`);
+
+    // The panel: the phone's tile shows its three links.
+    const panel = await (await browser.newContext({ viewport: { width: 900, height: 600 } })).newPage();
+    await panel.goto(`${app.url}/?tech=snapshot`);
+    const rows = panel.locator('lookout-srtla-links tr[data-link]');
+    await rows.first().waitFor({ timeout: 15_000 });
+    assert.equal(await rows.count(), 3);
+    assert.match((await rows.first().textContent()) ?? '', /127\.0\.0\.[234]:\d+.*%.*kbit\/s/s);
+    mkdirSync('test-results/screenshots', { recursive: true });
+    await panel.screenshot({ path: 'test-results/screenshots/panel-srtla-links.png' });
   });
 });

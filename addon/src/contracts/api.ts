@@ -18,6 +18,8 @@ export interface ProfileSummary {
   mode: ProfileMode;
   state: StreamState;
   viewers: number;
+  /** Fed by an SRTLA receiver (bonded SRT): the panel shows the per-link view. */
+  bonded?: boolean;
 }
 
 export interface CameraSummary {

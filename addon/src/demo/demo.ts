@@ -1,8 +1,14 @@
 /**
  * Demo mode (`lookout serve` without a config): four synthetic cameras on a loopback RTSP server,
  * configured through the same config resolver as a real file, including credentials (the RTSP
- * server requires them, and the config module percent-encodes them into the URLs).
+ * server requires them, and the config module percent-encodes them into the URLs). Plus, from a
+ * source checkout, a synthetic phone bonding SRT over three links into the SRTLA receiver
+ * (test/helpers/srtla-phone.ts as a child process): the `phone` camera.
  */
+import { spawn, type ChildProcess } from 'node:child_process';
+import dgram from 'node:dgram';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { resolveConfig } from '../config/index.js';
 import type { ResolvedConfig } from '../contracts/config.js';
 import type { Logger } from '../lib/log.js';
@@ -13,7 +19,45 @@ export const DEMO_CAMERAS = ['front_door', 'driveway', 'backyard', 'garage'] as 
 export interface Demo {
   config: ResolvedConfig;
   camera: SyntheticCamera;
+  /** The bonded phone's SRTLA port, or null when the phone is not part of this demo. */
+  srtlaPort: number | null;
   close(): Promise<void>;
+}
+
+const PHONE = fileURLToPath(new URL('../../../test/helpers/srtla-phone.ts', import.meta.url));
+
+async function freeUdpPort(): Promise<number> {
+  const s = dgram.createSocket('udp4');
+  await new Promise<void>((r) => s.bind(0, '127.0.0.1', () => r()));
+  const port = s.address().port;
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
+}
+
+/** The phone child in its own process group; stop = SIGTERM, SIGKILL after 3 s, exit awaited. */
+function startPhone(port: number, log: Logger): { stop(): Promise<void> } {
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', PHONE, String(port)], {
+    detached: true,
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  child.stderr!.on('data', (d: Buffer) => log.debug({ phone: String(d).trim() }, 'demo phone'));
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  child.once('exit', (code, signal) => log.info({ code, signal }, 'demo: synthetic phone ended'));
+  return {
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      process.kill(-child.pid!, 'SIGTERM');
+      const t = setTimeout(() => {
+        try {
+          process.kill(-child.pid!, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      }, 3000);
+      await exited;
+      clearTimeout(t);
+    },
+  };
 }
 
 export async function startDemo(opts: {
@@ -32,24 +76,47 @@ export async function startDemo(opts: {
     ...credentials,
   });
   opts.log.info({ port: camera.port, cameras: DEMO_CAMERAS }, 'demo: synthetic cameras started');
+  // The phone only runs from a source checkout (its sender lives with the tests).
+  const withPhone = existsSync(PHONE);
+  const [srtPort, srtlaPort] = withPhone ? [await freeUdpPort(), await freeUdpPort()] : [0, 0];
+  const phoneCamera = {
+    id: 'phone',
+    name: 'Phone (bonded, 3 links)',
+    profiles: { main: { srt: { port: srtPort, srtla_port: srtlaPort } } },
+  };
   const raw = {
+    ...(withPhone ? { srtla: { enabled: true, host: '127.0.0.1' } } : {}),
     server: {
       host: opts.host ?? '127.0.0.1',
       port: opts.port ?? 8080,
       ...(opts.dataDir ? { data_dir: opts.dataDir } : {}),
     },
-    cameras: DEMO_CAMERAS.map((id) => ({
-      id,
-      name: id.replace('_', ' ').replace(/^./, (c) => c.toUpperCase()),
-      vendor: 'generic',
-      credentials,
-      profiles: { main: { url: camera.url(id, 'main') }, sub: { url: camera.url(id, 'sub') } },
-    })),
+    cameras: [
+      ...DEMO_CAMERAS.map((id) => ({
+        id,
+        name: id.replace('_', ' ').replace(/^./, (c) => c.toUpperCase()),
+        vendor: 'generic',
+        credentials,
+        profiles: { main: { url: camera.url(id, 'main') }, sub: { url: camera.url(id, 'sub') } },
+      })),
+      ...(withPhone ? [phoneCamera] : []),
+    ],
   };
   const result = resolveConfig(raw, { env: {} });
   if (!result.ok) {
     await camera.close();
     throw new Error(`demo config invalid: ${result.errors.map((e) => `${e.path}: ${e.message}`).join('; ')}`);
   }
-  return { config: result.config, camera, close: () => camera.close() };
+  // Started now; its encoder retries until Lookout's receiver and listener are up.
+  const phone = withPhone ? startPhone(srtlaPort, opts.log) : null;
+  if (phone) opts.log.info({ srtlaPort }, 'demo: synthetic phone sending bonded SRT over 3 links');
+  return {
+    config: result.config,
+    camera,
+    srtlaPort: withPhone ? srtlaPort : null,
+    close: async () => {
+      await phone?.stop();
+      await camera.close();
+    },
+  };
 }

@@ -16,6 +16,7 @@ import type {
 import type { RecorderState } from '../../../addon/src/contracts/recording.js';
 import type { LeaseKind, StreamStatus } from '../../../addon/src/contracts/stream-state.js';
 import type { ProfileName } from '../../../addon/src/contracts/stream-key.js';
+import type { SrtlaStatsAnswer } from '../../../addon/src/contracts/srtla.js';
 
 /** An API error answer, with the supervisor's code and message. */
 export class ApiError extends Error {
@@ -85,6 +86,11 @@ export class LookoutApi {
     const q = new URLSearchParams({ profile });
     if (bust !== undefined) q.set('t', String(bust));
     return this.url(`api/cameras/${enc(camera)}/snapshot?${q.toString()}`);
+  }
+
+  /** The SRTLA receivers' per-stream and per-link figures (bonded cameras). */
+  srtlaStats(): Promise<SrtlaStatsAnswer> {
+    return this.json('GET', 'api/srtla/stats');
   }
 
   async cameras(): Promise<CameraSummary[]> {

@@ -128,6 +128,15 @@ export class LookoutCameraTile extends LitElement {
           }
         </div>
         ${this._notice ? html`<div class="notice">${this._notice}</div>` : nothing} ${ptz}
+        ${
+          this.api && this.camera.profiles.some((p) => p.bonded) && customElements.get('lookout-srtla-links')
+            ? html`<lookout-srtla-links
+                class="links"
+                .api=${this.api}
+                camera=${this.camera.id}
+              ></lookout-srtla-links>`
+            : nothing
+        }
         <div class="bottom">
           <span class="profile"
             >${this.profile}${this.tech === 'llhls' ? ' · LL-HLS' : this.tech === 'mse' ? ' · MSE' : ' · JPEG'}</span
@@ -260,6 +269,11 @@ export class LookoutCameraTile extends LitElement {
       z-index: 9999;
       border-radius: 0;
       aspect-ratio: auto;
+    }
+    .links {
+      position: absolute;
+      left: 6px;
+      bottom: 34px;
     }
     .frame {
       position: absolute;

@@ -39,6 +39,7 @@ export function cameraSummary(sup: Supervisor, cam: ResolvedCamera): CameraSumma
           mode: p.mode,
           state: st?.state ?? 'idle',
           viewers: st?.leases.length ?? 0,
+          ...(p.srt?.srtlaPort != null ? { bonded: true } : {}),
         },
       ];
     }),
