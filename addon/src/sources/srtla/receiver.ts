@@ -319,7 +319,8 @@ export class SrtlaReceiver {
 
   private drop(reason: SrtlaDropReason): void {
     this.drops[reason]++;
-    if (this.logged.has(reason)) return;
+    // An unknown group is how every sender starts (its probe REG2 gets REG_NGP): counted, not a warning.
+    if (reason === 'unknown_group' || this.logged.has(reason)) return;
     this.logged.add(reason);
     this.log.warn({ reason }, `SRTLA packet dropped (${reason}); further ones are only counted in metrics`);
   }
