@@ -60,7 +60,14 @@ sink.on('message', (m) => {
 
 const child = spawn(
   process.execPath,
-  ['--import', 'tsx', 'scripts/bench/srtla/receiver-child.ts', String(sink.address().port)],
+  [
+    '--import',
+    'tsx',
+    'test/helpers/srtla-receiver-child.ts',
+    '127.0.0.1',
+    '127.0.0.1',
+    String(sink.address().port),
+  ],
   {
     stdio: ['pipe', 'pipe', 'inherit'],
   },

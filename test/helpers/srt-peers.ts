@@ -18,7 +18,9 @@ export interface Peer {
   stop(): Promise<void>;
 }
 
-function start(cmd: string, args: string[], stdout?: string): Peer {
+/** `netns`: run inside that network namespace (`ip netns exec` execs the command: same PID). */
+export function start(cmd: string, args: string[], stdout?: string, netns?: string): Peer {
+  if (netns) [cmd, args] = ['ip', ['netns', 'exec', netns, cmd, ...args]];
   const proc = spawn(cmd, args, {
     detached: true,
     stdio: ['pipe', stdout ? 'pipe' : 'ignore', 'pipe'],
@@ -55,12 +57,13 @@ function start(cmd: string, args: string[], stdout?: string): Peer {
 }
 
 /** srt-live-transmit in listener mode, writing what it receives to `outFile`; exits when the caller leaves. */
-export function srtListener(host: string, port: number, outFile: string, query = ''): Peer {
+export function srtListener(host: string, port: number, outFile: string, query = '', netns?: string): Peer {
   const h = host.includes(':') ? `[${host}]` : host;
   return start(
     'srt-live-transmit',
     ['-a:no', `srt://${h}:${port}?mode=listener&latency=2000&lossmaxttl=40${query}`, 'file://con'],
     outFile,
+    netns,
   );
 }
 
@@ -75,16 +78,22 @@ export function srtCaller(
   mbps: number,
   /** Extra URL options, e.g. `&streamid=publish:cam`. */
   query = '',
+  netns?: string,
 ): Peer & { fed: Promise<void> } {
   const seconds = Math.ceil((data.length * 8) / (mbps * 1e6)) + 6;
   const h = host.includes(':') ? `[${host}]` : host;
-  const peer = start('srt-live-transmit', [
-    '-a:no',
-    `-chunk:${SRT_CHUNK}`,
-    `-t:${seconds}`,
-    'file://con',
-    `srt://${h}:${port}?mode=caller&latency=2000${query}`,
-  ]);
+  const peer = start(
+    'srt-live-transmit',
+    [
+      '-a:no',
+      `-chunk:${SRT_CHUNK}`,
+      `-t:${seconds}`,
+      'file://con',
+      `srt://${h}:${port}?mode=caller&latency=2000${query}`,
+    ],
+    undefined,
+    netns,
+  );
   const fed = pace(peer.proc, data, mbps);
   return { ...peer, fed };
 }
