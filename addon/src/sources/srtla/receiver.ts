@@ -423,6 +423,8 @@ function readTelemetry(m: Buffer, conn: Connection): void {
   };
 }
 
+/** `ip:port` for logs, stats and labels; IPv4 peers of a dual-stack socket shown as plain IPv4. */
 function showAddr(a: Address): string {
-  return a.ip.includes(':') ? `[${a.ip}]:${a.port}` : `${a.ip}:${a.port}`;
+  const ip = a.ip.startsWith('::ffff:') && a.ip.includes('.') ? a.ip.slice(7) : a.ip;
+  return ip.includes(':') ? `[${ip}]:${a.port}` : `${ip}:${a.port}`;
 }
