@@ -14,7 +14,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { packetType, regId, regPacket, T } from '../../addon/src/sources/srtla/packet.js';
 
-const RATES = (process.env.RATES ?? '20,50,100,150,200').split(',').map(Number);
+const RATES = (process.env.RATES ?? '2,20,50,100,150,200').split(',').map(Number);
 const SECONDS = Number(process.env.SECONDS ?? 3);
 const PAYLOAD = 1316 + 16;
 /** Linux reports process CPU time in USER_HZ ticks (100 per second). */
