@@ -141,7 +141,7 @@ export async function freeUdpPort(host = '127.0.0.1'): Promise<number> {
 export function ffmpegSrtCaller(
   host: string,
   port: number,
-  opts: { size?: string; fps?: number } = {},
+  opts: { size?: string; fps?: number; latencyMs?: number } = {},
 ): Peer {
   const h = host.includes(':') ? `[${host}]` : host;
   const fps = opts.fps ?? 15;
@@ -167,6 +167,6 @@ export function ffmpegSrtCaller(
     'yuv420p',
     '-f',
     'mpegts',
-    `srt://${h}:${port}?mode=caller&latency=2000000&pkt_size=1316`,
+    `srt://${h}:${port}?mode=caller&latency=${(opts.latencyMs ?? 2000) * 1000}&pkt_size=1316`,
   ]);
 }

@@ -20,14 +20,17 @@ const sender = new SrtlaTestSender({
   localAddresses: ['127.0.0.2', '127.0.0.3', '127.0.0.4'],
 });
 await sender.start();
-const encoder = ffmpegSrtCaller('127.0.0.1', sender.listenPort, { size: '640x360' });
+// Encode once the links are registered: an SRT caller whose handshake finds no path gives up.
+while (sender.activeLinks < 3) await new Promise((r) => setTimeout(r, 50));
+const encoder = ffmpegSrtCaller('127.0.0.1', sender.listenPort, { size: '640x360', latencyMs: 500 });
 let stopping = false;
 // The encoder's SRT caller gives up when the listener is away: start it again, as a phone app does.
 const respawn = async (e: typeof encoder): Promise<void> => {
   await e.exited;
   if (stopping) return;
   await new Promise((r) => setTimeout(r, 2000));
-  if (!stopping) current = ffmpegSrtCaller('127.0.0.1', sender.listenPort, { size: '640x360' });
+  if (!stopping)
+    current = ffmpegSrtCaller('127.0.0.1', sender.listenPort, { size: '640x360', latencyMs: 500 });
   if (!stopping) void respawn(current);
 };
 let current = encoder;

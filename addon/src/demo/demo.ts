@@ -36,13 +36,23 @@ async function freeUdpPort(): Promise<number> {
 
 /** The phone child in its own process group; stop = SIGTERM, SIGKILL after 3 s, exit awaited. */
 function startPhone(port: number, log: Logger): { stop(): Promise<void> } {
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', PHONE, String(port)], {
-    detached: true,
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  child.stderr!.on('data', (d: Buffer) => log.debug({ phone: String(d).trim() }, 'demo phone'));
+  // tsx resolved from here, not from the working directory (serve may run from anywhere).
+  const child: ChildProcess = spawn(
+    process.execPath,
+    ['--import', import.meta.resolve('tsx'), PHONE, String(port)],
+    {
+      detached: true,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
+  );
+  let tail = '';
+  child.stderr!.on('data', (d: Buffer) => (tail = (tail + String(d)).slice(-2000)));
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
-  child.once('exit', (code, signal) => log.info({ code, signal }, 'demo: synthetic phone ended'));
+  child.once('exit', (code, signal) =>
+    code === 0 || signal === 'SIGTERM'
+      ? log.info({ code, signal }, 'demo: synthetic phone ended')
+      : log.warn({ code, signal, stderr: tail }, 'demo: synthetic phone failed'),
+  );
   return {
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;
@@ -82,7 +92,10 @@ export async function startDemo(opts: {
   const phoneCamera = {
     id: 'phone',
     name: 'Phone (bonded, 3 links)',
-    profiles: { main: { srt: { port: srtPort, srtla_port: srtlaPort } } },
+    // Its listener waits for the phone longer than a pulled camera's start; loopback links need
+    // little SRT latency (a real phone over cellular wants the 2 s default).
+    stream: { startup_grace: '30s' },
+    profiles: { main: { srt: { port: srtPort, srtla_port: srtlaPort, latency: '500ms' } } },
   };
   const raw = {
     ...(withPhone ? { srtla: { enabled: true, host: '127.0.0.1' } } : {}),
@@ -107,7 +120,7 @@ export async function startDemo(opts: {
     await camera.close();
     throw new Error(`demo config invalid: ${result.errors.map((e) => `${e.path}: ${e.message}`).join('; ')}`);
   }
-  // Started now; its encoder retries until Lookout's receiver and listener are up.
+  // Started now, alongside Lookout: it registers its links as soon as the receiver is up, then encodes.
   const phone = withPhone ? startPhone(srtlaPort, opts.log) : null;
   if (phone) opts.log.info({ srtlaPort }, 'demo: synthetic phone sending bonded SRT over 3 links');
   return {
