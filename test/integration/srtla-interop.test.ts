@@ -10,33 +10,17 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { renderSrtlaMetrics } from '../../addon/src/control/api/metrics.js';
-import { silentLogger } from '../../addon/src/lib/log.js';
-import { DEFAULT_SRTLA_SETTINGS } from '../../addon/src/sources/srtla/limits.js';
-import { SrtlaReceiver } from '../../addon/src/sources/srtla/receiver.js';
 import { zombieChildren, waitFor } from '../helpers/processes.js';
 import { tempDir } from '../helpers/setup.js';
 import { freeUdpPort, payload, sha256, srtCaller, srtListener } from '../helpers/srt-peers.js';
+import { startTestReceiver } from '../helpers/srtla-receiver.js';
 import { SrtlaTestSender } from '../helpers/srtla-sender.js';
 
 const LINKS = ['127.0.0.2', '127.0.0.3', '127.0.0.4'];
 
 async function bonded(opts: { connectionTimeoutMs?: number } = {}) {
   const srtPort = await freeUdpPort();
-  const receiver = new SrtlaReceiver({
-    camera: 'phone',
-    profile: 'main',
-    host: '127.0.0.1',
-    port: 0,
-    target: { host: '127.0.0.1', port: srtPort },
-    streamId: null,
-    settings: {
-      ...DEFAULT_SRTLA_SETTINGS,
-      enabled: true,
-      limits: { ...DEFAULT_SRTLA_SETTINGS.limits, ...opts },
-    },
-    log: silentLogger(),
-  });
-  await receiver.start();
+  const receiver = await startTestReceiver({ target: { host: '127.0.0.1', port: srtPort }, limits: opts });
   const sender = new SrtlaTestSender({
     listen: { host: '127.0.0.1', port: 0 },
     receiver: { host: '127.0.0.1', port: receiver.port },
@@ -127,7 +111,7 @@ describe('SRTLA receiver with srt-live-transmit', () => {
       assert.ok(!metrics.includes(dead), 'the dead link left the metrics');
       assert.match(
         metrics,
-        /lookout_srtla_connections\{camera="phone",profile="main",group="[0-9a-f]{8}"\} 2/,
+        /lookout_srtla_connections\{camera="cam",profile="main",group="[0-9a-f]{8}"\} 2/,
       );
       await caller.fed;
       await Promise.race([listener.exited, new Promise((r) => setTimeout(r, 15_000))]);

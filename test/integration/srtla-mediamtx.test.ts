@@ -14,12 +14,10 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { silentLogger } from '../../addon/src/lib/log.js';
-import { DEFAULT_SRTLA_SETTINGS } from '../../addon/src/sources/srtla/limits.js';
-import { SrtlaReceiver } from '../../addon/src/sources/srtla/receiver.js';
 import { waitFor, zombieChildren } from '../helpers/processes.js';
 import { tempDir } from '../helpers/setup.js';
 import { freeUdpPort, SRT_CHUNK, srtCaller } from '../helpers/srt-peers.js';
+import { startTestReceiver } from '../helpers/srtla-receiver.js';
 import { SrtlaTestSender } from '../helpers/srtla-sender.js';
 
 const MEDIAMTX = join(
@@ -99,17 +97,10 @@ describe(
       });
       await waitFor(() => /\[SRT\].*listener/.test(log), 10_000, `MediaMTX SRT listener (log: ${log})`);
 
-      const receiver = new SrtlaReceiver({
-        camera: 'cam',
-        profile: 'main',
-        host: '127.0.0.1',
-        port: 0,
+      const receiver = await startTestReceiver({
         target: { host: '127.0.0.1', port: srtPort },
         streamId: 'publish:cam',
-        settings: { ...DEFAULT_SRTLA_SETTINGS, enabled: true },
-        log: silentLogger(),
       });
-      await receiver.start();
       const sender = new SrtlaTestSender({
         listen: { host: '127.0.0.1', port: 0 },
         receiver: { host: '127.0.0.1', port: receiver.port },

@@ -53,19 +53,35 @@ export interface Address {
   port: number;
 }
 
+/** Datagrams in (from the links) and SRT packets forwarded, of a link or a whole group. */
+export class Traffic {
+  packetsReceived = 0;
+  bytesReceived = 0;
+  packetsForwarded = 0;
+  bytesForwarded = 0;
+  /** SRT data only: bitrate and each link's share. */
+  readonly data = new RateWindow();
+
+  received(bytes: number): void {
+    this.packetsReceived++;
+    this.bytesReceived += bytes;
+  }
+
+  forwardedPacket(bytes: number): void {
+    this.packetsForwarded++;
+    this.bytesForwarded += bytes;
+  }
+}
+
 export class Connection {
   readonly registeredAt: number;
   lastRcvd: number;
   /** Sequence numbers of the data packets since the last SRTLA ACK. */
   readonly ackLog = new Uint32Array(ACK_BATCH);
   ackCount = 0;
-  packetsReceived = 0;
-  bytesReceived = 0;
-  packetsForwarded = 0;
-  bytesForwarded = 0;
+  readonly traffic = new Traffic();
   retransmitted = 0;
   packetsReturned = 0;
-  readonly data = new RateWindow();
   telemetry: SrtlaSenderTelemetry | null = null;
 
   constructor(
@@ -87,12 +103,8 @@ export class Group {
   lastActivity: number;
   /** Has forwarded SRT data: no longer "pending". */
   forwarded = false;
-  packetsReceived = 0;
-  bytesReceived = 0;
-  packetsForwarded = 0;
-  bytesForwarded = 0;
+  readonly traffic = new Traffic();
   lostPackets = 0;
-  readonly data = new RateWindow();
 
   constructor(
     readonly id: Buffer,

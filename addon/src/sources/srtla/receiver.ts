@@ -21,7 +21,7 @@ import {
   type SrtlaSettings,
 } from '../../contracts/srtla.js';
 import type { Logger } from '../../lib/log.js';
-import { GroupTable, type Address, type Connection, type Group } from './groups.js';
+import { GroupTable, type Address, type Connection, type Group, type Traffic } from './groups.js';
 import { RegistrationThrottle } from './limits.js';
 import {
   ACK_BATCH,
@@ -153,10 +153,8 @@ export class SrtlaReceiver {
     if (!member) return this.drop('unknown_address');
     const { group, conn } = member;
     conn.lastRcvd = now;
-    conn.packetsReceived++;
-    conn.bytesReceived += m.length;
-    group.packetsReceived++;
-    group.bytesReceived += m.length;
+    conn.traffic.received(m.length);
+    group.traffic.received(m.length);
     if (kind === 'keepalive') {
       if (m.length >= KEEPALIVE_EXT_LEN) readTelemetry(m, conn);
       return this.reply(m, conn.addr); // echoed verbatim: Moblin measures its RTT from it
@@ -172,8 +170,8 @@ export class SrtlaReceiver {
         this.reply(ackPacket(conn.ackLog), conn.addr);
       }
       if (m.readUInt32BE(4) & R_FLAG) conn.retransmitted++;
-      conn.data.add(now, m.length);
-      group.data.add(now, m.length);
+      conn.traffic.data.add(now, m.length);
+      group.traffic.data.add(now, m.length);
     }
     this.forward(group, conn, m, now);
   }
@@ -223,10 +221,8 @@ export class SrtlaReceiver {
       this.log.info({ group: group.short, links: group.conns.length }, 'SRTLA group carries SRT');
     }
     this.lastDataAt = now;
-    conn.packetsForwarded++;
-    conn.bytesForwarded += m.length;
-    group.packetsForwarded++;
-    group.bytesForwarded += m.length;
+    conn.traffic.forwardedPacket(m.length);
+    group.traffic.forwardedPacket(m.length);
     if (!link.ready) {
       if (link.queue.length < CONNECT_QUEUE_MAX) link.queue.push(m);
       else this.drop('srt_unreachable');
@@ -312,7 +308,12 @@ export class SrtlaReceiver {
     this.links.delete(group);
     link?.sock.close();
     this.log.info(
-      { group: group.short, why, packets: group.packetsForwarded, bytes: group.bytesForwarded },
+      {
+        group: group.short,
+        why,
+        packets: group.traffic.packetsForwarded,
+        bytes: group.traffic.bytesForwarded,
+      },
       'SRTLA group closed',
     );
   }
@@ -349,7 +350,7 @@ export class SrtlaReceiver {
   }
 
   private groupStats(g: Group, target: string, now: number): SrtlaGroupStats {
-    const total = g.data.totals(now);
+    const total = g.traffic.data.totals(now);
     const kbps = (bytes: number, spanS: number) => Math.round((bytes * 8) / spanS / 1000);
     return {
       id: g.short,
@@ -360,22 +361,16 @@ export class SrtlaReceiver {
       pending: !g.forwarded,
       srtLocalPort: this.links.get(g)?.localPort ?? null,
       bitrateKbps: kbps(total.bytes, total.spanS),
-      packetsReceived: g.packetsReceived,
-      bytesReceived: g.bytesReceived,
-      packetsForwarded: g.packetsForwarded,
-      bytesForwarded: g.bytesForwarded,
+      ...counts(g.traffic),
       lostPackets: g.lostPackets,
       links: g.conns.map((c) => {
-        const w = c.data.totals(now);
+        const w = c.traffic.data.totals(now);
         return {
           address: showAddr(c.addr),
           registeredAt: new Date(c.registeredAt).toISOString(),
           lastSeenAt: new Date(c.lastRcvd).toISOString(),
           lastSeenAgoMs: now - c.lastRcvd,
-          packetsReceived: c.packetsReceived,
-          bytesReceived: c.bytesReceived,
-          packetsForwarded: c.packetsForwarded,
-          bytesForwarded: c.bytesForwarded,
+          ...counts(c.traffic),
           retransmittedPackets: c.retransmitted,
           packetsReturned: c.packetsReturned,
           share: total.packets > 0 ? Math.round((w.packets / total.packets) * 1000) / 1000 : 0,
@@ -410,6 +405,11 @@ function bindOne(type: 'udp4' | 'udp6', host: string, port: number): Promise<dgr
       resolve(sock);
     });
   });
+}
+
+function counts(t: Traffic) {
+  const { packetsReceived, bytesReceived, packetsForwarded, bytesForwarded } = t;
+  return { packetsReceived, bytesReceived, packetsForwarded, bytesForwarded };
 }
 
 function readTelemetry(m: Buffer, conn: Connection): void {
