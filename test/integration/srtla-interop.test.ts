@@ -109,10 +109,7 @@ describe('SRTLA receiver with srt-live-transmit', () => {
       );
       const metrics = renderSrtlaMetrics([receiver.stats()]);
       assert.ok(!metrics.includes(dead), 'the dead link left the metrics');
-      assert.match(
-        metrics,
-        /lookout_srtla_connections\{camera="cam",profile="main",group="[0-9a-f]{8}"\} 2/,
-      );
+      assert.match(metrics, /lookout_srtla_connections\{camera="cam",profile="main",group="[0-9a-f]{8}"\} 2/);
       await caller.fed;
       await Promise.race([listener.exited, new Promise((r) => setTimeout(r, 15_000))]);
       await caller.stop();
