@@ -13,12 +13,13 @@
  * with the supervisor, which awaits every FFmpeg's exit.
  */
 import type { FastifyInstance } from 'fastify';
+import { diffSlice, SERVER_SLICE } from './config/diff.js';
 import type { ResolvedConfig } from './contracts/config.js';
 import { ConfigWatcher } from './confwatcher/watcher.js';
 import { buildApi } from './control/api/app.js';
 import { loadOrCreateCertificate, type TlsFiles } from './control/api/tls-cert.js';
 import { MqttService } from './control/mqtt/service.js';
-import { CameraControl } from './control/onvif/control.js';
+import { CameraControl } from './control/camera-control.js';
 import type { Logger } from './lib/log.js';
 import { redactor } from './lib/redact.js';
 import { LlhlsOrigin } from './outputs/llhls/index.js';
@@ -194,7 +195,8 @@ export async function startLookout(opts: LookoutOptions): Promise<Lookout> {
           for (const i of outcome.issues) log.error(`config: ${i.path || '/'}: ${i.message}`);
           return { ok: false, issues: outcome.issues };
         }
-        if (JSON.stringify(outcome.config.server) !== JSON.stringify(supervisor.currentConfig.server)) {
+        // Each subsystem diffs its own declared slice (lib/diff.ts); the listeners are not rebuilt.
+        if (diffSlice(SERVER_SLICE, supervisor.currentConfig, outcome.config).changed.length > 0) {
           log.warn('server settings changed; they take effect after a restart');
         }
         const applied = await supervisor.applyConfig(outcome.config);

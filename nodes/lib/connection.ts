@@ -1,12 +1,12 @@
 /**
  * One MQTT connection to Lookout, owned by the lookout-config node and shared by its users
  * (Node-RED's own mqtt-broker pattern): connect on the first user, disconnect after the last.
- * Requests put `response_topic` + `correlation_id` in the payload, which works with both the
- * embedded (MQTT 3.1.1) broker and external v5 brokers.
+ * Requests put the reply keys (`ReplyKeys`: response_topic + correlation_id, contracts/mqtt.ts) in the
+ * payload, which works with both the embedded (MQTT 3.1.1) broker and external v5 brokers.
  */
 import { randomUUID } from 'node:crypto';
 import { connect, type IClientOptions, type MqttClient } from 'mqtt';
-import type { CommandResponse, MqttCommand } from '../../addon/src/contracts/mqtt.js';
+import type { CommandResponse, MqttCommand, ReplyKeys } from '../../addon/src/contracts/mqtt.js';
 import { mqttTopics } from '../../addon/src/contracts/mqtt.js';
 
 export type ConnectionState = 'connecting' | 'connected' | 'disconnected';
@@ -126,7 +126,8 @@ export class LookoutConnection {
         });
       }, timeoutMs);
       this.pending.set(id, { resolve, timer });
-      const body = JSON.stringify({ ...args, response_topic: this.replyTopic, correlation_id: id });
+      const reply: Required<ReplyKeys> = { response_topic: this.replyTopic, correlation_id: id };
+      const body = JSON.stringify({ ...args, ...reply });
       this.client.publish(this.topics.command(camera, command), body, { qos: 1 });
     });
   }
@@ -167,9 +168,9 @@ export class LookoutConnection {
 
   private onMessage(topic: string, payload: Buffer): void {
     if (topic === this.replyTopic) {
-      let answer: (CommandResponse & { correlation_id?: unknown }) | null = null;
+      let answer: (CommandResponse & Pick<ReplyKeys, 'correlation_id'>) | null = null;
       try {
-        answer = JSON.parse(payload.toString()) as CommandResponse & { correlation_id?: unknown };
+        answer = JSON.parse(payload.toString()) as CommandResponse & Pick<ReplyKeys, 'correlation_id'>;
       } catch {
         return;
       }

@@ -4,6 +4,7 @@
  * so the flow learns the camera's answer: success → msg out (answer in payload), failure → done(err).
  */
 import type { MqttCommand, PtzMoveCommand, PtzZoomCommand } from '../../addon/src/contracts/mqtt.js';
+import { PTZ_AXIS, PTZ_MOVE_TIMEOUT_MS, presetName, presetNameError } from '../../addon/src/contracts/ptz.js';
 import { numberOf, payloadObject, registerCommandNode, type CameraNodeDef } from '../lib/camera-node.js';
 import type { NodeAPI, NodeMessage } from '../lib/red.js';
 
@@ -86,23 +87,23 @@ export function ptzRequest(
     return v;
   };
   const timeout = () => {
-    const d = num('duration', 0.05, 30);
+    const d = num('duration', PTZ_MOVE_TIMEOUT_MS.min / 1000, PTZ_MOVE_TIMEOUT_MS.max / 1000);
     return d === undefined ? {} : { timeout_ms: Math.round(d * 1000) };
   };
 
   switch (action) {
     case 'move': {
       const args: PtzMoveCommand = {
-        pan: num('pan', -1, 1) ?? 0,
-        tilt: num('tilt', -1, 1) ?? 0,
-        zoom: num('zoom', -1, 1) ?? 0,
+        pan: num('pan', PTZ_AXIS.min, PTZ_AXIS.max) ?? 0,
+        tilt: num('tilt', PTZ_AXIS.min, PTZ_AXIS.max) ?? 0,
+        zoom: num('zoom', PTZ_AXIS.min, PTZ_AXIS.max) ?? 0,
         ...timeout(),
       };
       return { command: 'ptz_move', args: { ...args } };
     }
     case 'zoom_in':
     case 'zoom_out': {
-      const speed = Math.abs(num('speed', 0.01, 1) ?? 0.5);
+      const speed = Math.abs(num('speed', 0.01, PTZ_AXIS.max) ?? 0.5);
       const args: PtzZoomCommand = { speed: action === 'zoom_in' ? speed : -speed, ...timeout() };
       return { command: 'ptz_zoom', args: { ...args } };
     }
@@ -110,10 +111,10 @@ export function ptzRequest(
     case 'preset_set':
     case 'preset_remove': {
       const raw = field('preset') ?? presetFromText ?? def.preset;
-      const name = typeof raw === 'string' ? raw.trim() : '';
-      if (!name)
+      if (raw === undefined || (typeof raw === 'string' && !raw.trim()))
         throw new Error(`${action} needs a preset name (node setting, msg.preset or a string payload)`);
-      if (name.length > 64) throw new Error('preset names are at most 64 characters');
+      const name = presetName(raw);
+      if (name === null) throw new Error(presetNameError(raw));
       return { command: COMMAND[action], args: { name } };
     }
     default:

@@ -16,7 +16,7 @@ import { FAST_STREAM, resolveOrThrow, tempDir, startTestLookout } from '../helpe
 import { waitFor } from '../helpers/processes.js';
 import { streamKey } from '../../addon/src/contracts/stream-key.js';
 import type { Supervisor } from '../../addon/src/supervisor/supervisor.js';
-import type { InitRecord, Part } from '../../addon/src/hub/index.js';
+import type { Fragment, InitRecord } from '../../addon/src/hub/index.js';
 
 /** Decodes the audio of init + fragments with FFmpeg; one `framecrc` line per decoded frame. */
 async function decodedAudioFrames(
@@ -88,7 +88,7 @@ describe('audio and transcode arguments', () => {
       name: 'test',
       write: (ev) => {
         if (ev.type === 'init') init = ev.init;
-        if (ev.type === 'fragment') parts.push((ev.part as Part).data);
+        if (ev.type === 'fragment') parts.push(ev.fragment.data);
       },
     });
     try {
@@ -124,19 +124,19 @@ describe('audio and transcode arguments', () => {
     // audio fragment (~64-128 ms) long per occurrence and players' playlist timeline drifted.
     const key = streamKey('yard', 'main');
     const { lease } = sup.acquireLease(key, { kind: 'api' });
-    const frags: Part[] = [];
+    const frags: Fragment[] = [];
     let videoId: number | null = null;
     const reader = sup.hub(key).subscribe({
       name: 'test',
       write: (ev) => {
         if (ev.type === 'init') videoId = ev.init.info.video?.id ?? null;
-        if (ev.type === 'fragment') frags.push(ev.part);
+        if (ev.type === 'fragment') frags.push(ev.fragment);
       },
     });
     try {
       await waitFor(() => frags.filter((f) => f.independent).length >= 5, 25_000, 'five keyframes');
       assert.ok(videoId !== null);
-      const audioOnly = frags.filter((f) => !f.fragment.tracks.some((t) => t.trackId === videoId));
+      const audioOnly = frags.filter((f) => !f.info.tracks.some((t) => t.trackId === videoId));
       for (const f of audioOnly) assert.equal(f.durationS, 0, 'an audio-only fragment adds no time');
       const keys = frags.flatMap((f, i) => (f.independent ? [i] : []));
       const diffs: number[] = [];
@@ -164,7 +164,7 @@ describe('audio and transcode arguments', () => {
     const reader = sup.hub(key).subscribe({
       name: 'test',
       write: (ev) => {
-        if (ev.type === 'fragment' && ev.part.independent) keyTimes.push(ev.part.decodeTimeS);
+        if (ev.type === 'fragment' && ev.fragment.independent) keyTimes.push(ev.fragment.decodeTimeS);
       },
     });
     try {

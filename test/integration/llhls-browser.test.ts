@@ -14,7 +14,7 @@ import type { Browser, Page } from 'playwright-core';
 import { launchChromium } from '../helpers/browser.js';
 import { SyntheticCamera } from '../../addon/src/demo/synthetic-camera.js';
 import { streamKey } from '../../addon/src/contracts/stream-key.js';
-import type { Part } from '../../addon/src/hub/index.js';
+import type { Fragment } from '../../addon/src/hub/index.js';
 import { startLookout, type Lookout } from '../../addon/src/main.js';
 import { rawConfigFor, resolveOrThrow, testLogger } from '../helpers/setup.js';
 
@@ -273,11 +273,11 @@ describe('hls.js in Chromium', () => {
     const arrivals = TILES.map(() => [] as Array<{ at: number; late: number }>);
     const listeners = TILES.map((n, i) => {
       const hub = app.supervisor.hub(streamKey(n, 'sub'));
-      const onPart = (p: Part) => {
+      const onPart = (p: Fragment) => {
         arrivals[i]!.push({ at: p.arrivedAt, late: p.arrivedAt - p.programDateTime });
       };
-      hub.on('part', onPart);
-      return () => hub.off('part', onPart);
+      hub.on('fragment', onPart);
+      return () => hub.off('fragment', onPart);
     });
     const page = await open(
       app.tlsUrl!,

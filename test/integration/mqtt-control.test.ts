@@ -12,7 +12,7 @@ import { startOnvifDevice, type OnvifDevice } from '../fixtures/onvif-device/ind
 import type { MotionKind } from '../../addon/src/contracts/events.js';
 import { mqttTopics } from '../../addon/src/contracts/mqtt.js';
 import { MqttService } from '../../addon/src/control/mqtt/service.js';
-import { CameraControl } from '../../addon/src/control/onvif/control.js';
+import { CameraControl } from '../../addon/src/control/camera-control.js';
 import type { Supervisor } from '../../addon/src/supervisor/supervisor.js';
 import { resolveOrThrow, startSupervisor, tempDir, testLogger } from '../helpers/setup.js';
 import { startMosquitto, type Mosquitto } from '../helpers/mosquitto.js';

@@ -55,7 +55,8 @@ describe('supervisor lifecycle', () => {
     // A new reader starts at once with the init segment and a keyframe (fast start).
     const got: string[] = [];
     const reader = sup.hub(key).subscribe({
-      write: (ev) => void got.push(ev.type === 'fragment' ? (ev.part.independent ? 'key' : 'frag') : ev.type),
+      write: (ev) =>
+        void got.push(ev.type === 'fragment' ? (ev.fragment.independent ? 'key' : 'frag') : ev.type),
     });
     await waitFor(() => got.length >= 3, 2000, 'reader events');
     assert.deepEqual(got.slice(0, 2), ['init', 'key']);

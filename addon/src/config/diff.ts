@@ -1,19 +1,22 @@
 /**
- * Reload by diff (MediaMTX's closeResources, minus its hand-written field lists): each slice of the
- * config is compared with deep equality, so a key added to the contracts tomorrow is covered
- * without touching this file. Stream keys are compared on their ResolvedProfile alone, so renaming
- * a camera restarts nothing.
+ * Reload by diff over the resolved config. The mechanism is lib/diff.ts; each subsystem declares its
+ * own slice next to its code and diffs it on reload:
+ *   supervisor       STREAMS_SLICE    supervisor/supervisor.ts       stream key → ResolvedProfile
+ *                                                                   (renaming a camera restarts nothing)
+ *   recordings       RECORDING_SLICE  outputs/recorder/service.ts    camera → its recording settings
+ *   camera control   CONTROL_SLICE    control/camera-control.ts      camera → the camera minus what only
+ *                                                                   other subsystems read
+ *   listeners        SERVER_SLICE     here (main.ts warns: they keep their settings until restart)
+ * `diffConfig` is the overview of all of them, for logs and tooling.
  */
 import { isDeepStrictEqual } from 'node:util';
-import type { ResolvedConfig, ResolvedProfile } from '../contracts/config.js';
-import { keyId, PROFILE_NAMES, streamKey } from '../contracts/stream-key.js';
+import { streamProfiles, type ResolvedConfig } from '../contracts/config.js';
+import { diffMaps, diffSlice, type SetDiff, type Slice } from '../lib/diff.js';
 
-export interface SetDiff {
-  added: string[];
-  removed: string[];
-  changed: string[];
-  unchanged: string[];
-}
+export { diffMaps, diffSlice, streamProfiles, type SetDiff };
+
+/** A slice of the resolved config (see lib/diff.ts). */
+export type ConfigSlice<T> = Slice<ResolvedConfig, T>;
 
 export interface ConfigDiff {
   /** ServerSettings changed (the listener must be rebuilt). */
@@ -27,9 +30,12 @@ export interface ConfigDiff {
   streams: SetDiff;
 }
 
+/** The listeners' settings, as one item. */
+export const SERVER_SLICE: ConfigSlice<ResolvedConfig['server']> = (c) => new Map([['server', c.server]]);
+
 export function diffConfig(oldCfg: ResolvedConfig, newCfg: ResolvedConfig): ConfigDiff {
   return {
-    serverChanged: sliceChanged(oldCfg, newCfg, (c) => c.server),
+    serverChanged: diffSlice(SERVER_SLICE, oldCfg, newCfg).changed.length > 0,
     cameras: diffMaps(byId(oldCfg), byId(newCfg)),
     streams: diffMaps(streamProfiles(oldCfg), streamProfiles(newCfg)),
   };
@@ -42,30 +48,6 @@ export function sliceChanged<T>(
   select: (c: ResolvedConfig) => T,
 ): boolean {
   return !isDeepStrictEqual(select(oldCfg), select(newCfg));
-}
-
-/** Every stream key of the enabled cameras, with its profile. */
-export function streamProfiles(cfg: ResolvedConfig): Map<string, ResolvedProfile> {
-  const out = new Map<string, ResolvedProfile>();
-  for (const cam of cfg.cameras) {
-    if (!cam.enabled) continue;
-    for (const name of PROFILE_NAMES) {
-      const profile = cam.profiles[name];
-      if (profile) out.set(keyId(streamKey(cam.id, name)), profile);
-    }
-  }
-  return out;
-}
-
-export function diffMaps<T>(before: ReadonlyMap<string, T>, after: ReadonlyMap<string, T>): SetDiff {
-  const d: SetDiff = { added: [], removed: [], changed: [], unchanged: [] };
-  for (const [k, v] of after) {
-    if (!before.has(k)) d.added.push(k);
-    else if (isDeepStrictEqual(before.get(k), v)) d.unchanged.push(k);
-    else d.changed.push(k);
-  }
-  for (const k of before.keys()) if (!after.has(k)) d.removed.push(k);
-  return d;
 }
 
 function byId(cfg: ResolvedConfig): Map<string, unknown> {

@@ -8,10 +8,19 @@ export { loadConfig, loadConfigOrThrow, parseConfigText, type LoadOptions } from
 export { resolveConfig, type ConfigResult, type LoadedConfig, type ResolveOptions } from './resolve.js';
 export { ConfigError, formatIssue, formatIssues, type ConfigIssue } from './errors.js';
 export { explainCamera, explainConfig } from './explain.js';
-export { diffConfig, diffMaps, sliceChanged, streamProfiles, type ConfigDiff, type SetDiff } from './diff.js';
+export {
+  diffConfig,
+  diffMaps,
+  diffSlice,
+  SERVER_SLICE,
+  sliceChanged,
+  streamProfiles,
+  type ConfigDiff,
+  type ConfigSlice,
+  type SetDiff,
+} from './diff.js';
 export { SecretRef } from './secrets.js';
 export type { ConfigProvenance } from './provenance.js';
 export { parseDuration, formatDuration } from './duration.js';
 export { parseBitrate, formatBitrate } from './bitrate.js';
-export { VENDOR_PRESETS } from './vendor-presets.js';
 export { BUILT_IN_TUNING } from './built-in.js';

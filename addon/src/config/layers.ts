@@ -17,7 +17,7 @@ import { isBool, isPath, isPort, ok, type Checker, type RawMap } from './check.j
 import { AUDIO_MODES, isOneOf, PROFILE_MODES, TRANSPORTS } from './enums.js';
 import { child } from './errors.js';
 import { readTuning } from './tuning.js';
-import { presetLabel, VENDOR_PRESETS } from './vendor-presets.js';
+import { VENDOR_REGISTRY } from '../vendors/registry.js';
 
 export type SettingName =
   | 'transport'
@@ -101,8 +101,8 @@ export function readLayer(
 }
 
 export function presetLayer(vendor: Vendor): Layer {
-  const preset = VENDOR_PRESETS[vendor];
-  const origin = presetLabel(vendor);
+  const preset = VENDOR_REGISTRY[vendor].preset;
+  const origin = `built-in vendor preset "${vendor}"`;
   const values = new Map<SettingName, Setting>();
   if (preset.rtspPort !== undefined) values.set('rtspPort', { value: preset.rtspPort, origin });
   if (preset.onvifPort !== undefined) values.set('onvifPort', { value: preset.onvifPort, origin });

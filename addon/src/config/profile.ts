@@ -24,7 +24,7 @@ import type { ProvenanceLog } from './provenance.js';
 import { buildFromPath, buildFromUrl, type BuiltUrl } from './source-url.js';
 import { readSrtIngest, srtListenerUrl } from './srtla.js';
 import { checkCopyMode, readTranscode } from './transcode.js';
-import { VENDOR_PRESETS } from './vendor-presets.js';
+import { VENDOR_REGISTRY } from '../vendors/registry.js';
 
 export interface ProfileContext {
   ck: Checker;
@@ -179,7 +179,7 @@ function resolveSource(
   }
 
   if (ctx.vendor !== undefined && block['path'] === undefined) {
-    const hint = VENDOR_PRESETS[ctx.vendor].pathHint;
+    const hint = VENDOR_REGISTRY[ctx.vendor].preset.pathHint;
     ck.add(
       base,
       `${label}: set url or path (vendor "${ctx.vendor}" has no default ${name} path${hint ? `; ${hint}` : ''})`,

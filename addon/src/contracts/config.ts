@@ -5,7 +5,7 @@
  */
 import type { RecordingSettings } from './recording.js';
 import type { SrtIngest, SrtlaSettings } from './srtla.js';
-import type { ProfileName } from './stream-key.js';
+import { keyId, PROFILE_NAMES, streamKey, type ProfileName } from './stream-key.js';
 
 export const VENDORS = [
   'generic',
@@ -176,4 +176,20 @@ export interface ProvenanceEntry {
   level: ProvenanceLevel;
   /** JSON path in the file that set it (e.g. `/cameras/0/profiles/main/transport`), or a label for built-ins. */
   origin: string;
+}
+
+/**
+ * Every stream key id (`camera/profile`) of the enabled cameras, with its profile: which streams a
+ * config has (the supervisor runs exactly these; config/diff.ts compares them on reload).
+ */
+export function streamProfiles(cfg: ResolvedConfig): Map<string, ResolvedProfile> {
+  const out = new Map<string, ResolvedProfile>();
+  for (const cam of cfg.cameras) {
+    if (!cam.enabled) continue;
+    for (const name of PROFILE_NAMES) {
+      const profile = cam.profiles[name];
+      if (profile) out.set(keyId(streamKey(cam.id, name)), profile);
+    }
+  }
+  return out;
 }

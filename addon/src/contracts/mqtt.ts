@@ -5,6 +5,7 @@
  * Pure module: no Node imports (nodes/ and panel/ import it).
  */
 import type { MotionKind } from './events.js';
+import type { PtzMoveBody } from './ptz.js';
 import type { ProfileName } from './stream-key.js';
 import type { StreamState } from './stream-state.js';
 
@@ -124,12 +125,8 @@ export interface StreamRenewCommand {
 export interface StreamStopCommand {
   lease: string;
 }
-export interface PtzMoveCommand {
-  pan?: number;
-  tilt?: number;
-  zoom?: number;
-  timeout_ms?: number;
-}
+/** `ptz_move`: the HTTP move body, the same shape and limits (contracts/ptz.ts). */
+export type PtzMoveCommand = PtzMoveBody;
 export interface PtzZoomCommand {
   /** −1..1 */
   speed: number;
@@ -145,6 +142,13 @@ export interface RecordStartCommand {
   /** Stops by itself after this many seconds; absent: until record_stop. */
   duration_s?: number;
 }
+
+/**
+ * Keys a v3.1.1 client adds to a command payload to name where the answer goes (v5 uses packet
+ * properties instead); the answer echoes `correlation_id`.
+ */
+export const REPLY_KEYS = ['response_topic', 'correlation_id'] as const;
+export type ReplyKeys = { [K in (typeof REPLY_KEYS)[number]]?: string };
 
 // ── responses (MQTT v5 request/response: sent to the request's responseTopic with its correlationData) ──
 

@@ -18,6 +18,7 @@
  * Pure module: no Node imports, so the panel can import it. The live page's plain-JS client
  * (panel/src/players/mse-client.js) repeats these constants; a test keeps the two equal.
  */
+import type { StreamState } from './stream-state.js';
 
 export const MSE_WS_PATHS = ['/api/ws', '/live/ws'] as const;
 
@@ -61,13 +62,18 @@ export interface MseInitMessage {
   height: number | null;
 }
 
+/**
+ * What a status message reports: a supervisor state, or `gap` (this viewer fell behind and skipped to
+ * the next keyframe) / `reset` (the producer ended; a new init follows when it restarts).
+ */
+export type MseStreamState = StreamState | 'gap' | 'reset';
+
 /** Stream state for the client to show; the backend owns stream health (FIELD-NOTES #19). */
 export interface MseStatusMessage {
   type: 'status';
   id: number;
   key: string;
-  /** A supervisor state (idle, starting, live, stalled, backoff, failed, stopping) or `gap` / `reset`. */
-  state: string;
+  state: MseStreamState;
   reason: string;
 }
 

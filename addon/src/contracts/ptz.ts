@@ -1,9 +1,48 @@
 /**
- * PTZ and preset API shapes (HTTP JSON; MQTT and Node-RED reuse them). Preset tokens are the
- * camera's business: the API only ever speaks preset names.
+ * PTZ and preset shapes and limits: the one definition for HTTP, MQTT, the Node-RED nodes and the
+ * panel. Preset tokens are the camera's business: the API only ever speaks preset names.
  */
 
-/** POST /api/cameras/:id/ptz/move — velocities in −1..1; the move stops by itself after timeout_ms. */
+/** Each axis of a velocity (continuous move) or of a relative/absolute vector: −1..1. */
+export const PTZ_AXIS = { min: -1, max: 1 } as const;
+export const PTZ_AXES = ['pan', 'tilt', 'zoom'] as const;
+
+/** A continuous move's self-stop time (`timeout_ms`): integer milliseconds. */
+export const PTZ_MOVE_TIMEOUT_MS = { min: 50, max: 30_000, default: 1000 } as const;
+
+/** Velocity (continuous move) or translation / position (relative / absolute), each axis −1..1. */
+export interface PtzVelocity {
+  pan: number;
+  tilt: number;
+  zoom: number;
+}
+
+/**
+ * The one preset-name rule, for every action (goto, save, remove) on every surface: 1–64
+ * characters after trimming, none of < > & " ' (the onvif library puts names into SOAP unescaped)
+ * and no control characters.
+ */
+export const PRESET_NAME_MAX = 64;
+export const PRESET_NAME_RULE = `1–${PRESET_NAME_MAX} characters, none of < > & " ' or control characters`;
+const PRESET_NAME_RE = new RegExp(`^[^<>&"'\\u0000-\\u001f]{1,${PRESET_NAME_MAX}}$`);
+
+/** The trimmed name, or null when it breaks PRESET_NAME_RULE. */
+export function presetName(raw: unknown): string | null {
+  if (typeof raw !== 'string') return null;
+  const name = raw.trim();
+  return PRESET_NAME_RE.test(name) ? name : null;
+}
+
+/** The error text for a name that breaks the rule (the same words on every surface). */
+export function presetNameError(raw: unknown): string {
+  const shown = typeof raw === 'string' ? raw.slice(0, 80) : String(raw);
+  return `invalid preset name "${shown}": ${PRESET_NAME_RULE}`;
+}
+
+/**
+ * POST /api/cameras/:id/ptz/move and MQTT `ptz_move` — velocities in PTZ_AXIS; the move stops by
+ * itself after timeout_ms.
+ */
 export interface PtzMoveBody {
   pan?: number;
   tilt?: number;
@@ -25,15 +64,19 @@ export interface PtzOkAnswer {
   ok: true;
 }
 
-/** GET /api/cameras/:id/ptz — what the camera reports (GetNodes), after the config's gates. */
-export interface PtzCapabilitiesAnswer {
-  camera: string;
+/** What a camera's PTZ supports (ONVIF GetNodes, or a vendor CGI's fixed set). */
+export interface PtzSupport {
   continuous: boolean;
   relative: boolean;
   absolute: boolean;
   home: boolean;
   presets: boolean;
   max_presets: number | null;
+}
+
+/** GET /api/cameras/:id/ptz — what the camera reports, after the config's gates. */
+export interface PtzCapabilitiesAnswer extends PtzSupport {
+  camera: string;
 }
 
 export interface PresetView {

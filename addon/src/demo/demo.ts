@@ -5,12 +5,12 @@
  * source checkout, a synthetic phone bonding SRT over three links into the SRTLA receiver
  * (test/helpers/srtla-phone.ts as a child process): the `phone` camera.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import dgram from 'node:dgram';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { resolveConfig } from '../config/index.js';
 import type { ResolvedConfig } from '../contracts/config.js';
+import { describeExit, spawnChild } from '../lib/child-process.js';
 import type { Logger } from '../lib/log.js';
 import { SyntheticCamera } from './synthetic-camera.js';
 
@@ -34,38 +34,23 @@ async function freeUdpPort(): Promise<number> {
   return port;
 }
 
-/** The phone child in its own process group; stop = SIGTERM, SIGKILL after 3 s, exit awaited. */
+/** The phone child (lib/child-process: own group, pipes drained, SIGTERM then SIGKILL, exit awaited). */
 function startPhone(port: number, log: Logger): { stop(): Promise<void> } {
   // tsx resolved from here, not from the working directory (serve may run from anywhere).
-  const child: ChildProcess = spawn(
-    process.execPath,
-    ['--import', import.meta.resolve('tsx'), PHONE, String(port)],
-    {
-      detached: true,
-      stdio: ['ignore', 'ignore', 'pipe'],
-    },
-  );
-  let tail = '';
-  child.stderr!.on('data', (d: Buffer) => (tail = (tail + String(d)).slice(-2000)));
-  const exited = new Promise<void>((r) => child.once('exit', () => r()));
-  child.once('exit', (code, signal) =>
-    code === 0 || signal === 'SIGTERM'
-      ? log.info({ code, signal }, 'demo: synthetic phone ended')
-      : log.warn({ code, signal, stderr: tail }, 'demo: synthetic phone failed'),
+  const child = spawnChild({
+    file: process.execPath,
+    args: ['--import', import.meta.resolve('tsx'), PHONE, String(port)],
+    killGraceMs: 3000,
+    label: 'demo phone',
+  });
+  void child.exited.then((exit) =>
+    exit.code === 0 || exit.signal === 'SIGTERM'
+      ? log.info({ exit: describeExit(exit) }, 'demo: synthetic phone ended')
+      : log.warn({ exit: describeExit(exit), stderr: exit.stderrTail }, 'demo: synthetic phone failed'),
   );
   return {
     async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      process.kill(-child.pid!, 'SIGTERM');
-      const t = setTimeout(() => {
-        try {
-          process.kill(-child.pid!, 'SIGKILL');
-        } catch {
-          // already gone
-        }
-      }, 3000);
-      await exited;
-      clearTimeout(t);
+      await child.stop();
     },
   };
 }

@@ -3,15 +3,14 @@
  * (addon/synthetic-camera/synthetic_camera.py) for tests, benchmarks and the demo mode.
  *
  * The Python process is the RTSP server; this wrapper talks to it over newline-delimited JSON on
- * stdin/stdout. Process rules (FIELD-NOTES #1, #2): own process group, both pipes always drained, the
- * last stderr lines kept for diagnostics, exit always awaited, SIGTERM then SIGKILL to the group of the
- * PID we started and nothing else. The child also exits by itself when its stdin closes, so a crashed
+ * stdin/stdout. Process rules (FIELD-NOTES #1, #2) through lib/child-process.ts: own process group, both
+ * pipes always drained, the last stderr lines kept for diagnostics, exit always awaited, SIGTERM then
+ * SIGKILL to the group of the PID we started and nothing else. The child also exits by itself when its stdin closes, so a crashed
  * test runner leaves no orphan.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { createInterface } from 'node:readline';
+import { lineSplitter, spawnChild, type ChildExit, type ChildProcess } from '../lib/child-process.js';
 import type { ProfileName } from '../contracts/stream-key.js';
 
 export type SyntheticAudio = 'none' | 'aac' | 'pcma';
@@ -111,7 +110,6 @@ export class SyntheticCamera {
   readonly audio: SyntheticAudio;
 
   readonly #child: ChildProcess;
-  readonly #exited: Promise<void>;
   readonly #stderrTail: string[];
   readonly #pending: Map<number, Pending>;
   readonly #options: SyntheticCameraOptions;
@@ -121,23 +119,21 @@ export class SyntheticCamera {
 
   private constructor(
     child: ChildProcess,
-    exited: Promise<void>,
     ready: Record<string, unknown>,
     pending: Map<number, Pending>,
     stderrTail: string[],
     options: SyntheticCameraOptions,
   ) {
     this.#child = child;
-    this.#exited = exited;
     this.#pending = pending;
     this.#stderrTail = stderrTail;
     this.#options = options;
-    this.pid = child.pid as number;
+    this.pid = child.pid;
     this.port = ready.port as number;
     this.cameras = Object.freeze([...(ready.cameras as string[])]);
     this.profiles = Object.freeze(ready.profiles as Record<ProfileName, SyntheticVideoProfile>);
     this.audio = ready.audio as SyntheticAudio;
-    void exited.then(() => {
+    void child.exited.then(() => {
       this.#hasExited = true;
     });
   }
@@ -184,23 +180,20 @@ export class SyntheticCamera {
       args.push('--auth', options.authMethod ?? 'basic');
     }
 
-    const child = spawn(options.python ?? '/usr/bin/python3', args, {
-      detached: true,
-      stdio: ['pipe', 'pipe', 'pipe'],
-      env,
-    });
-    const exited = new Promise<void>((resolve) => {
-      // 'close' fires after exit and after both pipes are drained.
-      child.once('close', () => resolve());
-    });
     const stderrTail: string[] = [];
     const pending = new Map<number, Pending>();
-    // An EPIPE on a child's stdin after it died must not crash the test process.
-    child.stdin?.on('error', () => {});
-
-    createInterface({ input: child.stderr! }).on('line', (line) => {
-      stderrTail.push(line);
-      if (stderrTail.length > STDERR_TAIL_LINES) stderrTail.shift();
+    let onLine: (line: string) => void = () => {};
+    const child = spawnChild({
+      file: options.python ?? '/usr/bin/python3',
+      args,
+      env,
+      stdin: 'pipe',
+      killGraceMs: options.killGraceMs ?? 3_000,
+      onStdout: lineSplitter((line) => onLine(line)),
+      onStderr: lineSplitter((line) => {
+        stderrTail.push(line);
+        if (stderrTail.length > STDERR_TAIL_LINES) stderrTail.shift();
+      }),
     });
 
     let onReady: (ev: Record<string, unknown>) => void = () => {};
@@ -210,7 +203,7 @@ export class SyntheticCamera {
       onFatal = reject;
     });
 
-    createInterface({ input: child.stdout! }).on('line', (line) => {
+    onLine = (line) => {
       let msg: Record<string, unknown>;
       try {
         msg = JSON.parse(line) as Record<string, unknown>;
@@ -230,15 +223,15 @@ export class SyntheticCamera {
       pending.delete(id);
       if (msg.ok === true) p.resolve(msg);
       else p.reject(new Error(`synthetic camera: ${String(msg.error ?? 'command failed')}`));
-    });
+    };
 
-    void exited.then(() => {
+    void child.exited.then((exit: ChildExit) => {
       const tail = stderrTail.slice(-10).join('\n');
-      onFatal(new Error(`synthetic camera exited before ready (code ${child.exitCode}):\n${tail}`));
+      if (exit.spawnError) onFatal(new Error(`synthetic camera could not start: ${exit.spawnError}`));
+      onFatal(new Error(`synthetic camera exited before ready (code ${exit.code}):\n${tail}`));
       for (const p of pending.values()) p.reject(new Error('synthetic camera exited'));
       pending.clear();
     });
-    child.once('error', (err) => onFatal(err));
 
     const timeoutMs = (options.readyTimeoutMs ?? 20_000) + 2_000;
     let timer: NodeJS.Timeout | undefined;
@@ -250,9 +243,9 @@ export class SyntheticCamera {
     });
     try {
       const readyEvent = await Promise.race([ready, timeout]);
-      return new SyntheticCamera(child, exited, readyEvent, pending, stderrTail, options);
+      return new SyntheticCamera(child, readyEvent, pending, stderrTail, options);
     } catch (err) {
-      await terminate(child, exited, options.killGraceMs ?? 3_000);
+      await child.stop();
       throw err;
     } finally {
       clearTimeout(timer);
@@ -326,7 +319,7 @@ export class SyntheticCamera {
 
   /** Stops the server process (SIGTERM, then SIGKILL to its group after the grace) and awaits its exit. */
   close(): Promise<void> {
-    this.#closing ??= terminate(this.#child, this.#exited, this.#options.killGraceMs ?? 3_000);
+    this.#closing ??= this.#child.stop().then(() => undefined);
     return this.#closing;
   }
 
@@ -351,31 +344,5 @@ export class SyntheticCamera {
       });
       this.#child.stdin?.write(body + '\n');
     });
-  }
-}
-
-/** SIGTERM to the child's process group, SIGKILL after the grace, and wait until it is reaped. */
-async function terminate(child: ChildProcess, exited: Promise<void>, graceMs: number): Promise<void> {
-  const alive = () => child.exitCode === null && child.signalCode === null;
-  const signalGroup = (sig: NodeJS.Signals) => {
-    // Only while our child is unreaped: its PID (= its group id) cannot have been reused yet.
-    if (!alive() || child.pid === undefined) return;
-    try {
-      process.kill(-child.pid, sig);
-    } catch {
-      /* already gone */
-    }
-  };
-  child.stdin?.end();
-  signalGroup('SIGTERM');
-  let timer: NodeJS.Timeout | undefined;
-  const graceOver = new Promise<boolean>((resolve) => {
-    timer = setTimeout(() => resolve(false), graceMs);
-  });
-  const done = await Promise.race([exited.then(() => true), graceOver]);
-  clearTimeout(timer);
-  if (!done) {
-    signalGroup('SIGKILL');
-    await exited;
   }
 }

@@ -3,7 +3,7 @@ import { setImmediate as tick } from 'node:timers/promises';
 import type { Fmp4Capture } from '../lib/mp4/ffmpeg.test-helper.js';
 import { parseFragment, parseInitSegment } from '../lib/mp4/index.js';
 import type { StreamHub } from './stream-hub.js';
-import type { Part, ReaderEvent } from './types.js';
+import type { Fragment, ReaderEvent } from './types.js';
 
 export { tick };
 
@@ -29,8 +29,8 @@ export async function feed(
   from = 0,
   to = capture.fragments.length,
   between?: () => Promise<unknown>,
-): Promise<Part[]> {
-  const parts: Part[] = [];
+): Promise<Fragment[]> {
+  const parts: Fragment[] = [];
   for (const f of capture.fragments.slice(from, to)) {
     const part = hub.pushFragment(f);
     if (part) {
@@ -52,12 +52,12 @@ export function keyframeIndexes(capture: Fmp4Capture): number[] {
 export function collector(): {
   events: ReaderEvent[];
   write: (e: ReaderEvent) => void;
-  fragments: () => Part[];
+  fragments: () => Fragment[];
 } {
   const events: ReaderEvent[] = [];
   return {
     events,
     write: (e) => void events.push(e),
-    fragments: () => events.flatMap((e) => (e.type === 'fragment' ? [e.part] : [])),
+    fragments: () => events.flatMap((e) => (e.type === 'fragment' ? [e.fragment] : [])),
   };
 }

@@ -127,7 +127,7 @@ describe('readers: backpressure', () => {
     assert.equal(hub.readerCount, 1);
     assert.equal(hub.status().readers[0]!.name, 'fast');
     assert.deepEqual(
-      fast.flatMap((e) => (e.type === 'fragment' ? [e.part.seq] : [])),
+      fast.flatMap((e) => (e.type === 'fragment' ? [e.fragment.seq] : [])),
       parts.map((p) => p.seq),
     );
     assert.equal(fastReader.stats().droppedFragments, 0);
@@ -150,7 +150,7 @@ describe('readers: backpressure', () => {
       maxQueueBytes: 16 * 1024,
       write: (e) => {
         events.push(e);
-        if (e.type === 'fragment' && e.part.seq === 1) return stalled; // stuck on the 2nd fragment
+        if (e.type === 'fragment' && e.fragment.seq === 1) return stalled; // stuck on the 2nd fragment
       },
     });
     await feed(hub, capture, clock, 0, keys[2]!, tick); // overflows while stuck
@@ -168,7 +168,10 @@ describe('readers: backpressure', () => {
     assert.ok(droppedFragments > 0, 'fragments were dropped');
     assert.deepEqual(gap, { type: 'gap', droppedFragments, droppedBytes }, 'the gap accounts for every drop');
     const after = events[gapAt + 1]!;
-    assert.ok(after.type === 'fragment' && after.part.independent, 'the fragment after a gap is a keyframe');
+    assert.ok(
+      after.type === 'fragment' && after.fragment.independent,
+      'the fragment after a gap is a keyframe',
+    );
     assert.equal(reader.stats().queuedBytes, 0);
     assert.equal(events.at(-1)!.type === 'fragment' && events.at(-1)!.type, 'fragment');
   });

@@ -6,7 +6,7 @@
  * fragments and resumes at the next keyframe (go2rtc/MediaMTX: a slow reader must never stall the
  * stream or its peers); overflowing again without ever draining in between closes it.
  */
-import type { InitRecord, Part, ReaderEvent, ReaderStats } from './types.js';
+import type { InitRecord, Fragment, ReaderEvent, ReaderStats } from './types.js';
 import type { StartAt } from './window.js';
 
 export interface SubscribeOptions {
@@ -39,9 +39,9 @@ export class HubReader {
   private queuedBytes = 0;
   private writing = false;
   private scheduled = false;
-  /** Generation of the last init queued; parts of any other generation are not decodable here. */
+  /** Generation of the last init queued; fragments of any other generation are not decodable here. */
   private generation = 0;
-  /** Highest part seq queued: a part is never queued twice (e.g. replayed, then pushed live). */
+  /** Highest fragment seq queued: a fragment is never queued twice (e.g. replayed, then pushed live). */
   private lastSeq = -1;
   private needKeyframe = true;
   /** Fragments dropped since the last overflow, reported as one gap before the next keyframe. */
@@ -113,29 +113,30 @@ export class HubReader {
     this.needKeyframe = true;
   }
 
-  pushPart(part: Part): void {
-    if (this.closedReason !== null || part.generation !== this.generation || part.seq <= this.lastSeq) return;
+  push(fragment: Fragment): void {
+    if (this.closedReason !== null || fragment.generation !== this.generation || fragment.seq <= this.lastSeq)
+      return;
     if (this.needKeyframe) {
-      if (!part.independent) {
-        if (this.gap) this.countDrop(part.byteLength, 1);
+      if (!fragment.independent) {
+        if (this.gap) this.countDrop(fragment.byteLength, 1);
         return;
       }
       this.needKeyframe = false;
     }
-    if (this.queuedBytes > 0 && this.queuedBytes + part.byteLength > this.maxQueueBytes) {
-      this.overflow(part);
+    if (this.queuedBytes > 0 && this.queuedBytes + fragment.byteLength > this.maxQueueBytes) {
+      this.overflow(fragment);
       return;
     }
     if (this.gap) {
       this.enqueue({ type: 'gap', droppedFragments: this.gap.fragments, droppedBytes: this.gap.bytes });
       this.gap = null;
     }
-    this.lastSeq = part.seq;
-    this.queuedBytes += part.byteLength;
-    this.enqueue({ type: 'fragment', part });
+    this.lastSeq = fragment.seq;
+    this.queuedBytes += fragment.byteLength;
+    this.enqueue({ type: 'fragment', fragment });
   }
 
-  private overflow(part: Part): void {
+  private overflow(fragment: Fragment): void {
     this.counts.skips++;
     if (++this.skipsSinceDrain > this.maxSkips) {
       this.close(
@@ -148,7 +149,7 @@ export class HubReader {
     const gap = (this.gap ??= { fragments: 0, bytes: 0 });
     const kept: ReaderEvent[] = [];
     for (const ev of this.queue) {
-      if (ev.type === 'fragment') this.countDrop(ev.part.byteLength, 1);
+      if (ev.type === 'fragment') this.countDrop(ev.fragment.byteLength, 1);
       else if (ev.type === 'gap') {
         gap.fragments += ev.droppedFragments;
         gap.bytes += ev.droppedBytes;
@@ -157,8 +158,8 @@ export class HubReader {
     this.queue = kept;
     this.queuedBytes = 0;
     this.needKeyframe = true;
-    if (part.independent) this.pushPart(part);
-    else this.countDrop(part.byteLength, 1);
+    if (fragment.independent) this.push(fragment);
+    else this.countDrop(fragment.byteLength, 1);
   }
 
   private countDrop(bytes: number, fragments: number): void {
@@ -192,9 +193,9 @@ export class HubReader {
       while (this.closedReason === null && this.queue.length > 0) {
         const ev = this.queue.shift()!;
         if (ev.type === 'fragment') {
-          this.queuedBytes -= ev.part.byteLength;
+          this.queuedBytes -= ev.fragment.byteLength;
           this.counts.deliveredFragments++;
-          this.counts.deliveredBytes += ev.part.byteLength;
+          this.counts.deliveredBytes += ev.fragment.byteLength;
         }
         const pending: unknown = this.write(ev);
         if (pending instanceof Promise) {

@@ -70,9 +70,9 @@ describe('StreamHub: the window', () => {
     let partEvents = 0;
     hub.on('segment', (s) => closed.push(s));
     hub.on('evict', (s) => evicted.push(s.seq));
-    hub.on('part', (p, seg) => {
+    hub.on('fragment', (p, seg) => {
       partEvents++;
-      assert.equal(seg.parts.at(-1), p);
+      assert.equal(seg.fragments.at(-1), p);
     });
     hub.setInit(capture.init);
     const parts = await feed(hub, capture, clock);
@@ -85,11 +85,11 @@ describe('StreamHub: the window', () => {
     );
     assert.deepEqual(evicted, [0, 1, 2, 3]);
     for (const seg of hub.segments()) {
-      assert.equal(seg.parts[0]!.independent, true, 'segments start on a keyframe');
-      assert.equal(seg.parts.filter((p) => p.independent).length, 1, 'one 1 s GOP per 1 s segment');
+      assert.equal(seg.fragments[0]!.independent, true, 'segments start on a keyframe');
+      assert.equal(seg.fragments.filter((p) => p.independent).length, 1, 'one 1 s GOP per 1 s segment');
       assert.deepEqual(
-        seg.parts.map((p) => p.index),
-        seg.parts.map((_, i) => i),
+        seg.fragments.map((p) => p.index),
+        seg.fragments.map((_, i) => i),
       );
       assert.ok(Math.abs(seg.durationS - 1) < 0.05 || !seg.closed, `segment of ${seg.durationS} s`);
     }
@@ -168,7 +168,7 @@ describe('StreamHub: restarts and resets', () => {
     );
     const seqs = hub.segments().map((s) => s.seq);
     assert.deepEqual(seqs, [0, 1, 2, 3, 4, 5, 6]);
-    const partSeqs = hub.segments().flatMap((s) => s.parts.map((p) => p.seq));
+    const partSeqs = hub.segments().flatMap((s) => s.fragments.map((p) => p.seq));
     assert.deepEqual(
       partSeqs,
       [...partSeqs].sort((a, b) => a - b),
@@ -193,7 +193,7 @@ describe('StreamHub: restarts and resets', () => {
     const hub = new StreamHub('cam/main');
     hub.setInit(capture.init);
     const reader = hub.subscribe({ write: () => {} });
-    hub.on('part', () => {});
+    hub.on('fragment', () => {});
     hub.close('camera removed');
     assert.equal(await reader.closed, 'hub closed: camera removed');
     assert.equal(hub.readerCount, 0);

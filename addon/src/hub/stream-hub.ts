@@ -9,15 +9,15 @@ import { parseFragment, parseInitSegment } from '../lib/mp4/index.js';
 import { type HubWarning, StreamMeter } from './meter.js';
 import { type HubOptions, resolveHubOptions } from './options.js';
 import { HubReader, type ReaderHost, type SubscribeOptions } from './reader.js';
-import type { HubStatus, InitRecord, Part, Segment } from './types.js';
+import type { HubStatus, InitRecord, Fragment, Segment } from './types.js';
 import { WallClock } from './wall-clock.js';
 import { MediaWindow } from './window.js';
 
 export interface HubEvents {
   /** A (re)start: every generation after the first is a discontinuity. */
   init: [init: InitRecord];
-  /** A part was stored in the window (LL-HLS: new EXT-X-PART); `segment` is the open segment holding it. */
-  part: [part: Part, segment: Segment];
+  /** A fragment was stored in the window; `segment` is the open segment holding it. */
+  fragment: [fragment: Fragment, segment: Segment];
   /** A segment was closed: complete, will not change (LL-HLS: new EXTINF). */
   segment: [segment: Segment];
   /** A segment left the window (LL-HLS: media sequence advances). */
@@ -49,7 +49,7 @@ export class StreamHub extends EventEmitter<HubEvents> {
   private isLive = false;
   /** Fragments before a generation's first keyframe cannot be decoded by anyone: discard them. */
   private awaitingKeyframe = true;
-  private nextPartSeq = 0;
+  private nextFragmentSeq = 0;
   private nextReaderId = 1;
   private warningKey = '';
   private lastWarningCheck = 0;
@@ -111,10 +111,10 @@ export class StreamHub extends EventEmitter<HubEvents> {
   }
 
   /**
-   * One fragment from the splitter. Returns the part, or null if it was discarded (no live init, or
+   * One fragment from the splitter. Returns the stored fragment, or null if it was discarded (no live init, or
    * before the generation's first keyframe). Throws on a malformed fragment.
    */
-  pushFragment(data: Buffer): Part | null {
+  pushFragment(data: Buffer): Fragment | null {
     this.assertOpen();
     const init = this.current;
     if (!init || !this.isLive) {
@@ -133,7 +133,7 @@ export class StreamHub extends EventEmitter<HubEvents> {
     const arrivedAt = this.options.now();
     const added = this.window.add(
       {
-        seq: this.nextPartSeq++,
+        seq: this.nextFragmentSeq++,
         generation: init.generation,
         data,
         byteLength: data.length,
@@ -142,21 +142,21 @@ export class StreamHub extends EventEmitter<HubEvents> {
         independent: info.independent,
         arrivedAt,
         programDateTime: this.clock.map(info.decodeTimeS, info.durationS, arrivedAt),
-        fragment: info,
+        info,
       },
       init,
     );
     if (added.closed) this.segmentClosed(added.closed);
     for (const seg of added.evicted) this.emit('evict', seg);
-    if (added.stored) this.emit('part', added.part, this.window.segments().at(-1)!);
-    for (const reader of this.readerSet) reader.pushPart(added.part);
+    if (added.stored) this.emit('fragment', added.fragment, this.window.segments().at(-1)!);
+    for (const reader of this.readerSet) reader.push(added.fragment);
     // Warnings change on the scale of GOPs, not fragments (~15 a second): re-evaluating them (and
     // formatting their messages) per fragment cost more than the rest of this method.
     if (info.independent || arrivedAt - this.lastWarningCheck >= WARNING_CHECK_MS || added.evicted.length) {
       this.lastWarningCheck = arrivedAt;
       this.checkWarnings();
     }
-    return added.part;
+    return added.fragment;
   }
 
   /** The producer ended (exit, stall, stop). Readers stay and get the next init. Idempotent. */
@@ -182,14 +182,14 @@ export class StreamHub extends EventEmitter<HubEvents> {
     this.readerSet.add(reader);
     if (this.isLive && this.current) {
       const start = options.start ?? 'latest-keyframe';
-      for (const { part, init } of this.window.replay(
+      for (const { fragment, init } of this.window.replay(
         start,
         this.current.generation,
         now(),
         reader.maxQueueBytes,
       )) {
         reader.pushInit(init);
-        reader.pushPart(part);
+        reader.push(fragment);
       }
       reader.pushInit(this.current);
     }

@@ -1,6 +1,6 @@
 /**
- * What the hub hands out: init records, parts (one fMP4 fragment each) grouped into keyframe-aligned
- * segments, reader events and status. Consumers (LL-HLS, MSE, snapshot, recorder) read these and
+ * What the hub hands out: init records, fMP4 fragments grouped into keyframe-aligned segments,
+ * reader events and status. Consumers (LL-HLS, MSE, snapshot, recorder) read these and
  * must treat them as immutable; the Buffers are shared by every reader.
  */
 import type { FragmentInfo, InitSegmentInfo } from '../lib/mp4/index.js';
@@ -17,11 +17,14 @@ export interface InitRecord {
   readonly receivedAt: number;
 }
 
-/** One fMP4 fragment (LL-HLS "part"), ~200 ms. */
-export interface Part {
-  /** Hub-wide part counter, monotonic for the hub's life (across restarts). */
+/**
+ * One fMP4 fragment as FFmpeg cut it (a quarter of the part target by default). Outputs group them as
+ * they need: MSE forwards each at once, LL-HLS groups runs of them into its parts (llhls/parts.ts).
+ */
+export interface Fragment {
+  /** Hub-wide fragment counter, monotonic for the hub's life (across restarts). */
   readonly seq: number;
-  /** Media sequence number of the segment this part belongs to. */
+  /** Media sequence number of the segment this fragment belongs to. */
   readonly segmentSeq: number;
   /** Position inside that segment, from 0. */
   readonly index: number;
@@ -31,32 +34,33 @@ export interface Part {
   readonly durationS: number;
   /** Decode time of the first sample (tfdt of the timing track), seconds; restarts with each generation. */
   readonly decodeTimeS: number;
-  /** Starts with a keyframe: a decoder (new reader, EXT-X-PART INDEPENDENT=YES) can begin here. */
+  /** Starts with a keyframe: a decoder (new reader, an LL-HLS part with INDEPENDENT=YES) can begin here. */
   readonly independent: boolean;
   /** Wall clock (ms) when the hub received it. */
   readonly arrivedAt: number;
   /** Wall clock (ms) of its first sample, continuous along media time: for EXT-X-PROGRAM-DATE-TIME. */
   readonly programDateTime: number;
-  readonly fragment: FragmentInfo;
+  /** The parsed fragment (per track decode time, samples, duration). */
+  readonly info: FragmentInfo;
 }
 
-/** A run of parts starting at a keyframe (LL-HLS segment). The last one in the window may still be open. */
+/** A run of fragments starting at a keyframe (LL-HLS segment). The last one in the window may still be open. */
 export interface Segment {
   /** Media sequence number (EXT-X-MEDIA-SEQUENCE), monotonic for the hub's life. */
   readonly seq: number;
   readonly generation: number;
-  /** The init its parts decode with (EXT-X-MAP). */
+  /** The init its fragments decode with (EXT-X-MAP). */
   readonly init: InitRecord;
   /** First segment after a restart: emit EXT-X-DISCONTINUITY before it. */
   readonly discontinuity: boolean;
   /** Discontinuity sequence number per RFC 8216: EXT-X-DISCONTINUITY tags up to and including this one. */
   readonly discontinuitySeq: number;
-  readonly parts: readonly Part[];
+  readonly fragments: readonly Fragment[];
   readonly durationS: number;
   readonly byteLength: number;
-  /** Wall clock (ms) of the first part's first sample. */
+  /** Wall clock (ms) of the first fragment's first sample. */
   readonly programDateTime: number;
-  /** No more parts will be added (the next keyframe, a restart or a reset closed it). */
+  /** No more fragments will be added (the next keyframe, a restart or a reset closed it). */
   readonly closed: boolean;
 }
 
@@ -64,7 +68,7 @@ export interface Segment {
 export type ReaderEvent =
   /** Always first, and again on every restart (discontinuity true): re-create the decoder if `init.changed`. */
   | { type: 'init'; init: InitRecord; discontinuity: boolean }
-  | { type: 'fragment'; part: Part }
+  | { type: 'fragment'; fragment: Fragment }
   /** This reader fell behind: fragments were dropped and the next fragment is a keyframe later in time. */
   | { type: 'gap'; droppedFragments: number; droppedBytes: number }
   /** The producer ended; the reader stays subscribed and gets an init when it restarts. */
@@ -107,9 +111,11 @@ export interface HubStatus {
   sinceKeyframeS: number | null;
   fps: number | null;
   bytesPerS: number | null;
+  /** Fragment durations (the key keeps its published API name). */
   partDurationS: { avg: number; min: number; max: number } | null;
   window: {
     segments: number;
+    /** Fragments in the window (the key keeps its published API name). */
     parts: number;
     bytes: number;
     spanS: number;

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { FragmentInfo, InitSegmentInfo } from '../lib/mp4/index.js';
 import type { InitRecord } from './types.js';
-import { MediaWindow, type NewPart } from './window.js';
+import { MediaWindow, type NewFragment } from './window.js';
 
 // Synthetic parts keep these rules exact; stream-hub.test.ts covers the same paths with FFmpeg output.
 const info = {} as InitSegmentInfo;
@@ -15,7 +15,13 @@ const init = (generation: number): InitRecord => ({
 });
 
 let seq = 0;
-function part(generation: number, independent: boolean, t: number, bytes = 1000, durationS = 0.2): NewPart {
+function part(
+  generation: number,
+  independent: boolean,
+  t: number,
+  bytes = 1000,
+  durationS = 0.2,
+): NewFragment {
   return {
     seq: seq++,
     generation,
@@ -26,7 +32,7 @@ function part(generation: number, independent: boolean, t: number, bytes = 1000,
     independent,
     arrivedAt: t * 1000,
     programDateTime: t * 1000,
-    fragment: {} as FragmentInfo,
+    info: {} as FragmentInfo,
   };
 }
 
@@ -47,7 +53,7 @@ describe('MediaWindow', () => {
     feed(w, g, 3, 0.4); // keyframes every 0.4 s, target 1 s → segments of 1.2 s (3 GOPs)
     const segs = w.segments();
     assert.deepEqual(
-      segs.map((s) => [s.seq, s.parts.length, s.closed]),
+      segs.map((s) => [s.seq, s.fragments.length, s.closed]),
       [
         [0, 6, true],
         [1, 6, true],
@@ -55,7 +61,7 @@ describe('MediaWindow', () => {
       ],
     );
     assert.deepEqual(
-      segs[1]!.parts.map((p) => [p.segmentSeq, p.index, p.independent]),
+      segs[1]!.fragments.map((p) => [p.segmentSeq, p.index, p.independent]),
       [
         [1, 0, true],
         [1, 1, false],
@@ -73,7 +79,7 @@ describe('MediaWindow', () => {
     const { spanS, segments } = w.stats;
     assert.ok(spanS >= 4 - 1e-9 && spanS < 5 + 1e-9, `span ${spanS}`);
     assert.equal(segments, 4);
-    assert.equal(w.segments()[0]!.parts[0]!.independent, true, 'the window starts on a keyframe');
+    assert.equal(w.segments()[0]!.fragments[0]!.independent, true, 'the window starts on a keyframe');
   });
 
   it('evicts by bytes; an open segment larger than the cap is evicted and reported', () => {
@@ -90,7 +96,7 @@ describe('MediaWindow', () => {
       [...Array(12).fill(true), ...Array(8).fill(false)],
     );
     assert.deepEqual(
-      r.slice(11, 14).map((x) => [x.part.segmentSeq, x.part.index]),
+      r.slice(11, 14).map((x) => [x.fragment.segmentSeq, x.fragment.index]),
       [
         [0, 11],
         [0, 12],
@@ -128,7 +134,7 @@ describe('MediaWindow', () => {
     feed(w, g2, 2.4, 1, 10); // restarted: t = 10..12.2
     const latest = w.replay('latest-keyframe', 2, 12_400, 1e9);
     assert.deepEqual(
-      latest.map((x) => x.part.decodeTimeS),
+      latest.map((x) => x.fragment.decodeTimeS),
       [12, 12.2],
     );
     assert.equal(
@@ -139,11 +145,11 @@ describe('MediaWindow', () => {
     assert.equal(w.replay('next-keyframe', 2, 12_400, 1e9).length, 0);
     // 11 s ago from 12.4 → 1.4 → newest keyframe at or before it is t=1 (generation 1)
     const preroll = w.replay({ secondsAgo: 11 }, 2, 12_400, 1e9);
-    assert.equal(preroll[0]!.part.decodeTimeS, 1);
+    assert.equal(preroll[0]!.fragment.decodeTimeS, 1);
     assert.deepEqual([...new Set(preroll.map((x) => x.init.generation))], [1, 2]);
     // Too far back → the oldest keyframe; a tight budget moves the start to a later keyframe.
-    assert.equal(w.replay({ secondsAgo: 100 }, 2, 12_400, 1e9)[0]!.part.decodeTimeS, 0);
-    assert.equal(w.replay({ secondsAgo: 100 }, 2, 12_400, 7_000)[0]!.part.decodeTimeS, 11);
+    assert.equal(w.replay({ secondsAgo: 100 }, 2, 12_400, 1e9)[0]!.fragment.decodeTimeS, 0);
+    assert.equal(w.replay({ secondsAgo: 100 }, 2, 12_400, 7_000)[0]!.fragment.decodeTimeS, 11);
     assert.equal(w.replay('latest-keyframe', 2, 12_400, 1_500).length, 0, 'the GOP alone exceeds the budget');
   });
 });

@@ -1,28 +1,28 @@
 /**
- * The hub's memory: recent parts grouped into keyframe-aligned segments, bounded by media time and
+ * The hub's memory: recent fragments grouped into keyframe-aligned segments, bounded by media time and
  * by bytes. Sequence numbers are assigned here and never reused, across restarts too. Only the
  * oldest closed segments are evicted, so the window always starts on a keyframe; if the open
  * segment alone outgrows the byte cap (a huge or endless GOP), it is evicted too and the window
  * stays empty until the next keyframe: bounded memory beats fast start.
  */
-import type { InitRecord, Part, Segment } from './types.js';
+import type { InitRecord, Fragment, Segment } from './types.js';
 
 /** Float sums of fragment durations land a hair under whole seconds; 10 ms is far below a frame. */
 const EPSILON_S = 0.01;
 
 export type StartAt = 'latest-keyframe' | 'next-keyframe' | { secondsAgo: number };
 
-export type NewPart = Omit<Part, 'segmentSeq' | 'index'>;
+export type NewFragment = Omit<Fragment, 'segmentSeq' | 'index'>;
 
 export interface ReplayItem {
-  part: Part;
-  /** The init the part decodes with (older generations for pre-roll across a restart). */
+  fragment: Fragment;
+  /** The init the fragment decodes with (older generations for pre-roll across a restart). */
   init: InitRecord;
 }
 
 export interface AddResult {
-  part: Part;
-  /** The segment this part closed by starting a new one. */
+  fragment: Fragment;
+  /** The segment this fragment closed by starting a new one. */
   closed: Segment | null;
   /** In the window now, in the last segment. False after an overflow until the next keyframe. */
   stored: boolean;
@@ -30,7 +30,7 @@ export interface AddResult {
 }
 
 class SegmentImpl implements Segment {
-  parts: Part[] = [];
+  fragments: Fragment[] = [];
   durationS = 0;
   byteLength = 0;
   closed = false;
@@ -60,7 +60,7 @@ export class MediaWindow {
   private nextSeq = 0;
   private discontinuitySeq = 0;
   private lastGeneration: number | null = null;
-  /** Where a part goes when no segment is open: the evicted segment's number, continued. */
+  /** Where a fragment goes when no segment is open: the evicted segment's number, continued. */
   private cursor = { segmentSeq: -1, nextIndex: 0 };
   /** Bytes of the open segment when it was evicted for outgrowing maxWindowBytes; null once a segment fits. */
   overflowBytes: number | null = null;
@@ -75,7 +75,7 @@ export class MediaWindow {
   get stats(): { segments: number; parts: number; bytes: number; spanS: number } {
     return {
       segments: this.segs.length,
-      parts: this.segs.reduce((n, s) => n + s.parts.length, 0),
+      parts: this.segs.reduce((n, s) => n + s.fragments.length, 0),
       bytes: this.bytes,
       spanS: this.duration,
     };
@@ -91,7 +91,7 @@ export class MediaWindow {
     return open;
   }
 
-  add(p: NewPart, init: InitRecord): AddResult {
+  add(p: NewFragment, init: InitRecord): AddResult {
     let closed: Segment | null = null;
     const open = this.open;
     // 10% tolerance: a camera's GOP is often a frame short of its nominal length (14 frames instead
@@ -120,7 +120,7 @@ export class MediaWindow {
     // Spelled out, not `{ ...p, segmentSeq, index }`: this runs per fragment per stream, and with
     // the spread add() was the hub's most expensive step (micro-benchmark with real fragments:
     // ~2.4 µs a call, ~0.2 µs spelled out, and much less garbage collection).
-    const part: Part = {
+    const fragment: Fragment = {
       seq: p.seq,
       segmentSeq: this.cursor.segmentSeq,
       index: this.cursor.nextIndex++,
@@ -132,17 +132,18 @@ export class MediaWindow {
       independent: p.independent,
       arrivedAt: p.arrivedAt,
       programDateTime: p.programDateTime,
-      fragment: p.fragment,
+      info: p.info,
     };
     const target = this.open;
-    if (!target || target.generation !== p.generation) return { part, closed, stored: false, evicted: [] };
-    target.parts.push(part);
-    target.durationS += part.durationS;
-    target.byteLength += part.byteLength;
-    this.bytes += part.byteLength;
-    this.duration += part.durationS;
+    if (!target || target.generation !== p.generation)
+      return { fragment, closed, stored: false, evicted: [] };
+    target.fragments.push(fragment);
+    target.durationS += fragment.durationS;
+    target.byteLength += fragment.byteLength;
+    this.bytes += fragment.byteLength;
+    this.duration += fragment.durationS;
     const evicted = this.trim();
-    return { part, closed, stored: this.open === target, evicted };
+    return { fragment, closed, stored: this.open === target, evicted };
   }
 
   private trim(): Segment[] {
@@ -170,7 +171,7 @@ export class MediaWindow {
   }
 
   /**
-   * The parts a new reader should get at once, oldest first, starting on a keyframe:
+   * The fragments a new reader should get at once, oldest first, starting on a keyframe:
    * - latest-keyframe: the current generation's newest keyframe onwards (the GOP in progress);
    * - secondsAgo: the newest keyframe at least that long ago by program date time (or the oldest
    *   one held), across restarts;
@@ -179,10 +180,10 @@ export class MediaWindow {
    */
   replay(start: StartAt, generation: number, nowMs: number, maxBytes: number): ReplayItem[] {
     if (start === 'next-keyframe') return [];
-    const items = this.segs.flatMap((s) => s.parts.map((part) => ({ part, init: s.init })));
-    const eligible = (p: Part): boolean =>
+    const items = this.segs.flatMap((s) => s.fragments.map((fragment) => ({ fragment, init: s.init })));
+    const eligible = (p: Fragment): boolean =>
       p.independent && (start !== 'latest-keyframe' || p.generation === generation);
-    const keys = items.map((it, i) => (eligible(it.part) ? i : -1)).filter((i) => i >= 0);
+    const keys = items.map((it, i) => (eligible(it.fragment) ? i : -1)).filter((i) => i >= 0);
     if (keys.length === 0) return [];
     let k: number;
     if (start === 'latest-keyframe') {
@@ -191,11 +192,11 @@ export class MediaWindow {
       const target = nowMs - start.secondsAgo * 1000;
       k = Math.max(
         0,
-        keys.findLastIndex((i) => items[i]!.part.programDateTime <= target),
+        keys.findLastIndex((i) => items[i]!.fragment.programDateTime <= target),
       );
     }
     const tailBytes = (from: number): number =>
-      items.slice(from).reduce((n, it) => n + it.part.byteLength, 0);
+      items.slice(from).reduce((n, it) => n + it.fragment.byteLength, 0);
     while (k < keys.length && tailBytes(keys[k]!) > maxBytes) k++;
     return k < keys.length ? items.slice(keys[k]) : [];
   }

@@ -5,14 +5,19 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from '../lib/log.js';
-import type { Supervisor } from '../supervisor/supervisor.js';
+import type { CameraDirectory } from '../supervisor/ports.js';
 import { mseWsRoutes } from './mse-ws/routes.js';
 import { panelRoutes } from './panel/routes.js';
 import { snapshotRoutes } from './snapshot/routes.js';
 import { SnapshotService } from './snapshot/snapshot-service.js';
+import type { MseHost } from './mse-ws/session.js';
+import type { SnapshotHost } from './snapshot/snapshot-service.js';
+
+/** What the live outputs (MSE, snapshots) need from the supervisor. */
+export type LiveOutputsHost = MseHost & SnapshotHost & CameraDirectory;
 
 export interface LiveOutputsOptions {
-  supervisor: Supervisor;
+  supervisor: LiveOutputsHost;
   log: Logger;
   ffmpegPath?: string;
   /**

@@ -1,10 +1,9 @@
 /**
- * One FFmpeg child: spawned with execa in its own process group, every pipe drained, exit awaited,
- * stopped with SIGTERM then SIGKILL (FIELD-NOTES #1, #2). Media (stdout) goes through the fMP4
- * box splitter; stderr into a ring buffer; `-progress` (fd 3) into the progress parser.
+ * One FFmpeg child (through lib/child-process.ts: own process group, every pipe drained, exit
+ * awaited, SIGTERM then SIGKILL, PID recorded). Media (stdout) goes through the fMP4 box splitter;
+ * stderr into a ring buffer; `-progress` (fd 3) into the progress parser.
  */
-import { execa } from 'execa';
-import type { Readable } from 'node:stream';
+import { spawnChild, type ChildProcess, type ChildRecords } from '../lib/child-process.js';
 import { Fmp4BoxSplitter, type Fmp4Sink } from '../lib/mp4/box-splitter.js';
 import { ProgressParser, type FfmpegProgress } from './progress.js';
 import { StderrRing } from './stderr-ring.js';
@@ -29,68 +28,57 @@ export interface SpawnOptions {
   ffmpegPath: string;
   args: string[];
   events: FfmpegProcessEvents;
+  /** Where the PID is recorded while the process lives (the supervisor's pid registry). */
+  records?: ChildRecords;
+  /** Stored with the PID record (the stream key). */
+  label?: string;
 }
 
 export class FfmpegProcess {
   readonly pid: number;
   readonly stderr = new StderrRing(100);
+  private readonly child: ChildProcess;
   private readonly exited: Promise<ExitInfo>;
   private exitInfo: ExitInfo | null = null;
   private mediaError: string | null = null;
 
   constructor(opts: SpawnOptions) {
     const { events } = opts;
-    const child = execa(opts.ffmpegPath, opts.args, {
-      stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
-      buffer: false,
-      reject: false,
-      // Own process group: a stop reaches FFmpeg and anything it forks, and a Ctrl-C in the
-      // terminal reaches the supervisor only, which then stops children in order.
-      detached: true,
-      // Only what FFmpeg needs; never leak our environment (tokens, MTX_* overrides) to children.
-      extendEnv: false,
-      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', LANG: 'C' },
-      stripFinalNewline: false,
-    });
-    if (child.pid === undefined) {
-      // execa reports spawn errors (ENOENT) through the promise; keep a sentinel pid.
-      this.pid = -1;
-    } else {
-      this.pid = child.pid;
-    }
-
     const splitter = new Fmp4BoxSplitter({
       init: (seg) => events.init(seg),
       fragment: (frag) => events.fragment(frag),
     });
-    const stdout = child.stdout as Readable;
-    stdout.on('data', (chunk: Buffer) => {
-      events.bytes(chunk.length);
-      if (this.mediaError) return; // keep draining, but stop parsing a broken stream
-      try {
-        splitter.push(chunk);
-      } catch (err) {
-        this.mediaError = (err as Error).message;
-        this.kill('SIGKILL');
-      }
-    });
-    (child.stderr as Readable).on('data', (chunk: Buffer) => this.stderr.push(chunk));
     const progress = new ProgressParser((p) => events.progress(p));
-    const progressPipe = child.stdio[3] as Readable | undefined;
-    progressPipe?.on('data', (chunk: Buffer) => progress.push(chunk));
+    this.child = spawnChild({
+      file: opts.ffmpegPath,
+      args: opts.args,
+      extraFds: 1, // fd 3: -progress
+      records: opts.records,
+      label: opts.label,
+      onStdout: (chunk) => {
+        events.bytes(chunk.length);
+        if (this.mediaError) return; // keep draining, but stop parsing a broken stream
+        try {
+          splitter.push(chunk);
+        } catch (err) {
+          this.mediaError = (err as Error).message;
+          this.kill('SIGKILL');
+        }
+      },
+      onStderr: (chunk) => this.stderr.push(chunk),
+      onFd: (_fd, chunk) => progress.push(chunk),
+    });
+    this.pid = this.child.pid;
 
-    this.exited = child.then((result) => {
+    this.exited = this.child.exited.then((exit) => {
+      // Spawn failure (e.g. ffmpeg not installed): surface it like a stderr line.
+      if (exit.spawnError) this.stderr.push(exit.spawnError);
       const info: ExitInfo = {
-        code: typeof result.exitCode === 'number' ? result.exitCode : null,
-        signal: result.signal ?? null,
+        code: exit.code,
+        signal: exit.signal,
         stderrTail: this.stderr.tail(20),
         mediaError: this.mediaError,
       };
-      if (result.failed && result.exitCode === undefined && !result.signal && result.message) {
-        // Spawn failure (e.g. ffmpeg not installed): surface it like a stderr line.
-        this.stderr.push(String(result.originalMessage ?? result.shortMessage ?? 'spawn failed'));
-        info.stderrTail = this.stderr.tail(20);
-      }
       this.exitInfo = info;
       events.exit(info);
       return info;
@@ -103,28 +91,15 @@ export class FfmpegProcess {
 
   /** Signals the whole process group; ignores "no such process" (already gone). */
   kill(signal: NodeJS.Signals): void {
-    if (this.pid <= 0 || this.exitInfo) return;
-    try {
-      process.kill(-this.pid, signal);
-    } catch {
-      try {
-        process.kill(this.pid, signal);
-      } catch {
-        /* already exited; the exit promise settles on its own */
-      }
-    }
+    if (this.exitInfo) return;
+    this.child.signal(signal);
   }
 
   /** SIGTERM, then SIGKILL after `graceMs`; resolves only once the exit is confirmed. */
   async stop(graceMs = 2000): Promise<ExitInfo> {
     if (this.exitInfo) return this.exitInfo;
-    this.kill('SIGTERM');
-    const timer = setTimeout(() => this.kill('SIGKILL'), graceMs);
-    try {
-      return await this.exited;
-    } finally {
-      clearTimeout(timer);
-    }
+    await this.child.stop(graceMs);
+    return this.exited;
   }
 
   wait(): Promise<ExitInfo> {

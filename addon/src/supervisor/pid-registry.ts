@@ -7,6 +7,7 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { signalGroup, type ChildRecords } from '../lib/child-process.js';
 
 export interface ChildRecord {
   pid: number;
@@ -27,7 +28,8 @@ export function readStartTicks(pid: number): number | null {
   }
 }
 
-export class PidRegistry {
+/** The `records` hook of lib/child-process.ts: every spawn given it is recorded here. */
+export class PidRegistry implements ChildRecords {
   private records = new Map<number, ChildRecord>();
 
   constructor(private readonly file: string | null) {}
@@ -58,16 +60,7 @@ export class PidRegistry {
     const ended: ChildRecord[] = [];
     for (const rec of previous) {
       if (readStartTicks(rec.pid) !== rec.startTicks) continue; // gone, or PID reused
-      try {
-        process.kill(-rec.pid, 'SIGKILL');
-      } catch {
-        try {
-          process.kill(rec.pid, 'SIGKILL');
-        } catch {
-          continue;
-        }
-      }
-      ended.push(rec);
+      if (signalGroup(rec.pid, 'SIGKILL')) ended.push(rec);
     }
     // Wait (bounded) until they are really gone; they were re-parented to init, which reaps them.
     const deadline = Date.now() + 3000;

@@ -213,6 +213,8 @@ export class StreamRunner {
     const proc: FfmpegProcess = new FfmpegProcess({
       ffmpegPath: this.deps.ffmpegPath,
       args,
+      records: this.deps.pids,
+      label: this.id,
       events: {
         bytes: (n) => this.onBytes(proc, n),
         init: (seg) => {
@@ -229,7 +231,6 @@ export class StreamRunner {
       },
     });
     this.proc = proc;
-    if (proc.pid > 0) this.deps.pids.add(proc.pid, this.id);
     this.setState('starting', why);
     this.log.info(
       { pid: proc.pid, source: source.displayUrl, spawns: this.counters.spawns },
@@ -289,7 +290,6 @@ export class StreamRunner {
 
   private onExit(proc: FfmpegProcess, info: ExitInfo): void {
     if (proc !== this.proc) return;
-    this.deps.pids.remove(proc.pid);
     this.proc = null;
     this.lastExitTail = proc.stderr.tail(100);
     this.longProbe = info.stderrTail.some((l) => PROBE_TOO_SHORT_RE.test(l));

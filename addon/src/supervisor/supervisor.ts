@@ -6,10 +6,15 @@
  */
 import { EventEmitter } from 'node:events';
 import { join } from 'node:path';
-import { isDeepStrictEqual } from 'node:util';
-import type { ResolvedCamera, ResolvedConfig, ResolvedProfile } from '../contracts/config.js';
-import type { LeaseKind, StreamStateEvent, StreamStatus } from '../contracts/stream-state.js';
-import { keyId, PROFILE_NAMES, streamKey, type StreamKey } from '../contracts/stream-key.js';
+import {
+  streamProfiles,
+  type ResolvedCamera,
+  type ResolvedConfig,
+  type ResolvedProfile,
+} from '../contracts/config.js';
+import { diffSlice, type Slice } from '../lib/diff.js';
+import type { StreamStateEvent, StreamStatus } from '../contracts/stream-state.js';
+import { keyId, parseKeyId, type StreamKey } from '../contracts/stream-key.js';
 import { conflict, notFound } from '../lib/errors.js';
 import type { Logger } from '../lib/log.js';
 import { redactor } from '../lib/redact.js';
@@ -18,6 +23,14 @@ import type { SourceRouting } from '../sources/resolve.js';
 import { LeaseTable, leaseView, type Lease } from './leases.js';
 import { PidRegistry } from './pid-registry.js';
 import type { ProbeResult } from './probe.js';
+import type {
+  CameraDirectory,
+  HubSource,
+  LeaseRequest,
+  StreamLeases,
+  StreamStateEvents,
+  StreamStatuses,
+} from './ports.js';
 import { StreamRunner } from './runner.js';
 
 export interface SupervisorOptions {
@@ -33,11 +46,7 @@ export interface SupervisorOptions {
   probe?: (key: StreamKey, url: string) => Promise<ProbeResult>;
 }
 
-export interface LeaseRequest {
-  kind: LeaseKind;
-  ttlMs?: number;
-  holder?: string | null;
-}
+export type { LeaseRequest } from './ports.js';
 
 export interface ApplyResult {
   added: string[];
@@ -51,7 +60,10 @@ type SupervisorEvents = {
   config: [ApplyResult];
 };
 
-export class Supervisor extends EventEmitter<SupervisorEvents> {
+export class Supervisor
+  extends EventEmitter<SupervisorEvents>
+  implements CameraDirectory, StreamLeases, StreamStatuses, HubSource, StreamStateEvents
+{
   readonly leases = new LeaseTable();
   private config: ResolvedConfig;
   private readonly runners = new Map<string, StreamRunner>();
@@ -77,7 +89,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     const leftovers = await this.pids.reapLeftovers();
     for (const rec of leftovers)
       this.log.warn({ pid: rec.pid, key: rec.key }, 'ended a leftover ffmpeg from a previous run');
-    for (const [key, profile] of profilesOf(this.config)) this.addRunner(key, profile);
+    for (const [id, profile] of STREAMS_SLICE(this.config)) this.addRunner(parseKeyId(id), profile);
     this.sweepTimer = setInterval(() => this.sweep(), this.opts.sweepIntervalMs ?? 1000);
   }
 
@@ -113,39 +125,37 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
    * process is confirmed dead.
    */
   async applyConfig(next: ResolvedConfig): Promise<ApplyResult> {
-    const result: ApplyResult = { added: [], removed: [], restarted: [], unchanged: [] };
-    const wanted = new Map(profilesOf(next).map(([key, profile]) => [keyId(key), { key, profile }]));
+    const d = diffSlice(STREAMS_SLICE, this.config, next);
+    const result: ApplyResult = { added: [], removed: [], restarted: [], unchanged: d.unchanged };
     this.config = next;
     redactor.setSecrets(next.secrets);
 
     const removals: Promise<void>[] = [];
-    for (const [id, runner] of this.runners) {
-      const w = wanted.get(id);
-      if (!w) {
-        result.removed.push(id);
-        for (const l of this.leases.forKey(runner.key)) this.leases.release(l.id);
-        this.clearIdle(id);
-        removals.push(
-          runner.shutdown('removed from config').then(() => {
-            this.runners.delete(id);
-            this.hubs.get(id)?.close('removed from config');
-            this.hubs.delete(id);
-          }),
-        );
-      } else if (!isDeepStrictEqual(this.previousProfiles.get(id), w.profile)) {
-        result.restarted.push(id);
-        runner.replaceProfile(w.profile, 'config changed');
-        this.previousProfiles.set(id, w.profile);
-        this.reconcile(id);
-      } else {
-        result.unchanged.push(id);
-      }
+    for (const id of d.removed) {
+      const runner = this.runners.get(id);
+      if (!runner) continue;
+      result.removed.push(id);
+      for (const l of this.leases.forKey(runner.key)) this.leases.release(l.id);
+      this.clearIdle(id);
+      removals.push(
+        runner.shutdown('removed from config').then(() => {
+          this.runners.delete(id);
+          this.hubs.get(id)?.close('removed from config');
+          this.hubs.delete(id);
+        }),
+      );
     }
-    for (const [id, w] of wanted) {
-      if (!this.runners.has(id)) {
-        result.added.push(id);
-        this.addRunner(w.key, w.profile);
-      }
+    for (const id of d.changed) {
+      const runner = this.runners.get(id);
+      if (!runner) continue;
+      result.restarted.push(id);
+      runner.replaceProfile(d.after.get(id)!, 'config changed');
+      this.reconcile(id);
+    }
+    for (const id of d.added) {
+      if (this.runners.has(id)) continue;
+      result.added.push(id);
+      this.addRunner(parseKeyId(id), d.after.get(id)!);
     }
     await Promise.all(removals);
     this.log.info(result, 'config applied');
@@ -222,9 +232,6 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
 
   // ── internals ─────────────────────────────────────────────────────────────────────────────
 
-  /** Profiles as last applied, to compare on reload (the runner keeps its own copy private). */
-  private readonly previousProfiles = new Map<string, ResolvedProfile>();
-
   private runnerFor(key: StreamKey): StreamRunner {
     const runner = this.runners.get(keyId(key));
     if (runner) return runner;
@@ -258,7 +265,6 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       probe: this.opts.probe ? (url) => this.opts.probe!(key, url) : undefined,
     });
     this.runners.set(runner.id, runner);
-    this.previousProfiles.set(runner.id, profile);
     this.reconcile(runner.id);
   }
 
@@ -296,17 +302,11 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   }
 }
 
-function profilesOf(config: ResolvedConfig): Array<[StreamKey, ResolvedProfile]> {
-  const out: Array<[StreamKey, ResolvedProfile]> = [];
-  for (const cam of config.cameras) {
-    if (!cam.enabled) continue;
-    for (const name of PROFILE_NAMES) {
-      const profile = cam.profiles[name];
-      if (profile) out.push([streamKey(cam.id, name), profile]);
-    }
-  }
-  return out;
-}
+/**
+ * What the supervisor is built from (lib/diff.ts): per stream key of the enabled cameras, its
+ * resolved profile. A reload restarts exactly the keys whose profile differs.
+ */
+export const STREAMS_SLICE: Slice<ResolvedConfig, ResolvedProfile> = streamProfiles;
 
 /**
  * The recorded key's window holds the recording pre-roll plus a few seconds of slack (a clip starts

@@ -1,23 +1,21 @@
 /**
- * `<lookout-ptz-overlay>`: press-and-hold PTZ pad, zoom, home and presets for one camera.
- *
- * Safety model (FIELD-NOTES: cameras ignore the ONVIF move Timeout, and a lost "stop" leaves a camera
- * spinning): every move is sent with a short server-side timeout (MOVE_TIMEOUT_MS) and renewed every
- * RENEW_MS while the button is held, so releasing, losing the pointer, hiding the tab, or even losing
- * the network all end in a stop — the explicit one we send, or the server's safety stop.
- * Requests go out one at a time, in order, so a stop can never overtake the move it ends.
+ * `<lookout-ptz-overlay>`: press-and-hold PTZ pad, zoom, home and presets for one camera. The
+ * press-and-hold logic and its safety model (renewed short moves, one ordered request chain) are
+ * controllers/ptz-hold.ts; this element renders and handles presets.
  */
 import { LitElement, css, html, nothing, svg, type PropertyValues, type TemplateResult } from 'lit';
-import type { PtzCapabilitiesAnswer, PtzMoveBody } from '../../../addon/src/contracts/ptz.js';
+import {
+  PRESET_NAME_MAX,
+  presetName,
+  presetNameError,
+  type PtzCapabilitiesAnswer,
+  type PtzVelocity,
+} from '../../../addon/src/contracts/ptz.js';
 import { ApiError, type LookoutApi } from '../api/client.js';
+import { PtzHoldController } from '../controllers/ptz-hold.js';
 
-/** The server stops a move this long after the last renewal. */
-export const MOVE_TIMEOUT_MS = 1000;
-/** Renewal period while held: half the timeout, so one late renewal never lets the safety stop fire. */
-export const RENEW_MS = 500;
+export { MOVE_TIMEOUT_MS, RENEW_MS } from '../controllers/ptz-hold.js';
 const ERROR_SHOWN_MS = 6000;
-
-type Velocity = Required<Omit<PtzMoveBody, 'timeout_ms'>>;
 
 interface Direction {
   id: string;
@@ -40,17 +38,6 @@ const PAD: Array<Direction | null> = [
   { id: 'down', label: 'Down', angle: 180, pan: 0, tilt: -1 },
   { id: 'down-right', label: 'Down right', angle: 135, pan: 1, tilt: -1 },
 ];
-
-interface Hold {
-  /** The pointer that started it, or 'key' for keyboard. Only that one ends it. */
-  source: number | 'key';
-  /** Where the moves went: the stop goes there too, even if `api` or `camera` change meanwhile. */
-  api: LookoutApi;
-  camera: string;
-  control: string;
-  velocity: Velocity;
-  timer: ReturnType<typeof setInterval>;
-}
 
 const arrow = (angle: number) =>
   svg`<svg viewBox="0 0 24 24" aria-hidden="true"><path class="chevron" transform="rotate(${angle} 12 12)" d="M6 15l6-6 6 6"/></svg>`;
@@ -75,9 +62,14 @@ export class LookoutPtzOverlay extends LitElement {
     _error: { state: true },
     _saving: { state: true },
     _draft: { state: true },
-    _active: { state: true },
     _busy: { state: true },
   };
+
+  private readonly ptz = new PtzHoldController(
+    this,
+    () => (this.api && this.camera ? { api: this.api, camera: this.camera } : null),
+    (err) => this.showError(err),
+  );
 
   declare api: LookoutApi | undefined;
   declare camera: string;
@@ -96,14 +88,8 @@ export class LookoutPtzOverlay extends LitElement {
   declare private _error: string;
   declare private _saving: boolean;
   declare private _draft: string;
-  /** id of the control being held, for the pressed look. */
-  declare private _active: string;
   declare private _busy: boolean;
 
-  private hold: Hold | null = null;
-  /** The one request chain: moves, stops and preset calls leave in order. */
-  private queue: Promise<unknown> = Promise.resolve();
-  private moveInFlight = false;
   private errorTimer: ReturnType<typeof setTimeout> | undefined;
   private loadedFor = '';
 
@@ -118,28 +104,22 @@ export class LookoutPtzOverlay extends LitElement {
     this._error = '';
     this._saving = false;
     this._draft = '';
-    this._active = '';
     this._busy = false;
   }
 
   override connectedCallback(): void {
     super.connectedCallback();
-    window.addEventListener('blur', this.onHide);
-    document.addEventListener('visibilitychange', this.onVisibility);
     this.loadedFor = ''; // (re)connected: fetch again, capabilities may have changed
     this.requestUpdate();
   }
 
   override disconnectedCallback(): void {
-    super.disconnectedCallback();
-    window.removeEventListener('blur', this.onHide);
-    document.removeEventListener('visibilitychange', this.onVisibility);
-    this.endHold();
+    super.disconnectedCallback(); // the hold controller stops a move in progress
     clearTimeout(this.errorTimer);
   }
 
   protected override willUpdate(changed: PropertyValues<this>): void {
-    if ((changed.has('camera') || changed.has('api')) && this.hold) this.endHold();
+    if (changed.has('camera') || changed.has('api')) this.ptz.end();
     const key = this.api && this.camera ? `${this.api.base}|${this.camera}` : '';
     if (key && key !== this.loadedFor && this.isConnected) {
       this.loadedFor = key;
@@ -175,88 +155,10 @@ export class LookoutPtzOverlay extends LitElement {
     if (camera === this.camera) this._presetList = list;
   }
 
-  // ---- press and hold ----
-
-  private startHold(source: number | 'key', control: string, velocity: Velocity): void {
-    const api = this.api;
-    const camera = this.camera;
-    if (!api || !camera) return;
-    if (this.hold) clearInterval(this.hold.timer); // another button took over: its move replaces this one
-    const timer = setInterval(() => {
-      // Skip a tick while the previous move is still on its way rather than pile requests up.
-      if (this.hold?.timer === timer && !this.moveInFlight) this.sendMove(api, camera, velocity);
-    }, RENEW_MS);
-    this.hold = { source, api, camera, control, velocity, timer };
-    this._active = control;
-    this.sendMove(api, camera, velocity);
-  }
-
-  /** Ends the hold started by `source` (any hold when omitted) and stops the camera. */
-  private endHold(source?: number | 'key'): void {
-    const h = this.hold;
-    if (!h || (source !== undefined && h.source !== source)) return;
-    clearInterval(h.timer);
-    this.hold = null;
-    this._active = '';
-    void this.enqueue(() => h.api.ptzStop(h.camera));
-  }
-
-  private sendMove(api: LookoutApi, camera: string, v: Velocity): void {
-    this.moveInFlight = true;
-    void this.enqueue(async () => {
-      try {
-        await api.ptzMove(camera, { ...v, timeout_ms: MOVE_TIMEOUT_MS });
-      } catch (err) {
-        // A failing move must not keep renewing (and repeating the error): drop the hold, stop anyway.
-        if (this.hold) this.endHold();
-        throw err;
-      } finally {
-        this.moveInFlight = false;
-      }
-    });
-  }
-
-  /** Runs `fn` after every earlier request; errors become the inline message. */
-  private enqueue<T>(fn: () => Promise<T>): Promise<T | undefined> {
-    const run = this.queue.then(fn).catch((err: unknown) => {
-      this.showError(err);
-      return undefined;
-    });
-    this.queue = run;
-    return run;
-  }
-
-  private readonly onHide = () => this.endHold();
-  private readonly onVisibility = () => {
-    if (document.visibilityState === 'hidden') this.endHold();
-  };
-
-  private pressHandlers(control: string, velocity: Velocity) {
-    const down = (e: PointerEvent) => {
-      if (e.button !== 0 || !this.api) return;
-      e.preventDefault(); // no focus steal, no text selection, no emulated mouse events after touch
-      const el = e.currentTarget as HTMLElement;
-      try {
-        el.setPointerCapture(e.pointerId);
-      } catch {
-        // The pointer is already gone (released before we got here): the up event ends the hold.
-      }
-      this.startHold(e.pointerId, control, velocity);
-    };
-    const up = (e: PointerEvent) => this.endHold(e.pointerId);
-    const key = (e: KeyboardEvent) => {
-      if (e.key !== 'Enter' && e.key !== ' ') return;
-      e.preventDefault();
-      if (e.type === 'keydown' && !e.repeat) this.startHold('key', control, velocity);
-      if (e.type === 'keyup') this.endHold('key');
-    };
-    return { down, up, key };
-  }
-
-  private holdButton(control: string, label: string, velocity: Velocity, icon: TemplateResult) {
-    const h = this.pressHandlers(control, velocity);
+  private holdButton(control: string, label: string, velocity: PtzVelocity, icon: TemplateResult) {
+    const h = this.ptz.handlers(control, velocity);
     return html`<button
-      class="hold ${this._active === control ? 'active' : ''}"
+      class="hold ${this.ptz.active === control ? 'active' : ''}"
       data-control=${control}
       aria-label=${label}
       title=${label}
@@ -265,11 +167,11 @@ export class LookoutPtzOverlay extends LitElement {
       @pointercancel=${h.up}
       @pointerleave=${h.up}
       @lostpointercapture=${h.up}
-      @touchcancel=${() => this.endHold()}
+      @touchcancel=${() => this.ptz.end()}
       @contextmenu=${(e: Event) => e.preventDefault()}
       @keydown=${h.key}
       @keyup=${h.key}
-      @blur=${() => this.endHold('key')}
+      @blur=${() => this.ptz.end('key')}
     >
       ${icon}
     </button>`;
@@ -278,8 +180,8 @@ export class LookoutPtzOverlay extends LitElement {
   // ---- home and presets ----
 
   private home(): void {
-    if (this.hold) this.endHold();
-    void this.enqueue(() => this.api!.ptzHome(this.camera));
+    this.ptz.end();
+    void this.ptz.enqueue(() => this.api!.ptzHome(this.camera));
   }
 
   private async onPresetSelect(e: Event): Promise<void> {
@@ -287,9 +189,9 @@ export class LookoutPtzOverlay extends LitElement {
     const name = select.value;
     select.value = ''; // back to the placeholder, so picking the same preset again goes there again
     if (!name) return;
-    if (this.hold) this.endHold();
+    this.ptz.end();
     this._busy = true;
-    await this.enqueue(() => this.api!.gotoPreset(this.camera, name));
+    await this.ptz.enqueue(() => this.api!.gotoPreset(this.camera, name));
     this._busy = false;
   }
 
@@ -307,10 +209,12 @@ export class LookoutPtzOverlay extends LitElement {
   }
 
   private async savePreset(): Promise<void> {
-    const name = this._draft.trim();
-    if (!name || this._busy) return;
+    if (!this._draft.trim() || this._busy) return;
+    const name = presetName(this._draft);
+    // The one rule (contracts/ptz.ts), said here before the camera is asked.
+    if (name === null) return this.showError(new Error(presetNameError(this._draft)));
     this._busy = true;
-    const ok = await this.enqueue(async () => {
+    const ok = await this.ptz.enqueue(async () => {
       await this.api!.savePreset(this.camera, name);
       await this.reloadPresets();
       return true;
@@ -323,7 +227,7 @@ export class LookoutPtzOverlay extends LitElement {
     const name = this._draft.trim();
     if (!this._presetList.includes(name) || this._busy) return;
     this._busy = true;
-    const ok = await this.enqueue(async () => {
+    const ok = await this.ptz.enqueue(async () => {
       await this.api!.removePreset(this.camera, name);
       await this.reloadPresets();
       return true;
@@ -395,7 +299,7 @@ export class LookoutPtzOverlay extends LitElement {
           class="name"
           aria-label="Preset name"
           placeholder="Preset name"
-          maxlength="64"
+          maxlength=${PRESET_NAME_MAX}
           .value=${this._draft}
           @input=${(e: Event) => (this._draft = (e.currentTarget as HTMLInputElement).value)}
           @keydown=${this.onDraftKey}

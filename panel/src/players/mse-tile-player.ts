@@ -2,21 +2,19 @@
  * MSE over the page's one WebSocket: a thin wrapper over MsePlayer (mse-client.js) that maps its
  * state strings to the tile's four states.
  */
+import type { MseStreamState } from '../../../addon/src/contracts/mse-ws.js';
+import { STREAM_STATES } from '../../../addon/src/contracts/stream-state.js';
 import { MsePlayer, type LiveSocket } from './mse-client.js';
 import { playQuietly, type OnPlayerState, type TilePlayer } from './tile-player.js';
 
-/** Supervisor states that mean the stream is coming back; `failed` is shown as offline. */
-const RECOVERING = new Set([
-  'stalled',
-  'backoff',
-  'starting',
-  'restarted',
+/** Status states that mean the stream is coming back: all but live and failed (shown as offline). */
+const RECOVERING_STREAM: readonly MseStreamState[] = [
+  ...STREAM_STATES.filter((s) => s !== 'live' && s !== 'failed'),
   'gap',
   'reset',
-  'reconnecting',
-  'stopping',
-  'idle',
-]);
+];
+/** The player's own states while it re-attaches (mse-client.js). */
+const RECOVERING = new Set<string>([...RECOVERING_STREAM, 'restarted', 'reconnecting']);
 
 export class MseTilePlayer implements TilePlayer {
   private readonly player: MsePlayer;

@@ -26,7 +26,7 @@ export function hubConsumers(sup: Supervisor, keys: StreamKey[]): Consumers {
     sup.hub(key).subscribe({
       name: 'bench:live',
       write: (ev) => {
-        if (ev.type === 'fragment') bytes += ev.part.byteLength;
+        if (ev.type === 'fragment') bytes += ev.fragment.byteLength;
       },
     }),
   );

@@ -1,5 +1,6 @@
 /**
- * Builds the HTTP API (routes only; listening is server.ts's job, so tests can use app.inject()).
+ * Builds the HTTP API (routes only; main.ts listens on it, once for HTTP/1.1 and once for HTTP/2 over
+ * TLS, and tests can use app.inject()).
  * Every answer passes the redactor on its way out: even a bug that put a source URL with a password
  * into a response could not leak it.
  */
@@ -7,9 +8,10 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from '../../lib/log.js';
 import { redactor } from '../../lib/redact.js';
 import { renderRecordingMetrics, type RecordingService } from '../../outputs/recorder/service.js';
-import type { CameraControl } from '../onvif/control.js';
-import { controlRoutes } from '../onvif/routes.js';
-import type { Supervisor } from '../../supervisor/supervisor.js';
+import type { CameraControl } from '../camera-control.js';
+import { eventRoutes } from '../events/routes.js';
+import { ptzRoutes } from '../ptz/routes.js';
+import type { StreamLeases } from '../../supervisor/ports.js';
 import { liveOutputs } from '../../outputs/live-outputs.js';
 import type { SnapshotService } from '../../outputs/snapshot/snapshot-service.js';
 import { LlhlsOrigin, llhlsRoutes } from '../../outputs/llhls/index.js';
@@ -22,9 +24,15 @@ import { srtlaRoutes } from './routes/srtla.js';
 import { streamRoutes } from './routes/streams.js';
 import { renderSrtlaMetrics } from './metrics.js';
 import type { SrtlaService } from '../../sources/srtla/service.js';
+import type { LlhlsHost } from '../../outputs/llhls/origin.js';
+import type { LiveOutputsHost } from '../../outputs/live-outputs.js';
+import type { ViewHost } from './views.js';
+
+/** Everything the API's routes read from the supervisor (the union of their narrow needs). */
+export type ApiHost = ViewHost & LiveOutputsHost & LlhlsHost & StreamLeases;
 
 export interface ApiDeps {
-  supervisor: Supervisor;
+  supervisor: ApiHost;
   log: Logger;
   version: string;
   /** Absent: no recording routes (tests that build the API without the recorder). */
@@ -96,7 +104,10 @@ export function buildApi(deps: ApiDeps, tls?: TlsMaterial): FastifyInstance {
       (deps.srtla ? renderSrtlaMetrics(srtlaStats()) : ''),
   );
   if (deps.recordings) recordingRoutes(app, deps.recordings);
-  if (deps.control) controlRoutes(app, deps.control);
+  if (deps.control) {
+    ptzRoutes(app, deps.control);
+    eventRoutes(app, deps.control);
+  }
   const origin = deps.llhls ?? new LlhlsOrigin(deps.supervisor);
   if (!deps.llhls) app.addHook('onClose', async () => origin.close());
   llhlsRoutes(app, origin);

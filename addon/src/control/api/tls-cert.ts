@@ -7,7 +7,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
-import { execa } from 'execa';
+import { describeExit, runChild } from '../../lib/child-process.js';
 import type { TlsMaterial } from './app.js';
 
 export interface TlsFiles {
@@ -37,9 +37,9 @@ export async function loadOrCreateCertificate(
     // Written beside and renamed: a crash mid-way never leaves a key without its certificate.
     const tmpKey = `${keyFile}.${process.pid}.tmp`;
     const tmpCert = `${certFile}.${process.pid}.tmp`;
-    await execa(
-      openssl,
-      [
+    const res = await runChild({
+      file: openssl,
+      args: [
         'req',
         '-x509',
         '-newkey',
@@ -58,14 +58,13 @@ export async function loadOrCreateCertificate(
         '-addext',
         'subjectAltName=DNS:localhost,DNS:homeassistant.local,IP:127.0.0.1,IP:::1',
       ],
-      {
-        timeout: 30_000,
-        stdin: 'ignore',
-        env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
-        extendEnv: false,
-        detached: true,
-      },
-    );
+      timeoutMs: 30_000,
+    });
+    if (res.code !== 0) {
+      throw new Error(
+        `openssl could not make the TLS certificate (${describeExit(res)}): ${res.stderrTail.trim()}`,
+      );
+    }
     await rename(tmpKey, keyFile);
     await rename(tmpCert, certFile);
     generated = true;

@@ -7,10 +7,13 @@ import type { ResolvedCamera } from '../../contracts/config.js';
 import type { StreamStatus } from '../../contracts/stream-state.js';
 import { PROFILE_NAMES, keyId, streamKey } from '../../contracts/stream-key.js';
 import type { SrtlaListenerStats } from '../../contracts/srtla.js';
-import type { Supervisor } from '../../supervisor/supervisor.js';
+import type { CameraDirectory, StreamStatuses } from '../../supervisor/ports.js';
+
+/** What the camera and stream views read from the supervisor. */
+export type ViewHost = CameraDirectory & StreamStatuses;
 
 function streamOf(
-  sup: Supervisor,
+  sup: ViewHost,
   cam: ResolvedCamera,
   profile: (typeof PROFILE_NAMES)[number],
 ): StreamStatus | null {
@@ -18,7 +21,7 @@ function streamOf(
   return cam.enabled && sup.hasKey(key) ? sup.status(key) : null;
 }
 
-export function cameraSummary(sup: Supervisor, cam: ResolvedCamera): CameraSummary {
+export function cameraSummary(sup: ViewHost, cam: ResolvedCamera): CameraSummary {
   return {
     id: cam.id,
     name: cam.name,
@@ -46,7 +49,7 @@ export function cameraSummary(sup: Supervisor, cam: ResolvedCamera): CameraSumma
   };
 }
 
-export function cameraDetail(sup: Supervisor, cam: ResolvedCamera): CameraDetail {
+export function cameraDetail(sup: ViewHost, cam: ResolvedCamera): CameraDetail {
   return {
     ...cameraSummary(sup, cam),
     host: cam.host,
@@ -57,7 +60,7 @@ export function cameraDetail(sup: Supervisor, cam: ResolvedCamera): CameraDetail
 }
 
 /** `srtla`: the SRTLA receivers' stats; their groups appear as producers of the key they feed. */
-export function streamGraph(sup: Supervisor, srtla: SrtlaListenerStats[] = []): StreamGraph {
+export function streamGraph(sup: ViewHost, srtla: SrtlaListenerStats[] = []): StreamGraph {
   const cameras = new Map(sup.cameras().map((c) => [c.id, c]));
   const groupsOf = (key: string) =>
     srtla

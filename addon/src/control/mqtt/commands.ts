@@ -4,7 +4,8 @@
  * HA's buttons/switches/selects send plain strings (`PRESS`, `ON`/`OFF`, an option), so those forms
  * are accepted where they make sense.
  */
-import type { MqttCommand } from '../../contracts/mqtt.js';
+import { REPLY_KEYS, type MqttCommand } from '../../contracts/mqtt.js';
+import { PTZ_AXIS, PTZ_MOVE_TIMEOUT_MS, presetName, presetNameError } from '../../contracts/ptz.js';
 import { isProfileName, streamKey, keyId, type ProfileName } from '../../contracts/stream-key.js';
 import { badRequest, LookoutError } from '../../lib/errors.js';
 import type { PtzService, RecordingService, SnapshotService, StreamHost } from './ports.js';
@@ -19,9 +20,6 @@ export interface CommandDeps {
   /** Holder label for leases taken over MQTT. */
   holder: string;
 }
-
-/** Keys a v3.1.1 client may add to name where the answer goes (v5 uses packet properties instead). */
-export const REPLY_KEYS = ['response_topic', 'correlation_id'] as const;
 
 type Args = Record<string, unknown>;
 const unavailable = (what: string) =>
@@ -43,7 +41,8 @@ export function parsePayload(command: MqttCommand, payload: Buffer): Args {
     return v as Args;
   }
   if (command === 'record' && (text === 'ON' || text === 'OFF')) return { on: text === 'ON' };
-  if (command.startsWith('preset_') && /^[^\u0000-\u001f{}]{1,64}$/.test(text)) return { name: text };
+  // A bare preset name (HA's select sends the option); the name rule itself is checked in runCommand.
+  if (command.startsWith('preset_')) return { name: text };
   throw badRequest(`payload must be a JSON object${command === 'record' ? ', ON or OFF' : ''}`);
 }
 
@@ -65,7 +64,15 @@ const int = (min: number, max: number) => (v: unknown) =>
 const str = (max: number) => (v: unknown) => typeof v === 'string' && v.length > 0 && v.length <= max;
 const profile = (v: unknown) => isProfileName(v);
 const bool = (v: unknown) => typeof v === 'boolean';
-const velocity = num(-1, 1);
+const anyValue = () => true;
+const velocity = num(PTZ_AXIS.min, PTZ_AXIS.max);
+const moveTimeout = int(PTZ_MOVE_TIMEOUT_MS.min, PTZ_MOVE_TIMEOUT_MS.max);
+/** The one preset-name rule (contracts/ptz.ts), with its own message rather than "invalid value". */
+const preset = (args: Args): string => {
+  const name = presetName(args.name);
+  if (name === null) throw badRequest(presetNameError(args.name));
+  return name;
+};
 
 export async function runCommand(
   deps: CommandDeps,
@@ -108,7 +115,7 @@ export async function runCommand(
       return { lease: args.lease };
     }
     case 'ptz_move': {
-      fields(args, { pan: velocity, tilt: velocity, zoom: velocity, timeout_ms: int(50, 30_000) });
+      fields(args, { pan: velocity, tilt: velocity, zoom: velocity, timeout_ms: moveTimeout });
       const ptz = ptzOf(deps, camera);
       const v = {
         pan: (args.pan as number) ?? 0,
@@ -119,7 +126,7 @@ export async function runCommand(
       return { stops_in_ms: r.stopsInMs };
     }
     case 'ptz_zoom': {
-      fields(args, { speed: velocity, timeout_ms: int(50, 30_000) }, ['speed']);
+      fields(args, { speed: velocity, timeout_ms: moveTimeout }, ['speed']);
       const r = await ptzOf(deps, camera).move(
         { pan: 0, tilt: 0, zoom: args.speed as number },
         args.timeout_ms as number | undefined,
@@ -134,19 +141,24 @@ export async function runCommand(
       fields(args, {});
       await ptzOf(deps, camera).home();
       return {};
-    case 'preset_goto':
-      fields(args, { name: str(64) }, ['name']);
-      await ptzOf(deps, camera).gotoPreset(args.name as string);
-      return { preset: args.name };
-    case 'preset_set': {
-      fields(args, { name: str(64) }, ['name']);
-      const r = await ptzOf(deps, camera).savePreset(args.name as string);
-      return { preset: args.name, created: r.created };
+    case 'preset_goto': {
+      fields(args, { name: anyValue }, ['name']);
+      const name = preset(args);
+      await ptzOf(deps, camera).gotoPreset(name);
+      return { preset: name };
     }
-    case 'preset_remove':
-      fields(args, { name: str(64) }, ['name']);
-      await ptzOf(deps, camera).removePreset(args.name as string);
-      return { preset: args.name };
+    case 'preset_set': {
+      fields(args, { name: anyValue }, ['name']);
+      const name = preset(args);
+      const r = await ptzOf(deps, camera).savePreset(name);
+      return { preset: name, created: r.created };
+    }
+    case 'preset_remove': {
+      fields(args, { name: anyValue }, ['name']);
+      const name = preset(args);
+      await ptzOf(deps, camera).removePreset(name);
+      return { preset: name };
+    }
     case 'snapshot': {
       fields(args, { profile });
       if (!deps.snapshots) throw unavailable('snapshot');

@@ -3,7 +3,8 @@
  * per entity (`<prefix>/<component>/<unique_id>/config`, object_id = unique_id as HA advises).
  * Pure: builds topics and payloads; the service publishes them.
  */
-import type { ResolvedCamera, Vendor } from '../../contracts/config.js';
+import type { ResolvedCamera } from '../../contracts/config.js';
+import { VENDOR_REGISTRY } from '../../vendors/registry.js';
 import { MOTION_KINDS, type MotionKind } from '../../contracts/events.js';
 import { mqttTopics } from '../../contracts/mqtt.js';
 import { PROFILE_NAMES } from '../../contracts/stream-key.js';
@@ -51,17 +52,6 @@ export interface DiscoveryMessage {
   /** null: clear (publish an empty retained payload). */
   payload: Record<string, unknown> | null;
 }
-
-const MANUFACTURERS: Record<Vendor, string | null> = {
-  generic: null,
-  onvif: null,
-  reolink: 'Reolink',
-  amcrest: 'Amcrest',
-  dahua: 'Dahua',
-  hikvision: 'Hikvision',
-  unifi: 'Ubiquiti',
-  tapo: 'TP-Link',
-};
 
 const ORIGIN = { name: 'Lookout', url: 'https://github.com/lookout/lookout' };
 
@@ -218,7 +208,7 @@ export function entitiesFor(
 export function cameraDiscovery(cam: ResolvedCamera, ctx: DiscoveryContext): DiscoveryMessage[] {
   const t = mqttTopics(ctx.baseTopic);
   const dev = deviceId(ctx.baseTopic, cam.id);
-  const manufacturer = MANUFACTURERS[cam.vendor];
+  const manufacturer = VENDOR_REGISTRY[cam.vendor].manufacturer;
   const device: Record<string, unknown> = {
     identifiers: [dev],
     name: cam.name,

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startOnvifDevice } from '../../../../test/fixtures/onvif-device/index.js';
 import { discover, renderDiscovery } from './discover.js';
-import { USER } from './control.test-helper.js';
+import { USER } from '../camera-control.test-helper.js';
 
 test('discover reports profiles, stream URIs, PTZ and event topics, and a config block', async (t) => {
   const dev = await startOnvifDevice({ ...USER, rtspUrl: 'rtsp://127.0.0.1:8554/cam' });

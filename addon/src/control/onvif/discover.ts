@@ -4,7 +4,8 @@
  * answers (profiles, GetNodes, event service), never from its vendor name.
  */
 import type { Cam } from 'onvif';
-import { PtzController, type PtzSupport } from './ptz.js';
+import type { PtzSupport } from '../../contracts/ptz.js';
+import { readPtzSupport } from './ptz-support.js';
 import { OnvifSession, invoke, profileTokenOf } from './session.js';
 import { kindOf } from './topics.js';
 import { CameraFault } from './errors.js';
@@ -124,25 +125,8 @@ async function ptzSupport(
   note: (e: unknown) => void,
 ): Promise<PtzSupport | null> {
   if (!cam.uri?.ptz || !cam.activeSource?.ptz) return null;
-  const ptz = new PtzController(
-    {
-      id: 'discover',
-      name: 'discover',
-      enabled: true,
-      hidden: false,
-      vendor: 'onvif',
-      host: null,
-      credentials: null,
-      profiles: {},
-      onvif: null,
-      snapshotUrl: null,
-      capabilities: { ptz: true, presets: true, motionEvents: false, audioOut: false },
-      motion: { source: 'auto', sensitivity: 50, masks: [] },
-    },
-    session,
-  );
   try {
-    return await ptz.capabilities();
+    return await readPtzSupport(session, 'discover');
   } catch (err) {
     if (!(err instanceof CameraFault && err.kind === 'unsupported')) note(err);
     return null;
@@ -208,7 +192,7 @@ export function renderDiscovery(r: DiscoveryReport, username?: string): string {
   const ptz = r.ptz;
   lines.push(
     '',
-    `PTZ: ${ptz ? ['continuous', 'relative', 'absolute', 'home'].filter((k) => ptz[k as keyof PtzSupport] === true).join(', ') || 'service present, no moves' : 'no'}${ptz?.maxPresets ? `; up to ${ptz.maxPresets} presets` : ''}`,
+    `PTZ: ${ptz ? ['continuous', 'relative', 'absolute', 'home'].filter((k) => ptz[k as keyof PtzSupport] === true).join(', ') || 'service present, no moves' : 'no'}${ptz?.max_presets ? `; up to ${ptz.max_presets} presets` : ''}`,
   );
   lines.push(
     `Events: ${r.events ? (r.events.pullPoint ? 'pull-point' : 'pull-point not advertised') : 'no event service'}`,

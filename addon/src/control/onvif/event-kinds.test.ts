@@ -5,8 +5,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startOnvifDevice } from '../../../../test/fixtures/onvif-device/index.js';
 import { silentLogger } from '../../lib/log.js';
-import { CameraControl } from './control.js';
-import { USER, cameraFor } from './control.test-helper.js';
+import { CameraControl } from '../camera-control.js';
+import { USER, cameraFor } from '../camera-control.test-helper.js';
 import { kindsFromEventProperties } from './event-kinds.js';
 
 test('CameraControl.eventKinds reads the camera’s GetEventProperties topic set', async (t) => {

@@ -3,9 +3,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startOnvifDevice, type OnvifDevice } from '../../../../test/fixtures/onvif-device/index.js';
 import { CameraFault } from './errors.js';
-import { normalisePresets } from './presets.js';
+import { normalisePresets } from '../ptz/presets.js';
 import { OnvifSession } from './session.js';
-import { USER, cameraFor, sleep } from './control.test-helper.js';
+import { USER, cameraFor, sleep } from '../camera-control.test-helper.js';
 
 type T = { after: (fn: () => Promise<void> | void) => void };
 const HOUR = 3_600_000;

@@ -5,7 +5,7 @@ import { startOnvifDevice } from '../../../../test/fixtures/onvif-device/index.j
 import { PullPointFeed, renewDelayMs } from './pullpoint.js';
 import { OnvifSession } from './session.js';
 import { kindOf, normaliseTopic, parseNotification } from './topics.js';
-import { USER, cameraFor, waitFor } from './control.test-helper.js';
+import { USER, cameraFor, waitFor } from '../camera-control.test-helper.js';
 
 const msg = (
   topic: string,

@@ -1,21 +1,24 @@
 /** Blocking reload rules and playlist text on hand-made segments (no FFmpeg needed). */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { InitRecord, Part, Segment } from '../../hub/index.js';
+import type { Fragment, InitRecord, Segment } from '../../hub/index.js';
 import { parseDirective, parseSkip, rejectDirective, satisfies } from './delivery-directives.js';
 import { renderMediaPlaylist } from './playlist.js';
 
 const init = (generation: number) => ({ generation }) as InitRecord;
 
+/** A listed LL-HLS segment: a hub segment whose parts are single fragments. */
+type TestSegment = Omit<Segment, 'fragments'> & { parts: Fragment[] };
+
 /** Segments of `counts[i]` parts each (0.2 s), numbered from seq `first`; the last one open unless `allClosed`. */
-function window(first: number, counts: number[], allClosed = false, generations?: number[]): Segment[] {
+function window(first: number, counts: number[], allClosed = false, generations?: number[]): TestSegment[] {
   let partSeq = 100;
   return counts.map((n, i) => {
     const seq = first + i;
     const parts = Array.from(
       { length: n },
       (_, index) =>
-        ({ seq: partSeq++, segmentSeq: seq, index, durationS: 0.2, independent: index === 0 }) as Part,
+        ({ seq: partSeq++, segmentSeq: seq, index, durationS: 0.2, independent: index === 0 }) as Fragment,
     );
     const generation = generations?.[i] ?? 1;
     return {

@@ -6,7 +6,7 @@
  */
 import type { StreamKey } from '../../contracts/stream-key.js';
 import type { InitRecord, StreamHub } from '../../hub/index.js';
-import type { Supervisor } from '../../supervisor/supervisor.js';
+import type { StreamLeases } from '../../supervisor/ports.js';
 import { type HlsPart, type HlsSegment, PART_TARGET_SLACK, PartGrouper } from './parts.js';
 import { renderMediaPlaylist, renderMultivariantPlaylist } from './playlist.js';
 
@@ -18,7 +18,7 @@ export interface MuxerOptions {
   now: () => number;
 }
 
-const HUB_EVENTS = ['part', 'segment', 'evict', 'init', 'reset'] as const;
+const HUB_EVENTS = ['fragment', 'segment', 'evict', 'init', 'reset'] as const;
 
 export class LlhlsMuxer {
   private leaseId: string | null = null;
@@ -55,7 +55,7 @@ export class LlhlsMuxer {
   constructor(
     readonly key: StreamKey,
     readonly hub: StreamHub,
-    private readonly sup: Supervisor,
+    private readonly sup: StreamLeases,
     private readonly opts: MuxerOptions,
   ) {
     this.minGeneration = hub.live ? 0 : (hub.init?.generation ?? 0) + 1;
@@ -110,10 +110,10 @@ export class LlhlsMuxer {
     return this.partGrouper(this.hub.segments()).partTargetS;
   }
 
-  private partGrouper(segments: readonly { parts: readonly { durationS: number }[] }[]): PartGrouper {
+  private partGrouper(segments: readonly { fragments: readonly { durationS: number }[] }[]): PartGrouper {
     if (this.grouper) return this.grouper;
     let longest = 0;
-    for (const s of segments) for (const p of s.parts) longest = Math.max(longest, p.durationS);
+    for (const s of segments) for (const f of s.fragments) longest = Math.max(longest, f.durationS);
     const ms = Math.ceil(Math.max(this.hub.options.partTargetS * PART_TARGET_SLACK, longest) * 1000 - 1e-6);
     this.grouper = new PartGrouper(ms / 1000);
     return this.grouper;

@@ -5,8 +5,11 @@
  * leases or two views of its hub.
  */
 import { keyId, type StreamKey } from '../../contracts/stream-key.js';
-import type { Supervisor } from '../../supervisor/supervisor.js';
+import type { HubSource, StreamLeases } from '../../supervisor/ports.js';
 import { LlhlsMuxer, type MuxerOptions } from './muxer.js';
+
+/** What the LL-HLS origin needs from the supervisor: hubs and viewer leases. */
+export type LlhlsHost = HubSource & StreamLeases;
 
 export interface OriginOptions extends MuxerOptions {
   /** How long the first playlist request of an idle key waits for its first segment. */
@@ -30,7 +33,7 @@ export class LlhlsOrigin {
   private closed = false;
 
   constructor(
-    private readonly sup: Supervisor,
+    private readonly sup: LlhlsHost,
     options: Partial<OriginOptions> = {},
   ) {
     this.options = { ...ORIGIN_DEFAULTS, ...options };

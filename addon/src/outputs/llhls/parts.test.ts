@@ -1,14 +1,19 @@
 /** Grouping fragments into LL-HLS parts, on hand-made fragments (no FFmpeg needed). */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Part } from '../../hub/index.js';
+import type { Fragment } from '../../hub/index.js';
 import { groupParts } from './parts.js';
 
 /** Fragments numbered from 100 with these durations (ms); `k` marks a keyframe fragment. */
-function fragments(spec: Array<number | `${number}k`>): Part[] {
+function fragments(spec: Array<number | `${number}k`>): Fragment[] {
   return spec.map((d, i) => {
     const ms = typeof d === 'number' ? d : Number(d.slice(0, -1));
-    return { seq: 100 + i, durationS: ms / 1000, byteLength: 10, independent: typeof d === 'string' } as Part;
+    return {
+      seq: 100 + i,
+      durationS: ms / 1000,
+      byteLength: 10,
+      independent: typeof d === 'string',
+    } as Fragment;
   });
 }
 

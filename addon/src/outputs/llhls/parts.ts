@@ -8,7 +8,7 @@
  *
  * Grouping is a pure function of a segment's fragments, so a part never changes once it is listed.
  */
-import type { InitRecord, Part, Segment } from '../../hub/index.js';
+import type { Fragment, InitRecord, Segment } from '../../hub/index.js';
 
 /**
  * PART-TARGET = configured part target × this. Frame durations jitter (a camera's clock, timestamps
@@ -24,7 +24,7 @@ const EPSILON_S = 1e-6;
 /** One LL-HLS part: named by its first fragment's hub-wide seq. */
 export interface HlsPart {
   readonly seq: number;
-  readonly fragments: readonly Part[];
+  readonly fragments: readonly Fragment[];
   readonly durationS: number;
   readonly byteLength: number;
   /** Its first fragment starts with a keyframe. */
@@ -45,7 +45,7 @@ export interface HlsSegment {
   /** Complete parts. The open segment's newest fragments may wait here for the part they start. */
   readonly parts: readonly HlsPart[];
   /** Every fragment of the hub segment (the full segment's bytes, PDT anchoring). */
-  readonly fragments: readonly Part[];
+  readonly fragments: readonly Fragment[];
   /** Seq of the first fragment not in a complete part: the part a client should ask for next. */
   readonly nextPartSeq: number;
 }
@@ -56,9 +56,9 @@ export interface HlsSegment {
  * would not fit (so the newest part is served without waiting for the following fragment), or when
  * its segment is closed. A single fragment longer than the target is a part of its own.
  */
-export function groupParts(fragments: readonly Part[], closed: boolean, partTargetS: number): HlsPart[] {
+export function groupParts(fragments: readonly Fragment[], closed: boolean, partTargetS: number): HlsPart[] {
   const out: HlsPart[] = [];
-  let run: Part[] = [];
+  let run: Fragment[] = [];
   let dur = 0;
   const flush = (): void => {
     if (run.length === 0) return;
@@ -91,8 +91,8 @@ export class PartGrouper {
 
   view(s: Segment): HlsSegment {
     const hit = this.cache.get(s);
-    if (hit && hit.count === s.parts.length && hit.closed === s.closed) return hit.view;
-    const parts = groupParts(s.parts, s.closed, this.partTargetS);
+    if (hit && hit.count === s.fragments.length && hit.closed === s.closed) return hit.view;
+    const parts = groupParts(s.fragments, s.closed, this.partTargetS);
     const lastGrouped = parts.at(-1)?.fragments.at(-1);
     const view: HlsSegment = {
       seq: s.seq,
@@ -105,10 +105,10 @@ export class PartGrouper {
       byteLength: s.byteLength,
       closed: s.closed,
       parts,
-      fragments: s.parts,
-      nextPartSeq: lastGrouped ? lastGrouped.seq + 1 : (s.parts[0]?.seq ?? 0),
+      fragments: s.fragments,
+      nextPartSeq: lastGrouped ? lastGrouped.seq + 1 : (s.fragments[0]?.seq ?? 0),
     };
-    this.cache.set(s, { count: s.parts.length, closed: s.closed, view });
+    this.cache.set(s, { count: s.fragments.length, closed: s.closed, view });
     return view;
   }
 }

@@ -6,10 +6,10 @@ import websocket from '@fastify/websocket';
 import type { FastifyInstance } from 'fastify';
 import { MSE_WS_PATHS } from '../../contracts/mse-ws.js';
 import type { Logger } from '../../lib/log.js';
-import type { Supervisor } from '../../supervisor/supervisor.js';
 import { MseSession } from './session.js';
+import type { MseHost } from './session.js';
 
-export async function mseWsRoutes(app: FastifyInstance, sup: Supervisor, log: Logger): Promise<void> {
+export async function mseWsRoutes(app: FastifyInstance, sup: MseHost, log: Logger): Promise<void> {
   const wsLog = log.child({ component: 'mse-ws' });
   const sessions = new Set<MseSession>();
   // Fragments are already compressed video: deflate would cost CPU for nothing.

@@ -24,7 +24,10 @@ import type { StreamStateEvent } from '../../contracts/stream-state.js';
 import type { HubReader, ReaderEvent } from '../../hub/index.js';
 import { LookoutError } from '../../lib/errors.js';
 import type { Logger } from '../../lib/log.js';
-import type { Supervisor } from '../../supervisor/supervisor.js';
+import type { HubSource, StreamLeases, StreamStateEvents, StreamStatuses } from '../../supervisor/ports.js';
+
+/** What an MSE session needs from the supervisor: hubs, viewer leases, status and state changes. */
+export type MseHost = HubSource & StreamLeases & Pick<StreamStatuses, 'status'> & StreamStateEvents;
 
 /** Per-subscription reader queue: a few seconds of a main stream; beyond it, skip to a keyframe. */
 const READER_QUEUE_BYTES = 3 * 1024 * 1024;
@@ -45,7 +48,7 @@ interface Subscription {
 
 export interface MseSessionOptions {
   socket: WebSocket;
-  supervisor: Supervisor;
+  supervisor: MseHost;
   log: Logger;
   /** Who is on the other end (remote address), for lease holders and logs. */
   peer: string;
@@ -54,7 +57,7 @@ export interface MseSessionOptions {
 export class MseSession {
   private readonly subs = new Map<number, Subscription>();
   private readonly socket: WebSocket;
-  private readonly sup: Supervisor;
+  private readonly sup: MseHost;
   private readonly log: Logger;
   private readonly peer: string;
   private closed = false;
@@ -135,11 +138,13 @@ export class MseSession {
       return this.reject(id, (err as Error).message);
     }
     let leaseId: string;
+    let ttl = 30_000;
     let reader: HubReader;
     try {
       // Lease first: a key that is idle, stalled or backing off starts (or restarts) now.
       const { lease } = this.sup.acquireLease(key, { kind: 'viewer', holder: `mse-ws ${this.peer} #${id}` });
       leaseId = lease.id;
+      ttl = lease.ttlMs;
       try {
         reader = this.sup.hub(key).subscribe({
           name: `mse-ws ${this.peer} #${id}`,
@@ -156,7 +161,6 @@ export class MseSession {
       if (err instanceof LookoutError) return this.reject(id, err.message);
       throw err;
     }
-    const ttl = this.sup.leases.get(leaseId)?.ttlMs ?? 30_000;
     const sub: Subscription = {
       id,
       key,
@@ -231,7 +235,7 @@ export class MseSession {
         return this.sendBinary(encodeMseFrame(MSE_FRAME_INIT, id, ev.init.data));
       }
       case 'fragment': {
-        const frame = encodeMseFrame(MSE_FRAME_FRAGMENT, id, ev.part.data, ev.part.independent);
+        const frame = encodeMseFrame(MSE_FRAME_FRAGMENT, id, ev.fragment.data, ev.fragment.independent);
         if (this.socket.bufferedAmount <= MAX_BUFFERED_BYTES) return this.sendBinary(frame);
         return this.drained().then(() => this.sendBinary(frame));
       }

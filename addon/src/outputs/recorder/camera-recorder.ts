@@ -296,7 +296,7 @@ export class CameraRecorder {
       case 'fragment':
         break;
     }
-    const part = ev.part;
+    const part = ev.fragment;
     // Cut at the keyframe nearest segment_length: camera timestamps jitter, so the keyframe "at 60 s"
     // may come a little early; waiting for the next one would add a whole GOP. Bound: length + 1 GOP.
     const slackMs = Math.min(500, this.o.settings.segmentLengthMs / 4);

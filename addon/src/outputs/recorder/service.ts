@@ -6,9 +6,10 @@
  */
 import { EventEmitter } from 'node:events';
 import { mkdir } from 'node:fs/promises';
-import { isDeepStrictEqual } from 'node:util';
 import type { ResolvedConfig } from '../../contracts/config.js';
+import { diffSlice, type Slice } from '../../lib/diff.js';
 import type {
+  CameraRecordingSettings,
   RecorderState,
   RecordingEntry,
   RecordingEvent,
@@ -49,6 +50,17 @@ export interface RecordingStatus {
 }
 
 type Events = { recording: [RecordingEvent] };
+
+/**
+ * What the recorders are built from (lib/diff.ts): per enabled camera, its effective recording
+ * settings. A reload replaces exactly the recorders whose settings differ (the old one finishes its file).
+ */
+export const RECORDING_SLICE: Slice<ResolvedConfig, CameraRecordingSettings> = (cfg) =>
+  new Map(
+    cfg.cameras
+      .filter((c) => c.enabled)
+      .map((c) => [c.id, cfg.recording.cameras[c.id] ?? cfg.recording.defaults]),
+  );
 
 export class RecordingService extends EventEmitter<Events> {
   readonly store: RecordingStore;
@@ -94,18 +106,17 @@ export class RecordingService extends EventEmitter<Events> {
     this.settings.minFreeBytes = next.recording.minFreeBytes;
     this.settings.defaults = next.recording.defaults;
     this.settings.cameras = next.recording.cameras;
-    const wanted = new Map(next.cameras.filter((c) => c.enabled).map((c) => [c.id, c]));
-    for (const [id, rec] of this.recorders) {
-      const was = prev.recording.cameras[id] ?? prev.recording.defaults;
-      const now = next.recording.cameras[id] ?? next.recording.defaults;
-      if (!wanted.has(id) || !isDeepStrictEqual(was, now)) {
-        this.recorders.delete(id);
-        this.stillTakers.get(id)?.stop();
-        this.stillTakers.delete(id);
-        await rec.close();
-      }
+    const d = diffSlice(RECORDING_SLICE, prev, next);
+    for (const id of [...d.removed, ...d.changed]) {
+      const rec = this.recorders.get(id);
+      if (!rec) continue;
+      this.recorders.delete(id);
+      this.stillTakers.get(id)?.stop();
+      this.stillTakers.delete(id);
+      await rec.close();
     }
-    for (const cam of wanted.values()) if (!this.recorders.has(cam.id)) this.addRecorder(cam.id);
+    // Every camera of the slice that has no recorder (new, changed, or one that lacked its profile).
+    for (const id of d.after.keys()) if (!this.recorders.has(id)) this.addRecorder(id);
   }
 
   async stop(): Promise<void> {

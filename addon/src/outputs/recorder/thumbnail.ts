@@ -1,9 +1,9 @@
 /**
  * A JPEG of a recording's first keyframe, made once by FFmpeg and cached beside the file
- * (`<name>.jpg`, deleted with it). FFmpeg runs in its own process group, its pipes are drained,
- * its exit is awaited, and it is killed (group) after a timeout.
+ * (`<name>.jpg`, deleted with it). FFmpeg runs through lib/child-process.ts: own process group, pipes
+ * drained, exit awaited, killed (group) after a timeout.
  */
-import { spawn } from 'node:child_process';
+import { describeExit, runChild } from '../../lib/child-process.js';
 import { readFile, rename, unlink } from 'node:fs/promises';
 
 const inflight = new Map<string, Promise<Buffer>>();
@@ -49,38 +49,11 @@ export function thumbnail(mp4Path: string, ffmpegPath = 'ffmpeg', timeoutMs = 15
   return p;
 }
 
-function runFfmpeg(bin: string, args: string[], timeoutMs: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(bin, args, {
-      detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
-    });
-    let err = '';
-    child.stdout.resume();
-    child.stderr.on('data', (d: Buffer) => {
-      if (err.length < 2000) err += d.toString();
-    });
-    const timer = setTimeout(() => {
-      try {
-        if (child.pid) process.kill(-child.pid, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    }, timeoutMs);
-    child.on('error', (e) => {
-      clearTimeout(timer);
-      reject(e);
-    });
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      if (code === 0) resolve();
-      else
-        reject(
-          new Error(
-            `ffmpeg thumbnail failed (${signal ?? code}): ${err.trim().split('\n').slice(-2).join(' ')}`,
-          ),
-        );
-    });
-  });
+async function runFfmpeg(bin: string, args: string[], timeoutMs: number): Promise<void> {
+  const res = await runChild({ file: bin, args, timeoutMs });
+  if (res.spawnError) throw new Error(`ffmpeg could not start: ${res.spawnError}`);
+  if (res.code !== 0) {
+    const last = res.stderrTail.trim().split('\n').slice(-2).join(' ');
+    throw new Error(`ffmpeg thumbnail failed (${describeExit(res)}): ${last}`);
+  }
 }

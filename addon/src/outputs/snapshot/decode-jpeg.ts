@@ -1,9 +1,9 @@
 /**
  * One JPEG from an fMP4 init segment plus a keyframe fragment: FFmpeg reads them from stdin and writes
- * one MJPEG frame to stdout. Process rules (FIELD-NOTES #1, #2): own process group, every pipe drained,
- * a hard timeout that kills the group, exit always awaited before we answer.
+ * one MJPEG frame to stdout. Through lib/child-process.ts (FIELD-NOTES #1, #2): own process group, every
+ * pipe drained, a hard timeout that kills the group, exit always awaited before we answer.
  */
-import { spawn } from 'node:child_process';
+import { describeExit, runChild } from '../../lib/child-process.js';
 import { FMP4_FROM_STDIN } from '../../lib/ffmpeg-input.js';
 
 export interface DecodeOptions {
@@ -27,46 +27,19 @@ export async function decodeJpeg(init: Buffer, keyframe: Buffer, opts: DecodeOpt
     '3',
     'pipe:1',
   ];
-  const child = spawn(opts.ffmpegPath ?? 'ffmpeg', args, {
-    detached: true,
-    stdio: ['pipe', 'pipe', 'pipe'],
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
-  });
-  const out: Buffer[] = [];
-  const err: string[] = [];
-  child.stdout.on('data', (d: Buffer) => out.push(d));
-  child.stderr.on('data', (d: Buffer) => {
-    if (err.length < 20) err.push(d.toString());
-  });
   // FFmpeg may exit before reading all of stdin (it has its frame): EPIPE is expected, not an error.
-  child.stdin.on('error', () => {});
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; spawnError?: Error }>(
-    (resolve) => {
-      child.once('error', (e) => resolve({ code: null, signal: null, spawnError: e }));
-      // 'close' fires after exit and after stdout/stderr are drained.
-      child.once('close', (code, signal) => resolve({ code, signal }));
-    },
-  );
-  const timer = setTimeout(() => killGroup(child.pid), opts.timeoutMs ?? 5000);
-  child.stdin.end(Buffer.concat([init, keyframe]));
-  const res = await exited;
-  clearTimeout(timer);
-  if (res.spawnError) throw new Error(`ffmpeg could not start: ${res.spawnError.message}`);
-  const jpeg = Buffer.concat(out);
+  const res = await runChild({
+    file: opts.ffmpegPath ?? 'ffmpeg',
+    args,
+    input: Buffer.concat([init, keyframe]),
+    timeoutMs: opts.timeoutMs ?? 5000,
+  });
+  if (res.spawnError) throw new Error(`ffmpeg could not start: ${res.spawnError}`);
+  const jpeg = res.stdout;
   if (res.code !== 0 || jpeg.length < 4 || jpeg[0] !== 0xff || jpeg[1] !== 0xd8) {
-    const why = res.signal ? `killed (${res.signal}, timeout)` : `exit ${res.code}`;
     throw new Error(
-      `snapshot decode failed: ffmpeg ${why}: ${err.join('').trim().slice(-300) || 'no output'}`,
+      `snapshot decode failed: ffmpeg ${describeExit(res)}: ${res.stderrTail.trim().slice(-300) || 'no output'}`,
     );
   }
   return jpeg;
-}
-
-function killGroup(pid: number | undefined): void {
-  if (!pid) return;
-  try {
-    process.kill(-pid, 'SIGKILL');
-  } catch {
-    // Already gone.
-  }
 }

@@ -2,10 +2,10 @@
 import type { FastifyInstance } from 'fastify';
 import { isProfileName, streamKey, type ProfileName } from '../../contracts/stream-key.js';
 import { badRequest } from '../../lib/errors.js';
-import type { Supervisor } from '../../supervisor/supervisor.js';
+import type { CameraDirectory } from '../../supervisor/ports.js';
 import type { SnapshotService } from './snapshot-service.js';
 
-export function snapshotRoutes(app: FastifyInstance, sup: Supervisor, snapshots: SnapshotService): void {
+export function snapshotRoutes(app: FastifyInstance, sup: CameraDirectory, snapshots: SnapshotService): void {
   app.get<{ Params: { id: string }; Querystring: { profile?: string } }>(
     '/api/cameras/:id/snapshot',
     async (req, reply) => {

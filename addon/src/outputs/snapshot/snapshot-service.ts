@@ -7,11 +7,14 @@
  * TODO: a camera's configured `snapshotUrl` as a fallback when its stream cannot start.
  */
 import { keyId, type StreamKey } from '../../contracts/stream-key.js';
-import type { InitRecord, Part } from '../../hub/index.js';
+import type { Fragment, InitRecord } from '../../hub/index.js';
 import { LookoutError } from '../../lib/errors.js';
 import type { Logger } from '../../lib/log.js';
-import type { Supervisor } from '../../supervisor/supervisor.js';
+import type { HubSource, StreamLeases, StreamStatuses } from '../../supervisor/ports.js';
 import { decodeJpeg } from './decode-jpeg.js';
+
+/** What snapshots need from the supervisor: a hub to read, a lease while decoding, the key's status. */
+export type SnapshotHost = HubSource & StreamLeases & Pick<StreamStatuses, 'status'>;
 
 export interface Snapshot {
   key: string;
@@ -24,7 +27,7 @@ export interface Snapshot {
 }
 
 export interface SnapshotOptions {
-  supervisor: Supervisor;
+  supervisor: SnapshotHost;
   log: Logger;
   ffmpegPath?: string;
   /** How long a decoded snapshot is served again (default 1 s). */
@@ -74,7 +77,7 @@ export class SnapshotService {
     await Promise.allSettled([...this.inflight.values()]);
   }
 
-  private async take(key: StreamKey, init: InitRecord | null, part: Part | null): Promise<Snapshot> {
+  private async take(key: StreamKey, init: InitRecord | null, part: Fragment | null): Promise<Snapshot> {
     if (this.closed) throw unavailable('server is shutting down');
     const frame = init && part ? { init, part } : await this.waitForKeyframe(key);
     const t0 = performance.now();
@@ -92,7 +95,7 @@ export class SnapshotService {
   }
 
   /** Idle or restarting key: a short lease starts it; the first keyframe a reader gets is ours. */
-  private async waitForKeyframe(key: StreamKey): Promise<{ init: InitRecord; part: Part }> {
+  private async waitForKeyframe(key: StreamKey): Promise<{ init: InitRecord; part: Fragment }> {
     const sup = this.opts.supervisor;
     const { lease } = sup.acquireLease(key, {
       kind: 'snapshot',
@@ -101,9 +104,9 @@ export class SnapshotService {
     });
     let init: InitRecord | null = null;
     let timer: NodeJS.Timeout | undefined;
-    let reader: ReturnType<ReturnType<Supervisor['hub']>['subscribe']> | undefined;
+    let reader: ReturnType<ReturnType<HubSource['hub']>['subscribe']> | undefined;
     try {
-      return await new Promise<{ init: InitRecord; part: Part }>((resolve, reject) => {
+      return await new Promise<{ init: InitRecord; part: Fragment }>((resolve, reject) => {
         timer = setTimeout(() => {
           const st = sup.status(key);
           reject(
@@ -119,7 +122,8 @@ export class SnapshotService {
           maxQueueBytes: 4 * 1024 * 1024,
           write: (ev) => {
             if (ev.type === 'init') init = ev.init;
-            else if (ev.type === 'fragment' && init && ev.part.independent) resolve({ init, part: ev.part });
+            else if (ev.type === 'fragment' && init && ev.fragment.independent)
+              resolve({ init, part: ev.fragment });
           },
           onClose: (reason) => reject(unavailable(`snapshot reader closed: ${reason}`)),
         });
@@ -141,15 +145,15 @@ export class SnapshotService {
  * may hold several GOPs (a keyframe opens a new one only once the open one reached segmentTargetS).
  */
 function latestKeyframe(
-  segments: readonly { generation: number; parts: readonly Part[] }[],
+  segments: readonly { generation: number; fragments: readonly Fragment[] }[],
   init: InitRecord | null,
-): Part | null {
+): Fragment | null {
   if (!init) return null;
   for (let i = segments.length - 1; i >= 0; i--) {
     const seg = segments[i]!;
     if (seg.generation !== init.generation) return null;
-    for (let j = seg.parts.length - 1; j >= 0; j--) {
-      const part = seg.parts[j]!;
+    for (let j = seg.fragments.length - 1; j >= 0; j--) {
+      const part = seg.fragments[j]!;
       if (part.independent) return part;
     }
   }

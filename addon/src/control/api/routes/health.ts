@@ -2,13 +2,13 @@
 import type { FastifyInstance } from 'fastify';
 import type { HealthAnswer } from '../../../contracts/api.js';
 import { STREAM_STATES, type StreamState } from '../../../contracts/stream-state.js';
-import type { Supervisor } from '../../../supervisor/supervisor.js';
+import type { CameraDirectory, StreamStatuses } from '../../../supervisor/ports.js';
 import { renderMetrics } from '../metrics.js';
 
 /** `extraMetrics`: more exposition text from other subsystems (the recorder), appended to /metrics. */
 export function healthRoutes(
   app: FastifyInstance,
-  sup: Supervisor,
+  sup: CameraDirectory & StreamStatuses,
   version: string,
   extraMetrics: () => Promise<string> = async () => '',
 ): void {

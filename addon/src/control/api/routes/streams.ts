@@ -13,8 +13,9 @@ import { LEASE_KINDS } from '../../../contracts/stream-state.js';
 import { PROFILE_NAMES, keyId, streamKey, type ProfileName } from '../../../contracts/stream-key.js';
 import { leaseView, MAX_LEASE_TTL_MS, type Lease } from '../../../supervisor/leases.js';
 import type { SrtlaListenerStats } from '../../../contracts/srtla.js';
-import type { Supervisor } from '../../../supervisor/supervisor.js';
+import type { StreamLeases } from '../../../supervisor/ports.js';
 import { streamGraph } from '../views.js';
+import type { ViewHost } from '../views.js';
 
 interface KeyParams {
   camera: string;
@@ -40,7 +41,7 @@ const leaseBodySchema = {
   },
 } as const;
 
-function leaseAnswer(sup: Supervisor, lease: Lease): LeaseAnswer {
+function leaseAnswer(sup: StreamLeases & ViewHost, lease: Lease): LeaseAnswer {
   return {
     lease: { ...leaseView(lease), key: keyId(lease.key), ttlMs: lease.ttlMs },
     stream: sup.status(lease.key),
@@ -49,7 +50,7 @@ function leaseAnswer(sup: Supervisor, lease: Lease): LeaseAnswer {
 
 export function streamRoutes(
   app: FastifyInstance,
-  sup: Supervisor,
+  sup: StreamLeases & ViewHost,
   srtla: () => SrtlaListenerStats[] = () => [],
 ): void {
   app.get('/api/streams', async () => streamGraph(sup, srtla()));

@@ -1,5 +1,6 @@
 /**
- * PTZ for one camera over its ONVIF session.
+ * PTZ for one camera: over its ONVIF session, or over its vendor's HTTP API (vendors/<brand>/) when
+ * it has no ONVIF endpoint.
  *
  * Safety first (FIELD-NOTES, NODERED-ONVIF §3.8: cameras ignore the ContinuousMove Timeout):
  * every continuous move arms a timer; unless another move renews it, we send Stop ourselves after
@@ -9,26 +10,21 @@
  * Capabilities come from the camera (GetNodes), gated by the config's declared capabilities.
  */
 import type { ResolvedCamera } from '../../contracts/config.js';
+import {
+  PTZ_AXES,
+  PTZ_AXIS,
+  PTZ_MOVE_TIMEOUT_MS,
+  presetName,
+  presetNameError,
+  type PtzSupport,
+  type PtzVelocity,
+} from '../../contracts/ptz.js';
 import { badRequest, notFound } from '../../lib/errors.js';
-import type { DahuaPtz } from '../cgi/dahua-ptz.js';
-import { CameraFault, classify, faultText } from './errors.js';
-import { checkPresetName, escapeXml, normalisePresets, type Preset } from './presets.js';
-import type { OnvifSession } from './session.js';
-
-export interface Velocity {
-  pan: number;
-  tilt: number;
-  zoom: number;
-}
-
-export interface PtzSupport {
-  continuous: boolean;
-  relative: boolean;
-  absolute: boolean;
-  home: boolean;
-  presets: boolean;
-  maxPresets: number | null;
-}
+import type { VendorPtz } from '../../vendors/types.js';
+import { CameraFault, classify, faultText } from '../onvif/errors.js';
+import { readPtzSupport } from '../onvif/ptz-support.js';
+import type { OnvifSession } from '../onvif/session.js';
+import { escapeXml, normalisePresets, type Preset } from './presets.js';
 
 export interface PtzOptions {
   /** A continuous move stops by itself after this long unless renewed. Default 1000 ms. */
@@ -37,22 +33,25 @@ export interface PtzOptions {
   minMoveIntervalMs?: number;
 }
 
-export const MAX_MOVE_TIMEOUT_MS = 30_000;
-
 interface PendingMove {
-  v: Velocity;
+  v: PtzVelocity;
   timeoutMs: number;
   waiters: Array<{ resolve: () => void; reject: (e: unknown) => void }>;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export function checkVelocity(v: Partial<Record<keyof Velocity, unknown>>): Velocity {
-  const out: Velocity = { pan: 0, tilt: 0, zoom: 0 };
-  for (const axis of ['pan', 'tilt', 'zoom'] as const) {
+export function checkVelocity(v: Partial<Record<keyof PtzVelocity, unknown>>): PtzVelocity {
+  const out: PtzVelocity = { pan: 0, tilt: 0, zoom: 0 };
+  for (const axis of PTZ_AXES) {
     const value = v[axis] ?? 0;
-    if (typeof value !== 'number' || !Number.isFinite(value) || value < -1 || value > 1) {
-      throw badRequest(`${axis} must be a number between -1 and 1`);
+    if (
+      typeof value !== 'number' ||
+      !Number.isFinite(value) ||
+      value < PTZ_AXIS.min ||
+      value > PTZ_AXIS.max
+    ) {
+      throw badRequest(`${axis} must be a number between ${PTZ_AXIS.min} and ${PTZ_AXIS.max}`);
     }
     out[axis] = value;
   }
@@ -76,10 +75,10 @@ export class PtzController {
     private readonly camera: ResolvedCamera,
     private readonly session: OnvifSession | null,
     opts: PtzOptions = {},
-    /** Vendor CGI fallback (continuous moves only), used when the camera has no ONVIF endpoint. */
-    private readonly cgi: DahuaPtz | null = null,
+    /** Vendor HTTP API fallback (continuous moves only), used when the camera has no ONVIF endpoint. */
+    private readonly cgi: VendorPtz | null = null,
   ) {
-    this.safetyStopMs = opts.safetyStopMs ?? 1000;
+    this.safetyStopMs = opts.safetyStopMs ?? PTZ_MOVE_TIMEOUT_MS.default;
     this.minGapMs = opts.minMoveIntervalMs ?? 100;
   }
 
@@ -106,36 +105,20 @@ export class PtzController {
         absolute: false,
         home: false,
         presets: false,
-        maxPresets: null,
+        max_presets: null,
       };
     }
-    const session = this.session;
-    const cam = await session.ready();
-    if (!cam.uri?.ptz)
-      throw new CameraFault('unsupported', `camera "${this.camera.id}" does not offer the ONVIF PTZ service`);
-    if (!cam.activeSource?.ptz) {
-      throw new CameraFault(
-        'unsupported',
-        `camera "${this.camera.id}": its media profile has no PTZ configuration`,
-      );
-    }
-    let nodes: unknown;
-    try {
-      nodes = await session.call('getNodes');
-    } catch (err) {
-      if (!(err instanceof CameraFault) || err.kind !== 'fault') throw err;
-      nodes = null; // GetNodes not implemented (some Reolinks): assume continuous moves only
-    }
-    this.support = supportFromNodes(nodes);
+    this.support = await readPtzSupport(this.session, this.camera.id);
     return this.support;
   }
 
   /** Continuous move; renews the safety stop. All-zero velocity is a stop. */
-  async move(v: Velocity, timeoutMs = this.safetyStopMs): Promise<{ stopsInMs: number }> {
+  async move(v: PtzVelocity, timeoutMs = this.safetyStopMs): Promise<{ stopsInMs: number }> {
     this.gate(false);
     const velocity = checkVelocity(v);
-    if (!Number.isInteger(timeoutMs) || timeoutMs < 50 || timeoutMs > MAX_MOVE_TIMEOUT_MS) {
-      throw badRequest(`timeout_ms must be an integer between 50 and ${MAX_MOVE_TIMEOUT_MS}`);
+    const { min, max } = PTZ_MOVE_TIMEOUT_MS;
+    if (!Number.isInteger(timeoutMs) || timeoutMs < min || timeoutMs > max) {
+      throw badRequest(`timeout_ms must be an integer between ${min} and ${max}`);
     }
     if (velocity.pan === 0 && velocity.tilt === 0 && velocity.zoom === 0) {
       await this.stop();
@@ -194,7 +177,7 @@ export class PtzController {
     );
   }
 
-  async relative(v: Velocity): Promise<void> {
+  async relative(v: PtzVelocity): Promise<void> {
     const t = checkVelocity(v);
     if (!(await this.capabilities()).relative)
       throw new CameraFault('unsupported', `camera "${this.camera.id}" does not support relative moves`);
@@ -205,7 +188,7 @@ export class PtzController {
     );
   }
 
-  async absolute(v: Velocity): Promise<void> {
+  async absolute(v: PtzVelocity): Promise<void> {
     const t = checkVelocity(v);
     if (!(await this.capabilities()).absolute)
       throw new CameraFault('unsupported', `camera "${this.camera.id}" does not support absolute moves`);
@@ -223,9 +206,10 @@ export class PtzController {
 
   async gotoPreset(name: string): Promise<Preset> {
     this.requireSession(true);
+    const clean = checkPresetName(name);
     this.disarmSafety();
     return this.enqueue(async () => {
-      const preset = await this.findPreset(name);
+      const preset = await this.findPreset(clean);
       await this.requireSession(true).call('gotoPreset', (profileToken) => [
         { profileToken, preset: escapeXml(preset.token) },
       ]);
@@ -253,8 +237,9 @@ export class PtzController {
 
   async removePreset(name: string): Promise<void> {
     this.requireSession(true);
+    const clean = checkPresetName(name);
     await this.enqueue(async () => {
-      const preset = await this.findPreset(name);
+      const preset = await this.findPreset(clean);
       await this.requireSession(true).call('removePreset', (profileToken) => [
         { profileToken, presetToken: escapeXml(preset.token) },
       ]);
@@ -291,8 +276,8 @@ export class PtzController {
   }
 
   /** Runs a CGI command with the same error classes as ONVIF (502, auth, unreachable). */
-  private async viaCgi(what: string, fn: (cgi: DahuaPtz) => Promise<void>): Promise<void> {
-    const cgi = this.cgi as DahuaPtz;
+  private async viaCgi(what: string, fn: (cgi: VendorPtz) => Promise<void>): Promise<void> {
+    const cgi = this.cgi as VendorPtz;
     try {
       await fn(cgi);
     } catch (err) {
@@ -323,7 +308,7 @@ export class PtzController {
     return preset;
   }
 
-  private async sendMove(v: Velocity, timeoutMs: number): Promise<void> {
+  private async sendMove(v: PtzVelocity, timeoutMs: number): Promise<void> {
     if (!this.session && this.cgi) return this.viaCgi('move', (cgi) => cgi.move(v));
     const session = this.requireSession(false);
     const args = (withTimeout: boolean) => (profileToken: string) => [
@@ -380,23 +365,9 @@ export class PtzController {
   }
 }
 
-/** Reads GetNodes (library shape: {nodeToken: node}); null → the camera did not say. */
-export function supportFromNodes(nodes: unknown): PtzSupport {
-  const first =
-    nodes && typeof nodes === 'object'
-      ? (Object.values(nodes)[0] as Record<string, unknown> | undefined)
-      : undefined;
-  if (!first)
-    return { continuous: true, relative: true, absolute: true, home: true, presets: true, maxPresets: null };
-  const spaces = (first.supportedPTZSpaces ?? {}) as Record<string, unknown>;
-  const has = (...keys: string[]) => keys.some((k) => k in spaces);
-  const max = Number(first.maximumNumberOfPresets);
-  return {
-    continuous: has('continuousPanTiltVelocitySpace', 'continuousZoomVelocitySpace'),
-    relative: has('relativePanTiltTranslationSpace', 'relativeZoomTranslationSpace'),
-    absolute: has('absolutePanTiltPositionSpace', 'absoluteZoomPositionSpace'),
-    home: first.homeSupported === true || first.homeSupported === 'true',
-    presets: !(Number.isFinite(max) && max === 0),
-    maxPresets: Number.isFinite(max) ? max : null,
-  };
+/** A client-given preset name, trimmed, checked against the one rule (contracts/ptz.ts); 400 otherwise. */
+export function checkPresetName(name: string): string {
+  const clean = presetName(name);
+  if (clean === null) throw badRequest(presetNameError(name));
+  return clean;
 }

@@ -11,7 +11,7 @@ import type {
   MotionState,
   MotionStateValue,
 } from '../../contracts/events.js';
-import type { Detection } from './topics.js';
+import type { Detection } from '../onvif/topics.js';
 
 export interface MotionTrackerOptions {
   camera: string;

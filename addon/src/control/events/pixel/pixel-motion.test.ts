@@ -2,14 +2,14 @@
 // FFmpeg → hub → our decoder. The clock text and the timestamp band change every frame: masked.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { SyntheticCamera } from '../../demo/synthetic-camera.js';
-import { CLOCK_TEXT_REGION, TIMESTAMP_BAND_REGION } from '../../demo/timestamp-code.js';
-import { streamKey } from '../../contracts/stream-key.js';
-import type { Supervisor } from '../../supervisor/supervisor.js';
-import { rawConfigFor, resolveOrThrow, startSupervisor } from '../../../../test/helpers/setup.js';
-import type { MotionEvent } from '../../contracts/events.js';
-import { silentLogger } from '../../lib/log.js';
-import { CameraControl } from '../onvif/control.js';
+import { SyntheticCamera } from '../../../demo/synthetic-camera.js';
+import { CLOCK_TEXT_REGION, TIMESTAMP_BAND_REGION } from '../../../demo/timestamp-code.js';
+import { streamKey } from '../../../contracts/stream-key.js';
+import type { Supervisor } from '../../../supervisor/supervisor.js';
+import { rawConfigFor, resolveOrThrow, startSupervisor } from '../../../../../test/helpers/setup.js';
+import type { MotionEvent } from '../../../contracts/events.js';
+import { silentLogger } from '../../../lib/log.js';
+import { CameraControl } from '../../camera-control.js';
 import { PixelMotionDetector } from './pixel-motion.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

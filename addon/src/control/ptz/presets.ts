@@ -2,10 +2,8 @@
  * Presets by name. Users see names; tokens stay inside. The library's getPresets result changed
  * shape three times (≤0.7 {name: token}, 0.8.0 {token: name}, 0.8.1 {token: preset}, 0.8.2
  * {name: preset}) and numeric-looking tokens come back as numbers, so everything goes through
- * normalisePresets().
+ * normalisePresets(). The name rule itself is a contract (contracts/ptz.ts).
  */
-import { badRequest } from '../../lib/errors.js';
-
 export interface Preset {
   name: string;
   token: string;
@@ -36,19 +34,6 @@ export function normalisePresets(raw: unknown): Preset[] {
     }
   }
   return out;
-}
-
-const NAME_RE = /^[^<>&"'\u0000-\u001f]{1,64}$/;
-
-/** Preset names go into SOAP unescaped by the library, so only safe ones are accepted. */
-export function checkPresetName(name: string): string {
-  const trimmed = name.trim();
-  if (!NAME_RE.test(trimmed)) {
-    throw badRequest(
-      `invalid preset name "${name.slice(0, 80)}": 1–64 characters, none of < > & " ' or control characters`,
-    );
-  }
-  return trimmed;
 }
 
 export function escapeXml(s: string): string {

@@ -2,10 +2,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startOnvifDevice, type OnvifDevice } from '../../../../test/fixtures/onvif-device/index.js';
-import { CameraFault } from './errors.js';
-import { PtzController } from './ptz.js';
-import { OnvifSession } from './session.js';
-import { USER, cameraFor, sleep, waitFor } from './control.test-helper.js';
+import { CameraFault } from '../onvif/errors.js';
+import { PtzController } from './controller.js';
+import { OnvifSession } from '../onvif/session.js';
+import { USER, cameraFor, sleep, waitFor } from '../camera-control.test-helper.js';
 
 type T = { after: (fn: () => Promise<void> | void) => void };
 
@@ -68,7 +68,7 @@ test('velocity validation, capabilities from GetNodes, home, relative and absolu
     absolute: true,
     home: true,
     presets: true,
-    maxPresets: 360,
+    max_presets: 360,
   });
   await ptz.absolute({ pan: 0.5, tilt: 0.25, zoom: 0.5 });
   assert.deepEqual(dev.ptz.position(), { x: 0.5, y: 0.25, zoom: 0.5 });

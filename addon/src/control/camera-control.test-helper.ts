@@ -1,6 +1,6 @@
 /** Test helpers: a ResolvedCamera pointing at the loopback ONVIF device, and a polling wait. */
-import type { ResolvedCamera } from '../../contracts/config.js';
-import type { OnvifDevice } from '../../../../test/fixtures/onvif-device/index.js';
+import type { ResolvedCamera } from '../contracts/config.js';
+import type { OnvifDevice } from '../../../test/fixtures/onvif-device/index.js';
 
 export const USER = { username: 'admin', password: 'Pw-s3cret!x' };
 

@@ -1,5 +1,5 @@
 /**
- * Camera control API:
+ * PTZ and preset API (events are control/events/routes.ts):
  *   GET    /api/cameras/:id/ptz                  what the camera supports
  *   POST   /api/cameras/:id/ptz/move             {pan, tilt, zoom, timeout_ms?} continuous move (auto-stops)
  *   POST   /api/cameras/:id/ptz/stop
@@ -9,8 +9,6 @@
  *   POST   /api/cameras/:id/presets/:name/goto
  *   PUT    /api/cameras/:id/presets/:name        save the current position (create or overwrite)
  *   DELETE /api/cameras/:id/presets/:name
- *   GET    /api/events                           feed health and current state per camera/kind
- *   GET    /api/events/stream                    live Server-Sent Events: motion, state, feed
  * 404 unknown camera/preset, 409 camera without PTZ/ONVIF (with the reason), 400 bad body,
  * 502 camera fault (fault text, never a secret).
  */
@@ -23,12 +21,17 @@ import type {
   PtzMoveBody,
   PtzOkAnswer,
   PtzVectorBody,
+  PtzVelocity,
 } from '../../contracts/ptz.js';
-import { redactor } from '../../lib/redact.js';
-import type { CameraControl } from './control.js';
-import { MAX_MOVE_TIMEOUT_MS, type Velocity } from './ptz.js';
+import { PTZ_AXIS, PTZ_MOVE_TIMEOUT_MS } from '../../contracts/ptz.js';
+import type { PtzController } from './controller.js';
 
-const axis = { type: 'number', minimum: -1, maximum: 1 } as const;
+/** What the routes need: the PTZ controller of a camera (CameraControl; 404 for an unknown id). */
+export interface PtzProvider {
+  ptz(camera: string): PtzController;
+}
+
+const axis = { type: 'number', minimum: PTZ_AXIS.min, maximum: PTZ_AXIS.max } as const;
 const vectorSchema = {
   type: ['object', 'null'],
   additionalProperties: false,
@@ -38,28 +41,21 @@ const moveSchema = {
   ...vectorSchema,
   properties: {
     ...vectorSchema.properties,
-    timeout_ms: { type: 'integer', minimum: 50, maximum: MAX_MOVE_TIMEOUT_MS },
+    timeout_ms: { type: 'integer', minimum: PTZ_MOVE_TIMEOUT_MS.min, maximum: PTZ_MOVE_TIMEOUT_MS.max },
   },
 } as const;
 
 type IdParams = { Params: { id: string } };
 type PresetParams = { Params: { id: string; name: string } };
 
-const velocity = (b: PtzVectorBody | null): Velocity => ({
+const velocity = (b: PtzVectorBody | null): PtzVelocity => ({
   pan: b?.pan ?? 0,
   tilt: b?.tilt ?? 0,
   zoom: b?.zoom ?? 0,
 });
 const ok: PtzOkAnswer = { ok: true };
 
-export function controlRoutes(app: FastifyInstance, control: CameraControl): void {
-  // Open event streams would keep close() waiting forever: end them first.
-  const streams = new Set<{ end: () => void }>();
-  app.addHook('preClose', (done) => {
-    for (const s of streams) s.end();
-    done();
-  });
-
+export function ptzRoutes(app: FastifyInstance, control: PtzProvider): void {
   app.get<IdParams>('/api/cameras/:id/ptz', async (req): Promise<PtzCapabilitiesAnswer> => {
     const ptz = control.ptz(req.params.id);
     const c = await ptz.capabilities();
@@ -70,7 +66,7 @@ export function controlRoutes(app: FastifyInstance, control: CameraControl): voi
       absolute: c.absolute,
       home: c.home,
       presets: c.presets && ptz.configRefusal(true) === null,
-      max_presets: c.maxPresets,
+      max_presets: c.max_presets,
     };
   });
 
@@ -127,42 +123,5 @@ export function controlRoutes(app: FastifyInstance, control: CameraControl): voi
   app.delete<PresetParams>('/api/cameras/:id/presets/:name', async (req, reply) => {
     await control.ptz(req.params.id).removePreset(req.params.name);
     return reply.status(204).send();
-  });
-
-  app.get('/api/events', async () => control.events());
-
-  app.get('/api/events/stream', (req, reply) => {
-    reply.hijack();
-    const res = reply.raw;
-    res.writeHead(200, {
-      'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-cache, no-transform',
-      'x-accel-buffering': 'no', // Home Assistant ingress / nginx: do not buffer the stream
-    });
-    const send = (event: string, data: unknown) => {
-      res.write(`event: ${event}\ndata: ${redactor.redact(JSON.stringify(data))}\n\n`);
-    };
-    // Current state first, so a client never has to combine GET /api/events with the stream.
-    send('snapshot', control.events());
-    const onMotion = (d: unknown) => send('motion', d);
-    const onState = (d: unknown) => send('state', d);
-    const onFeed = (d: unknown) => send('feed', d);
-    control.on('motion', onMotion);
-    control.on('state', onState);
-    control.on('feed', onFeed);
-    const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
-    const cleanup = () => {
-      clearInterval(heartbeat);
-      control.off('motion', onMotion);
-      control.off('state', onState);
-      control.off('feed', onFeed);
-    };
-    const handle = { end: () => res.end() };
-    streams.add(handle);
-    req.raw.on('close', cleanup);
-    res.on('close', () => {
-      streams.delete(handle);
-      cleanup();
-    });
   });
 }

@@ -6,8 +6,8 @@ import { startOnvifDevice, type OnvifDevice } from '../../../../test/fixtures/on
 import type { MotionEvent } from '../../contracts/events.js';
 import type { ResolvedCamera } from '../../contracts/config.js';
 import { silentLogger } from '../../lib/log.js';
-import { CameraControl, type CameraControlOptions } from './control.js';
-import { USER, cameraFor, sleep, waitFor } from './control.test-helper.js';
+import { CameraControl, type CameraControlOptions } from '../camera-control.js';
+import { USER, cameraFor, sleep, waitFor } from '../camera-control.test-helper.js';
 
 type T = { after: (fn: () => Promise<void> | void) => void };
 

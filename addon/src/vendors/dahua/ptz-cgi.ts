@@ -4,8 +4,9 @@
  * is missing or slow; the same safety rules apply (PtzController arms the auto-stop).
  * A stop must name the code that was started, so we remember it.
  */
-import type { Velocity } from '../onvif/ptz.js';
-import { digestRequest } from './digest.js';
+import type { PtzVelocity } from '../../contracts/ptz.js';
+import { digestRequest } from '../../lib/http-digest.js';
+import type { VendorEndpoint, VendorPtz } from '../types.js';
 
 export interface CgiEndpoint {
   /** http://host[:port] */
@@ -17,7 +18,7 @@ export interface CgiEndpoint {
 }
 
 /** Direction code and speeds for a velocity; null when it is a stop. Speeds are 1..8 (never 0). */
-export function dahuaCode(v: Velocity): { code: string; vertical: number; horizontal: number } | null {
+export function dahuaCode(v: PtzVelocity): { code: string; vertical: number; horizontal: number } | null {
   const speed = (x: number) => Math.max(1, Math.min(8, Math.round(Math.abs(x) * 8)));
   const dead = 0.05;
   const h = Math.abs(v.pan) < dead ? '' : v.pan < 0 ? 'Left' : 'Right';
@@ -30,12 +31,12 @@ export function dahuaCode(v: Velocity): { code: string; vertical: number; horizo
   return null;
 }
 
-export class DahuaPtz {
+export class DahuaPtz implements VendorPtz {
   private started: { code: string; vertical: number; horizontal: number } | null = null;
 
   constructor(private readonly ep: CgiEndpoint) {}
 
-  async move(v: Velocity): Promise<void> {
+  async move(v: PtzVelocity): Promise<void> {
     const c = dahuaCode(v);
     if (!c) return this.stop();
     // Changing direction: stop the old code first, or some firmwares keep both running.
@@ -75,4 +76,9 @@ export class DahuaPtz {
       throw new Error(`PTZ CGI ${action} ${c.code}: HTTP ${res.status} ${res.body.trim().slice(0, 120)}`);
     }
   }
+}
+
+/** The registry's PTZ factory for Dahua firmware (Dahua, Amcrest). */
+export function dahuaPtzCgi(endpoint: VendorEndpoint): DahuaPtz {
+  return new DahuaPtz({ baseUrl: endpoint.baseUrl, ...endpoint.credentials });
 }

@@ -3,11 +3,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ResolvedCamera } from '../../contracts/config.js';
-import { CameraFault } from '../onvif/errors.js';
-import { PtzController } from '../onvif/ptz.js';
-import { DahuaPtz, dahuaCode } from './dahua-ptz.js';
-import { digestRequest } from './digest.js';
-import { startDigestServer } from './digest-server.test-helper.js';
+import { CameraFault } from '../../control/onvif/errors.js';
+import { PtzController } from '../../control/ptz/controller.js';
+import { digestRequest } from '../../lib/http-digest.js';
+import { startDigestServer } from '../../lib/http-digest-server.test-helper.js';
+import { DahuaPtz, dahuaCode } from './ptz-cgi.js';
 
 const USER = 'admin';
 const PASS = 'p@ss)w#rd';

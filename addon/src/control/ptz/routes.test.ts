@@ -7,7 +7,7 @@ import { resolveOrThrow, tempDir, startTestLookout } from '../../../../test/help
 import type { EventsAnswer } from '../../contracts/events.js';
 import type { PresetsAnswer } from '../../contracts/ptz.js';
 import type { Lookout } from '../../main.js';
-import { USER, waitFor } from './control.test-helper.js';
+import { USER, waitFor } from '../camera-control.test-helper.js';
 
 const WRONG = 'N0t-the-Passw0rd';
 

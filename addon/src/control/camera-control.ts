@@ -1,30 +1,33 @@
 /**
- * CameraControl: the service object behind PTZ, presets and camera events. One ONVIF session per
- * camera (shared by PTZ and the event feed), created lazily; one PullPoint feed per camera that
- * declares motion_events. Emits normalised MotionEvents for the recorder, MQTT and the API.
+ * CameraControl: the per-camera service object behind PTZ, presets and camera events. Per camera it
+ * owns one ONVIF session (control/onvif/, shared by PTZ and the event feed, created lazily), its PTZ
+ * controller (control/ptz/, with the vendor's HTTP API as fallback from vendors/), and its motion
+ * source (control/events/: a PullPoint feed, or pixel motion). Emits normalised MotionEvents for the
+ * recorder, MQTT and the API.
  */
 import { EventEmitter } from 'node:events';
-import { isDeepStrictEqual } from 'node:util';
-import type { ResolvedCamera } from '../../contracts/config.js';
+import type { ResolvedCamera, ResolvedConfig } from '../contracts/config.js';
+import { diffMaps, type Slice } from '../lib/diff.js';
 import type {
   EventFeedStatus,
   EventsAnswer,
   MotionEvent,
   MotionKind,
   MotionState,
-} from '../../contracts/events.js';
-import type { Logger } from '../../lib/log.js';
-import { DahuaPtz } from '../cgi/dahua-ptz.js';
-import type { MaskRect } from '../motion/frame-diff.js';
-import { PixelMotionDetector, type PixelMotionHost } from '../motion/pixel-motion.js';
-import { areaThresholdFor, motionSourceFor } from '../motion/source.js';
-import { streamKey } from '../../contracts/stream-key.js';
-import { kindsFromEventProperties } from './event-kinds.js';
-import { MotionTracker } from './motion-state.js';
-import { PtzController, type PtzOptions } from './ptz.js';
-import { PullPointFeed } from './pullpoint.js';
-import { OnvifSession } from './session.js';
-import { parseNotification } from './topics.js';
+} from '../contracts/events.js';
+import type { Logger } from '../lib/log.js';
+import type { MaskRect } from './events/pixel/frame-diff.js';
+import { PixelMotionDetector, type PixelMotionHost } from './events/pixel/pixel-motion.js';
+import { areaThresholdFor, motionSourceFor } from './events/sources.js';
+import { PROFILE_NAMES, streamKey } from '../contracts/stream-key.js';
+import { VENDOR_REGISTRY } from '../vendors/registry.js';
+import { vendorEndpoint, type VendorPtz } from '../vendors/types.js';
+import { kindsFromEventProperties } from './onvif/event-kinds.js';
+import { MotionTracker } from './events/motion-state.js';
+import { PtzController, type PtzOptions } from './ptz/controller.js';
+import { PullPointFeed } from './onvif/pullpoint.js';
+import { OnvifSession } from './onvif/session.js';
+import { parseNotification } from './onvif/topics.js';
 
 /** Where cameras come from: the Supervisor (its current config), or anything shaped like it. */
 export interface CameraSource {
@@ -49,7 +52,7 @@ export interface CameraControlOptions {
   feedBackoffMaxMs?: number;
   /**
    * Pixel-motion fallback (decodes the sub stream), for cameras whose `motion.source` resolves to
-   * pixel (see control/motion/source.ts). Without this option no camera gets pixel motion.
+   * pixel (see control/events/sources.ts). Without this option no camera gets pixel motion.
    */
   pixelMotion?: {
     host: PixelMotionHost;
@@ -133,15 +136,12 @@ export class CameraControl extends EventEmitter<ControlEvents> {
     };
   }
 
-  /** Adds, rebuilds or removes entries after a config change (only cameras whose ONVIF part changed). */
+  /** Adds, rebuilds or removes entries after a config change (only cameras whose CONTROL_SLICE changed). */
   private async reconcile(): Promise<void> {
     const wanted = new Map(this.o.cameras.cameras().map((c) => [c.id, c]));
-    const jobs: Promise<void>[] = [];
-    for (const [id, e] of this.entries) {
-      const next = wanted.get(id);
-      if (!next || !sameControl(e.camera, next)) jobs.push(this.remove(id));
-    }
-    await Promise.all(jobs);
+    const built = new Map([...this.entries].map(([id, e]) => [id, controlSlice(e.camera)]));
+    const d = diffMaps(built, controlItems([...wanted.values()]));
+    await Promise.all([...d.removed, ...d.changed].map((id) => this.remove(id)));
     if (!this.started) return;
     for (const cam of wanted.values()) if (cam.enabled) this.entry(cam);
   }
@@ -161,7 +161,7 @@ export class CameraControl extends EventEmitter<ControlEvents> {
     const e: Entry = {
       camera,
       session,
-      ptz: new PtzController(camera, session, this.o.ptz, session ? null : cgiFor(camera)),
+      ptz: new PtzController(camera, session, this.o.ptz, session ? null : vendorPtzFor(camera)),
       feed: null,
       pixel: null,
       tracker: null,
@@ -255,22 +255,26 @@ export class CameraControl extends EventEmitter<ControlEvents> {
   }
 }
 
-function sameControl(a: ResolvedCamera, b: ResolvedCamera): boolean {
-  return (
-    a.enabled === b.enabled &&
-    a.vendor === b.vendor &&
-    a.host === b.host &&
-    isDeepStrictEqual(a.credentials, b.credentials) &&
-    isDeepStrictEqual(a.onvif, b.onvif) &&
-    isDeepStrictEqual(a.capabilities, b.capabilities) &&
-    isDeepStrictEqual(a.motion, b.motion)
-  );
+/**
+ * What camera control is built from (lib/diff.ts), per camera: the whole resolved camera except
+ * what only other subsystems read (display name, UI flag, snapshot URL, and of the profiles only which
+ * exist: pixel motion picks sub or main). A field added to ResolvedCamera is in the slice unless
+ * excluded here, so a reload never silently ignores it.
+ */
+export function controlSlice(camera: ResolvedCamera) {
+  const { name: _name, hidden: _hidden, snapshotUrl: _snapshotUrl, profiles, ...rest } = camera;
+  return { ...rest, profiles: PROFILE_NAMES.filter((p) => profiles[p] !== undefined) };
 }
 
-/** Dahua/Amcrest speak the same PTZ CGI; used only when no ONVIF endpoint is configured. */
-function cgiFor(camera: ResolvedCamera): DahuaPtz | null {
-  if (camera.vendor !== 'dahua' && camera.vendor !== 'amcrest') return null;
-  if (!camera.host || !camera.credentials) return null;
-  const host = camera.host.includes(':') ? `[${camera.host}]` : camera.host;
-  return new DahuaPtz({ baseUrl: `http://${host}`, ...camera.credentials });
+const controlItems = (cameras: readonly ResolvedCamera[]) =>
+  new Map(cameras.map((c) => [c.id, controlSlice(c)]));
+
+export const CONTROL_SLICE: Slice<ResolvedConfig, ReturnType<typeof controlSlice>> = (cfg) =>
+  controlItems(cfg.cameras);
+
+/** PTZ over the vendor's HTTP API (vendors/<brand>/), used only when no ONVIF endpoint is configured. */
+function vendorPtzFor(camera: ResolvedCamera): VendorPtz | null {
+  const factory = VENDOR_REGISTRY[camera.vendor].ptz;
+  const endpoint = vendorEndpoint(camera);
+  return factory && endpoint ? factory(endpoint) : null;
 }

@@ -6,18 +6,17 @@
  *   hub reader (init + fMP4 fragments) → ffmpeg -f mp4 -i pipe:0 -vf fps=2,scale=160:90,format=gray
  *   -f rawvideo pipe:1 → FrameDiffer → MotionDebounce → onMotion(active)
  *
- * Holds a `motion` lease so the stream runs while we watch. FFmpeg runs in its own process group,
- * every pipe is drained, and it is stopped with SIGTERM then SIGKILL and awaited (FIELD-NOTES #1, #2).
+ * Holds a `motion` lease so the stream runs while we watch. FFmpeg runs through lib/child-process.ts:
+ * own process group, every pipe drained, stopped with SIGTERM then SIGKILL and awaited (FIELD-NOTES #1, #2).
  * A stream restart (reset, new init) restarts the decoder and forgets the reference frame.
  */
-import { FMP4_FROM_STDIN } from '../../lib/ffmpeg-input.js';
-import { spawn, type ChildProcessByStdio } from 'node:child_process';
-import type { Readable, Writable } from 'node:stream';
-import type { LeaseRequest } from '../../supervisor/supervisor.js';
-import type { StreamKey } from '../../contracts/stream-key.js';
-import type { StreamHub } from '../../hub/index.js';
-import type { HubReader } from '../../hub/reader.js';
-import type { ReaderEvent } from '../../hub/types.js';
+import { FMP4_FROM_STDIN } from '../../../lib/ffmpeg-input.js';
+import { describeExit, spawnChild, type ChildProcess } from '../../../lib/child-process.js';
+import type { LeaseRequest } from '../../../supervisor/ports.js';
+import type { StreamKey } from '../../../contracts/stream-key.js';
+import type { StreamHub } from '../../../hub/index.js';
+import type { HubReader } from '../../../hub/reader.js';
+import type { ReaderEvent } from '../../../hub/types.js';
 import { FrameDiffer, MotionDebounce, type MaskRect } from './frame-diff.js';
 
 /** What we need from the supervisor. */
@@ -48,12 +47,9 @@ export interface PixelMotionOptions {
   onHealth?: (ok: boolean, reason: string) => void;
 }
 
-type Child = ChildProcessByStdio<Writable, Readable, Readable>;
-
 export class PixelMotionDetector {
   private reader: HubReader | null = null;
-  private child: Child | null = null;
-  private childExit: Promise<void> | null = null;
+  private child: ChildProcess | null = null;
   private pending: Buffer = Buffer.alloc(0);
   private leaseId: string | null = null;
   private renewTimer: NodeJS.Timeout | null = null;
@@ -144,7 +140,7 @@ export class PixelMotionDetector {
       this.startDecoder();
       return this.feed(ev.init.data);
     }
-    if (ev.type === 'fragment') return this.feed(ev.part.data);
+    if (ev.type === 'fragment') return this.feed(ev.fragment.data);
     if (ev.type === 'reset') {
       this.setHealthy(false, `stream reset: ${ev.reason}`);
       await this.stopDecoder();
@@ -154,12 +150,13 @@ export class PixelMotionDetector {
 
   /** Writes with backpressure; never waits on a decoder that is gone. */
   private feed(data: Buffer): Promise<void> | void {
-    const child = this.child;
-    if (!child || child.stdin.destroyed) return;
-    if (child.stdin.write(data)) return;
+    const stdin = this.child?.stdin;
+    if (!this.child || !stdin || stdin.destroyed || stdin.writableEnded) return;
+    if (stdin.write(data)) return;
+    const exited = this.child.exited;
     return new Promise((resolve) => {
-      child.stdin.once('drain', resolve);
-      child.once('close', resolve);
+      stdin.once('drain', resolve);
+      void exited.then(() => resolve());
     });
   }
 
@@ -176,50 +173,33 @@ export class PixelMotionDetector {
       'rawvideo',
       'pipe:1',
     ];
-    const child = spawn(this.o.ffmpegPath ?? 'ffmpeg', args, {
-      detached: true,
-      stdio: ['pipe', 'pipe', 'pipe'],
-      env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
+    const child = spawnChild({
+      file: this.o.ffmpegPath ?? 'ffmpeg',
+      args,
+      stdin: 'pipe',
+      onStdout: (d) => this.onFrames(d),
     });
     this.child = child;
     this.pending = Buffer.alloc(0);
-    const stderr: string[] = [];
-    child.stdin.on('error', () => undefined); // EPIPE when it exits first
-    child.stderr.on('data', (d: Buffer) => {
-      if (stderr.length < 20) stderr.push(d.toString());
-    });
-    child.stdout.on('data', (d: Buffer) => this.onFrames(d));
-    this.childExit = new Promise((resolve) => {
-      child.once('error', (e) => {
-        this.o.onError?.(`pixel motion: ffmpeg could not start: ${e.message}`);
-        resolve();
-      });
-      child.once('close', (code, signal) => {
-        if (this.child === child) {
-          this.child = null;
-          // Died on its own while we still watch: read again from the latest keyframe.
-          if (!this.stopped) {
-            const why = `pixel motion: ffmpeg exited (${signal ?? code}): ${stderr.join('').trim().slice(-200)}`;
-            this.setHealthy(false, why);
-            this.o.onError?.(why);
-            this.scheduleRestart();
-          }
-        }
-        resolve();
-      });
+    void child.exited.then((exit) => {
+      if (exit.spawnError) this.o.onError?.(`pixel motion: ffmpeg could not start: ${exit.spawnError}`);
+      if (this.child !== child) return;
+      this.child = null;
+      // Died on its own while we still watch: read again from the latest keyframe.
+      if (!this.stopped) {
+        const why = `pixel motion: ffmpeg exited (${describeExit(exit)}): ${exit.stderrTail.trim().slice(-200)}`;
+        this.setHealthy(false, why);
+        this.o.onError?.(why);
+        this.scheduleRestart();
+      }
     });
   }
 
   private async stopDecoder(): Promise<void> {
     const child = this.child;
-    const exit = this.childExit;
     this.child = null;
-    if (!child || !exit) return;
-    child.stdin.destroy();
-    signalGroup(child.pid, 'SIGTERM');
-    const kill = setTimeout(() => signalGroup(child.pid, 'SIGKILL'), 2000);
-    await exit;
-    clearTimeout(kill);
+    if (!child) return;
+    await child.stop(2000);
   }
 
   private onFrames(chunk: Buffer): void {
@@ -256,14 +236,5 @@ export class PixelMotionDetector {
       this.subscribe();
     }, 1000);
     this.restartTimer.unref?.();
-  }
-}
-
-function signalGroup(pid: number | undefined, signal: NodeJS.Signals): void {
-  if (!pid) return;
-  try {
-    process.kill(-pid, signal);
-  } catch {
-    // Already gone.
   }
 }

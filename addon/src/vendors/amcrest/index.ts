@@ -1,0 +1,10 @@
+/** Amcrest: Dahua firmware under another name; the same RTSP paths and PTZ CGI. */
+import { dahuaPtzCgi } from '../dahua/ptz-cgi.js';
+import { DAHUA_PRESET } from '../dahua/index.js';
+import type { VendorDefinition } from '../types.js';
+
+export const amcrest: VendorDefinition = {
+  manufacturer: 'Amcrest',
+  preset: DAHUA_PRESET,
+  ptz: dahuaPtzCgi,
+};

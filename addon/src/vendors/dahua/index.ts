@@ -1,0 +1,11 @@
+/** Dahua: RTSP realmonitor paths, ONVIF on 80, PTZ over `ptz.cgi` with HTTP Digest (ptz-cgi.ts). */
+import type { VendorDefinition, VendorPreset } from '../types.js';
+import { dahuaPtzCgi } from './ptz-cgi.js';
+
+export const DAHUA_PRESET: VendorPreset = {
+  rtspPort: 554,
+  onvifPort: 80,
+  paths: { main: '/cam/realmonitor?channel=1&subtype=0', sub: '/cam/realmonitor?channel=1&subtype=1' },
+};
+
+export const dahua: VendorDefinition = { manufacturer: 'Dahua', preset: DAHUA_PRESET, ptz: dahuaPtzCgi };
