@@ -22,6 +22,7 @@ import { StreamHub } from '../hub/index.js';
 import type { SourceRouting } from '../sources/resolve.js';
 import { LeaseTable, leaseView, type Lease } from './leases.js';
 import { PidRegistry } from './pid-registry.js';
+import type { ProbeResult } from './probe.js';
 import type {
   CameraDirectory,
   HubSource,
@@ -41,6 +42,8 @@ export interface SupervisorOptions {
   pidFile?: string | null;
   /** How often expired leases are swept. */
   sweepIntervalMs?: number;
+  /** Replaces the reachability probe of a key (a pushed SRTLA stream: is its sender there?). */
+  probe?: (key: StreamKey, url: string) => Promise<ProbeResult>;
 }
 
 export type { LeaseRequest } from './ports.js';
@@ -259,6 +262,7 @@ export class Supervisor
         end: (reason) => hub.reset(reason),
       },
       onState: (ev) => this.emit('state', ev),
+      probe: this.opts.probe ? (url) => this.opts.probe!(key, url) : undefined,
     });
     this.runners.set(runner.id, runner);
     this.reconcile(runner.id);
