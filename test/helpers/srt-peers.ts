@@ -141,10 +141,12 @@ export async function freeUdpPort(host = '127.0.0.1'): Promise<number> {
 export function ffmpegSrtCaller(
   host: string,
   port: number,
-  opts: { size?: string; fps?: number; latencyMs?: number } = {},
+  /** `streamId`: the SRT stream id the caller sends (MediaMTX picks its path by it; SRTLA passes it). */
+  opts: { size?: string; fps?: number; latencyMs?: number; streamId?: string } = {},
 ): Peer {
   const h = host.includes(':') ? `[${host}]` : host;
   const fps = opts.fps ?? 15;
+  const sid = opts.streamId ? `&streamid=${opts.streamId}` : '';
   return start('ffmpeg', [
     '-hide_banner',
     '-nostdin',
@@ -167,6 +169,6 @@ export function ffmpegSrtCaller(
     'yuv420p',
     '-f',
     'mpegts',
-    `srt://${h}:${port}?mode=caller&latency=${(opts.latencyMs ?? 2000) * 1000}&pkt_size=1316`,
+    `srt://${h}:${port}?mode=caller&latency=${(opts.latencyMs ?? 2000) * 1000}&pkt_size=1316${sid}`,
   ]);
 }

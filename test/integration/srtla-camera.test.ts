@@ -13,8 +13,10 @@ import type { StreamGraph } from '../../addon/src/contracts/api.js';
 import { streamKey } from '../../addon/src/contracts/stream-key.js';
 import type { SrtlaStatsAnswer } from '../../addon/src/contracts/srtla.js';
 import type { Lookout } from '../../addon/src/main.js';
+import { runChild } from '../../addon/src/lib/child-process.js';
 import { launchChromium } from '../helpers/browser.js';
-import { waitFor, zombieChildren } from '../helpers/processes.js';
+import { loopbackGateway, mediamtxBinary, stopGatewayTest } from '../helpers/gateway.js';
+import { allProcesses, waitFor, zombieChildren } from '../helpers/processes.js';
 import { FAST_STREAM, resolveOrThrow, startTestLookout, tempDir } from '../helpers/setup.js';
 import { ffmpegSrtCaller, freeUdpPort, type Peer } from '../helpers/srt-peers.js';
 import { SrtlaTestSender } from '../helpers/srtla-sender.js';
@@ -130,4 +132,89 @@ describe('SRTLA phone as a camera', () => {
     mkdirSync('test-results/screenshots', { recursive: true });
     await panel.screenshot({ path: 'test-results/screenshots/panel-srtla-links.png' });
   });
+});
+
+/**
+ * The same phone with the MediaMTX gateway (the add-on): the receiver forwards to MediaMTX's SRT
+ * server (stream id publish:phone_main), Lookout's FFmpeg reads the loopback restream, and the
+ * RTSP restream serves the bonded stream to other clients like any camera's.
+ */
+describe('SRTLA phone behind the MediaMTX gateway', () => {
+  let app: Lookout;
+  let sender: SrtlaTestSender;
+  let caller: Peer;
+
+  before(async () => {
+    const [srtPort, srtlaPort] = [await freeUdpPort(), await freeUdpPort()];
+    const config = resolveOrThrow({
+      server: { host: '127.0.0.1', port: 0, data_dir: tempDir() },
+      defaults: { audio: 'drop', stream: { ...FAST_STREAM, startup_grace: '15s' } },
+      srtla: { enabled: true, host: '127.0.0.1' },
+      cameras: [{ id: 'phone', profiles: { main: { srt: { port: srtPort, srtla_port: srtlaPort } } } }],
+    });
+    const gateway = { binary: mediamtxBinary(), listen: await loopbackGateway(), required: true };
+    app = await startTestLookout(config, { tls: false, mqtt: false, gateway });
+    sender = new SrtlaTestSender({
+      listen: { host: '127.0.0.1', port: 0 },
+      receiver: { host: '127.0.0.1', port: srtlaPort },
+      localAddresses: ['127.0.0.2', '127.0.0.3', '127.0.0.4'],
+    });
+    await sender.start();
+    await waitFor(() => sender.activeLinks === 3, 10_000, 'three links registered');
+    // SRTLA forwards the SRT handshake as is: the phone itself names the MediaMTX path (as the
+    // tile's "SRT publish" URL tells the user); loopback publishes without a credential.
+    caller = ffmpegSrtCaller('127.0.0.1', sender.listenPort, { streamId: 'publish:phone_main' });
+  });
+
+  after(async () => {
+    await caller?.stop();
+    await sender?.stop();
+    await stopGatewayTest(app, undefined);
+  });
+
+  it(
+    'is published to MediaMTX, read back from the restream and served to an RTSP client',
+    { timeout: 90_000 },
+    async () => {
+      const gw = app.gateway!;
+      await waitFor(() => app.supervisor.status(KEY).state === 'live', 45_000, 'phone/main live', 100).catch(
+        async (err: Error) => {
+          const why = {
+            status: app.supervisor.status(KEY),
+            srtla: app.srtla.stats(),
+            gateway: await gw.status(),
+          };
+          throw new Error(`${err.message}: ${JSON.stringify(why)}`);
+        },
+      );
+      const ffmpeg = allProcesses().find((p) => p.pid === app.supervisor.status(KEY).pid)!;
+      assert.ok(ffmpeg.cmdline.includes(`${gw.restreamBase}/phone_main`), ffmpeg.cmdline);
+
+      const graph = (await (await fetch(`${app.url}/api/streams`)).json()) as StreamGraph;
+      const entry = graph.streams.find((s) => s.key === 'phone/main')!;
+      assert.equal(entry.gatewayPath, 'phone_main');
+      const group = entry.producers.find((p) => p.type === 'srtla');
+      assert.ok(group && group.type === 'srtla', JSON.stringify(entry.producers));
+      assert.equal(group.target, `127.0.0.1:${gw.listen.srtPort}`, 'the group feeds MediaMTX');
+      assert.equal(group.links.length, 3);
+
+      const probe = await runChild({
+        file: 'ffprobe',
+        args: [
+          '-v',
+          'error',
+          '-rtsp_transport',
+          'tcp',
+          '-show_entries',
+          'stream=codec_name,width',
+          '-of',
+          'csv=p=0',
+          gw.restreamUrl(KEY, '127.0.0.1'),
+        ],
+        timeoutMs: 15_000,
+      });
+      assert.equal(probe.code, 0, probe.stderrTail);
+      assert.match(probe.stdout.toString(), /h264,320/);
+    },
+  );
 });
