@@ -2,14 +2,16 @@
  * A synthetic phone: FFmpeg encoding a live H.264 test picture to a local SRT caller, bonded by the
  * SRTLA test sender over three links (127.0.0.2-4) to a receiver. Run as a child process by the
  * demo (addon/src/demo/demo.ts) and usable by hand:
- *   node --import tsx test/helpers/srtla-phone.ts <receiver port> [receiver host]
+ *   node --import tsx test/helpers/srtla-phone.ts <receiver port> [receiver host] [SRT stream id]
+ * The stream id names the MediaMTX path when MediaMTX takes the SRT ingest (FFmpeg's listener ignores it).
  * SIGTERM stops FFmpeg (awaited) and the sender, then exits.
  */
 import { ffmpegSrtCaller } from './srt-peers.js';
 import { SrtlaTestSender } from './srtla-sender.js';
 
 const port = Number(process.argv[2]);
-const host = process.argv[3] ?? '127.0.0.1';
+const host = process.argv[3] || '127.0.0.1';
+const streamId = process.argv[4] || undefined;
 if (!Number.isInteger(port) || port <= 0) {
   process.stderr.write('usage: srtla-phone.ts <receiver port> [receiver host]\n');
   process.exit(2);
@@ -22,7 +24,11 @@ const sender = new SrtlaTestSender({
 await sender.start();
 // Encode once the links are registered: an SRT caller whose handshake finds no path gives up.
 while (sender.activeLinks < 3) await new Promise((r) => setTimeout(r, 50));
-const encoder = ffmpegSrtCaller('127.0.0.1', sender.listenPort, { size: '640x360', latencyMs: 500 });
+const encoder = ffmpegSrtCaller('127.0.0.1', sender.listenPort, {
+  size: '640x360',
+  latencyMs: 500,
+  streamId,
+});
 let stopping = false;
 // The encoder's SRT caller gives up when the listener is away: start it again, as a phone app does.
 const respawn = async (e: typeof encoder): Promise<void> => {
@@ -30,7 +36,7 @@ const respawn = async (e: typeof encoder): Promise<void> => {
   if (stopping) return;
   await new Promise((r) => setTimeout(r, 2000));
   if (!stopping)
-    current = ffmpegSrtCaller('127.0.0.1', sender.listenPort, { size: '640x360', latencyMs: 500 });
+    current = ffmpegSrtCaller('127.0.0.1', sender.listenPort, { size: '640x360', latencyMs: 500, streamId });
   if (!stopping) void respawn(current);
 };
 let current = encoder;

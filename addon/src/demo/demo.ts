@@ -10,8 +10,10 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { resolveConfig } from '../config/index.js';
 import type { ResolvedConfig } from '../contracts/config.js';
+import { streamKey } from '../contracts/stream-key.js';
 import { describeExit, spawnChild } from '../lib/child-process.js';
 import type { Logger } from '../lib/log.js';
+import { restreamPathName } from '../sources/resolve.js';
 import { SyntheticCamera } from './synthetic-camera.js';
 
 export const DEMO_CAMERAS = ['front_door', 'driveway', 'backyard', 'garage'] as const;
@@ -24,6 +26,7 @@ export interface Demo {
   close(): Promise<void>;
 }
 
+const PHONE_STREAM_ID = `publish:${restreamPathName(streamKey('phone', 'main'))}`;
 const PHONE = fileURLToPath(new URL('../../../test/helpers/srtla-phone.ts', import.meta.url));
 
 async function freeUdpPort(): Promise<number> {
@@ -39,7 +42,8 @@ function startPhone(port: number, log: Logger): { stop(): Promise<void> } {
   // tsx resolved from here, not from the working directory (serve may run from anywhere).
   const child = spawnChild({
     file: process.execPath,
-    args: ['--import', import.meta.resolve('tsx'), PHONE, String(port)],
+    // The stream id names the phone's MediaMTX path when the gateway takes the SRT ingest.
+    args: ['--import', import.meta.resolve('tsx'), PHONE, String(port), '127.0.0.1', PHONE_STREAM_ID],
     killGraceMs: 3000,
     label: 'demo phone',
   });
