@@ -3,6 +3,7 @@
  *   1. redactor knows the secrets   before anything can log a URL
  *   1b. MediaMTX gateway            when its binary is found: pulls the cameras, FFmpeg reads it
  *   2. supervisor                   reaps leftovers of a crashed run, creates a runner + hub per key
+ *   2b. SRTLA receivers             bonded SRT for `srt:` profiles with an srtla_port (off by default)
  *   3. snapshots                    one decode service shared by every listener, MQTT and stills
  *   4. recordings                   hub readers and leases; needs the supervisor's hubs
  *   5. camera control, LL-HLS       ONVIF sessions, PTZ, motion events (→ recordings); one origin
@@ -29,6 +30,8 @@ import { redactor } from './lib/redact.js';
 import { LlhlsOrigin } from './outputs/llhls/index.js';
 import { RecordingService } from './outputs/recorder/service.js';
 import { SnapshotService } from './outputs/snapshot/snapshot-service.js';
+import { SrtlaService } from './sources/srtla/service.js';
+import { probeSource } from './supervisor/probe.js';
 import { Supervisor, type ApplyResult } from './supervisor/supervisor.js';
 
 export const VERSION = '0.1.0';
@@ -80,6 +83,8 @@ export interface Lookout {
   /** Base URL of the HTTP/2 + TLS listener (self-signed unless configured), or null when off. */
   tlsUrl: string | null;
   supervisor: Supervisor;
+  /** The SRTLA receivers (bonded SRT ingest); empty unless srtla.enabled. */
+  srtla: SrtlaService;
   recordings: RecordingService;
   /** PTZ, presets and camera motion events ('motion' MotionEvents for the recorder and MQTT). */
   control: CameraControl;
@@ -104,6 +109,8 @@ export async function startLookout(opts: LookoutOptions): Promise<Lookout> {
   try {
     const gateway = await startGateway(opts);
     if (gateway) undo.push(() => gateway.stop()); // after the supervisor (reverse order): readers first
+    // With the gateway, FFmpeg reads its restream and `srt:` profiles are published to its SRT server.
+    const routing = gateway?.routing ?? {};
 
     // Asked while the rest starts (never rejects): the HA devices link to the panel, the add-on's
     // ingress page or this listener.
@@ -112,15 +119,20 @@ export async function startLookout(opts: LookoutOptions): Promise<Lookout> {
       host: opts.listen?.host ?? opts.config.server.host,
       port: opts.listen?.port ?? opts.config.server.port,
     });
+    const srtla = new SrtlaService(log, routing);
     const supervisor = new Supervisor({
       config: opts.config,
       log,
       ffmpegPath: opts.ffmpegPath,
       pidFile: opts.pidFile,
-      routing: gateway ? { restreamBase: gateway.restreamBase } : {},
+      routing,
+      // A bonded key's source is "up" while its sender forwards (its FFmpeg listens again at once).
+      probe: async (key, url) => srtla.presence(key) ?? probeSource(url),
     });
     await supervisor.start();
     undo.push(() => supervisor.stop());
+    await srtla.apply(opts.config);
+    undo.push(() => srtla.stop());
 
     const snapshots = new SnapshotService({ supervisor, log, ffmpegPath: opts.ffmpegPath });
     undo.push(() => snapshots.close());
@@ -155,7 +167,10 @@ export async function startLookout(opts: LookoutOptions): Promise<Lookout> {
     const auth = { token, trustedProxies };
     // The listeners keep this token until restart, even if a reload drops it from the config's secrets.
     if (token !== null) redactor.addSecrets([token]);
-    const deps = { supervisor, log, version: VERSION, llhls, recordings, control, snapshots, auth, gateway };
+    const deps = {
+      ...{ supervisor, log, version: VERSION, llhls, recordings, control, snapshots, auth },
+      ...{ gateway, srtla },
+    };
     const host = opts.listen?.host ?? opts.config.server.host;
     const port = opts.listen?.port ?? opts.config.server.port;
 
@@ -228,6 +243,7 @@ export async function startLookout(opts: LookoutOptions): Promise<Lookout> {
         gateway?.apply(outcome.config); // MediaMTX re-reads its file; changed paths restart there
         const applied = await supervisor.applyConfig(outcome.config);
         await recordings.applyConfig(outcome.config); // after the supervisor: new keys have their hubs
+        await srtla.apply(outcome.config);
         return { ok: true, applied };
       });
       return reloading;
@@ -242,7 +258,7 @@ export async function startLookout(opts: LookoutOptions): Promise<Lookout> {
     let stopping: Promise<void> | null = null;
     const stop = () => (stopping ??= unwind());
     log.info({ url, tlsUrl, cameras: opts.config.cameras.length }, 'lookout is running');
-    return { url, tlsUrl, supervisor, recordings, control, mqtt, gateway, api, reload, stop };
+    return { url, tlsUrl, supervisor, srtla, recordings, control, mqtt, gateway, api, reload, stop };
   } catch (err) {
     await unwind();
     throw err;

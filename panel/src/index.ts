@@ -6,6 +6,8 @@ import { LookoutGridCard } from './card.js';
 import { LookoutCameraTile } from './components/camera-tile.js';
 // Defines <lookout-ptz-overlay> (itself guarded); tiles place it over PTZ cameras.
 import './components/ptz-overlay.js';
+// Defines <lookout-srtla-links> (guarded); tiles of bonded cameras show it.
+import './components/srtla-links.js';
 import { LookoutPanel } from './panel-page.js';
 import { registerLookoutCard } from './register.js';
 import { LookoutReview } from './review/review-view.js';

@@ -94,9 +94,13 @@ describe('lookout CLI', () => {
         const graph0 = (await (await fetch(`${base}/api/streams`)).json()) as StreamGraph;
         const cameras = [...new Set(graph0.streams.map((s) => s.camera))];
         assert.ok(cameras.length >= 4, `demo has ${cameras.length} cameras`);
+        // Each camera's grid stream: sub, or main for a camera without one (the bonded phone).
+        const grid = (c: string) =>
+          graph0.streams.some((s) => s.key === `${c}/sub`) ? `${c}/sub` : `${c}/main`;
+        const keys = new Set(cameras.map(grid));
         const t0 = Date.now();
         for (const c of cameras) {
-          const r = await fetch(`${base}/api/streams/${c}/sub/leases`, {
+          const r = await fetch(`${base}/api/streams/${grid(c)}/leases`, {
             method: 'POST',
             headers: { 'content-type': 'application/json' },
             body: '{"kind":"viewer"}',
@@ -106,14 +110,12 @@ describe('lookout CLI', () => {
         let graph = graph0;
         for (let i = 0; i < 100; i++) {
           graph = (await (await fetch(`${base}/api/streams`)).json()) as StreamGraph;
-          if (
-            graph.streams.filter((s) => s.profile === 'sub' && s.state === 'live').length === cameras.length
-          )
+          if (graph.streams.filter((s) => keys.has(s.key) && s.state === 'live').length === cameras.length)
             break;
           await new Promise((r) => setTimeout(r, 100));
         }
-        console.log(`# demo: ${cameras.length} sub streams live ${Date.now() - t0} ms after the leases`);
-        for (const s of graph.streams.filter((x) => x.profile === 'sub')) {
+        console.log(`# demo: ${cameras.length} grid streams live ${Date.now() - t0} ms after the leases`);
+        for (const s of graph.streams.filter((x) => keys.has(x.key))) {
           assert.equal(s.state, 'live', `${s.key}: ${s.reason}`);
           // Our viewer lease; the demo's front_door also has its pixel-motion lease (the visitor), and
           // the MQTT pictures for HA may hold a short snapshot lease.
@@ -135,7 +137,9 @@ describe('lookout CLI', () => {
       }
       assert.equal(await exited, 0, out.slice(-2000));
       const leftovers = allProcesses().filter(
-        (p) => /synthetic_camera\.py|ffmpeg/.test(p.cmdline) && p.cmdline.includes('front_door'),
+        (p) =>
+          (/synthetic_camera\.py|ffmpeg/.test(p.cmdline) && p.cmdline.includes('front_door')) ||
+          p.cmdline.includes('srtla-phone'),
       );
       assert.deepEqual(leftovers, []);
       assert.deepEqual(zombieChildren(), []);

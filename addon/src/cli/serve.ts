@@ -82,7 +82,7 @@ export async function serve(opts: ServeOptions): Promise<number> {
     );
   }
   process.stdout.write(
-    `\nLookout is running${demo ? ' in demo mode (4 synthetic cameras)' : ''}.\n  API:     ${lookout.url}/api/streams\n  Health:  ${lookout.url}/api/health\n  Metrics: ${lookout.url}/metrics\n  LL-HLS:  ${lookout.url}/hls/<camera>/<main|sub>/index.m3u8\n${lookout.tlsUrl ? `  HTTP/2:  ${lookout.tlsUrl} (same routes, self-signed TLS)\n` : ''}${gatewayLines(lookout)}\n`,
+    `\nLookout is running${demo ? ` in demo mode (4 synthetic cameras${demo.srtlaPort ? `, a bonded phone on SRTLA port ${demo.srtlaPort}` : ''})` : ''}.\n  API:     ${lookout.url}/api/streams\n  Health:  ${lookout.url}/api/health\n  Metrics: ${lookout.url}/metrics\n  LL-HLS:  ${lookout.url}/hls/<camera>/<main|sub>/index.m3u8\n${lookout.tlsUrl ? `  HTTP/2:  ${lookout.tlsUrl} (same routes, self-signed TLS)\n` : ''}${gatewayLines(lookout)}\n`,
   );
 
   return new Promise<number>((done) => {

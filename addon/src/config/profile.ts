@@ -13,6 +13,7 @@ import type {
   Vendor,
 } from '../contracts/config.js';
 import type { ProfileName } from '../contracts/stream-key.js';
+import type { SrtIngest } from '../contracts/srtla.js';
 import { BUILT_IN_TUNING } from './built-in.js';
 import { BAD, isString, ok, type Checker, type RawMap, type Read } from './check.js';
 import { formatDuration } from './duration.js';
@@ -21,6 +22,7 @@ import type { Host } from './host.js';
 import { pick, pickRequired, readLayer, type Layer } from './layers.js';
 import type { ProvenanceLog } from './provenance.js';
 import { buildFromPath, buildFromUrl, type BuiltUrl } from './source-url.js';
+import { readSrtIngest, srtListenerUrl } from './srtla.js';
 import { checkCopyMode, readTranscode } from './transcode.js';
 import { VENDOR_REGISTRY } from '../vendors/registry.js';
 
@@ -62,10 +64,20 @@ export function resolveProfile(
   const mode = pickRequired<ProfileMode>('mode', stack);
   prov.picked(`${p}.transport`, transport);
   prov.picked(`${p}.audio`, audio);
+  const srt = readSrtIngest(block, base, ck);
+  // A pushed stream must be listening when the sender comes: always on unless the file says otherwise.
+  if (ok(srt) && alwaysOn.level === 'built-in') {
+    alwaysOn.value = true;
+    alwaysOn.origin = 'srt sources listen all the time';
+  }
   prov.picked(`${p}.alwaysOn`, alwaysOn);
   prov.picked(`${p}.mode`, mode);
 
-  const source = resolveSource(name, block, base, stack, label, ctx);
+  const source = ok(srt)
+    ? srtSource(block, base, label, ctx, srt, p)
+    : srt === BAD
+      ? { needsHost: false }
+      : resolveSource(name, block, base, stack, label, ctx);
 
   let transcode = null;
   const modeRaw = block['mode'];
@@ -97,9 +109,29 @@ export function resolveProfile(
         audio: audio.value,
         alwaysOn: alwaysOn.value,
         tuning,
+        ...(ok(srt) ? { srt } : {}),
       }
     : undefined;
   return { profile, needsHost: source.needsHost };
+}
+
+/** `srt:` instead of url/path: Lookout's own SRT listener is the source. */
+function srtSource(
+  block: RawMap,
+  base: string,
+  label: string,
+  ctx: ProfileContext,
+  srt: SrtIngest,
+  p: string,
+): { url?: BuiltUrl; needsHost: boolean } {
+  for (const k of ['url', 'path'])
+    if (block[k] !== undefined)
+      ctx.ck.add(child(base, k), `${label}: set one of url, path or srt, not several`);
+  const displayUrl = srtListenerUrl(srt, false);
+  ctx.prov.add(`${p}.displayUrl`, displayUrl, 'camera', child(base, 'srt'));
+  if (srt.srtlaPort !== null)
+    ctx.prov.add(`${p}.srt.srtlaPort`, srt.srtlaPort, 'camera', child(base, 'srt', 'srtla_port'));
+  return { url: { sourceUrl: srtListenerUrl(srt, true), displayUrl }, needsHost: false };
 }
 
 function resolveSource(

@@ -25,6 +25,7 @@ import {
 import { resolveMqtt } from './mqtt.js';
 import { resolveRecording } from './recording.js';
 import { resolveServer } from './server.js';
+import { checkSrtPorts, resolveSrtla } from './srtla.js';
 
 export interface ResolveOptions {
   /** Folder that relative paths (secrets_file, data_dir) are relative to. Default: process.cwd(). */
@@ -159,5 +160,7 @@ function resolveTree(root: Record<string, unknown>, baseDir: string, env: Env, c
 
   const recording = resolveRecording(root, list, server.dataDir, baseDir, ck);
   const mqtt = resolveMqtt(root, ck);
-  return { config: { server, mqtt, cameras, recording, secrets: [] }, provenance };
+  const srtla = resolveSrtla(root, ck);
+  checkSrtPorts(cameras, srtla, ck);
+  return { config: { server, mqtt, cameras, recording, srtla, secrets: [] }, provenance };
 }

@@ -164,7 +164,7 @@ export function secretsFilePath(declared: string, baseDir: string): string {
  */
 export function collectSecrets(value: unknown, found: Set<string>, key?: string): void {
   if (typeof value === 'string') {
-    if ((key === 'password' || key === 'token') && value !== '') found.add(value);
+    if ((key === 'password' || key === 'token' || key === 'passphrase') && value !== '') found.add(value);
     for (const s of secretsInUrl(value)) found.add(s);
   } else if (Array.isArray(value)) {
     for (const v of value) collectSecrets(v, found);

@@ -18,6 +18,8 @@ export interface ProfileSummary {
   mode: ProfileMode;
   state: StreamState;
   viewers: number;
+  /** Fed by an SRTLA receiver (bonded SRT): the panel shows the per-link view. */
+  bonded?: boolean;
 }
 
 export interface CameraSummary {
@@ -118,15 +120,31 @@ export interface StreamGraphEntry {
   reason: string;
   /** FFmpeg reads this key from the MediaMTX gateway path (which holds the one camera connection). */
   gatewayPath: string | null;
-  producers: Array<{
-    type: 'ffmpeg';
-    source: string;
-    pid: number | null;
-    state: StreamState;
-    bitrateKbps: number;
-    fps: number;
-  }>;
+  producers: StreamProducer[];
   consumers: LeaseView[];
+}
+
+export type StreamProducer = FfmpegProducer | SrtlaProducer;
+
+export interface FfmpegProducer {
+  type: 'ffmpeg';
+  source: string;
+  pid: number | null;
+  state: StreamState;
+  bitrateKbps: number;
+  fps: number;
+}
+
+/** A bonded SRTLA group feeding the key's SRT listener, with its links (connections). */
+export interface SrtlaProducer {
+  type: 'srtla';
+  /** Short group id, as in the logs. */
+  group: string;
+  /** The SRT listener it forwards to. */
+  target: string;
+  pending: boolean;
+  bitrateKbps: number;
+  links: Array<{ address: string; share: number; bitrateKbps: number; lastSeenAgoMs: number }>;
 }
 
 export interface StreamGraph {

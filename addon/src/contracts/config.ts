@@ -4,6 +4,7 @@
  * addon/src/config/ turns a file into these types. Nothing outside addon/src/config/ reads YAML.
  */
 import type { RecordingSettings } from './recording.js';
+import type { SrtIngest, SrtlaSettings } from './srtla.js';
 import { keyId, PROFILE_NAMES, streamKey, type ProfileName } from './stream-key.js';
 
 export const VENDORS = [
@@ -73,6 +74,8 @@ export interface ResolvedProfile {
   audio: AudioMode;
   alwaysOn: boolean;
   tuning: StreamTuning;
+  /** Present for an `srt:` source: the camera pushes SRT (plain or bonded via SRTLA) to Lookout. */
+  srt?: SrtIngest;
 }
 
 export interface Capabilities {
@@ -169,6 +172,8 @@ export interface ResolvedConfig {
   cameras: ResolvedCamera[];
   /** The `recording:` section and each camera's `recording:` block (outputs/recorder). */
   recording: RecordingSettings;
+  /** The `srtla:` section (sources/srtla); absent: the receiver is off. */
+  srtla?: SrtlaSettings;
   /** Every secret value found while loading (passwords), for the log redactor. */
   secrets: string[];
 }

@@ -21,7 +21,7 @@ import type { GatewayPathStatus, GatewayStatus } from '../contracts/api.js';
 import { keyId, type StreamKey } from '../contracts/stream-key.js';
 import { lineSplitter, spawnChild, type ChildProcess } from '../lib/child-process.js';
 import type { Logger } from '../lib/log.js';
-import { restreamPathName } from '../sources/resolve.js';
+import { restreamPathName, type SourceRouting } from '../sources/resolve.js';
 import { Backoff } from '../supervisor/backoff.js';
 import { PidRegistry } from '../supervisor/pid-registry.js';
 import { loadOrCreateUsers } from './credentials.js';
@@ -106,6 +106,14 @@ export class MediamtxGateway extends EventEmitter<{ state: [GatewayState, string
   /** Where Lookout's FFmpeg reads every gateway path (sources/resolve.ts appends the path name). */
   get restreamBase(): string {
     return `rtsp://127.0.0.1:${this.listen.rtspPort}`;
+  }
+
+  /**
+   * How the supervisor and the SRTLA receivers reach the gateway: the loopback restream, and its SRT
+   * server for `srt:` profiles (published as `publish:<path>`, path names from restreamPathName).
+   */
+  get routing(): Required<SourceRouting> {
+    return { restreamBase: this.restreamBase, srtIngest: { host: '127.0.0.1', port: this.listen.srtPort } };
   }
 
   get currentState(): GatewayState {

@@ -65,7 +65,16 @@ export function gatewayPaths(config: ResolvedConfig): GatewayPath[] {
 const CLOSE_AFTER = '2s';
 
 function pathEntry(profile: ResolvedProfile, kind: 'pull' | 'publish'): Record<string, unknown> {
-  if (kind === 'publish') return { source: 'publisher', overridePublisher: true };
+  if (kind === 'publish') {
+    // An `srt:` profile's passphrase is the path's: the sender (or the SRTLA receiver, which forwards
+    // the encrypted SRT as is) keeps using it when MediaMTX takes the ingest.
+    const passphrase = profile.srt?.passphrase;
+    return {
+      source: 'publisher',
+      overridePublisher: true,
+      ...(passphrase ? { srtPublishPassphrase: passphrase } : {}),
+    };
+  }
   return {
     source: profile.sourceUrl,
     // The camera is opened only while someone reads the path (Lookout's FFmpeg, a WebRTC viewer, a

@@ -16,6 +16,18 @@ export interface SourceRouting {
    * read from this restreamer at `<base>/<camera>_<profile>` instead of from the camera.
    */
   restreamBase?: string | null;
+  /**
+   * MediaMTX's SRT server (a plain address, e.g. 127.0.0.1:8890) when it takes SRT ingest. Then
+   * `srt:` profiles are published there (stream id `publish:<camera>_<profile>`) and read back from
+   * the restream; without it the key's own FFmpeg is the SRT listener.
+   */
+  srtIngest?: SrtAddress | null;
+}
+
+/** Where a pushed SRT stream must be sent: what the SRTLA receiver forwards a group to. */
+export interface SrtAddress {
+  host: string;
+  port: number;
 }
 
 export interface ResolvedSource {
@@ -92,7 +104,10 @@ export function resolveSource(
   profile: ResolvedProfile,
   routing: SourceRouting = {},
 ): ResolvedSource {
-  const carried = routing.restreamBase ? gatewayCarries(profile) : null;
+  let carried = routing.restreamBase ? gatewayCarries(profile) : null;
+  // A pushed stream goes through the gateway only when its SRT server takes the ingest; otherwise
+  // the key's own FFmpeg stays the SRT listener.
+  if (carried === 'publish' && !routing.srtIngest) carried = null;
   if (routing.restreamBase && carried) {
     const url = `${routing.restreamBase.replace(/\/+$/, '')}/${restreamPathName(key)}`;
     // A published (SRT) path has no camera to probe: the gateway's answer is all there is.
@@ -122,4 +137,21 @@ export function isHttpMjpegUrl(url: string): boolean {
   const scheme = url.slice(0, url.indexOf(':')).toLowerCase();
   if (scheme !== 'http' && scheme !== 'https') return false;
   return !/\.m3u8(\?|$)/i.test(url.split('#')[0]!);
+}
+
+/**
+ * The SRT listener a pushed (`srt:`) profile is fed through: MediaMTX's SRT server when it takes the
+ * ingest (the caller must then use `streamId`), else the key's own FFmpeg listener.
+ */
+export function srtTarget(
+  key: StreamKey,
+  profile: ResolvedProfile,
+  routing: SourceRouting = {},
+): { target: SrtAddress; streamId: string | null } | null {
+  if (!profile.srt) return null;
+  if (routing.srtIngest) return { target: routing.srtIngest, streamId: `publish:${restreamPathName(key)}` };
+  // A wildcard listener is reached on loopback from inside the host.
+  const host =
+    profile.srt.host === '0.0.0.0' ? '127.0.0.1' : profile.srt.host === '::' ? '::1' : profile.srt.host;
+  return { target: { host, port: profile.srt.port }, streamId: null };
 }

@@ -24,6 +24,7 @@ import type { SourceRouting } from '../sources/resolve.js';
 import { buildVariantArgs, DEFAULT_H264_ENCODE } from './ffmpeg-args.js';
 import { LeaseTable, leaseView, type Lease } from './leases.js';
 import { PidRegistry } from './pid-registry.js';
+import type { ProbeResult } from './probe.js';
 import type {
   CameraDirectory,
   HubSource,
@@ -43,6 +44,8 @@ export interface SupervisorOptions {
   pidFile?: string | null;
   /** How often expired leases are swept. */
   sweepIntervalMs?: number;
+  /** Replaces the reachability probe of a key (a pushed SRTLA stream: is its sender there?). */
+  probe?: (key: StreamKey, url: string) => Promise<ProbeResult>;
 }
 
 export type { LeaseRequest } from './ports.js';
@@ -330,6 +333,7 @@ export class Supervisor
       },
       onState: (ev) => this.emit('state', ev),
       input,
+      probe: this.opts.probe ? (url) => this.opts.probe!(key, url) : undefined,
     });
     this.runners.set(runner.id, runner);
     this.reconcile(runner.id);

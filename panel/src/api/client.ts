@@ -21,6 +21,7 @@ import {
   type ProfileName,
   type StreamVariant,
 } from '../../../addon/src/contracts/stream-key.js';
+import type { SrtlaStatsAnswer } from '../../../addon/src/contracts/srtla.js';
 
 /** An API error answer, with the supervisor's code and message. */
 export class ApiError extends Error {
@@ -133,6 +134,11 @@ export class LookoutApi {
   private authHeaders(h: Record<string, string>): Record<string, string> {
     if (this.opts.token) h.authorization = `Bearer ${this.opts.token}`;
     return h;
+  }
+
+  /** The SRTLA receivers' per-stream and per-link figures (bonded cameras). */
+  srtlaStats(): Promise<SrtlaStatsAnswer> {
+    return this.json('GET', 'api/srtla/stats');
   }
 
   async cameras(): Promise<CameraSummary[]> {

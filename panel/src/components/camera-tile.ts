@@ -186,6 +186,15 @@ export class LookoutCameraTile extends LitElement {
               </div>`
             : nothing
         }
+        ${
+          this.api && this.camera.profiles.some((p) => p.bonded) && customElements.get('lookout-srtla-links')
+            ? html`<lookout-srtla-links
+                class="links"
+                .api=${this.api}
+                camera=${this.camera.id}
+              ></lookout-srtla-links>`
+            : nothing
+        }
         <div class="bottom">
           <span class="profile">${this.profile} · ${TECH_TEXT[this.live.tech ?? this.tech]}</span>
           <span class="spacer"></span>
@@ -358,6 +367,11 @@ export class LookoutCameraTile extends LitElement {
       z-index: 9999;
       border-radius: 0;
       aspect-ratio: auto;
+    }
+    .links {
+      position: absolute;
+      left: 6px;
+      bottom: 34px;
     }
     .frame {
       position: absolute;

@@ -24,7 +24,10 @@ import { cameraRoutes } from './routes/cameras.js';
 import { probeRoutes } from './routes/probe.js';
 import { healthRoutes } from './routes/health.js';
 import { recordingRoutes } from './routes/recordings.js';
+import { srtlaRoutes } from './routes/srtla.js';
 import { streamRoutes } from './routes/streams.js';
+import { renderSrtlaMetrics } from './metrics.js';
+import type { SrtlaService } from '../../sources/srtla/service.js';
 import type { LlhlsHost } from '../../outputs/llhls/origin.js';
 import type { LiveOutputsHost } from '../../outputs/live-outputs.js';
 import type { ViewHost } from './views.js';
@@ -48,6 +51,8 @@ export interface ApiDeps {
   auth?: AuthOptions;
   /** The MediaMTX gateway (WebRTC, RTSP restream, SRT); absent or null: Lookout runs without it. */
   gateway?: MediamtxGateway | null;
+  /** SRTLA receivers: groups in /api/streams, /api/srtla/stats, metrics; absent: none. */
+  srtla?: SrtlaService;
 }
 
 /** PEM key and certificate: the app is then served as HTTP/2 over TLS (HTTP/1.1 still accepted). */
@@ -95,14 +100,17 @@ export function buildApi(deps: ApiDeps, tls?: TlsMaterial): FastifyInstance {
   const gateway = deps.gateway ?? null;
   cameraRoutes(app, deps.supervisor, gateway);
   probeRoutes(app, deps.supervisor);
-  streamRoutes(app, deps.supervisor, gateway);
+  const srtlaStats = () => deps.srtla?.stats() ?? [];
+  streamRoutes(app, deps.supervisor, gateway, srtlaStats);
+  srtlaRoutes(app, deps.srtla ?? null);
   healthRoutes(
     app,
     deps.supervisor,
     deps.version,
     async () =>
       (deps.recordings ? renderRecordingMetrics(await deps.recordings.status()) : '') +
-      (gateway ? renderGatewayMetrics(await gateway.status()) : ''),
+      (gateway ? renderGatewayMetrics(await gateway.status()) : '') +
+      (deps.srtla ? renderSrtlaMetrics(srtlaStats()) : ''),
   );
   if (gateway) webrtcRoutes(app, deps.supervisor, gateway);
   if (deps.recordings) recordingRoutes(app, deps.recordings);

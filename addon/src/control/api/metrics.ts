@@ -3,6 +3,7 @@
  * Hand-written: the format is a few lines of text and every value already lives in the status,
  * so a metrics library would only add a second copy of the state to keep in sync.
  */
+import { SRTLA_DROP_REASONS, type SrtlaLinkStats, type SrtlaListenerStats } from '../../contracts/srtla.js';
 import { STREAM_STATES, type StreamStatus } from '../../contracts/stream-state.js';
 
 function labels(s: StreamStatus, extra = ''): string {
@@ -65,6 +66,71 @@ export function renderMetrics(statuses: StreamStatus[]): string {
     'gauge',
     'Leases held on the stream.',
     statuses.map((s) => `lookout_stream_viewers${labels(s)} ${s.leases.length}`),
+  );
+  return out.join('\n') + '\n';
+}
+
+/** SRTLA receivers (sources/srtla): groups, links and drops, labelled by the camera they feed. */
+export function renderSrtlaMetrics(listeners: SrtlaListenerStats[]): string {
+  const out: string[] = [];
+  const metric = (name: string, type: 'gauge' | 'counter', help: string, rows: string[]) => {
+    out.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`, ...rows);
+  };
+  const cam = (l: { camera: string; profile: string }) => `camera="${l.camera}",profile="${l.profile}"`;
+  const groups = listeners.flatMap((l) => l.groups);
+  const links = groups.flatMap((g) => g.links.map((k) => ({ g, k })));
+  const linkRows = (name: string, pick: (k: SrtlaLinkStats) => number) =>
+    links.map(({ g, k }) => `${name}{${cam(g)},group="${g.id}",link="${k.address}"} ${pick(k)}`);
+  metric(
+    'lookout_srtla_groups',
+    'gauge',
+    'Bonded sessions (SRTLA groups) alive.',
+    listeners.map((l) => `lookout_srtla_groups{${cam(l)}} ${l.groups.length}`),
+  );
+  metric(
+    'lookout_srtla_connections',
+    'gauge',
+    'Registered links (connections) per group.',
+    groups.map((g) => `lookout_srtla_connections{${cam(g)},group="${g.id}"} ${g.links.length}`),
+  );
+  const perLink: Array<[string, string, (k: SrtlaLinkStats) => number]> = [
+    [
+      'lookout_srtla_link_packets_received_total',
+      'Datagrams received on the link.',
+      (k) => k.packetsReceived,
+    ],
+    ['lookout_srtla_link_bytes_received_total', 'Bytes received on the link.', (k) => k.bytesReceived],
+    [
+      'lookout_srtla_link_packets_forwarded_total',
+      'SRT packets forwarded from the link.',
+      (k) => k.packetsForwarded,
+    ],
+    [
+      'lookout_srtla_link_bytes_forwarded_total',
+      'SRT bytes forwarded from the link.',
+      (k) => k.bytesForwarded,
+    ],
+  ];
+  for (const [name, help, pick] of perLink) metric(name, 'counter', help, linkRows(name, pick));
+  metric(
+    'lookout_srtla_group_lost_packets_total',
+    'counter',
+    'Packets the SRT listener reported lost (NAK), per group.',
+    groups.map((g) => `lookout_srtla_group_lost_packets_total{${cam(g)},group="${g.id}"} ${g.lostPackets}`),
+  );
+  metric(
+    'lookout_srtla_drops_total',
+    'counter',
+    'Datagrams the receiver dropped or refused, by reason.',
+    listeners.flatMap((l) =>
+      SRTLA_DROP_REASONS.map((r) => `lookout_srtla_drops_total{${cam(l)},reason="${r}"} ${l.drops[r]}`),
+    ),
+  );
+  metric(
+    'lookout_srtla_groups_closed_total',
+    'counter',
+    'Groups removed (timeouts, eviction).',
+    listeners.map((l) => `lookout_srtla_groups_closed_total{${cam(l)}} ${l.groupsClosed}`),
   );
   return out.join('\n') + '\n';
 }

@@ -6,6 +6,7 @@ import type { CameraDetail, CameraGateway, CameraSummary, StreamGraph } from '..
 import type { ResolvedCamera } from '../../contracts/config.js';
 import type { StreamStatus } from '../../contracts/stream-state.js';
 import { PROFILE_NAMES, keyId, streamKey } from '../../contracts/stream-key.js';
+import type { SrtlaListenerStats } from '../../contracts/srtla.js';
 import type { MediamtxGateway } from '../../gateway/gateway.js';
 import { gatewayCarries, restreamPathName } from '../../sources/resolve.js';
 import type { CameraDirectory, StreamStatuses } from '../../supervisor/ports.js';
@@ -74,6 +75,7 @@ export function cameraSummary(sup: ViewHost, cam: ResolvedCamera, gw?: GatewayCo
           mode: p.mode,
           state: st?.state ?? 'idle',
           viewers: st?.leases.length ?? 0,
+          ...(p.srt?.srtlaPort != null ? { bonded: true } : {}),
         },
       ];
     }),
@@ -91,11 +93,30 @@ export function cameraDetail(sup: ViewHost, cam: ResolvedCamera, gw?: GatewayCon
   };
 }
 
+/** `srtla`: the SRTLA receivers' stats; their groups appear as producers of the key they feed. */
 export async function streamGraph(
   sup: ViewHost,
   gateway: MediamtxGateway | null = null,
+  srtla: SrtlaListenerStats[] = [],
 ): Promise<StreamGraph> {
   const cameras = new Map(sup.cameras().map((c) => [c.id, c]));
+  const groupsOf = (key: string) =>
+    srtla
+      .filter((l) => `${l.camera}/${l.profile}` === key)
+      .flatMap((l) => l.groups)
+      .map((g) => ({
+        type: 'srtla' as const,
+        group: g.id,
+        target: g.target,
+        pending: g.pending,
+        bitrateKbps: g.bitrateKbps,
+        links: g.links.map((k) => ({
+          address: k.address,
+          share: k.share,
+          bitrateKbps: k.bitrateKbps,
+          lastSeenAgoMs: k.lastSeenAgoMs,
+        })),
+      }));
   return {
     gateway: gateway ? await gateway.status() : null,
     streams: sup.statuses().map((s) => {
@@ -117,6 +138,7 @@ export async function streamGraph(
             bitrateKbps: s.progress.bitrateKbps,
             fps: s.progress.fps,
           },
+          ...groupsOf(s.key),
         ],
         consumers: s.leases,
       };

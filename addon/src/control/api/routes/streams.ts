@@ -12,6 +12,7 @@ import type { LeaseAnswer, LeaseRequestBody } from '../../../contracts/api.js';
 import { LEASE_KINDS } from '../../../contracts/stream-state.js';
 import { PROFILE_NAMES, keyId, streamKey, type ProfileName } from '../../../contracts/stream-key.js';
 import { leaseView, MAX_LEASE_TTL_MS, type Lease } from '../../../supervisor/leases.js';
+import type { SrtlaListenerStats } from '../../../contracts/srtla.js';
 import type { MediamtxGateway } from '../../../gateway/gateway.js';
 import type { StreamLeases } from '../../../supervisor/ports.js';
 import { streamGraph } from '../views.js';
@@ -52,8 +53,9 @@ export function streamRoutes(
   app: FastifyInstance,
   sup: StreamLeases & ViewHost,
   gateway: MediamtxGateway | null = null,
+  srtla: () => SrtlaListenerStats[] = () => [],
 ): void {
-  app.get('/api/streams', async () => streamGraph(sup, gateway));
+  app.get('/api/streams', async () => streamGraph(sup, gateway, srtla()));
 
   app.get<{ Params: KeyParams }>(
     '/api/streams/:camera/:profile',
