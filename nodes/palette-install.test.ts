@@ -170,7 +170,8 @@ describe('installed into a fresh Node-RED 4 user dir', () => {
         firstMessageAfterDeployMs: number;
         pageErrors: string[];
       };
-      assert.deepEqual(r.demoCameras, ['front_door', 'driveway', 'backyard', 'garage']);
+      // The demo as run from a source checkout: four synthetic cameras plus the bonded SRTLA phone.
+      assert.deepEqual(r.demoCameras, ['front_door', 'driveway', 'backyard', 'garage', 'phone']);
       // The runtime loaded every node set of the package.
       assert.deepEqual(r.nodeSets.flatMap((n) => n.types).sort(), NODE_TYPES);
       for (const n of r.nodeSets) assert.ok(n.enabled && !n.err, `${n.types.join()}: ${n.err ?? 'disabled'}`);
