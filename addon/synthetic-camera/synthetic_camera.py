@@ -307,7 +307,7 @@ class SyntheticCameraServer:
             if isinstance(element, GstBase.BaseSink):
                 # rtsp-server configures the sink after adding it: switch sync off once it has.
                 unsync(element)
-                element.connect("notify::sync", lambda el, _p: el.get_property("sync") and GLib.idle_add(unsync, el))
+                element.connect("notify::sync", lambda el, _p: el.get_property("sync") and unsync(el))
 
         pipeline.connect("deep-element-added", added)
 
