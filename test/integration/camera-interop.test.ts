@@ -306,7 +306,9 @@ describe('H.265 and MJPEG cameras', () => {
     assert.equal(body.source.videoCodec, 'mjpeg');
     assert.match(body.source.video, /h264 encode/);
     assert.match(body.media.codecs, /^avc1\./);
-    assert.equal(app.supervisor.status(key).counters.spawns, 1, 'encoded from the first attempt');
+    // spawns counts every start of the key (an earlier test in this file may have run it to idle);
+    // a copy attempt that had to be redone as an encode would be a restart.
+    assert.equal(app.supervisor.status(key).counters.restarts, 0, 'encoded from the first attempt');
   });
 });
 
