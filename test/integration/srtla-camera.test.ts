@@ -46,13 +46,7 @@ describe('SRTLA phone as a camera', () => {
       ],
     });
     app = await startTestLookout(config, { tls: false, mqtt: false });
-    sender = new SrtlaTestSender({
-      listen: { host: '127.0.0.1', port: 0 },
-      receiver: { host: '127.0.0.1', port: srtlaPort },
-      localAddresses: ['127.0.0.2', '127.0.0.3', '127.0.0.4'],
-    });
-    await sender.start();
-    await waitFor(() => sender.activeLinks === 3, 10_000, 'three links registered');
+    sender = await threeLinkSender(srtlaPort);
     caller = ffmpegSrtCaller('127.0.0.1', sender.listenPort);
   });
 
@@ -154,13 +148,7 @@ describe('SRTLA phone behind the MediaMTX gateway', () => {
     });
     const gateway = { binary: mediamtxBinary(), listen: await loopbackGateway(), required: true };
     app = await startTestLookout(config, { tls: false, mqtt: false, gateway });
-    sender = new SrtlaTestSender({
-      listen: { host: '127.0.0.1', port: 0 },
-      receiver: { host: '127.0.0.1', port: srtlaPort },
-      localAddresses: ['127.0.0.2', '127.0.0.3', '127.0.0.4'],
-    });
-    await sender.start();
-    await waitFor(() => sender.activeLinks === 3, 10_000, 'three links registered');
+    sender = await threeLinkSender(srtlaPort);
     // SRTLA forwards the SRT handshake as is: the phone itself names the MediaMTX path (as the
     // tile's "SRT publish" URL tells the user); loopback publishes without a credential.
     caller = ffmpegSrtCaller('127.0.0.1', sender.listenPort, { streamId: 'publish:phone_main' });
@@ -218,3 +206,19 @@ describe('SRTLA phone behind the MediaMTX gateway', () => {
     },
   );
 });
+
+/** The test sender bonding over 127.0.0.2-4 to the receiver on `srtlaPort`, once all three links are up. */
+async function threeLinkSender(srtlaPort: number): Promise<SrtlaTestSender> {
+  const sender = new SrtlaTestSender({
+    listen: { host: '127.0.0.1', port: 0 },
+    receiver: { host: '127.0.0.1', port: srtlaPort },
+    localAddresses: ['127.0.0.2', '127.0.0.3', '127.0.0.4'],
+  });
+  await sender.start();
+  // Stopped here on failure: the caller's after() only sees a sender that was returned.
+  await waitFor(() => sender.activeLinks === 3, 10_000, 'three links registered').catch(async (err) => {
+    await sender.stop();
+    throw err;
+  });
+  return sender;
+}
