@@ -1,0 +1,53 @@
+/**
+ * Two-way audio (talkback): the shapes every talker and the camera side agree on. The browser's
+ * push-to-talk, the HTTP play endpoint, the Node-RED lookout-talk node and the MQTT `talk`
+ * command all speak these; the server side lives in addon/src/talkback/.
+ */
+
+/** A codec a camera's backchannel takes. Sample rate is the RTP clock rate. */
+export interface TalkCodec {
+  name: 'PCMU' | 'PCMA' | 'L16' | 'AAC';
+  clockRate: number;
+  channels: 1;
+}
+
+/**
+ * Browser microphone over WebSocket: `GET /api/talk/:camera/ws`.
+ * The first message is text, a TalkHello; every later binary message is little-endian signed
+ * 16-bit mono PCM at `sampleRate`, 20-40 ms per message. The server answers with TalkServerMessage
+ * text frames.
+ */
+export const TALK_WS_SAMPLE_RATES = [8000, 16000, 48000] as const;
+export type TalkSampleRate = (typeof TALK_WS_SAMPLE_RATES)[number];
+/** Longest binary message accepted: 40 ms at 48 kHz, 16-bit mono. */
+export const TALK_WS_MAX_CHUNK_BYTES = 3840;
+
+export interface TalkHello {
+  type: 'hello';
+  sampleRate: TalkSampleRate;
+  /** Shown in /api/streams as the talker's name; bounded to 64 characters. */
+  label?: string;
+}
+
+export type TalkErrorCode =
+  'busy' | 'unsupported' | 'unreachable' | 'auth' | 'bad_request' | 'failed' | 'limit';
+
+export type TalkServerMessage =
+  | { type: 'ready'; talker: string; codec: TalkCodec; mixing: boolean }
+  | { type: 'error'; code: TalkErrorCode; message: string }
+  | { type: 'ended'; reason: string };
+
+/**
+ * Play a file or URL to a camera: `POST /api/talk/:camera/play` with this JSON body, and the MQTT
+ * command `talk` on the same shape. Answers when playback ended (or failed).
+ */
+export interface TalkPlayBody {
+  /** http(s) URL (HA's TTS gives one) or a file path under the configured media folder. */
+  url: string;
+  /** Linear gain, 0..4; default 1. */
+  volume?: number;
+}
+export interface TalkPlayAnswer {
+  talker: string;
+  durationMs: number;
+}
