@@ -121,3 +121,38 @@ export async function digestRequest(r: DigestRequest): Promise<DigestResponse> {
   const second = await once(url, method, timeoutMs, auth);
   return { status: second.status, body: second.body };
 }
+
+/**
+ * Asks for a Digest challenge without sending anything worth answering (an empty request), for
+ * clients that must send the authorised request themselves: a never-ending talkback upload or a raw
+ * socket. `status` is what the server said to the empty request (401 with a challenge normally).
+ */
+export async function digestChallenge(
+  url: string,
+  method: string,
+  timeoutMs = 5000,
+): Promise<{ status: number; challenge: Challenge | null }> {
+  const first = await once(new URL(url), method, timeoutMs);
+  return { status: first.status, challenge: first.challenge ? parseChallenge(first.challenge) : null };
+}
+
+/** The Authorization header for one request answering `challenge` (fresh cnonce, nc=1). */
+export function digestAuthorization(
+  challenge: Challenge,
+  method: string,
+  url: string,
+  username: string,
+  password: string,
+): string {
+  const u = new URL(url);
+  return authorization(
+    challenge,
+    method,
+    `${u.pathname}${u.search}`,
+    username,
+    password,
+    randomBytes(8).toString('hex'),
+  );
+}
+
+export type DigestChallenge = Challenge;

@@ -6,6 +6,7 @@
 import type { Credentials, ResolvedCamera } from '../contracts/config.js';
 import type { ProfileName } from '../contracts/stream-key.js';
 import type { PtzVelocity } from '../contracts/ptz.js';
+import type { TalkSink } from '../talkback/sink.js';
 
 /** Firmware facts: the "vendor" level of the config cascade (never capabilities, FIELD-NOTES #15). */
 export interface VendorPreset {
@@ -38,6 +39,20 @@ export interface VendorDefinition {
   preset: VendorPreset;
   /** PTZ over the vendor's HTTP API, used when the camera has no ONVIF endpoint. */
   ptz?: (endpoint: VendorEndpoint) => VendorPtz;
+  /**
+   * Talkback over the vendor's HTTP API (Dahua postAudio, Hikvision ISAPI), for cameras without an
+   * ONVIF/RTSP backchannel. One sink per talk session; the session opens and closes it.
+   */
+  talkback?: (endpoint: VendorEndpoint, options?: VendorTalkOptions) => TalkSink;
+}
+
+/** What the camera's config may say about its vendor talkback; each vendor takes what applies. */
+export interface VendorTalkOptions {
+  /** The codec the camera takes, where its API cannot tell (Dahua); ISAPI reads it from the camera. */
+  codec?: 'PCMA' | 'PCMU' | 'AAC';
+  clockRate?: number;
+  /** Audio channel (Dahua: 1-based number; ISAPI: the TwoWayAudio channel id). */
+  channel?: string;
 }
 
 /** The endpoint of a camera's own HTTP API, or null without a host or credentials. */

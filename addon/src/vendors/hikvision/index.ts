@@ -1,5 +1,6 @@
-/** Hikvision: ISAPI-style channel paths (101 main, 102 sub), ONVIF on 80. */
+/** Hikvision: ISAPI-style channel paths (101 main, 102 sub), ONVIF on 80, ISAPI talkback (talkback.ts). */
 import type { VendorDefinition } from '../types.js';
+import { hikvisionTalkback } from './talkback.js';
 
 export const hikvision: VendorDefinition = {
   manufacturer: 'Hikvision',
@@ -8,4 +9,5 @@ export const hikvision: VendorDefinition = {
     onvifPort: 80,
     paths: { main: '/Streaming/Channels/101', sub: '/Streaming/Channels/102' },
   },
+  talkback: hikvisionTalkback,
 };
