@@ -8,6 +8,7 @@ import type { MotionKind } from './events.js';
 import type { PtzMoveBody } from './ptz.js';
 import type { ProfileName } from './stream-key.js';
 import type { StreamState } from './stream-state.js';
+import type { TalkPlayAnswer, TalkPlayBody } from './talk.js';
 
 export const DEFAULT_BASE_TOPIC = 'lookout';
 export const DEFAULT_DISCOVERY_PREFIX = 'homeassistant';
@@ -38,6 +39,8 @@ export const MQTT_COMMANDS = [
   'record_stop',
   /** HA switch: payload `ON` / `OFF`. */
   'record',
+  /** Plays a URL or audio bytes to the camera's speaker (TalkPlayBody); answers when it ended. */
+  'talk',
 ] as const;
 export type MqttCommand = (typeof MQTT_COMMANDS)[number];
 
@@ -171,6 +174,11 @@ export interface RecordStartCommand {
   /** Stops by itself after this many seconds; absent: until record_stop. */
   duration_s?: number;
 }
+
+/** `talk`: the HTTP play body (contracts/talk.ts), the same shape and limits; or a bare URL. */
+export type TalkCommand = TalkPlayBody;
+/** The `talk` command's success answer: when playback ended. */
+export type TalkCommandAnswer = { ok: true } & TalkPlayAnswer;
 
 /**
  * Keys a v3.1.1 client adds to a command payload to name where the answer goes (v5 uses packet

@@ -31,6 +31,26 @@ export interface TalkHello {
 
 export type TalkErrorCode =
   'busy' | 'unsupported' | 'unreachable' | 'auth' | 'bad_request' | 'failed' | 'limit';
+/** Every TalkErrorCode, for code that must recognise one (MQTT answers, the Node-RED node). */
+export const TALK_ERROR_CODES: readonly TalkErrorCode[] = [
+  'busy',
+  'unsupported',
+  'unreachable',
+  'auth',
+  'bad_request',
+  'failed',
+  'limit',
+];
+/** The HTTP status each TalkErrorCode answers with (API, and the status of MQTT/Node-RED errors). */
+export const TALK_ERROR_STATUS: Readonly<Record<TalkErrorCode, number>> = {
+  busy: 409,
+  unsupported: 409,
+  unreachable: 502,
+  auth: 502,
+  bad_request: 400,
+  failed: 502,
+  limit: 429,
+};
 
 export type TalkServerMessage =
   | { type: 'ready'; talker: string; codec: TalkCodec; mixing: boolean }
@@ -42,11 +62,26 @@ export type TalkServerMessage =
  * command `talk` on the same shape. Answers when playback ended (or failed).
  */
 export interface TalkPlayBody {
-  /** http(s) URL (HA's TTS gives one) or a file path under the configured media folder. */
-  url: string;
+  /**
+   * http(s) URL (HA's TTS gives one) or a file path under the configured media folder.
+   * Exactly one of `url` and `data`.
+   */
+  url?: string;
+  /**
+   * The audio itself, base64 (any format FFmpeg reads: WAV, MP3, Ogg, …), at most
+   * TALK_PLAY_MAX_BYTES decoded: how the Node-RED lookout-talk node and MQTT send a Buffer.
+   * The HTTP endpoint also takes the bytes as the raw body (`Content-Type: audio/*` or
+   * `application/octet-stream`, same limit).
+   */
+  data?: string;
   /** Linear gain, 0..4; default 1. */
   volume?: number;
 }
+/** Largest audio a play request may carry itself (decoded bytes): 2 min of 16 kHz 16-bit WAV. */
+export const TALK_PLAY_MAX_BYTES = 4 * 1024 * 1024;
+/** Longest `url` accepted. */
+export const TALK_PLAY_MAX_URL = 2048;
+export const TALK_VOLUME = { min: 0, max: 4 } as const;
 export interface TalkPlayAnswer {
   talker: string;
   durationMs: number;

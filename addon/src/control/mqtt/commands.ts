@@ -7,14 +7,23 @@
 import { REPLY_KEYS, type MqttCommand } from '../../contracts/mqtt.js';
 import { PTZ_AXIS, PTZ_MOVE_TIMEOUT_MS, presetName, presetNameError } from '../../contracts/ptz.js';
 import { isProfileName, streamKey, keyId, type ProfileName } from '../../contracts/stream-key.js';
+import {
+  TALK_ERROR_CODES,
+  TALK_ERROR_STATUS,
+  TALK_PLAY_MAX_BYTES,
+  TALK_PLAY_MAX_URL,
+  TALK_VOLUME,
+  type TalkErrorCode,
+} from '../../contracts/talk.js';
 import { badRequest, LookoutError } from '../../lib/errors.js';
-import type { PtzService, RecordingService, SnapshotService, StreamHost } from './ports.js';
+import type { PtzService, RecordingService, SnapshotService, StreamHost, TalkService } from './ports.js';
 
 export interface CommandDeps {
   host: StreamHost;
   ptz?: PtzService | undefined;
   recordings?: RecordingService | undefined;
   snapshots?: SnapshotService | undefined;
+  talk?: TalkService | undefined;
   /** Publishes a snapshot JPEG to the camera's snapshot topic. */
   publishSnapshot: (camera: string, jpeg: Buffer) => Promise<void>;
   /** Holder label for leases taken over MQTT. */
@@ -41,6 +50,8 @@ export function parsePayload(command: MqttCommand, payload: Buffer): Args {
     return v as Args;
   }
   if (command === 'record' && (text === 'ON' || text === 'OFF')) return { on: text === 'ON' };
+  // A bare URL or media path (an HA automation publishing its TTS URL).
+  if (command === 'talk' && /^(https?:\/\/|\/)\S+$/.test(text)) return { url: text };
   // A bare preset name (HA's select sends the option); the name rule itself is checked in runCommand.
   if (command.startsWith('preset_')) return { name: text };
   throw badRequest(`payload must be a JSON object${command === 'record' ? ', ON or OFF' : ''}`);
@@ -64,6 +75,12 @@ const int = (min: number, max: number) => (v: unknown) =>
 const str = (max: number) => (v: unknown) => typeof v === 'string' && v.length > 0 && v.length <= max;
 const profile = (v: unknown) => isProfileName(v);
 const bool = (v: unknown) => typeof v === 'boolean';
+/** Base64 of at most TALK_PLAY_MAX_BYTES (the length check comes before any decoding). */
+const base64 = (v: unknown) =>
+  typeof v === 'string' &&
+  v.length > 0 &&
+  v.length <= Math.ceil(TALK_PLAY_MAX_BYTES / 3) * 4 &&
+  /^[A-Za-z0-9+/]+={0,2}$/.test(v);
 const anyValue = () => true;
 const velocity = num(PTZ_AXIS.min, PTZ_AXIS.max);
 const moveTimeout = int(PTZ_MOVE_TIMEOUT_MS.min, PTZ_MOVE_TIMEOUT_MS.max);
@@ -180,7 +197,36 @@ export async function runCommand(
       const r = recorderOf(deps, camera);
       return { recording: args.on ? r.startManual().recording : (await r.stopManual()).recording };
     }
+    case 'talk': {
+      fields(args, {
+        url: str(TALK_PLAY_MAX_URL),
+        data: base64,
+        volume: num(TALK_VOLUME.min, TALK_VOLUME.max),
+      });
+      if ((args.url === undefined) === (args.data === undefined))
+        throw badRequest('talk needs exactly one of "url" and "data"');
+      if (!deps.talk) throw unavailable('talk');
+      const req = {
+        ...(args.url !== undefined ? { url: args.url as string } : {}),
+        ...(args.data !== undefined ? { audio: Buffer.from(args.data as string, 'base64') } : {}),
+        ...(args.volume !== undefined ? { volume: args.volume as number } : {}),
+      };
+      try {
+        const r = await deps.talk.play(camera, req);
+        return { talker: r.talker, durationMs: r.durationMs };
+      } catch (err) {
+        throw talkError(err);
+      }
+    }
   }
+}
+
+/** A talk failure (TalkSinkError, the session's limit) as the LookoutError MQTT answers with. */
+function talkError(err: unknown): unknown {
+  const code = (err as { code?: unknown })?.code;
+  if (err instanceof LookoutError || !(TALK_ERROR_CODES as readonly unknown[]).includes(code)) return err;
+  const c = code as TalkErrorCode;
+  return new LookoutError(TALK_ERROR_STATUS[c], c, err instanceof Error ? err.message : String(err));
 }
 
 function ptzOf(deps: CommandDeps, camera: string) {

@@ -8,6 +8,7 @@ import type { MotionEvent, MotionKind, MotionState } from '../../contracts/event
 import type { RecordingEvent } from '../../contracts/recording.js';
 import type { StreamKey } from '../../contracts/stream-key.js';
 import type { StreamState, StreamStateEvent, StreamStatus } from '../../contracts/stream-state.js';
+import type { TalkPlayAnswer } from '../../contracts/talk.js';
 
 /** The supervisor, as MQTT sees it. */
 export interface StreamHost {
@@ -66,4 +67,13 @@ export interface RecordingService {
 /** SnapshotService fits as is. */
 export interface SnapshotService {
   get(key: StreamKey): Promise<{ jpeg: Buffer; frameAt: number }>;
+}
+
+/**
+ * Two-way audio: what `POST /api/talk/:camera/play` does (addon/src/talkback/), here for the `talk`
+ * command. Exactly one of `url` and `audio`; resolves when playback ended; rejects with an error whose
+ * `code` is a TalkErrorCode (busy, unsupported, …).
+ */
+export interface TalkService {
+  play(camera: string, req: { url?: string; audio?: Buffer; volume?: number }): Promise<TalkPlayAnswer>;
 }

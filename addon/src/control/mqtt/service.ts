@@ -38,7 +38,14 @@ import {
   type DiscoveryContext,
 } from './discovery.js';
 import { CameraPictures } from './pictures.js';
-import type { MotionFeed, PtzService, RecordingService, SnapshotService, StreamHost } from './ports.js';
+import type {
+  MotionFeed,
+  PtzService,
+  RecordingService,
+  SnapshotService,
+  StreamHost,
+  TalkService,
+} from './ports.js';
 
 export interface MqttServiceOptions {
   settings: MqttSettings;
@@ -49,6 +56,8 @@ export interface MqttServiceOptions {
   motion?: MotionFeed;
   recordings?: RecordingService;
   snapshots?: SnapshotService;
+  /** Two-way audio (the `talk` command); absent: it answers `unavailable`. */
+  talk?: TalkService;
   /** State topics are coalesced over this window (default 500 ms). */
   stateThrottleMs?: number;
   /** fps/bitrate/viewers refresh (default 10 s). */
@@ -534,6 +543,7 @@ export class MqttService {
         ptz: this.o.ptz,
         recordings: this.o.recordings,
         snapshots: this.o.snapshots,
+        talk: this.o.talk,
         publishSnapshot: async (camera, jpeg) => {
           await this.client?.publishAsync(this.topics.snapshot(camera), jpeg, { qos: 0, retain: false });
           this.pictures?.latest(camera, jpeg);
