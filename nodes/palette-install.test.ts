@@ -23,6 +23,7 @@ const NODE_TYPES = [
   'lookout-ptz',
   'lookout-record',
   'lookout-snapshot',
+  'lookout-talk',
 ];
 const EXAMPLES = readdirSync(join(REPO_ROOT, 'flows'))
   .filter((f) => f.endsWith('.json'))

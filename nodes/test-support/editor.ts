@@ -46,6 +46,7 @@ const CASES: Case[] = [
     hidden: ['.lookout-record-duration'],
   },
   { type: 'lookout-snapshot', props: { profile: 'main', timeout: 15 }, own: ['profile', 'timeout'] },
+  { type: 'lookout-talk', props: { url: '/chime.wav', volume: 2 }, own: ['url', 'volume', 'timeout'] },
 ];
 
 type EditorRED = {
