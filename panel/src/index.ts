@@ -8,6 +8,7 @@ import { LookoutCameraTile } from './components/camera-tile.js';
 import './components/ptz-overlay.js';
 // Defines <lookout-srtla-links> (guarded); tiles of bonded cameras show it.
 import './components/srtla-links.js';
+import { LookoutTalkButton } from './components/talk-button.js';
 import { LookoutPanel } from './panel-page.js';
 import { registerLookoutCard } from './register.js';
 import { LookoutReview } from './review/review-view.js';
@@ -18,6 +19,7 @@ function define(tag: string, ctor: CustomElementConstructor): void {
 }
 
 define('lookout-camera-tile', LookoutCameraTile);
+define('lookout-talk-button', LookoutTalkButton);
 define('lookout-panel', LookoutPanel);
 define('lookout-review', LookoutReview);
 define('lookout-review-timeline', LookoutReviewTimeline);

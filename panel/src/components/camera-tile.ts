@@ -43,6 +43,11 @@ const ICON_CAMERA =
   'M4 5h3l2-2h6l2 2h3a2 2 0 0 1 2 2v11a2 2 0 0 1-2 2H4a2 2 0 0 1-2-2V7a2 2 0 0 1 2-2zm8 3a4.5 4.5 0 1 0 0 9 4.5 4.5 0 0 0 0-9zm0 2a2.5 2.5 0 1 1 0 5 2.5 2.5 0 0 1 0-5z';
 const recordDot = svg`<svg viewBox="0 0 24 24" aria-hidden="true"><circle cx="12" cy="12" r="6" /></svg>`;
 
+/** Whether the camera has a speaker Lookout can reach (its talk session, addon/src/talkback/). */
+export function canTalk(camera: CameraSummary): boolean {
+  return camera.capabilities.audioOut;
+}
+
 /** How far the tile's replay button goes back. */
 export const REPLAY_S = 30;
 
@@ -112,6 +117,8 @@ export class LookoutCameraTile extends LitElement {
     const c = this.controls;
     const status = this.live.status;
     const latency = this.live.latency;
+    // Push-to-talk: on the PTZ overlay in the grid, in the bottom bar when fullscreen.
+    const talk = c.talk && canTalk(this.camera) && !!this.api && !!customElements.get('lookout-talk-button');
     const ptz =
       c.ptz && this.camera.capabilities.ptz && this.api && customElements.get('lookout-ptz-overlay')
         ? html`<lookout-ptz-overlay
@@ -119,6 +126,7 @@ export class LookoutCameraTile extends LitElement {
             .api=${this.api}
             camera=${this.camera.id}
             ?presets=${c.presets && this.camera.capabilities.presets}
+            ?talk=${talk && !this.fullscreen}
           ></lookout-ptz-overlay>`
         : nothing;
     return html`
@@ -248,6 +256,15 @@ export class LookoutCameraTile extends LitElement {
                   @click=${this.refreshSnapshotLink}
                   >${icon(ICON_CAMERA)}</a
                 >`
+              : nothing
+          }
+          ${
+            talk && this.fullscreen
+              ? html`<lookout-talk-button
+                  class="talk"
+                  .api=${this.api}
+                  camera=${this.camera.id}
+                ></lookout-talk-button>`
               : nothing
           }
           ${

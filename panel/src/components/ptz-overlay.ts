@@ -57,6 +57,7 @@ export class LookoutPtzOverlay extends LitElement {
     presets: { type: Boolean },
     zoom: { type: Boolean },
     speed: { type: Number },
+    talk: { type: Boolean },
     _caps: { state: true },
     _presetList: { state: true },
     _error: { state: true },
@@ -82,6 +83,8 @@ export class LookoutPtzOverlay extends LitElement {
   declare zoom: boolean;
   /** Velocity magnitude (0..1] of the pad and zoom buttons. */
   declare speed: number;
+  /** Show the hold-to-talk button (the camera has a backchannel; the host decides). */
+  declare talk: boolean;
 
   declare private _caps: PtzCapabilitiesAnswer | null;
   declare private _presetList: string[];
@@ -99,6 +102,7 @@ export class LookoutPtzOverlay extends LitElement {
     this.presets = true;
     this.zoom = true;
     this.speed = 0.5;
+    this.talk = false;
     this._caps = null;
     this._presetList = [];
     this._error = '';
@@ -287,7 +291,15 @@ export class LookoutPtzOverlay extends LitElement {
             ${this.holdButton('zoom-out', 'Zoom out', { pan: 0, tilt: 0, zoom: -s }, html`<b>−</b>`)}
           </div>`
         : nothing;
-    return html`${pad || zoom ? html`<div class="controls">${pad}${zoom}</div>` : nothing}
+    const talk =
+      this.talk && this.api && customElements.get('lookout-talk-button')
+        ? html`<lookout-talk-button
+            class="talk"
+            .api=${this.api}
+            camera=${this.camera}
+          ></lookout-talk-button>`
+        : nothing;
+    return html`${pad || zoom || talk !== nothing ? html`<div class="controls">${pad}${zoom}${talk}</div>` : nothing}
     ${caps.presets && this.presets ? this.renderPresets() : nothing} ${error}`;
   }
 

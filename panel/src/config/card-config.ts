@@ -18,6 +18,7 @@ export const CONTROL_NAMES = [
   'latency',
   'motion',
   'review',
+  'talk',
 ] as const;
 export type ControlName = (typeof CONTROL_NAMES)[number];
 export type CardControls = Record<ControlName, boolean>;
@@ -74,6 +75,7 @@ export const CARD_DEFAULTS: ResolvedCardConfig = {
     latency: true,
     motion: true,
     review: true,
+    talk: true,
   },
   url: null,
   addon_slug: null,

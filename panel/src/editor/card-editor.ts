@@ -34,6 +34,7 @@ const CONTROL_LABELS: Record<ControlName, string> = {
   latency: 'Latency badge',
   review: 'Review tab and replay',
   motion: 'Motion indicator',
+  talk: 'Push-to-talk',
 };
 
 const TECH_LABELS: Record<LiveTech, string> = {
