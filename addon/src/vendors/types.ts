@@ -6,6 +6,7 @@
 import type { Credentials, ResolvedCamera } from '../contracts/config.js';
 import type { ProfileName } from '../contracts/stream-key.js';
 import type { PtzVelocity } from '../contracts/ptz.js';
+import type { TalkSink } from '../talkback/sink.js';
 
 /** Firmware facts: the "vendor" level of the config cascade (never capabilities, FIELD-NOTES #15). */
 export interface VendorPreset {
@@ -38,6 +39,11 @@ export interface VendorDefinition {
   preset: VendorPreset;
   /** PTZ over the vendor's HTTP API, used when the camera has no ONVIF endpoint. */
   ptz?: (endpoint: VendorEndpoint) => VendorPtz;
+  /**
+   * Two-way audio over the vendor's HTTP API (Dahua postAudio, Hikvision ISAPI), used when the
+   * camera's `backchannel.via` is `vendor` (talkback/sinks.ts); the default is the RTSP backchannel.
+   */
+  talkback?: (endpoint: VendorEndpoint) => TalkSink;
 }
 
 /** The endpoint of a camera's own HTTP API, or null without a host or credentials. */
