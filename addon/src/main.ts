@@ -31,6 +31,7 @@ import { LlhlsOrigin } from './outputs/llhls/index.js';
 import { RecordingService } from './outputs/recorder/service.js';
 import { SnapshotService } from './outputs/snapshot/snapshot-service.js';
 import { SrtlaService } from './sources/srtla/service.js';
+import { TalkService } from './talkback/service.js';
 import { probeSource } from './supervisor/probe.js';
 import { Supervisor, type ApplyResult } from './supervisor/supervisor.js';
 
@@ -92,6 +93,8 @@ export interface Lookout {
   mqtt: MqttService | null;
   /** MediaMTX in front of the cameras; null when Lookout runs without it. */
   gateway: MediamtxGateway | null;
+  /** Two-way audio: talkers (WebSocket, play, MQTT, Node-RED) to camera speakers. */
+  talk: TalkService;
   api: FastifyInstance;
   reload(): Promise<ReloadResult>;
   stop(): Promise<void>;
@@ -136,6 +139,13 @@ export async function startLookout(opts: LookoutOptions): Promise<Lookout> {
 
     const snapshots = new SnapshotService({ supervisor, log, ffmpegPath: opts.ffmpegPath });
     undo.push(() => snapshots.close());
+    const talk = new TalkService({
+      cameras: supervisor,
+      settings: opts.config.talk,
+      log,
+      ffmpegPath: opts.ffmpegPath,
+    });
+    undo.push(() => talk.close());
 
     const recordings = new RecordingService({
       config: opts.config,
@@ -169,7 +179,7 @@ export async function startLookout(opts: LookoutOptions): Promise<Lookout> {
     if (token !== null) redactor.addSecrets([token]);
     const deps = {
       ...{ supervisor, log, version: VERSION, llhls, recordings, control, snapshots, auth },
-      ...{ gateway, srtla },
+      ...{ gateway, srtla, talk },
     };
     const host = opts.listen?.host ?? opts.config.server.host;
     const port = opts.listen?.port ?? opts.config.server.port;
@@ -189,6 +199,7 @@ export async function startLookout(opts: LookoutOptions): Promise<Lookout> {
         motion: control,
         recordings,
         snapshots,
+        talk,
         restreamUrl: gateway
           ? (camera, profile) => {
               const key = streamKey(camera, profile);
@@ -244,6 +255,7 @@ export async function startLookout(opts: LookoutOptions): Promise<Lookout> {
         const applied = await supervisor.applyConfig(outcome.config);
         await recordings.applyConfig(outcome.config); // after the supervisor: new keys have their hubs
         await srtla.apply(outcome.config);
+        talk.applySettings(outcome.config.talk);
         return { ok: true, applied };
       });
       return reloading;
@@ -258,7 +270,7 @@ export async function startLookout(opts: LookoutOptions): Promise<Lookout> {
     let stopping: Promise<void> | null = null;
     const stop = () => (stopping ??= unwind());
     log.info({ url, tlsUrl, cameras: opts.config.cameras.length }, 'lookout is running');
-    return { url, tlsUrl, supervisor, srtla, recordings, control, mqtt, gateway, api, reload, stop };
+    return { url, tlsUrl, supervisor, srtla, recordings, control, mqtt, gateway, talk, api, reload, stop };
   } catch (err) {
     await unwind();
     throw err;

@@ -18,6 +18,7 @@ import { child, ValueError } from './errors.js';
 import { parseHost, type Host } from './host.js';
 import { builtInLayer, pickRequired, presetLayer, readLayer, type Layer } from './layers.js';
 import { readMotion } from './motion.js';
+import { readBackchannel } from './backchannel.js';
 import { resolveProfile, type ProfileContext } from './profile.js';
 import { ProvenanceLog, SECRET_MASK } from './provenance.js';
 import { isPlainObject } from './secrets.js';
@@ -102,6 +103,7 @@ export function resolveCamera(
   const snapshotUrl = readSnapshotUrl(raw, base, label, ck, prov);
   const capabilities = readCapabilities(raw, base, ck, prov);
   const motion = readMotion(raw, base, ck, prov);
+  const backchannel = readBackchannel(raw, base, label, ok(credentials) ? credentials : null, ck, prov);
 
   const camera: ResolvedCamera = {
     id,
@@ -116,6 +118,7 @@ export function resolveCamera(
     snapshotUrl,
     capabilities,
     motion,
+    backchannel,
   };
   return { camera, provenance: prov };
 }

@@ -26,6 +26,7 @@ import { resolveMqtt } from './mqtt.js';
 import { resolveRecording } from './recording.js';
 import { resolveServer } from './server.js';
 import { checkSrtPorts, resolveSrtla } from './srtla.js';
+import { resolveTalk } from './backchannel.js';
 
 export interface ResolveOptions {
   /** Folder that relative paths (secrets_file, data_dir) are relative to. Default: process.cwd(). */
@@ -162,5 +163,6 @@ function resolveTree(root: Record<string, unknown>, baseDir: string, env: Env, c
   const mqtt = resolveMqtt(root, ck);
   const srtla = resolveSrtla(root, ck);
   checkSrtPorts(cameras, srtla, ck);
-  return { config: { server, mqtt, cameras, recording, srtla, secrets: [] }, provenance };
+  const talk = resolveTalk(root, baseDir, ck);
+  return { config: { server, mqtt, cameras, recording, srtla, talk, secrets: [] }, provenance };
 }

@@ -4,6 +4,7 @@
  */
 import type { Capabilities, ProfileMode, RtspTransport, Vendor } from './config.js';
 import type { LeaseKind, LeaseView, StreamState, StreamStatus } from './stream-state.js';
+import type { TalkBackchannelView } from './talk.js';
 
 export interface ApiError {
   error: { code: string; message: string };
@@ -151,6 +152,8 @@ export interface StreamGraph {
   streams: StreamGraphEntry[];
   /** The MediaMTX gateway in front of the cameras; null without it. */
   gateway: GatewayStatus | null;
+  /** Each camera's two-way audio: sink, mixer (parents = talkers, childs = the sink), talkers. */
+  backchannels?: TalkBackchannelView[];
 }
 
 export interface HealthAnswer {

@@ -131,6 +131,23 @@ export interface ResolvedCamera {
   snapshotUrl: string | null;
   capabilities: Capabilities;
   motion: MotionSettings;
+  /** The `backchannel` block (two-way audio, addon/src/talkback/); absent: the built-in defaults. */
+  backchannel?: BackchannelSettings;
+}
+
+/** A camera's `backchannel` block: how talkers reach its speaker (addon/src/talkback/README.md). */
+export interface BackchannelSettings {
+  enabled: boolean;
+  /** Several talkers mixed into the one camera session; off: the first talker wins, others get busy. */
+  mix: boolean;
+  /** `rtsp`: ONVIF RTSP backchannel; `vendor`: the vendor's HTTP talkback (Dahua, Hikvision). */
+  via: 'rtsp' | 'vendor';
+  /** Which profile's source URL carries the RTSP backchannel (when `url` is not set). */
+  profile: ProfileName;
+  /** SECRET (credentials inside). An own RTSP URL for the backchannel (Dahua: `...&proto=Onvif`). */
+  url: string | null;
+  /** Talkers at once on this camera (the mixer's fixed input slots). */
+  maxTalkers: number;
 }
 
 export interface ServerSettings {
@@ -165,6 +182,14 @@ export interface MqttSettings {
   imageIntervalMs: number | null;
 }
 
+/** The top-level `talk:` section. */
+export interface TalkSettings {
+  /** Files `POST /api/talk/:camera/play` may name; null: only http(s) URLs. */
+  mediaDir: string | null;
+  /** Talkers at once over every camera. */
+  maxTalkers: number;
+}
+
 export interface ResolvedConfig {
   server: ServerSettings;
   /** The `mqtt:` section. */
@@ -174,6 +199,8 @@ export interface ResolvedConfig {
   recording: RecordingSettings;
   /** The `srtla:` section (sources/srtla); absent: the receiver is off. */
   srtla?: SrtlaSettings;
+  /** The `talk:` section (addon/src/talkback/); absent: the built-in defaults. */
+  talk?: TalkSettings;
   /** Every secret value found while loading (passwords), for the log redactor. */
   secrets: string[];
 }

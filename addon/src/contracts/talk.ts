@@ -86,3 +86,54 @@ export interface TalkPlayAnswer {
   talker: string;
   durationMs: number;
 }
+
+/** Which way in a camera's talk session uses (config `backchannel.via`). */
+export type TalkSinkKind = 'rtsp' | 'vendor';
+
+/** A talker (a consumer of the camera's talk session) in /api/streams. */
+export interface TalkTalkerView {
+  id: string;
+  /** `ws` (browser microphone), `play` (file/URL, also MQTT and Node-RED), `buffer` (Node-RED bytes). */
+  kind: string;
+  label: string | null;
+  since: string;
+  bytes: number;
+  packets: number;
+}
+
+/**
+ * The mixer between the talkers (parents) and the camera sink (child), go2rtc PR #1953's shape.
+ * `mode`: `passthrough` with one talker (re-timed), `mix` with two or more (FFmpeg amix).
+ */
+export interface TalkMixerView {
+  id: string;
+  codec: TalkCodec;
+  mode: 'idle' | 'passthrough' | 'mix';
+  parents: string[];
+  childs: string[];
+  bytes: number;
+  packets: number;
+  /** FFmpeg mixer processes started, and restarts after an unexpected exit. */
+  spawns: number;
+  restarts: number;
+}
+
+/** One camera's backchannel in /api/streams (`backchannels`). */
+export interface TalkBackchannelView {
+  camera: string;
+  /** The sink's id (the mixer's child). */
+  id: string;
+  via: TalkSinkKind;
+  mixing: boolean;
+  state: 'idle' | 'opening' | 'open' | 'closing';
+  codec: TalkCodec | null;
+  /** go2rtc style: `audio, sendonly, PCMU/8000`. */
+  medias: string[];
+  /** Camera sessions opened so far (one per talk burst, never one per talker). */
+  sessions: number;
+  bytes: number;
+  packets: number;
+  talkers: TalkTalkerView[];
+  mixer: TalkMixerView | null;
+  lastError: string | null;
+}

@@ -41,6 +41,11 @@ export interface ChildOptions {
   stdin?: 'pipe' | 'ignore';
   /** Extra output pipes after stderr (fd 3, 4, …), delivered to `onFd`. Default 0. */
   extraFds?: number;
+  /**
+   * Extra input pipes after those (the talkback mixer feeds one FFmpeg input per fd, `pipe:N`),
+   * written through `inputs`. Default 0.
+   */
+  inputFds?: number;
   onStdout?: (chunk: Buffer) => void;
   onStderr?: (chunk: Buffer) => void;
   onFd?: (fd: number, chunk: Buffer) => void;
@@ -71,6 +76,8 @@ export class ChildProcess {
   readonly pid: number;
   /** Present with `stdin: 'pipe'`. Write errors (EPIPE when the child exits first) are swallowed. */
   readonly stdin: Writable | null;
+  /** One per `inputFds`, fd 3 + extraFds onwards. Write errors (EPIPE) are swallowed like stdin's. */
+  readonly inputs: Writable[];
   /** Settles once the process is reaped and every pipe has closed; never rejects. */
   readonly exited: Promise<ChildExit>;
   private exit: ChildExit | null = null;
@@ -80,7 +87,8 @@ export class ChildProcess {
 
   constructor(opts: ChildOptions) {
     this.killGraceMs = opts.killGraceMs ?? 2000;
-    const extra = Array.from({ length: opts.extraFds ?? 0 }, () => 'pipe' as const);
+    const extra = Array.from({ length: (opts.extraFds ?? 0) + (opts.inputFds ?? 0) }, () => 'pipe' as const);
+    const outputs = opts.extraFds ?? 0;
     const child = execa(opts.file, [...opts.args], {
       stdio: [opts.stdin ?? 'ignore', 'pipe', 'pipe', ...extra],
       buffer: false,
@@ -100,8 +108,16 @@ export class ChildProcess {
       this.stderrTail = (this.stderrTail + c.toString('utf8')).slice(-STDERR_TAIL_BYTES);
       onStderr?.(c);
     });
-    for (let fd = 3; fd < 3 + extra.length; fd++) {
+    for (let fd = 3; fd < 3 + outputs; fd++) {
       (child.stdio[fd] as Readable | undefined)?.on('data', (c: Buffer) => onFd?.(fd, c));
+    }
+    this.inputs = [];
+    for (let fd = 3 + outputs; fd < 3 + extra.length; fd++) {
+      const w = child.stdio[fd] as unknown as Writable & Readable;
+      w.on('error', () => undefined);
+      // A socketpair: drain the read side too, whatever the child does with it.
+      w.resume?.();
+      this.inputs.push(w);
     }
 
     const label = opts.label ?? opts.file;
@@ -147,6 +163,7 @@ export class ChildProcess {
   async stop(graceMs = this.killGraceMs): Promise<ChildExit> {
     if (this.exit) return this.exit;
     if (this.stdin && !this.stdin.destroyed) this.stdin.end();
+    for (const w of this.inputs) if (!w.destroyed) w.end();
     this.signal('SIGTERM');
     const timer = setTimeout(() => this.signal('SIGKILL'), graceMs);
     try {

@@ -12,6 +12,8 @@ import { snapshotRoutes } from './snapshot/routes.js';
 import { SnapshotService } from './snapshot/snapshot-service.js';
 import type { MseHost } from './mse-ws/session.js';
 import type { SnapshotHost } from './snapshot/snapshot-service.js';
+import type { TalkService } from '../talkback/service.js';
+import { talkRoutes } from '../talkback/routes.js';
 
 /** What the live outputs (MSE, snapshots) need from the supervisor. */
 export type LiveOutputsHost = MseHost & SnapshotHost & CameraDirectory;
@@ -25,6 +27,8 @@ export interface LiveOutputsOptions {
    * decode and one cache. Absent: the app makes its own and closes it with itself.
    */
   snapshots?: SnapshotService;
+  /** Two-way audio: its WebSocket needs the @fastify/websocket registered here, so its routes are too. */
+  talk?: TalkService;
 }
 
 export async function liveOutputs(app: FastifyInstance, opts: LiveOutputsOptions): Promise<void> {
@@ -33,6 +37,7 @@ export async function liveOutputs(app: FastifyInstance, opts: LiveOutputsOptions
     new SnapshotService({ supervisor: opts.supervisor, log: opts.log, ffmpegPath: opts.ffmpegPath });
   if (!opts.snapshots) app.addHook('onClose', () => snapshots.close());
   await mseWsRoutes(app, opts.supervisor, opts.log);
+  if (opts.talk) talkRoutes(app, opts.talk, opts.log);
   snapshotRoutes(app, opts.supervisor, snapshots);
   panelRoutes(app);
 }

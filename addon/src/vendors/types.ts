@@ -40,8 +40,9 @@ export interface VendorDefinition {
   /** PTZ over the vendor's HTTP API, used when the camera has no ONVIF endpoint. */
   ptz?: (endpoint: VendorEndpoint) => VendorPtz;
   /**
-   * Talkback over the vendor's HTTP API (Dahua postAudio, Hikvision ISAPI), for cameras without an
-   * ONVIF/RTSP backchannel. One sink per talk session; the session opens and closes it.
+   * Two-way audio over the vendor's HTTP API (Dahua postAudio, Hikvision ISAPI), used when the
+   * camera's `backchannel.via` is `vendor` (talkback/sinks.ts); the default is the RTSP backchannel.
+   * One sink per talk session; the session opens and closes it.
    */
   talkback?: (endpoint: VendorEndpoint, options?: VendorTalkOptions) => TalkSink;
 }

@@ -26,8 +26,9 @@ import { healthRoutes } from './routes/health.js';
 import { recordingRoutes } from './routes/recordings.js';
 import { srtlaRoutes } from './routes/srtla.js';
 import { streamRoutes } from './routes/streams.js';
-import { renderSrtlaMetrics } from './metrics.js';
+import { renderSrtlaMetrics, renderTalkMetrics } from './metrics.js';
 import type { SrtlaService } from '../../sources/srtla/service.js';
+import type { TalkService } from '../../talkback/service.js';
 import type { LlhlsHost } from '../../outputs/llhls/origin.js';
 import type { LiveOutputsHost } from '../../outputs/live-outputs.js';
 import type { ViewHost } from './views.js';
@@ -53,6 +54,8 @@ export interface ApiDeps {
   gateway?: MediamtxGateway | null;
   /** SRTLA receivers: groups in /api/streams, /api/srtla/stats, metrics; absent: none. */
   srtla?: SrtlaService;
+  /** Two-way audio: /api/talk routes, backchannels in /api/streams, talk metrics; absent: none. */
+  talk?: TalkService;
 }
 
 /** PEM key and certificate: the app is then served as HTTP/2 over TLS (HTTP/1.1 still accepted). */
@@ -101,7 +104,8 @@ export function buildApi(deps: ApiDeps, tls?: TlsMaterial): FastifyInstance {
   cameraRoutes(app, deps.supervisor, gateway);
   probeRoutes(app, deps.supervisor);
   const srtlaStats = () => deps.srtla?.stats() ?? [];
-  streamRoutes(app, deps.supervisor, gateway, srtlaStats);
+  const talkViews = () => deps.talk?.views() ?? [];
+  streamRoutes(app, deps.supervisor, gateway, srtlaStats, talkViews);
   srtlaRoutes(app, deps.srtla ?? null);
   healthRoutes(
     app,
@@ -110,7 +114,8 @@ export function buildApi(deps: ApiDeps, tls?: TlsMaterial): FastifyInstance {
     async () =>
       (deps.recordings ? renderRecordingMetrics(await deps.recordings.status()) : '') +
       (gateway ? renderGatewayMetrics(await gateway.status()) : '') +
-      (deps.srtla ? renderSrtlaMetrics(srtlaStats()) : ''),
+      (deps.srtla ? renderSrtlaMetrics(srtlaStats()) : '') +
+      (deps.talk ? renderTalkMetrics(talkViews(), deps.talk.talkers) : ''),
   );
   if (gateway) webrtcRoutes(app, deps.supervisor, gateway);
   if (deps.recordings) recordingRoutes(app, deps.recordings);
@@ -122,6 +127,11 @@ export function buildApi(deps: ApiDeps, tls?: TlsMaterial): FastifyInstance {
   if (!deps.llhls) app.addHook('onClose', async () => origin.close());
   llhlsRoutes(app, origin);
   // MSE over WebSocket, snapshots and the panel page at / (a plugin: it registers @fastify/websocket).
-  void app.register(liveOutputs, { supervisor: deps.supervisor, log: deps.log, snapshots: deps.snapshots });
+  void app.register(liveOutputs, {
+    supervisor: deps.supervisor,
+    log: deps.log,
+    snapshots: deps.snapshots,
+    talk: deps.talk,
+  });
   return app;
 }

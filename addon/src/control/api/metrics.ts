@@ -5,6 +5,7 @@
  */
 import { SRTLA_DROP_REASONS, type SrtlaLinkStats, type SrtlaListenerStats } from '../../contracts/srtla.js';
 import { STREAM_STATES, type StreamStatus } from '../../contracts/stream-state.js';
+import type { TalkBackchannelView } from '../../contracts/talk.js';
 
 function labels(s: StreamStatus, extra = ''): string {
   return `{camera="${s.camera}",profile="${s.profile}"${extra}}`;
@@ -131,6 +132,61 @@ export function renderSrtlaMetrics(listeners: SrtlaListenerStats[]): string {
     'counter',
     'Groups removed (timeouts, eviction).',
     listeners.map((l) => `lookout_srtla_groups_closed_total{${cam(l)}} ${l.groupsClosed}`),
+  );
+  return out.join('\n') + '\n';
+}
+
+/** Two-way audio (talkback/): talkers, camera sessions, mixer processes and bytes per camera. */
+export function renderTalkMetrics(views: TalkBackchannelView[], talkersTotal: number): string {
+  const out: string[] = [];
+  const metric = (name: string, type: 'gauge' | 'counter', help: string, rows: string[]) => {
+    out.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`, ...rows);
+  };
+  const cam = (v: TalkBackchannelView) => `{camera="${v.camera}"}`;
+  metric('lookout_talk_talkers_total', 'gauge', 'Talkers connected over all cameras.', [
+    `lookout_talk_talkers_total ${talkersTotal}`,
+  ]);
+  metric(
+    'lookout_talk_talkers',
+    'gauge',
+    'Talkers on the camera.',
+    views.map((v) => `lookout_talk_talkers${cam(v)} ${v.talkers.length}`),
+  );
+  metric(
+    'lookout_talk_backchannel_open',
+    'gauge',
+    '1 while the camera backchannel session is open.',
+    views.map((v) => `lookout_talk_backchannel_open${cam(v)} ${v.state === 'open' ? 1 : 0}`),
+  );
+  metric(
+    'lookout_talk_sessions_total',
+    'counter',
+    'Camera backchannel sessions opened.',
+    views.map((v) => `lookout_talk_sessions_total${cam(v)} ${v.sessions}`),
+  );
+  metric(
+    'lookout_talk_mixer_spawns_total',
+    'counter',
+    'FFmpeg mixer processes started.',
+    views.map((v) => `lookout_talk_mixer_spawns_total${cam(v)} ${v.mixer?.spawns ?? 0}`),
+  );
+  metric(
+    'lookout_talk_mixer_restarts_total',
+    'counter',
+    'FFmpeg mixer restarts after an unexpected exit.',
+    views.map((v) => `lookout_talk_mixer_restarts_total${cam(v)} ${v.mixer?.restarts ?? 0}`),
+  );
+  metric(
+    'lookout_talk_mixer_bytes_total',
+    'counter',
+    'Audio bytes the mixer passed to the camera sink.',
+    views.map((v) => `lookout_talk_mixer_bytes_total${cam(v)} ${v.mixer?.bytes ?? 0}`),
+  );
+  metric(
+    'lookout_talk_sink_bytes',
+    'gauge',
+    'Audio payload bytes sent to the camera in the current session.',
+    views.map((v) => `lookout_talk_sink_bytes${cam(v)} ${v.bytes}`),
   );
   return out.join('\n') + '\n';
 }

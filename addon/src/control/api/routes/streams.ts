@@ -13,6 +13,7 @@ import { LEASE_KINDS } from '../../../contracts/stream-state.js';
 import { PROFILE_NAMES, keyId, streamKey, type ProfileName } from '../../../contracts/stream-key.js';
 import { leaseView, MAX_LEASE_TTL_MS, type Lease } from '../../../supervisor/leases.js';
 import type { SrtlaListenerStats } from '../../../contracts/srtla.js';
+import type { TalkBackchannelView } from '../../../contracts/talk.js';
 import type { MediamtxGateway } from '../../../gateway/gateway.js';
 import type { StreamLeases } from '../../../supervisor/ports.js';
 import { streamGraph } from '../views.js';
@@ -54,8 +55,12 @@ export function streamRoutes(
   sup: StreamLeases & ViewHost,
   gateway: MediamtxGateway | null = null,
   srtla: () => SrtlaListenerStats[] = () => [],
+  backchannels: () => TalkBackchannelView[] = () => [],
 ): void {
-  app.get('/api/streams', async () => streamGraph(sup, gateway, srtla()));
+  app.get('/api/streams', async () => ({
+    ...(await streamGraph(sup, gateway, srtla())),
+    backchannels: backchannels(),
+  }));
 
   app.get<{ Params: KeyParams }>(
     '/api/streams/:camera/:profile',
