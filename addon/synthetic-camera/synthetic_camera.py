@@ -39,6 +39,12 @@ UDP_ONLY_SUFFIX = "-udp"
 CAMERA_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 # Where the pattern stays legible (see TIMESTAMP_MIN_WIDTH/HEIGHT in timestamp-code.ts).
 MIN_WIDTH, MIN_HEIGHT = 320, 180
+# ONVIF backchannel (--backchannel pcmu|pcma): what the camera's "speaker" accepts. Each backchannel
+# session records what it receives into its own WAV file (S16LE 8 kHz mono).
+BACKCHANNEL_CAPS = {
+    "pcmu": ("payload=0, clock-rate=8000, encoding-name=PCMU", "rtppcmudepay ! mulawdec"),
+    "pcma": ("payload=8, clock-rate=8000, encoding-name=PCMA", "rtppcmadepay ! alawdec"),
+}
 
 _out_lock = threading.Lock()
 
@@ -143,7 +149,10 @@ class SyntheticCameraServer:
     def __init__(self, args):
         self.args = args
         self.loop = GLib.MainLoop()
-        self.server = GstRtspServer.RTSPServer()
+        # The ONVIF server only when a backchannel is asked for: the plain one answers a DESCRIBE with
+        # `Require: www.onvif.org/ver20/backchannel` with 551 Option not supported, like most cameras.
+        self.server = GstRtspServer.RTSPOnvifServer() if args.backchannel != "off" else GstRtspServer.RTSPServer()
+        self.backchannel_sessions = 0
         self.server.set_address(args.host)
         self.server.set_service(str(args.port))
         # Clients block in DESCRIBE until the next keyframe; give each its own thread so one waiting
@@ -232,7 +241,18 @@ class SyntheticCameraServer:
                 "max-bytes=400000 leaky-type=upstream ! rtppcmapay name=pay1 pt=8 "
             )
         launch += ")"
-        factory = GstRtspServer.RTSPMediaFactory()
+        if self.args.backchannel != "off" and not udp_only:
+            factory = GstRtspServer.RTSPOnvifMediaFactory()
+            factory.set_media_gtype(GstRtspServer.RTSPOnvifMedia)
+            caps, depay = BACKCHANNEL_CAPS[self.args.backchannel]
+            # The capsfilter must be named depay_backchannel (rtsp-onvif-media looks it up by name).
+            factory.set_backchannel_launch(
+                '( capsfilter name=depay_backchannel caps="application/x-rtp, media=audio, %s" ! %s ! '
+                "audioconvert ! audio/x-raw, format=S16LE, rate=8000, channels=1 ! wavenc ! "
+                "filesink name=bcsink async=false )" % (caps, depay)
+            )
+        else:
+            factory = GstRtspServer.RTSPMediaFactory()
         factory.set_launch(launch)
         # Not shared: each client gets its own tiny appsrc->payloader pipeline, so each starts at a
         # keyframe and can be frozen/corrupted with its camera; the encode itself is shared anyway.
@@ -288,6 +308,34 @@ class SyntheticCameraServer:
 
         media.connect("unprepared", unprepared)
         media.connect("prepared", self._on_media_prepared)
+        bcsink = bin_.get_by_name("bcsink")
+        if bcsink is not None:
+            self._configure_backchannel(media, bcsink, cam, profile)
+
+    def _configure_backchannel(self, media, bcsink, cam, profile):
+        self.backchannel_sessions += 1
+        path = os.path.join(
+            self.args.backchannel_dir, "%s-%s-%d.wav" % (cam.name, profile, self.backchannel_sessions)
+        )
+        bcsink.set_property("location", path)
+        emit({"event": "backchannel-media", "camera": cam.name, "profile": profile, "file": path})
+
+        def closed(_media):
+            # wavenc writes its final header only on EOS, which a TEARDOWN never sends: patch the sizes.
+            size = 0
+            try:
+                size = os.path.getsize(path)
+                if size >= 44:
+                    with open(path, "r+b") as f:
+                        f.seek(4)
+                        f.write(struct.pack("<I", size - 8))
+                        f.seek(40)
+                        f.write(struct.pack("<I", size - 44))
+            except OSError as e:
+                log("backchannel wav: %s" % e)
+            emit({"event": "backchannel-closed", "camera": cam.name, "file": path, "bytes": max(0, size - 44)})
+
+        media.connect("unprepared", closed)
 
     @staticmethod
     def _on_media_prepared(media):
@@ -573,6 +621,7 @@ class SyntheticCameraServer:
                 "udp_only_suffix": UDP_ONLY_SUFFIX,
                 "encode": a.encode,
                 "auth": a.auth if a.user else None,
+                "backchannel": a.backchannel,
             }
         )
         self.loop.run()
@@ -603,6 +652,13 @@ def parse_args(argv):
     p.add_argument("--main-bitrate", type=int, default=2000, help="kbit/s")
     p.add_argument("--sub-bitrate", type=int, default=500, help="kbit/s")
     p.add_argument("--audio", choices=("none", "aac", "pcma"), default="none")
+    p.add_argument(
+        "--backchannel",
+        choices=("off", "pcmu", "pcma"),
+        default="off",
+        help="ONVIF RTSP backchannel (two-way audio) in this codec; off: DESCRIBE with Require gets 551",
+    )
+    p.add_argument("--backchannel-dir", default="/tmp", help="folder for the per-session backchannel WAVs")
     p.add_argument("--main-codec", choices=("h264", "h265"), default="h264")
     p.add_argument("--sub-codec", choices=("h264", "h265"), default="h264")
     p.add_argument("--mjpeg", type=on_off, default=False, help="also serve MJPEG over HTTP")

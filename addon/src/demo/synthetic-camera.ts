@@ -9,6 +9,7 @@
  * test runner leaves no orphan.
  */
 import { existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { lineSplitter, spawnChild, type ChildExit, type ChildProcess } from '../lib/child-process.js';
 import type { ProfileName } from '../contracts/stream-key.js';
@@ -46,6 +47,15 @@ export interface SyntheticCameraOptions {
   main?: Partial<SyntheticVideoProfile> & { bitrateKbps?: number };
   sub?: Partial<SyntheticVideoProfile> & { bitrateKbps?: number };
   audio?: SyntheticAudio;
+  /**
+   * ONVIF RTSP backchannel (two-way audio) on every TCP mount, in this codec; each backchannel session
+   * is recorded to `<backchannelDir>/<camera>-<profile>-<n>.wav` (S16LE 8 kHz mono) and announced by
+   * `backchannel-media` / `backchannel-closed` events. Default 'off': the plain server, whose answer
+   * to a backchannel DESCRIBE is 551 (a camera without a speaker).
+   */
+  backchannel?: 'off' | 'pcmu' | 'pcma';
+  /** Folder for the backchannel WAVs (default: the system temp folder). */
+  backchannelDir?: string;
   /** Video codec per profile (default h264). */
   codecs?: Partial<Record<ProfileName, SyntheticVideoCodec>>;
   /** Also serve MJPEG over HTTP (mjpegUrl()). */
@@ -183,6 +193,9 @@ export class SyntheticCamera {
     if (options.codecs?.main) args.push('--main-codec', options.codecs.main);
     if (options.codecs?.sub) args.push('--sub-codec', options.codecs.sub);
     if (options.mjpeg) args.push('--mjpeg', 'on');
+    if (options.backchannel && options.backchannel !== 'off') {
+      args.push('--backchannel', options.backchannel, '--backchannel-dir', options.backchannelDir ?? tmpdir());
+    }
     if (options.names?.length) args.push('--names', options.names.join(','));
     else args.push('--cameras', String(options.cameras ?? 1));
     if (options.main?.bitrateKbps) args.push('--main-bitrate', String(options.main.bitrateKbps));
