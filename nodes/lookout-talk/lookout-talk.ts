@@ -7,7 +7,12 @@
  * a backchannel, an unreadable file) goes to done(err) for Catch nodes.
  */
 import type { TalkCommand } from '../../addon/src/contracts/mqtt.js';
-import { TALK_PLAY_MAX_BYTES, TALK_PLAY_MAX_URL, TALK_VOLUME } from '../../addon/src/contracts/talk.js';
+import {
+  TALK_PLAY_MAX_BYTES,
+  TALK_PLAY_MAX_URL,
+  TALK_VOLUME,
+  isTalkSource,
+} from '../../addon/src/contracts/talk.js';
 import {
   answerError,
   numberOf,
@@ -25,9 +30,6 @@ interface TalkDef extends CameraNodeDef {
   timeout?: number | string;
 }
 
-/** A URL or a media path, not any string (an inject node's text must not become a request). */
-const URL_LIKE = /^(https?:\/\/|\/)\S+$/;
-
 /** The talk command for one message; throws (→ done(err)) for unusable input. */
 export function talkRequest(def: TalkDef, msg: NodeMessage): TalkCommand {
   const obj = payloadObject(msg);
@@ -44,12 +46,13 @@ export function talkRequest(def: TalkDef, msg: NodeMessage): TalkCommand {
       );
     return { data: p.toString('base64'), ...vol };
   }
+  // A string payload is what to play; anything else (an inject timestamp) plays the node's URL.
   const given = typeof p === 'string' ? p.trim() : typeof obj.url === 'string' ? obj.url.trim() : '';
-  const url = given && URL_LIKE.test(given) ? given : (def.url?.trim() ?? '');
+  const url = given || (def.url?.trim() ?? '');
   if (!url)
     throw new Error('nothing to play: send a Buffer or a URL in msg.payload, or set a URL in the node');
-  if (!URL_LIKE.test(url)) throw new Error(`not a URL or media path: "${url.slice(0, 60)}"`);
   if (url.length > TALK_PLAY_MAX_URL) throw new Error(`URL longer than ${TALK_PLAY_MAX_URL} characters`);
+  if (!isTalkSource(url)) throw new Error(`not an http(s) URL or a media file name: "${url.slice(0, 60)}"`);
   return { url, ...vol };
 }
 

@@ -82,6 +82,14 @@ export const TALK_PLAY_MAX_BYTES = 4 * 1024 * 1024;
 /** Longest `url` accepted. */
 export const TALK_PLAY_MAX_URL = 2048;
 export const TALK_VOLUME = { min: 0, max: 4 } as const;
+/**
+ * What a bare string names as a play source (the MQTT `talk` text form, a Node-RED string payload):
+ * an http(s) URL, or a path (relative to the media folder, or absolute inside it) without spaces or
+ * another scheme.
+ */
+export function isTalkSource(text: string): boolean {
+  return text.length <= TALK_PLAY_MAX_URL && /^(https?:\/\/\S+|[^\s:]+)$/.test(text);
+}
 export interface TalkPlayAnswer {
   talker: string;
   durationMs: number;

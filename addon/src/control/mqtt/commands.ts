@@ -13,6 +13,7 @@ import {
   TALK_PLAY_MAX_BYTES,
   TALK_PLAY_MAX_URL,
   TALK_VOLUME,
+  isTalkSource,
   type TalkErrorCode,
 } from '../../contracts/talk.js';
 import { badRequest, LookoutError } from '../../lib/errors.js';
@@ -51,7 +52,7 @@ export function parsePayload(command: MqttCommand, payload: Buffer): Args {
   }
   if (command === 'record' && (text === 'ON' || text === 'OFF')) return { on: text === 'ON' };
   // A bare URL or media path (an HA automation publishing its TTS URL).
-  if (command === 'talk' && /^(https?:\/\/|\/)\S+$/.test(text)) return { url: text };
+  if (command === 'talk' && isTalkSource(text)) return { url: text };
   // A bare preset name (HA's select sends the option); the name rule itself is checked in runCommand.
   if (command.startsWith('preset_')) return { name: text };
   throw badRequest(`payload must be a JSON object${command === 'record' ? ', ON or OFF' : ''}`);
