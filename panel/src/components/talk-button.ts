@@ -39,6 +39,7 @@ export class LookoutTalkButton extends LitElement {
     const t = this.talk;
     const label =
       this.unsupported ??
+      (t.state === 'error' && t.error ? t.error : null) ??
       (t.state === 'talking'
         ? 'Talking… release to stop'
         : t.state === 'starting'
