@@ -12,7 +12,10 @@ export function tone(hz: number, ms: number, rate = 8000, amp = 0.25, startSampl
   const n = Math.round((rate * ms) / 1000);
   const out = Buffer.alloc(n * 2);
   for (let i = 0; i < n; i++)
-    out.writeInt16LE(Math.round(amp * 32767 * Math.sin((2 * Math.PI * hz * (startSample + i)) / rate)), i * 2);
+    out.writeInt16LE(
+      Math.round(amp * 32767 * Math.sin((2 * Math.PI * hz * (startSample + i)) / rate)),
+      i * 2,
+    );
   return out;
 }
 
@@ -67,7 +70,10 @@ export interface WsTalk {
   close(): Promise<void>;
 }
 
-export function wsTalker(url: string, opts: { sampleRate?: number; label?: string; token?: string } = {}): WsTalk {
+export function wsTalker(
+  url: string,
+  opts: { sampleRate?: number; label?: string; token?: string } = {},
+): WsTalk {
   const rate = opts.sampleRate ?? 8000;
   const ws = new WebSocket(url, opts.token ? { headers: { authorization: `Bearer ${opts.token}` } } : {});
   const messages: TalkServerMessage[] = [];
