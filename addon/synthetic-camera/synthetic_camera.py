@@ -320,6 +320,21 @@ class SyntheticCameraServer:
         bcsink.set_property("location", path)
         emit({"event": "backchannel-media", "camera": cam.name, "profile": profile, "file": path})
 
+        # The wall-clock time the first RTP packet of the session reached the camera's depayloader:
+        # tests measure talker → camera latency against it (the same machine, the same clock).
+        first = {"seen": False}
+
+        def on_first(_pad, _info):
+            if not first["seen"]:
+                first["seen"] = True
+                emit({"event": "backchannel-first-buffer", "camera": cam.name, "file": path,
+                      "atMs": time.time() * 1000})
+            return Gst.PadProbeReturn.REMOVE
+
+        depay = media.get_element().get_by_name("depay_backchannel")
+        if depay is not None:
+            depay.get_static_pad("src").add_probe(Gst.PadProbeType.BUFFER, on_first)
+
         def closed(_media):
             # wavenc writes its final header only on EOS, which a TEARDOWN never sends: patch the sizes.
             size = 0

@@ -67,6 +67,7 @@ export class LookoutTalkButton extends LitElement {
   protected override updated(): void {
     this.dataset.talk = this.talk.state;
     this.dataset.sent = String(this.talk.sent);
+    this.dataset.firstSentAt = String(this.talk.firstSentAt);
   }
 
   private down = (e: PointerEvent): void => {

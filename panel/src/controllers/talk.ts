@@ -2,7 +2,7 @@
  * Push-to-talk: the browser microphone to a camera's speaker over the talk WebSocket
  * (`GET api/talk/<camera>/ws`, contracts/talk.ts). A press opens the microphone (echo cancellation,
  * noise suppression and automatic gain on: the speaker is next to the camera's own microphone) and
- * the socket; an AudioWorklet turns the microphone into 20 ms chunks of 16 kHz little-endian s16
+ * the socket; an AudioWorklet turns the microphone into 20 ms chunks of 8 kHz little-endian s16
  * (not the 128-sample render quanta: 375 tiny messages a second choke servers, BACKCHANNEL.md §4);
  * a release closes both, so the microphone is never open while nobody holds the button.
  *
@@ -25,8 +25,13 @@ import type { LookoutApi } from '../api/client.js';
 
 export type TalkState = 'idle' | 'starting' | 'talking' | 'error';
 
-/** What the worklet sends: 16 kHz, 20 ms. */
-export const TALK_RATE = 16000;
+/**
+ * What the worklet sends: 8 kHz, 20 ms (160 samples, 320 bytes). 8 kHz is what G.711 cameras take
+ * (nearly all of them), so the server encodes in-process with no resampler in the way (an FFmpeg
+ * resample per talker adds ~20 ms, `npm run bench:talk`); Chromium's own resampler does the
+ * anti-aliasing from the microphone's rate.
+ */
+export const TALK_RATE = 8000;
 export const TALK_CHUNK_MS = 20;
 /** Unsent audio the socket may hold before chunks are dropped (ms). */
 const MAX_BUFFERED_MS = 100;
@@ -43,21 +48,23 @@ export function talkUnsupported(): string | null {
 
 /**
  * The worklet, as source text: the card is one bundled file, so the module is loaded from a Blob
- * URL. It resamples the context's rate to TALK_RATE (linear; the context is asked for 16 kHz, which
- * Chromium honours, so this is the fallback for browsers that keep the device rate), converts to s16
- * and posts one transferable ArrayBuffer per 20 ms.
+ * URL. The context is asked for TALK_RATE, which Chromium and Safari honour; where a browser keeps
+ * the device rate (Firefox refuses a microphone in a context of another rate, so it gets the
+ * default one), the worklet decimates with a box average over each output period (a crude but
+ * alias-reducing low-pass, enough for speech to an 8 kHz speaker). It converts to s16 and posts one
+ * transferable ArrayBuffer per 20 ms.
  */
 const WORKLET = `
 class LookoutTalk extends AudioWorkletProcessor {
   constructor(options) {
     super();
-    this.out = options.processorOptions.rate;
-    this.step = sampleRate / this.out;
-    this.size = Math.round(this.out * options.processorOptions.chunkMs / 1000);
+    this.step = sampleRate / options.processorOptions.rate;
+    this.size = Math.round(options.processorOptions.rate * options.processorOptions.chunkMs / 1000);
     this.buf = new Int16Array(this.size);
     this.n = 0;
+    this.acc = 0;
+    this.cnt = 0;
     this.pos = 0;
-    this.last = 0;
   }
   push(v) {
     const s = v < -1 ? -1 : v > 1 ? 1 : v;
@@ -71,20 +78,20 @@ class LookoutTalk extends AudioWorkletProcessor {
   process(inputs) {
     const ch = inputs[0] && inputs[0][0];
     if (!ch) return true;
-    if (this.step === 1) {
+    if (this.step <= 1) {
       for (let i = 0; i < ch.length; i++) this.push(ch[i]);
       return true;
     }
-    // Linear interpolation between the previous block's last sample and this block.
-    while (this.pos < ch.length) {
-      const i = Math.floor(this.pos);
-      const a = i === 0 ? this.last : ch[i - 1];
-      const b = ch[i];
-      this.push(a + (b - a) * (this.pos - i));
-      this.pos += this.step;
+    for (let i = 0; i < ch.length; i++) {
+      this.acc += ch[i];
+      this.cnt++;
+      if (++this.pos >= this.step) {
+        this.pos -= this.step;
+        this.push(this.acc / this.cnt);
+        this.acc = 0;
+        this.cnt = 0;
+      }
     }
-    this.pos -= ch.length;
-    this.last = ch[ch.length - 1];
     return true;
   }
 }
@@ -125,6 +132,8 @@ export class TalkController implements ReactiveController {
   /** Chunks sent and dropped (tests read them from the host's dataset). */
   sent = 0;
   dropped = 0;
+  /** Wall-clock time (ms) the first chunk of this press left for the server, for latency tests. */
+  firstSentAt = 0;
 
   private live: Live | null = null;
   private errorTimer: ReturnType<typeof setTimeout> | undefined;
@@ -150,6 +159,8 @@ export class TalkController implements ReactiveController {
     if (why) return this.fail(why);
     const live: Live = { stream: null, ctx: null, node: null, ws: null, ready: false };
     this.live = live;
+    this.sent = 0;
+    this.firstSentAt = 0;
     this.set('starting');
     try {
       live.stream = await navigator.mediaDevices.getUserMedia({
@@ -191,8 +202,8 @@ export class TalkController implements ReactiveController {
   }
 
   private context(): AudioContext {
-    // 16 kHz straight from the browser's resampler when it can (Chromium); otherwise the device
-    // rate, and the worklet resamples.
+    // TALK_RATE straight from the browser's resampler when it can (Chromium, Safari); otherwise
+    // the device rate, and the worklet decimates.
     try {
       return new AudioContext({ sampleRate: TALK_RATE, latencyHint: 'interactive' });
     } catch {
@@ -248,7 +259,10 @@ export class TalkController implements ReactiveController {
       return;
     }
     ws.send(pcm);
-    this.sent++;
+    if (this.sent++ === 0) {
+      this.firstSentAt = Date.now();
+      this.host.requestUpdate();
+    }
   }
 
   private release(live: Live): void {
