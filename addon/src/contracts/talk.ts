@@ -84,11 +84,12 @@ export const TALK_PLAY_MAX_URL = 2048;
 export const TALK_VOLUME = { min: 0, max: 4 } as const;
 /**
  * What a bare string names as a play source (the MQTT `talk` text form, a Node-RED string payload):
- * an http(s) URL, or a path (relative to the media folder, or absolute inside it) without spaces or
- * another scheme.
+ * an http(s) URL, or a file name with an extension (`chime.wav`, `/tts/hello.mp3`: relative to the
+ * media folder, or absolute inside it). Anything else is not taken for a source, so stray text
+ * (`null`, `[1,2]`, binary) is an error instead of a file lookup.
  */
 export function isTalkSource(text: string): boolean {
-  return text.length <= TALK_PLAY_MAX_URL && /^(https?:\/\/\S+|[^\s:]+)$/.test(text);
+  return text.length <= TALK_PLAY_MAX_URL && /^(https?:\/\/\S+|[\w./-]+\.\w{1,8})$/.test(text);
 }
 export interface TalkPlayAnswer {
   talker: string;
