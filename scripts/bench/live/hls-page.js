@@ -43,6 +43,8 @@
       listed: new Map(),
       errors: [],
       hls: null,
+      /** Start-up: first media playlist, first 'playing', hls.js latency then and 1 s later (s). */
+      startup: { levelAt: null, playingAt: null, latencyAtPlaying: null, latency1s: null },
       stop: () => {},
     };
   }
@@ -53,6 +55,12 @@
     const canvas = document.createElement('canvas');
     const ctx = canvas.getContext('2d', { willReadFrequently: true });
     video.addEventListener('waiting', () => rec.waiting++);
+    video.addEventListener('playing', () => {
+      if (rec.startup.playingAt !== null || !rec.hls) return;
+      rec.startup.playingAt = Date.now();
+      rec.startup.latencyAtPlaying = rec.hls.latency;
+      setTimeout(() => rec.hls && (rec.startup.latency1s = rec.hls.latency), 1000);
+    });
     const onFrame = (_now, meta) => {
       if (rec.stopped) return;
       const at = Date.now();
@@ -114,6 +122,7 @@
     });
     hls.on(Hls.Events.LEVEL_LOADED, (_e, d) => {
       const at = epoch(d.stats.loading.end);
+      if (rec.startup.levelAt === null) rec.startup.levelAt = at;
       for (const p of d.details.partList || []) {
         const k = file(p.url);
         if (!rec.listed.has(k)) rec.listed.set(k, at);
@@ -176,6 +185,7 @@
       undecoded: rec.undecoded,
       waiting: rec.waiting,
       stalls: rec.stalls,
+      startup: rec.startup,
       errors: rec.errors.slice(-10),
       media: [...rec.media.entries()],
       listed: [...rec.listed.entries()],

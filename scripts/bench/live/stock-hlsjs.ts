@@ -59,6 +59,14 @@ export interface Timeline {
   sincePdt: number | null;
 }
 
+/** Start-up: epoch ms of the first media playlist and the first 'playing'; hls.js latency then and 1 s on (s). */
+export interface Startup {
+  levelAt: number | null;
+  playingAt: number | null;
+  latencyAtPlaying: number | null;
+  latency1s: number | null;
+}
+
 export interface HlsRow {
   label: string;
   player: HlsPlayerKind;
@@ -72,6 +80,7 @@ export interface HlsRow {
   hlsLatencyS: number | null;
   hlsTargetLatencyS: number | null;
   partHoldBackS: number | null;
+  startup: Startup;
   errors: string[];
   timeline: Timeline;
 }
@@ -81,6 +90,7 @@ interface PageInfo {
   undecoded: number;
   waiting: number;
   stalls: number;
+  startup: Startup;
   errors: string[];
   media: Array<
     [
@@ -298,13 +308,16 @@ export async function hlsRows(
           hlsLatencyS: info.hlsLatencyS,
           hlsTargetLatencyS: info.hlsTargetLatencyS,
           partHoldBackS: info.partHoldBackS,
+          startup: info.startup,
           errors: info.errors,
           timeline: timeline(info, rec.bySeq),
         });
         const r = rows.at(-1)!;
         console.log(
           `  ${label}: p50 ${f3(r.latency.p50)} s, p95 ${f3(r.latency.p95)} s over ${r.latency.n} frames; ` +
-            `${r.waiting} waiting, ${r.stalls} stalls; hls.js target ${f3(r.hlsTargetLatencyS)} s (PART-HOLD-BACK ${f3(r.partHoldBackS)})`,
+            `${r.waiting} waiting, ${r.stalls} stalls; hls.js latency ${f3(r.hlsLatencyS)} s, target ${f3(r.hlsTargetLatencyS)} s ` +
+            `(PART-HOLD-BACK ${f3(r.partHoldBackS)}); start-up: playing ${r.startup.playingAt && r.startup.levelAt ? r.startup.playingAt - r.startup.levelAt : '—'} ms ` +
+            `after the first playlist, hls.js latency ${f3(r.startup.latencyAtPlaying)} s then, ${f3(r.startup.latency1s)} s 1 s later`,
         );
       }
     }
