@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
 import { SyntheticCamera } from '../../addon/src/demo/synthetic-camera.js';
 import { createLogger } from '../../addon/src/lib/log.js';
+import { SecretRedactor } from '../../addon/src/lib/redact.js';
 import { startLookout, type Lookout } from '../../addon/src/main.js';
 import type { CameraDetail, LeaseAnswer, StreamGraph } from '../../addon/src/contracts/api.js';
 import { FAST_STREAM, resolveOrThrow, tempDir, cameraProfiles } from '../helpers/setup.js';
@@ -53,8 +54,10 @@ describe('HTTP API', () => {
     );
     const sink = new PassThrough();
     sink.on('data', (d: Buffer) => logLines.push(...d.toString().split('\n').filter(Boolean)));
-    const log = createLogger({ pretty: false, level: 'debug', destination: sink });
-    app = await startLookout({ config, log, listen: { port: 0, host: '127.0.0.1' } });
+    // The app's redactor, the one the logger writes through (as `lookout serve` wires them).
+    const redactor = new SecretRedactor();
+    const log = createLogger({ pretty: false, level: 'debug', destination: sink, redactor });
+    app = await startLookout({ config, log, redactor, listen: { port: 0, host: '127.0.0.1' } });
   });
 
   after(async () => {

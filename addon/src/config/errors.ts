@@ -4,7 +4,7 @@
  * play whack-a-mole). A problem is located by a JSON pointer into the file, e.g.
  * `/cameras/1/profiles/sub/mode`, plus the YAML line when the config came from a file.
  */
-import { Redactor } from '../lib/redact.js';
+import { SecretRedactor } from '../lib/redact.js';
 
 export interface ConfigIssue {
   /** JSON pointer into the config file (RFC 6901); '' is the whole file. */
@@ -101,7 +101,7 @@ export const MIN_REDACT_LENGTH = 4;
  * Longest first, so a secret containing another is hidden whole.
  */
 export function redact(text: string, secrets: Iterable<string>): string {
-  const r = new Redactor(MIN_REDACT_LENGTH);
+  const r = new SecretRedactor(MIN_REDACT_LENGTH);
   r.setSecrets(secrets);
   return r.redact(text);
 }
