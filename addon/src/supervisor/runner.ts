@@ -513,7 +513,9 @@ export class StreamRunner {
 
   // ── bookkeeping ───────────────────────────────────────────────────────────────────────────
 
-  private setState(to: StreamState, reason: string): void {
+  private setState(to: StreamState, why: string): void {
+    // The reason goes to the API, MQTT state and WS status: whatever text it quotes, no credential.
+    const reason = this.deps.redactor.redact(why);
     const from = this.state;
     if (to !== 'backoff' && to !== 'failed') this.clearRetry();
     // A key that went idle on purpose starts its next life at the bottom of the ladder.
