@@ -122,9 +122,15 @@ export const nastyJson: fc.Arbitrary<unknown> = fc.letrec<{ v: unknown }>((tie) 
 export function mutateAt(base: unknown, pick: number, value: unknown, extraKey: string | null): unknown {
   const paths: Array<Array<string | number>> = [[]];
   const walk = (v: unknown, path: Array<string | number>) => {
-    if (Array.isArray(v)) v.forEach((x, i) => (paths.push([...path, i]), walk(x, [...path, i])));
-    else if (v && typeof v === 'object')
-      for (const [k, x] of Object.entries(v)) (paths.push([...path, k]), walk(x, [...path, k]));
+    const entries: Array<[string | number, unknown]> = Array.isArray(v)
+      ? v.map((x, i) => [i, x])
+      : v && typeof v === 'object'
+        ? Object.entries(v)
+        : [];
+    for (const [k, x] of entries) {
+      paths.push([...path, k]);
+      walk(x, [...path, k]);
+    }
   };
   walk(base, []);
   const path = paths[pick % paths.length]!;

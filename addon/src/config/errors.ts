@@ -106,12 +106,25 @@ export function redact(text: string, secrets: Iterable<string>): string {
   return r.redact(text);
 }
 
+/**
+ * Any parsed value as text. Not String(v): a YAML/JSON mapping with a `toString` key (or none of
+ * Object's methods) makes String() throw, and a problem report must never crash the loader.
+ */
+function describe(value: unknown): string {
+  if (value === null || (typeof value !== 'object' && typeof value !== 'function')) return String(value);
+  try {
+    return JSON.stringify(value) ?? typeof value;
+  } catch {
+    return Array.isArray(value) ? 'a list' : 'a mapping';
+  }
+}
+
 export function plural(n: number, word: string): string {
   return n === 1 ? word : `${word}s`;
 }
 
 /** Quotes a user value for a message, shortened so a pasted blob does not flood the terminal. */
 export function quote(value: unknown): string {
-  const s = typeof value === 'string' ? JSON.stringify(value) : String(value);
+  const s = typeof value === 'string' ? JSON.stringify(value) : describe(value);
   return s.length > 60 ? `${s.slice(0, 57)}...` : s;
 }
