@@ -193,7 +193,7 @@ describe('lookout-talk', () => {
 
     const none = await outcome(l, { payload: Date.now() });
     assert.match(none.err!.error.message, /nothing to play/);
-    const unknown = await outcome(l, { payload: '/etc/passwd', camera: 'porch' });
+    const unknown = await outcome(l, { payload: '../../etc/shadow.wav', camera: 'porch' });
     assert.match(unknown.err!.error.message, /porch talk: (bad_request|not_found): /);
   });
 });
