@@ -58,8 +58,8 @@ export function talkRoutes(app: FastifyInstance, service: TalkService, log: Logg
     const raw = (_req: unknown, body: Buffer | string, done: (e: null, b: unknown) => void) =>
       done(null, body);
     for (const type of ['application/octet-stream', /^audio\//])
-      scope.addContentTypeParser(type, { parseAs: 'buffer', bodyLimit: TALK_PLAY_MAX_BYTES }, raw);
-    scope.post<{ Params: { camera: string }; Body: TalkPlayBody | Buffer; Querystring: { volume?: number } }>(
+      scope.addContentTypeParser(type, { parseAs: 'buffer' }, raw);
+    scope.post<{ Params: { camera: string }; Body: TalkPlayBody | Buffer; Querystring: { volume?: string } }>(
       '/api/talk/:camera/play',
       {
         // JSON with `data`: base64 grows the audio by 4/3.
@@ -69,7 +69,8 @@ export function talkRoutes(app: FastifyInstance, service: TalkService, log: Logg
           querystring: {
             type: 'object',
             additionalProperties: false,
-            properties: { volume: { type: 'number', minimum: 0, maximum: 4 } },
+            // A string: this API's validator does not coerce; playRequest checks the number.
+            properties: { volume: { type: 'string', pattern: '^[0-9]+(\\.[0-9]+)?$', maxLength: 8 } },
           },
         },
       },
@@ -111,9 +112,15 @@ const playBody = new Ajv({ allErrors: false }).compile({
   oneOf: [{ required: ['url'] }, { required: ['data'] }],
 });
 
-function playRequest(body: unknown, queryVolume: number | undefined): TalkPlayRequest {
+function playRequest(body: unknown, volumeText: string | undefined): TalkPlayRequest {
+  const queryVolume = volumeText === undefined ? undefined : Number(volumeText);
+  if (queryVolume !== undefined && !(queryVolume >= TALK_VOLUME.min && queryVolume <= TALK_VOLUME.max))
+    throw badRequest(`volume must be ${TALK_VOLUME.min}..${TALK_VOLUME.max}`);
   if (Buffer.isBuffer(body)) {
     if (body.length === 0) throw badRequest('the audio body is empty');
+    // The route's limit is sized for base64 JSON; a raw body gets the audio's own limit.
+    if (body.length > TALK_PLAY_MAX_BYTES)
+      throw new LookoutError(413, 'too_large', `the audio is over ${TALK_PLAY_MAX_BYTES} bytes`);
     return { audio: body, ...(queryVolume !== undefined ? { volume: queryVolume } : {}) };
   }
   if (!playBody(body))
