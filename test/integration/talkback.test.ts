@@ -13,7 +13,7 @@ import type { Lookout } from '../../addon/src/main.js';
 import type { StreamGraph } from '../../addon/src/contracts/api.js';
 import { FAST_STREAM, resolveOrThrow, startTestLookout, tempDir, cameraProfiles } from '../helpers/setup.js';
 import { loadScaledMs, waitFor, zombieChildren } from '../helpers/processes.js';
-import { bandRms, db, tone, wavSamples, windowRms, wsTalker } from '../helpers/talk.js';
+import { bandRms, db, wavSamples, windowRms, wsTalker } from '../helpers/talk.js';
 
 interface CamEvent {
   event: string;
