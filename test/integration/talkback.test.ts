@@ -212,11 +212,13 @@ describe('talkback', () => {
     assert.ok(longest < 3, `a gap of ${longest * 20} ms while two talkers talked (at ms ${quiet.join(',')})`);
     assert.equal(quiet.length <= 3 || load > 1.5, true, `silent windows at ms ${quiet.join(',')}`);
     let cBlocks = 0;
+    const levels700: string[] = [];
     for (let i = 0; i + 2000 <= s.length; i += 2000) {
       const blk = s.subarray(i, i + 2000);
       if (db(bandRms(blk, 700), bandRms(blk, 600)) > 30) cBlocks++;
+      levels700.push(`${db(bandRms(blk, 700), bandRms(blk, 600)).toFixed(0)}/${bandRms(blk, 700).toFixed(3)}`);
     }
-    assert.ok(cBlocks >= 2, `the third talker was mixed in (${cBlocks} blocks of 250 ms with 700 Hz)`);
+    assert.ok(cBlocks >= 2, `the third talker was mixed in (${cBlocks} blocks of 250 ms with 700 Hz: ${levels700.join(' ')})`);
   });
 
   test('mix off: the second talker gets busy, the first is unaffected', async () => {
