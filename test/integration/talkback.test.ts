@@ -218,7 +218,7 @@ describe('talkback', () => {
       if (db(bandRms(blk, 700), bandRms(blk, 600)) > 30) cBlocks++;
       levels700.push(`${db(bandRms(blk, 700), bandRms(blk, 600)).toFixed(0)}/${bandRms(blk, 700).toFixed(3)}`);
     }
-    assert.ok(cBlocks >= 2, `the third talker was mixed in (${cBlocks} blocks of 250 ms with 700 Hz: ${levels700.join(' ')})`);
+    assert.ok(cBlocks >= 2, `the third talker was mixed in (${cBlocks} blocks of 250 ms with 700 Hz: ${levels700.join(' ')}; ${s.length} samples in ${wav}; door events ${JSON.stringify(events.filter((e) => e.camera === 'door' || e.file?.includes('door')))})`);
   });
 
   test('mix off: the second talker gets busy, the first is unaffected', async () => {
