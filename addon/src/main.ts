@@ -187,7 +187,7 @@ export async function startLookout(opts: LookoutOptions): Promise<Lookout> {
     if (token !== null) redactor.addSecrets([token]);
     const deps = {
       ...{ supervisor, log, version: VERSION, llhls, recordings, control, snapshots, auth },
-      ...{ gateway, srtla, talk, redactor },
+      ...{ gateway, srtla, redactor, talk },
     };
     const host = opts.listen?.host ?? opts.config.server.host;
     const port = opts.listen?.port ?? opts.config.server.port;

@@ -249,7 +249,7 @@ class SyntheticCameraServer:
             factory.set_backchannel_launch(
                 '( capsfilter name=depay_backchannel caps="application/x-rtp, media=audio, %s" ! %s ! '
                 "audioconvert ! audio/x-raw, format=S16LE, rate=8000, channels=1 ! wavenc ! "
-                "filesink name=bcsink async=false )" % (caps, depay)
+                "filesink name=bcsink async=false buffer-mode=unbuffered )" % (caps, depay)
             )
         else:
             factory = GstRtspServer.RTSPMediaFactory()
@@ -317,6 +317,8 @@ class SyntheticCameraServer:
         path = os.path.join(
             self.args.backchannel_dir, "%s-%s-%d.wav" % (cam.name, profile, self.backchannel_sessions)
         )
+        # Unbuffered: the file holds every sample the moment the session closes (the harness reads it
+        # right after backchannel-closed; a buffered filesink could still hold the last 64 KiB).
         bcsink.set_property("location", path)
         emit({"event": "backchannel-media", "camera": cam.name, "profile": profile, "file": path})
 

@@ -71,9 +71,15 @@ const talk = new TalkService({
   },
 });
 
-async function measure(label: string, rate: number, others: number): Promise<Record<string, number | string>> {
+async function measure(
+  label: string,
+  rate: number,
+  others: number,
+): Promise<Record<string, number | string>> {
   const main = await talk.openPcm('bench', { sampleRate: rate, kind: 'bench' });
-  const extra = await Promise.all(Array.from({ length: others }, () => talk.openPcm('bench', { sampleRate: 8000, kind: 'bench' })));
+  const extra = await Promise.all(
+    Array.from({ length: others }, () => talk.openPcm('bench', { sampleRate: 8000, kind: 'bench' })),
+  );
   const lat: number[] = [];
   let lastPulseAt = -Infinity;
   let matched = true;
@@ -108,7 +114,9 @@ async function measure(label: string, rate: number, others: number): Promise<Rec
   };
 }
 
-const loadBefore = loadavg().map((x) => x.toFixed(2)).join(' ');
+const loadBefore = loadavg()
+  .map((x) => x.toFixed(2))
+  .join(' ');
 const rows = [
   await measure('passthrough, 8 kHz talker (in-process G.711)', 8000, 0),
   await measure('passthrough, 16 kHz talker (FFmpeg resample)', 16000, 0),
@@ -116,13 +124,21 @@ const rows = [
 ];
 await talk.close();
 await cam.close();
-const loadAfter = loadavg().map((x) => x.toFixed(2)).join(' ');
+const loadAfter = loadavg()
+  .map((x) => x.toFixed(2))
+  .join(' ');
 
-console.log(`\ntalker chunk in → RTP out (PCMU 8 kHz camera, ${PULSES} pulses each); loadavg ${loadBefore} → ${loadAfter}\n`);
+console.log(
+  `\ntalker chunk in → RTP out (PCMU 8 kHz camera, ${PULSES} pulses each); loadavg ${loadBefore} → ${loadAfter}\n`,
+);
 console.log('| case | pulses | p50 ms | p95 ms |\n|---|---|---|---|');
 for (const r of rows) console.log(`| ${r.case} | ${r.pulses} | ${r.p50_ms} | ${r.p95_ms} |`);
 mkdirSync('bench-results', { recursive: true });
 writeFileSync(
   'bench-results/talk.json',
-  JSON.stringify({ date: new Date().toISOString(), loadavg: { before: loadBefore, after: loadAfter }, rows }, null, 2) + '\n',
+  JSON.stringify(
+    { date: new Date().toISOString(), loadavg: { before: loadBefore, after: loadAfter }, rows },
+    null,
+    2,
+  ) + '\n',
 );

@@ -86,7 +86,7 @@ test('ajv messages are rewritten for humans', () => {
     {
       path: '/cameras/0/vendr',
       message:
-        'unknown key "vendr" (did you mean "vendor"?); allowed here: id, name, enabled, hidden, vendor, host, rtsp_port, credentials, transport, audio, always_on, stream, profiles, onvif, snapshot_url, capabilities, motion, recording',
+        'unknown key "vendr" (did you mean "vendor"?); allowed here: id, name, enabled, hidden, vendor, host, rtsp_port, credentials, transport, audio, always_on, stream, profiles, onvif, snapshot_url, capabilities, motion, backchannel, recording',
     },
     {
       path: '/cameras/0/transport',

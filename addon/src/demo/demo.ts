@@ -11,6 +11,7 @@
  * receiver (test/helpers/srtla-phone.ts as a child process): the `phone` camera.
  */
 import dgram from 'node:dgram';
+import { tmpdir } from 'node:os';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { resolveConfig } from '../config/index.js';
@@ -86,6 +87,10 @@ export async function startDemo(opts: {
     sub: { width: 640, height: 360, fps: 15, gop: 15 },
     audio: 'aac',
     motion: false,
+    // Two-way audio: every demo camera has an ONVIF backchannel (a speaker that records a WAV per
+    // talk session); the first one mixes several talkers.
+    backchannel: 'pcmu',
+    backchannelDir: opts.dataDir ?? tmpdir(),
     ...credentials,
   });
   opts.log.info({ port: camera.port, cameras: DEMO_CAMERAS }, 'demo: synthetic cameras started');
@@ -114,6 +119,7 @@ export async function startDemo(opts: {
         vendor: 'generic',
         credentials,
         profiles: { main: { url: camera.url(id, 'main') }, sub: { url: camera.url(id, 'sub') } },
+        ...(id === DEMO_CAMERAS[0] ? { backchannel: { mix: true } } : {}),
         // The burned-in timestamp and clock change every frame: masked, so only the visitor counts.
         ...(id === DEMO_MOTION.camera
           ? { motion: { source: 'pixel', masks: [TIMESTAMP_BAND_REGION, CLOCK_TEXT_REGION] } }

@@ -194,7 +194,12 @@ export class SyntheticCamera {
     if (options.codecs?.sub) args.push('--sub-codec', options.codecs.sub);
     if (options.mjpeg) args.push('--mjpeg', 'on');
     if (options.backchannel && options.backchannel !== 'off') {
-      args.push('--backchannel', options.backchannel, '--backchannel-dir', options.backchannelDir ?? tmpdir());
+      args.push(
+        '--backchannel',
+        options.backchannel,
+        '--backchannel-dir',
+        options.backchannelDir ?? tmpdir(),
+      );
     }
     if (options.names?.length) args.push('--names', options.names.join(','));
     else args.push('--cameras', String(options.cameras ?? 1));

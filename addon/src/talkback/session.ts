@@ -25,8 +25,9 @@ import { TalkSinkError, type TalkSink } from './sink.js';
 export const QUIET_AFTER_MS = 500;
 /** Frames a talker may have queued for the mixer (5 × 20 ms). */
 const MAX_QUEUE_FRAMES = 5;
-/** Queue depth the clock trims back to when a talker's clock runs faster than ours. */
-const TRIM_QUEUE_FRAMES = 3;
+/** Queue depth the clock trims back to when a talker's clock runs faster than ours (FFmpeg-encoded
+ * talkers arrive in 40 ms bursts, so this must hold two bursts plus jitter). */
+const TRIM_QUEUE_FRAMES = 4;
 const RESTART_BACKOFF_MS = [500, 1000, 2000, 5000];
 
 export class TalkLimitError extends Error {
@@ -352,13 +353,13 @@ export class TalkSession {
     const loop = (): void => {
       const now = performance.now();
       let n = 0;
-      while (now >= this.nextTick && n < 5) {
+      while (now >= this.nextTick && n < 10) {
         this.tick();
         this.nextTick += period;
         n++;
       }
       // Starved (a long GC or a loaded box): skip ahead rather than burst.
-      if (now - this.nextTick > 5 * period) this.nextTick = now + period;
+      if (now - this.nextTick > 10 * period) this.nextTick = now + period;
       this.clock = setTimeout(loop, Math.max(1, this.nextTick - performance.now()));
     };
     this.clock = setTimeout(loop, period);
