@@ -1,0 +1,93 @@
+/**
+ * Which broker Lookout talks to: `mqtt.url` when set; else, in the add-on, the one Home
+ * Assistant's Supervisor names; else the embedded broker (broker.ts), started here.
+ */
+import type { MqttSettings } from '../../contracts/config.js';
+import type { Logger } from '../../lib/log.js';
+import { redact, redactor } from '../../lib/redact.js';
+import { startEmbeddedBroker, type EmbeddedBroker } from './broker.js';
+import { fetchSupervisorBroker, supervisorAccess, type SupervisorBroker } from './supervisor-broker.js';
+
+export interface BrokerChoice {
+  /** What mqtt.js connects to (may hold credentials when the config's url does). */
+  url: string;
+  /** The same without credentials: for logs and `MqttService.url`. */
+  shownUrl: string;
+  username: string | null;
+  /** SECRET */
+  password: string | null;
+  /** mqtt.js protocol level: 3 (MQTT 3.1), 4 (3.1.1: the embedded broker) or 5. */
+  protocolVersion: 3 | 4 | 5;
+  /** The embedded broker when Lookout runs it (stopped with the service). */
+  embedded: EmbeddedBroker | null;
+}
+
+export interface BrokerChoiceOptions {
+  settings: MqttSettings;
+  log: Logger;
+  /** Where SUPERVISOR_TOKEN / SUPERVISOR_URL are read. */
+  env: Readonly<Record<string, string | undefined>>;
+  /** Overrides `mqtt.embedded.port` (0 in tests). */
+  embeddedPort?: number | undefined;
+}
+
+export async function chooseBroker(o: BrokerChoiceOptions): Promise<BrokerChoice> {
+  const s = o.settings;
+  if (s.url !== null)
+    return {
+      url: s.url,
+      shownUrl: redact(s.url),
+      username: s.username,
+      password: s.password,
+      protocolVersion: 5,
+      embedded: null,
+    };
+  const ha = await askSupervisor(o.env, o.log);
+  if (ha)
+    return {
+      url: ha.url,
+      shownUrl: ha.url,
+      username: ha.username,
+      password: ha.password,
+      // MQTT 3.1 has no v5 properties either: requests name their reply topic in the payload.
+      protocolVersion: ha.protocolVersion,
+      embedded: null,
+    };
+  const embedded = await startEmbeddedBroker(s.embedded.host, o.embeddedPort ?? s.embedded.port);
+  o.log.info({ url: embedded.url }, 'embedded MQTT broker listening');
+  return {
+    url: embedded.url,
+    shownUrl: embedded.url,
+    username: s.username,
+    password: s.password,
+    // aedes only speaks MQTT 3.1.1.
+    protocolVersion: 4,
+    embedded,
+  };
+}
+
+/**
+ * In the add-on (SUPERVISOR_TOKEN set) with no mqtt.url: the broker HA's Supervisor provides.
+ * Any failure (no MQTT service, 401/403, malformed answer, 3 s timeout) is one warning, and the
+ * embedded broker takes over.
+ */
+async function askSupervisor(
+  env: Readonly<Record<string, string | undefined>>,
+  log: Logger,
+): Promise<SupervisorBroker | null> {
+  const access = supervisorAccess(env);
+  if (!access) return null;
+  try {
+    const broker = await fetchSupervisorBroker(access);
+    // Before anything can log it: the password is not in the config, so the redactor must learn it.
+    if (broker.password !== null) redactor.addSecrets([broker.password]);
+    log.info({ url: broker.url }, 'using the MQTT broker named by the Home Assistant Supervisor');
+    return broker;
+  } catch (err) {
+    log.warn(
+      { err: redact((err as Error).message) },
+      'no MQTT broker from the Home Assistant Supervisor; running the embedded broker',
+    );
+    return null;
+  }
+}

@@ -1,0 +1,101 @@
+/**
+ * Incoming commands (`<base>/<cam>/cmd/<command>`) and their answers: parse and run them
+ * (commands.ts), then answer on the request's reply topic (MQTT v5 `responseTopic` with its
+ * `correlationData`, or the v3.1.1 payload keys `response_topic` + `correlation_id`). A failed
+ * command is one log line, never a stack trace for a client's mistake.
+ */
+import type { IPublishPacket } from 'mqtt';
+import {
+  isMqttCommand,
+  parseCommandTopic,
+  type CommandResponse,
+  type MqttTopics,
+} from '../../contracts/mqtt.js';
+import { LookoutError } from '../../lib/errors.js';
+import type { Logger } from '../../lib/log.js';
+import { redact } from '../../lib/redact.js';
+import { parsePayload, runCommand, type CommandDeps } from './commands.js';
+import type { MqttConnection } from './connection.js';
+import type { PtzService, RecordingService, SnapshotService, StreamHost } from './ports.js';
+
+export interface CommandRepliesOptions {
+  conn: MqttConnection;
+  baseTopic: string;
+  topics: MqttTopics;
+  clientId: string;
+  log: Logger;
+  host: StreamHost;
+  ptz?: PtzService | undefined;
+  recordings?: RecordingService | undefined;
+  snapshots?: SnapshotService | undefined;
+  /** Whether the connection speaks MQTT v5 (answers carry the request's correlationData). */
+  v5: () => boolean;
+  /** A snapshot command published this JPEG (the retained HA picture follows it). */
+  onSnapshot: (camera: string, jpeg: Buffer) => void;
+  /** After a command that changes state: what to re-publish. */
+  onDone: (camera: string, command: string, result: Record<string, unknown>) => void;
+}
+
+export class CommandReplies {
+  constructor(private readonly o: CommandRepliesOptions) {}
+
+  async onMessage(topic: string, payload: Buffer, packet: IPublishPacket): Promise<void> {
+    const target = parseCommandTopic(this.o.baseTopic, topic);
+    if (!target) return;
+    const { conn, log } = this.o;
+    let responseTopic = packet.properties?.responseTopic;
+    const correlationData = packet.properties?.correlationData;
+    let correlationId: unknown;
+    let answer: CommandResponse;
+    try {
+      if (!isMqttCommand(target.command))
+        throw new LookoutError(400, 'bad_request', `unknown command "${target.command}"`);
+      const args = parsePayload(target.command, payload);
+      // v3.1.1 clients (the embedded broker) name the reply topic in the payload.
+      if (!responseTopic && typeof args.response_topic === 'string' && isReplyTopic(args.response_topic)) {
+        responseTopic = args.response_topic;
+        correlationId = args.correlation_id;
+      }
+      const deps: CommandDeps = {
+        host: this.o.host,
+        ptz: this.o.ptz,
+        recordings: this.o.recordings,
+        snapshots: this.o.snapshots,
+        publishSnapshot: async (camera, jpeg) => {
+          await conn.publishAsync(this.o.topics.snapshot(camera), jpeg);
+          this.o.onSnapshot(camera, jpeg);
+        },
+        holder: `mqtt:${this.o.clientId}`,
+      };
+      const result = await runCommand(deps, target.camera, target.command, args);
+      answer = { ok: true, ...result };
+      log.debug({ camera: target.camera, command: target.command }, 'MQTT command done');
+      this.o.onDone(target.camera, target.command, result);
+    } catch (err) {
+      const e = toCommandError(err);
+      answer = { ok: false, error: e };
+      // ONE line per failed command, never a stack trace for a client's mistake.
+      log.warn(
+        { camera: target.camera, command: target.command, code: e.code },
+        `MQTT command failed: ${e.message}`,
+      );
+    }
+    if (!responseTopic || !conn.connected) return;
+    const body = correlationId !== undefined ? { ...answer, correlation_id: correlationId } : answer;
+    conn.publishWith(responseTopic, redact(JSON.stringify(body)), this.o.v5() ? correlationData : undefined);
+  }
+}
+
+/** A reply topic a client may name: no wildcards, not one of ours' command topics. */
+function isReplyTopic(t: string): boolean {
+  return t.length > 0 && t.length < 256 && !/[#+]/.test(t) && !t.includes('/cmd/');
+}
+
+function toCommandError(err: unknown): { code: string; message: string } {
+  if (err instanceof LookoutError) return { code: err.code, message: redact(err.message) };
+  const e = err as { status?: unknown; code?: unknown; message?: unknown };
+  if (typeof e?.status === 'number' && typeof e.code === 'string' && typeof e.message === 'string') {
+    return { code: e.code, message: redact(e.message) };
+  }
+  return { code: 'internal', message: redact(err instanceof Error ? err.message : String(err)) };
+}
