@@ -14,7 +14,7 @@ import {
 import { LookoutError } from '../../lib/errors.js';
 import type { Logger } from '../../lib/log.js';
 import { redact } from '../../lib/redact.js';
-import { parsePayload, runCommand, type CommandDeps } from './commands.js';
+import { parseCommand, runCommand, type CommandDeps } from './commands.js';
 import type { MqttConnection } from './connection.js';
 import type { PtzService, RecordingService, SnapshotService, StreamHost } from './ports.js';
 
@@ -50,7 +50,7 @@ export class CommandReplies {
     try {
       if (!isMqttCommand(target.command))
         throw new LookoutError(400, 'bad_request', `unknown command "${target.command}"`);
-      const args = parsePayload(target.command, payload);
+      const args = parseCommand(target.command, payload);
       // v3.1.1 clients (the embedded broker) name the reply topic in the payload.
       if (!responseTopic && typeof args.response_topic === 'string' && isReplyTopic(args.response_topic)) {
         responseTopic = args.response_topic;
