@@ -6,6 +6,7 @@ import type { MqttSettings } from '../../contracts/config.js';
 import type { Logger } from '../../lib/log.js';
 import { redact, redactor } from '../../lib/redact.js';
 import { startEmbeddedBroker, type EmbeddedBroker } from './broker.js';
+import { loadOrCreateCredentials } from './broker-credentials.js';
 import { fetchSupervisorBroker, supervisorAccess, type SupervisorBroker } from './supervisor-broker.js';
 
 export interface BrokerChoice {
@@ -29,6 +30,8 @@ export interface BrokerChoiceOptions {
   env: Readonly<Record<string, string | undefined>>;
   /** Overrides `mqtt.embedded.port` (0 in tests). */
   embeddedPort?: number | undefined;
+  /** server.data_dir: the embedded broker's client credentials are kept there; absent: per run. */
+  dataDir?: string | undefined;
 }
 
 export async function chooseBroker(o: BrokerChoiceOptions): Promise<BrokerChoice> {
@@ -53,13 +56,29 @@ export async function chooseBroker(o: BrokerChoiceOptions): Promise<BrokerChoice
       protocolVersion: ha.protocolVersion,
       embedded: null,
     };
-  const embedded = await startEmbeddedBroker(s.embedded.host, o.embeddedPort ?? s.embedded.port);
-  o.log.info({ url: embedded.url }, 'embedded MQTT broker listening');
+  const clients = loadOrCreateCredentials(o.dataDir, o.log);
+  // Before anything can log them: neither password is in the config.
+  redactor.addSecrets([clients.password]);
+  const embedded = await startEmbeddedBroker({
+    host: s.embedded.host,
+    port: o.embeddedPort ?? s.embedded.port,
+    clientId: s.clientId,
+    clients,
+    allowAnonymous: s.embedded.allowAnonymous,
+    baseTopic: s.baseTopic,
+    discoveryPrefix: s.discoveryPrefix,
+    log: o.log,
+  });
+  redactor.addSecrets([embedded.lookout.password]);
+  o.log.info(
+    { url: embedded.url, anonymous: s.embedded.allowAnonymous },
+    'embedded MQTT broker listening (client credentials in <data_dir>/mqtt/credentials.json)',
+  );
   return {
     url: embedded.url,
     shownUrl: embedded.url,
-    username: s.username,
-    password: s.password,
+    username: embedded.lookout.username,
+    password: embedded.lookout.password,
     // aedes only speaks MQTT 3.1.1.
     protocolVersion: 4,
     embedded,

@@ -11,6 +11,7 @@ import {
   type CommandResponse,
   type MqttTopics,
 } from '../../contracts/mqtt.js';
+import { replyTopicProblem, type ReplyTopicRule } from '../../contracts/mqtt-replies.js';
 import { LookoutError } from '../../lib/errors.js';
 import type { Logger } from '../../lib/log.js';
 import { redact } from '../../lib/redact.js';
@@ -20,7 +21,8 @@ import type { PtzService, RecordingService, SnapshotService, StreamHost } from '
 
 export interface CommandRepliesOptions {
   conn: MqttConnection;
-  baseTopic: string;
+  /** Where answers may go (base topic, discovery prefix, reply prefix). */
+  replies: ReplyTopicRule;
   topics: MqttTopics;
   clientId: string;
   log: Logger;
@@ -37,13 +39,39 @@ export interface CommandRepliesOptions {
 }
 
 export class CommandReplies {
+  /** Commands dropped because they named a reply topic Lookout may not publish to. */
+  private refusedReplies = 0;
+
   constructor(private readonly o: CommandRepliesOptions) {}
 
+  get replyTopicsRefused(): number {
+    return this.refusedReplies;
+  }
+
+  /**
+   * A request naming a forbidden reply topic is dropped, not run: its answer cannot be delivered,
+   * and a stream_start whose lease id never reaches its requester would hold the stream for
+   * nothing. Counted, and logged once (then at debug: a loop of them must not flood the log).
+   */
+  private replyAllowed(topic: unknown, camera: string, command: string): boolean {
+    const problem = replyTopicProblem(topic, this.o.replies);
+    if (problem === null) return true;
+    this.refusedReplies++;
+    const shown = typeof topic === 'string' ? topic.slice(0, 100) : typeof topic;
+    const line = { camera, command, replyTopic: shown, refused: this.refusedReplies };
+    const msg = `MQTT command dropped: its reply topic is ${problem}`;
+    if (this.refusedReplies === 1) this.o.log.warn(line, `${msg} (further ones are counted in /metrics)`);
+    else this.o.log.debug(line, msg);
+    return false;
+  }
+
   async onMessage(topic: string, payload: Buffer, packet: IPublishPacket): Promise<void> {
-    const target = parseCommandTopic(this.o.baseTopic, topic);
+    const target = parseCommandTopic(this.o.replies.baseTopic, topic);
     if (!target) return;
     const { conn, log } = this.o;
     let responseTopic = packet.properties?.responseTopic;
+    if (responseTopic !== undefined && !this.replyAllowed(responseTopic, target.camera, target.command))
+      return;
     const correlationData = packet.properties?.correlationData;
     let correlationId: unknown;
     let answer: CommandResponse;
@@ -52,8 +80,9 @@ export class CommandReplies {
         throw new LookoutError(400, 'bad_request', `unknown command "${target.command}"`);
       const args = parseCommand(target.command, payload);
       // v3.1.1 clients (the embedded broker) name the reply topic in the payload.
-      if (!responseTopic && typeof args.response_topic === 'string' && isReplyTopic(args.response_topic)) {
-        responseTopic = args.response_topic;
+      if (responseTopic === undefined && Object.hasOwn(args, 'response_topic')) {
+        if (!this.replyAllowed(args.response_topic, target.camera, target.command)) return;
+        responseTopic = args.response_topic as string;
         correlationId = args.correlation_id;
       }
       const deps: CommandDeps = {
@@ -84,11 +113,6 @@ export class CommandReplies {
     const body = correlationId !== undefined ? { ...answer, correlation_id: correlationId } : answer;
     conn.publishWith(responseTopic, redact(JSON.stringify(body)), this.o.v5() ? correlationData : undefined);
   }
-}
-
-/** A reply topic a client may name: no wildcards, not one of ours' command topics. */
-function isReplyTopic(t: string): boolean {
-  return t.length > 0 && t.length < 256 && !/[#+]/.test(t) && !t.includes('/cmd/');
 }
 
 function toCommandError(err: unknown): { code: string; message: string } {

@@ -16,6 +16,7 @@ import { mqttTopics, ONLINE, type MqttTopics } from '../../contracts/mqtt.js';
 import type { ProfileName } from '../../contracts/stream-key.js';
 import type { Logger } from '../../lib/log.js';
 import { redact } from '../../lib/redact.js';
+import type { BrokerRefusals } from './broker.js';
 import { chooseBroker, type BrokerChoice } from './broker-choice.js';
 import { CommandReplies } from './command-replies.js';
 import { MqttConnection } from './connection.js';
@@ -53,6 +54,13 @@ export interface MqttServiceOptions {
   restreamUrl?: (camera: string, profile: ProfileName) => string | null;
 }
 
+export interface MqttRefusals {
+  /** Commands dropped for naming a reply topic outside `mqtt.reply_prefix`. */
+  replyTopics: number;
+  /** The embedded broker's refused connects, publishes and subscribes; null: another broker. */
+  broker: BrokerRefusals | null;
+}
+
 export class MqttService {
   private broker: BrokerChoice | null = null;
   private conn: MqttConnection | null = null;
@@ -85,6 +93,7 @@ export class MqttService {
       log,
       env: o.env ?? process.env,
       embeddedPort: opts.embeddedPort,
+      dataDir: o.dataDir,
     });
     this.broker = broker;
     const conn = new MqttConnection({
@@ -142,7 +151,7 @@ export class MqttService {
     this.discovery = discovery;
     this.commands = new CommandReplies({
       conn,
-      baseTopic: s.baseTopic,
+      replies: { baseTopic: s.baseTopic, discoveryPrefix: s.discoveryPrefix, replyPrefix: s.replyPrefix },
       topics,
       clientId: s.clientId,
       log,
@@ -176,6 +185,14 @@ export class MqttService {
     this.pictures?.stop();
     await this.conn?.stop();
     await this.broker?.embedded?.close();
+  }
+
+  /** What was refused since start: commands with a forbidden reply topic, the embedded broker's refusals. */
+  stats(): MqttRefusals {
+    return {
+      replyTopics: this.commands?.replyTopicsRefused ?? 0,
+      broker: this.broker?.embedded?.stats() ?? null,
+    };
   }
 
   /** Updates the preset names a camera's select offers (re-announces its discovery). */
