@@ -129,6 +129,9 @@ export async function runCommand(
         kind: 'api',
         ttlMs: ttl === undefined ? undefined : Math.round(ttl * 1000),
         holder: (args.holder as string | undefined) ?? deps.holder,
+        // The broker does not say who published: every MQTT lease is charged to MQTT as a whole
+        // (LEASE_LIMITS.perClient), never to the free-text holder a flood could vary.
+        client: 'mqtt',
       });
       return {
         lease: lease.id,
