@@ -4,7 +4,7 @@
  */
 import type { MqttSettings } from '../../contracts/config.js';
 import type { Logger } from '../../lib/log.js';
-import { redact, redactor } from '../../lib/redact.js';
+import type { Redactor, SecretRegistry } from '../../lib/redact.js';
 import { startEmbeddedBroker, type EmbeddedBroker } from './broker.js';
 import { loadOrCreateCredentials } from './broker-credentials.js';
 import { fetchSupervisorBroker, supervisorAccess, type SupervisorBroker } from './supervisor-broker.js';
@@ -30,6 +30,8 @@ export interface BrokerChoiceOptions {
   env: Readonly<Record<string, string | undefined>>;
   /** Overrides `mqtt.embedded.port` (0 in tests). */
   embeddedPort?: number | undefined;
+  /** The app's redactor: learns every broker password before anything can log it. */
+  redactor: Redactor & SecretRegistry;
   /** server.data_dir: the embedded broker's client credentials are kept there; absent: per run. */
   dataDir?: string | undefined;
 }
@@ -39,13 +41,13 @@ export async function chooseBroker(o: BrokerChoiceOptions): Promise<BrokerChoice
   if (s.url !== null)
     return {
       url: s.url,
-      shownUrl: redact(s.url),
+      shownUrl: o.redactor.redact(s.url),
       username: s.username,
       password: s.password,
       protocolVersion: 5,
       embedded: null,
     };
-  const ha = await askSupervisor(o.env, o.log);
+  const ha = await askSupervisor(o.env, o.log, o.redactor);
   if (ha)
     return {
       url: ha.url,
@@ -58,7 +60,7 @@ export async function chooseBroker(o: BrokerChoiceOptions): Promise<BrokerChoice
     };
   const clients = loadOrCreateCredentials(o.dataDir, o.log);
   // Before anything can log them: neither password is in the config.
-  redactor.addSecrets([clients.password]);
+  o.redactor.addSecrets([clients.password]);
   const embedded = await startEmbeddedBroker({
     host: s.embedded.host,
     port: o.embeddedPort ?? s.embedded.port,
@@ -69,7 +71,7 @@ export async function chooseBroker(o: BrokerChoiceOptions): Promise<BrokerChoice
     discoveryPrefix: s.discoveryPrefix,
     log: o.log,
   });
-  redactor.addSecrets([embedded.lookout.password]);
+  o.redactor.addSecrets([embedded.lookout.password]);
   o.log.info(
     { url: embedded.url, anonymous: s.embedded.allowAnonymous },
     'embedded MQTT broker listening (client credentials in <data_dir>/mqtt/credentials.json)',
@@ -93,6 +95,7 @@ export async function chooseBroker(o: BrokerChoiceOptions): Promise<BrokerChoice
 async function askSupervisor(
   env: Readonly<Record<string, string | undefined>>,
   log: Logger,
+  redactor: Redactor & SecretRegistry,
 ): Promise<SupervisorBroker | null> {
   const access = supervisorAccess(env);
   if (!access) return null;
@@ -104,7 +107,7 @@ async function askSupervisor(
     return broker;
   } catch (err) {
     log.warn(
-      { err: redact((err as Error).message) },
+      { err: redactor.redact((err as Error).message) },
       'no MQTT broker from the Home Assistant Supervisor; running the embedded broker',
     );
     return null;

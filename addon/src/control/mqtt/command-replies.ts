@@ -14,7 +14,7 @@ import {
 import { replyTopicProblem, type ReplyTopicRule } from '../../contracts/mqtt-replies.js';
 import { LookoutError } from '../../lib/errors.js';
 import type { Logger } from '../../lib/log.js';
-import { redact } from '../../lib/redact.js';
+import type { Redactor } from '../../lib/redact.js';
 import { parseCommand, runCommand, type CommandDeps } from './commands.js';
 import type { MqttConnection } from './connection.js';
 import type { PtzService, RecordingService, SnapshotService, StreamHost } from './ports.js';
@@ -26,6 +26,8 @@ export interface CommandRepliesOptions {
   topics: MqttTopics;
   clientId: string;
   log: Logger;
+  /** Masks every answer (deep, before serialisation: a JSON-escaped secret is still found). */
+  redactor: Redactor;
   host: StreamHost;
   ptz?: PtzService | undefined;
   recordings?: RecordingService | undefined;
@@ -101,7 +103,7 @@ export class CommandReplies {
       log.debug({ camera: target.camera, command: target.command }, 'MQTT command done');
       this.o.onDone(target.camera, target.command, result);
     } catch (err) {
-      const e = toCommandError(err);
+      const e = toCommandError(err, this.o.redactor);
       answer = { ok: false, error: e };
       // ONE line per failed command, never a stack trace for a client's mistake.
       log.warn(
@@ -111,15 +113,19 @@ export class CommandReplies {
     }
     if (!responseTopic || !conn.connected) return;
     const body = correlationId !== undefined ? { ...answer, correlation_id: correlationId } : answer;
-    conn.publishWith(responseTopic, redact(JSON.stringify(body)), this.o.v5() ? correlationData : undefined);
+    conn.publishWith(
+      responseTopic,
+      JSON.stringify(this.o.redactor.redactValue(body)),
+      this.o.v5() ? correlationData : undefined,
+    );
   }
 }
 
-function toCommandError(err: unknown): { code: string; message: string } {
-  if (err instanceof LookoutError) return { code: err.code, message: redact(err.message) };
+function toCommandError(err: unknown, redactor: Redactor): { code: string; message: string } {
+  if (err instanceof LookoutError) return { code: err.code, message: redactor.redact(err.message) };
   const e = err as { status?: unknown; code?: unknown; message?: unknown };
   if (typeof e?.status === 'number' && typeof e.code === 'string' && typeof e.message === 'string') {
-    return { code: e.code, message: redact(e.message) };
+    return { code: e.code, message: redactor.redact(e.message) };
   }
-  return { code: 'internal', message: redact(err instanceof Error ? err.message : String(err)) };
+  return { code: 'internal', message: redactor.redact(err instanceof Error ? err.message : String(err)) };
 }

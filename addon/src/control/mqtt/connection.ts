@@ -6,7 +6,7 @@
 import { connect, type IClientOptions, type IPublishPacket, type MqttClient } from 'mqtt';
 import { OFFLINE } from '../../contracts/mqtt.js';
 import type { Logger } from '../../lib/log.js';
-import { redact } from '../../lib/redact.js';
+import type { Redactor } from '../../lib/redact.js';
 import type { BrokerChoice } from './broker-choice.js';
 
 export interface MqttConnectionOptions {
@@ -15,6 +15,8 @@ export interface MqttConnectionOptions {
   /** `<base>/status`: the LWT (`offline`, retained) and what stop() publishes. */
   statusTopic: string;
   log: Logger;
+  /** Masks what is published and logged. */
+  redactor: Redactor;
   reconnectMinMs?: number;
   reconnectMaxMs?: number;
   /** After every (re)connect, once the retained memory is cleared. */
@@ -56,7 +58,9 @@ export class MqttConnection {
     this.client = client;
     client.on('connect', () => void this.onConnect(min));
     client.on('close', () => this.onClose());
-    client.on('error', (err) => this.o.log.debug({ err: redact(err.message) }, 'mqtt client error'));
+    client.on('error', (err) =>
+      this.o.log.debug({ err: this.o.redactor.redact(err.message) }, 'mqtt client error'),
+    );
     client.on('message', (topic, payload, packet) => this.o.onMessage(topic, payload, packet));
   }
 
@@ -92,10 +96,12 @@ export class MqttConnection {
     const client = this.client;
     if (!client?.connected) return;
     if (retain && typeof payload === 'string') this.published.set(topic, payload);
-    client.publish(topic, payload, { retain, qos: qos1 ? 1 : 0 }, (err) => {
+    // Retained state carries a stream's `reason`; whatever a bug put in it, no credential leaves.
+    const body = typeof payload === 'string' ? this.o.redactor.redact(payload) : payload;
+    client.publish(topic, body, { retain, qos: qos1 ? 1 : 0 }, (err) => {
       if (err) {
         this.published.delete(topic);
-        this.o.log.debug({ topic, err: redact(err.message) }, 'MQTT publish failed');
+        this.o.log.debug({ topic, err: this.o.redactor.redact(err.message) }, 'MQTT publish failed');
       }
     });
   }
@@ -106,7 +112,7 @@ export class MqttConnection {
     if (!client?.connected) return;
     const opts = correlationData ? { qos: 1 as const, properties: { correlationData } } : { qos: 1 as const };
     client.publish(topic, payload, opts, (err) => {
-      if (err) this.o.log.debug({ err: redact(err.message) }, 'MQTT response publish failed');
+      if (err) this.o.log.debug({ err: this.o.redactor.redact(err.message) }, 'MQTT response publish failed');
     });
   }
 
@@ -136,7 +142,7 @@ export class MqttConnection {
       await this.o.onConnect();
     } catch (err) {
       this.o.log.warn(
-        { err: redact(String(err)) },
+        { err: this.o.redactor.redact(String(err)) },
         'MQTT subscribe after connect failed; will retry on reconnect',
       );
     }

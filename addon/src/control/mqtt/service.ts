@@ -15,7 +15,7 @@ import type { MqttSettings } from '../../contracts/config.js';
 import { mqttTopics, ONLINE, type MqttTopics } from '../../contracts/mqtt.js';
 import type { ProfileName } from '../../contracts/stream-key.js';
 import type { Logger } from '../../lib/log.js';
-import { redact } from '../../lib/redact.js';
+import { SecretRedactor, type Redactor, type SecretRegistry } from '../../lib/redact.js';
 import type { BrokerRefusals } from './broker.js';
 import { chooseBroker, type BrokerChoice } from './broker-choice.js';
 import { CommandReplies } from './command-replies.js';
@@ -29,6 +29,8 @@ export interface MqttServiceOptions {
   settings: MqttSettings;
   host: StreamHost;
   log: Logger;
+  /** The app's redactor: masks what is published and logged, learns the brokers' passwords. */
+  redactor?: Redactor & SecretRegistry;
   version: string;
   ptz?: PtzService;
   motion?: MotionFeed;
@@ -70,19 +72,21 @@ export class MqttService {
   private readonly topics: MqttTopics;
   private readonly log: Logger;
   private readonly s: MqttSettings;
+  private readonly redactor: Redactor & SecretRegistry;
   /** Retained camera pictures for HA (pictures.ts); none without a snapshot service. */
   private pictures: CameraPictures | null = null;
   private stopped = false;
 
   constructor(private readonly o: MqttServiceOptions) {
     this.s = o.settings;
+    this.redactor = o.redactor ?? new SecretRedactor();
     this.topics = mqttTopics(this.s.baseTopic);
     this.log = o.log.child({ component: 'mqtt' });
   }
 
   /** The broker URL in use (the embedded one when none is configured), without credentials. */
   get url(): string {
-    return this.broker?.shownUrl ?? redact(this.s.url ?? '');
+    return this.broker?.shownUrl ?? this.redactor.redact(this.s.url ?? '');
   }
 
   /** Starts the embedded broker if needed, then connects (without waiting: it retries forever). */
@@ -94,6 +98,7 @@ export class MqttService {
       env: o.env ?? process.env,
       embeddedPort: opts.embeddedPort,
       dataDir: o.dataDir,
+      redactor: this.redactor,
     });
     this.broker = broker;
     const conn = new MqttConnection({
@@ -101,6 +106,7 @@ export class MqttService {
       clientId: s.clientId,
       statusTopic: topics.status,
       log,
+      redactor: this.redactor,
       reconnectMinMs: o.reconnectMinMs,
       reconnectMaxMs: o.reconnectMaxMs,
       onConnect: () => this.onConnect(),
@@ -124,6 +130,7 @@ export class MqttService {
       topics,
       host: o.host,
       log,
+      redactor: this.redactor,
       ptz: o.ptz,
       motion: o.motion,
       recordings: o.recordings,
@@ -155,6 +162,7 @@ export class MqttService {
       topics,
       clientId: s.clientId,
       log,
+      redactor: this.redactor,
       host: o.host,
       ptz: o.ptz,
       recordings: o.recordings,

@@ -18,7 +18,7 @@ import type { RecordingEvent } from '../../contracts/recording.js';
 import type { ProfileName } from '../../contracts/stream-key.js';
 import type { StreamStatus } from '../../contracts/stream-state.js';
 import type { Logger } from '../../lib/log.js';
-import { redact } from '../../lib/redact.js';
+import type { Redactor } from '../../lib/redact.js';
 import { CameraKinds } from './camera-kinds.js';
 import type { MqttConnection } from './connection.js';
 import { detectionKinds } from './discovery.js';
@@ -30,6 +30,7 @@ export interface StatePublisherOptions {
   topics: MqttTopics;
   host: StreamHost;
   log: Logger;
+  redactor: Redactor;
   ptz?: PtzService | undefined;
   motion?: MotionFeed | undefined;
   recordings?: RecordingService | undefined;
@@ -125,7 +126,10 @@ export class StatePublisher {
           );
       },
       (err: unknown) =>
-        this.o.log.debug({ camera, err: redact(String(err)) }, 'could not read presets for the HA select'),
+        this.o.log.debug(
+          { camera, err: this.o.redactor.redact(String(err)) },
+          'could not read presets for the HA select',
+        ),
     );
   }
 
@@ -238,7 +242,7 @@ export class StatePublisher {
       (err: unknown) => {
         this.kinds.answered(camera, false);
         this.o.log.debug(
-          { camera, err: redact(String(err)) },
+          { camera, err: this.o.redactor.redact(String(err)) },
           'could not read the camera’s event properties',
         );
       },
