@@ -72,7 +72,12 @@ export function jsonChild(file: string, args: string[], label: string): JsonChil
     next: (event, timeoutMs = 120_000) =>
       new Promise((resolve, reject) => {
         const t = setTimeout(
-          () => reject(new Error(`${label}: no "${event}" within ${timeoutMs} ms; stderr: ${tail.slice(-10).join('\n')}`)),
+          () =>
+            reject(
+              new Error(
+                `${label}: no "${event}" within ${timeoutMs} ms; stderr: ${tail.slice(-10).join('\n')}`,
+              ),
+            ),
           timeoutMs,
         );
         waiters.push({

@@ -14,7 +14,9 @@ export function rtspAnswers(host: string, port: number, path: string, timeoutMs 
     };
     const t = setTimeout(() => done(false), timeoutMs);
     s.on('connect', () =>
-      s.write(`DESCRIBE rtsp://${host}:${port}/${path} RTSP/1.0\r\nCSeq: 1\r\nAccept: application/sdp\r\n\r\n`),
+      s.write(
+        `DESCRIBE rtsp://${host}:${port}/${path} RTSP/1.0\r\nCSeq: 1\r\nAccept: application/sdp\r\n\r\n`,
+      ),
     );
     s.on('data', (d) => {
       buf += d.toString('latin1');

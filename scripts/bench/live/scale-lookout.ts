@@ -5,6 +5,7 @@
  * events on stdout.
  *
  *   node --import tsx scale-lookout.ts <config.json>      (the raw config; data_dir inside it)
+ *   BENCH_GATEWAY=1: with the MediaMTX gateway (bench:peers' WebRTC row); its pid is in the ready event.
  *
  * Commands: {"cmd":"status"} → {"event":"status",live,states,pids}
  *           {"cmd":"window-start"} / {"cmd":"window-end"} → {"event":"window",...} (CPU, RSS, event-loop
@@ -24,6 +25,7 @@ import { resolveConfig } from '../../../addon/src/config/index.js';
 import { streamKey, type StreamKey } from '../../../addon/src/contracts/stream-key.js';
 import { silentLogger } from '../../../addon/src/lib/log.js';
 import { startLookout } from '../../../addon/src/main.js';
+import { loopbackGateway, mediamtxBinary } from '../../../test/helpers/gateway.js';
 
 const raw = JSON.parse(readFileSync(process.argv[2]!, 'utf8')) as {
   server: { data_dir: string };
@@ -36,7 +38,12 @@ const app = await startLookout({
   log: silentLogger(),
   listen: { host: '127.0.0.1', port: 0 },
   mqtt: false,
-  gateway: false,
+  // BENCH_GATEWAY=1: the cameras through the MediaMTX gateway, as `lookout serve` and the add-on run them
+  // (WebRTC comes from it).
+  gateway:
+    process.env.BENCH_GATEWAY === '1'
+      ? { binary: mediamtxBinary(), listen: await loopbackGateway(), required: true }
+      : false,
 });
 const sup = app.supervisor;
 const keys: StreamKey[] = raw.cameras.map((c) => streamKey(c.id, 'main'));
@@ -66,7 +73,8 @@ setInterval(() => (rssMax = Math.max(rssMax, process.memoryUsage.rss())), 250).u
 const emit = (o: Record<string, unknown>) => process.stdout.write(JSON.stringify(o) + '\n');
 const pids = () => keys.map((k) => sup.status(k).pid).filter((p): p is number => p !== null);
 const spawns = () => keys.reduce((a, k) => a + sup.status(k).counters.spawns, 0);
-const q = (xs: number[], p: number) => (xs.length ? xs[Math.min(xs.length - 1, Math.floor(p * xs.length))]! : null);
+const q = (xs: number[], p: number) =>
+  xs.length ? xs[Math.min(xs.length - 1, Math.floor(p * xs.length))]! : null;
 
 let w0: { t: bigint; cpu: NodeJS.CpuUsage; spawns: number } | null = null;
 let session: Session | null = null;
@@ -91,7 +99,9 @@ createInterface({ input: process.stdin }).on('line', (line) => {
       const wallS = Number(process.hrtime.bigint() - w0.t) / 1e9;
       const cpu = process.cpuUsage(w0.cpu);
       const xs = [...late].sort((a, b) => a - b);
-      const rates = keys.map((k) => sup.status(k).progress.bitrateKbps).filter((b) => Number.isFinite(b) && b > 0);
+      const rates = keys
+        .map((k) => sup.status(k).progress.bitrateKbps)
+        .filter((b) => Number.isFinite(b) && b > 0);
       const mem = process.memoryUsage();
       emit({
         event: 'window',
@@ -103,7 +113,12 @@ createInterface({ input: process.stdin }).on('line', (line) => {
         eldP50Ms: eld.percentile(50) / 1e6,
         eldP99Ms: eld.percentile(99) / 1e6,
         eldMaxMs: eld.max / 1e6,
-        lateness: { n: xs.length, p50: q(xs, 0.5), p99: q(xs, 0.99), max: xs.length ? xs[xs.length - 1] : null },
+        lateness: {
+          n: xs.length,
+          p50: q(xs, 0.5),
+          p99: q(xs, 0.99),
+          max: xs.length ? xs[xs.length - 1] : null,
+        },
         restarts: spawns() - w0.spawns,
         bitrateKbps: rates.length ? rates.reduce((a, b) => a + b, 0) / rates.length : null,
         pids: pids(),
@@ -139,4 +154,4 @@ const stop = () => {
 };
 process.stdin.on('close', stop);
 process.on('SIGTERM', stop);
-emit({ event: 'ready', url: app.url, pid: process.pid });
+emit({ event: 'ready', url: app.url, pid: process.pid, gatewayPid: app.gateway?.pid ?? null });

@@ -19,6 +19,8 @@
  *   RECORD [1]  0: no recording   PROFILE [0]  N at which to write a V8 CPU profile of the window
  *                                  (bench-results/scale-N.cpuprofile, top functions printed)
  *   ALL [0]  1: run every N even after one fails
+ * "CPU saturated" is judged on the bench's own processes (≥ 180 % of the 2 cores' 200 %); machine % (every
+ * user's processes) is printed beside it because this machine is shared.
  */
 import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -32,7 +34,10 @@ import { rtspAnswers } from './rtsp-probe.js';
 
 const env = process.env;
 const num = (v: string | undefined, d: number) => (v && Number.isFinite(Number(v)) ? Number(v) : d);
-const STREAMS = (env.STREAMS ?? '32,64,96,128,160,192,256').split(',').map(Number).filter((n) => n > 0);
+const STREAMS = (env.STREAMS ?? '32,64,96,128,160,192,256')
+  .split(',')
+  .map(Number)
+  .filter((n) => n > 0);
 const BITRATE_KBPS = num(env.BITRATE_KBPS, 2000);
 const [WIDTH, HEIGHT] = (env.RES ?? '1280x720').split('x').map(Number) as [number, number];
 const FPS = num(env.FPS, 15);
@@ -166,7 +171,9 @@ async function step(n: number, camUrl: string, dataDir: string, profileTop: stri
     await sleep(500);
   }
   if (RECORD) await startViewers();
-  console.log(`  N=${n}: ${live}/${n} live after ${((Date.now() - t0) / 1000).toFixed(1)} s; settling ${SETTLE_S} s`);
+  console.log(
+    `  N=${n}: ${live}/${n} live after ${((Date.now() - t0) / 1000).toFixed(1)} s; settling ${SETTLE_S} s`,
+  );
   await sleep(SETTLE_S * 1000);
 
   // ---- window
@@ -237,7 +244,7 @@ async function step(n: number, camUrl: string, dataDir: string, profileTop: stri
     supervisorPct: win.cpuPct as number,
     supervisorPerStreamPct: (win.cpuPct as number) / n,
     ffmpegPct: (ff / wallS) * 100,
-    ffmpegPerStreamPct: (ff / wallS) * 100 / n,
+    ffmpegPerStreamPct: ((ff / wallS) * 100) / n,
     ffmpegRssMB: ffRss || null,
     rssMaxMB: win.rssMaxMB as number,
     heapUsedMB: win.heapUsedMB as number,
@@ -250,7 +257,9 @@ async function step(n: number, camUrl: string, dataDir: string, profileTop: stri
     wsLateMaxMs: wsLate.max,
     wsFragments: wsLate.n,
     viewersPct: otherPct('viewers'),
-    cameraSidePct: sidePcts.every((x) => x !== null) ? sidePcts.reduce((a: number, b) => a + (b ?? 0), 0) : null,
+    cameraSidePct: sidePcts.every((x) => x !== null)
+      ? sidePcts.reduce((a: number, b) => a + (b ?? 0), 0)
+      : null,
     machineBusyPct: ((m1.busy - m0.busy) / (m1.total - m0.total)) * 100,
     restarts: win.restarts as number,
     recordedCameras: grown,
@@ -261,10 +270,13 @@ async function step(n: number, camUrl: string, dataDir: string, profileTop: stri
   };
   if (live < n) row.why.push(`${n - live} not live`);
   if (row.hubLateP99Ms === null || row.hubLateP99Ms > LATE_LIMIT_MS) row.why.push('hub lateness p99');
-  if (VIEWERS !== 'none' && (row.wsLateP99Ms === null || row.wsLateP99Ms > LATE_LIMIT_MS)) row.why.push('WS lateness p99');
+  if (VIEWERS !== 'none' && (row.wsLateP99Ms === null || row.wsLateP99Ms > LATE_LIMIT_MS))
+    row.why.push('WS lateness p99');
   if (row.restarts > 0) row.why.push(`${row.restarts} restarts`);
   if (RECORD && grown < n) row.why.push(`${n - grown} not recording`);
-  if (row.machineBusyPct >= 97) row.why.push('CPU saturated');
+  // Saturation judged on this bench's own processes (the machine is shared: its busy % includes others').
+  const ours = row.supervisorPct + row.ffmpegPct + (row.viewersPct ?? 0) + (row.cameraSidePct ?? 0);
+  if (ours >= 180) row.why.push(`CPU saturated (${ours.toFixed(0)} % of 200 %)`);
   row.holds = row.why.length === 0;
 
   await v?.stop();
@@ -276,13 +288,19 @@ async function step(n: number, camUrl: string, dataDir: string, profileTop: stri
 /** Self time per function from a V8 .cpuprofile, largest first. */
 function topFunctions(path: string, k: number): string[] {
   const p = JSON.parse(readFileSync(path, 'utf8')) as {
-    nodes: Array<{ id: number; hitCount?: number; callFrame: { functionName: string; url: string; lineNumber: number } }>;
+    nodes: Array<{
+      id: number;
+      hitCount?: number;
+      callFrame: { functionName: string; url: string; lineNumber: number };
+    }>;
   };
   const total = p.nodes.reduce((a, n) => a + (n.hitCount ?? 0), 0) || 1;
   const by = new Map<string, number>();
   for (const n of p.nodes) {
     const cf = n.callFrame;
-    const where = cf.url ? `${cf.url.replace(/^.*\/(node_modules|addon|scripts)\//, '$1/')}:${cf.lineNumber + 1}` : '';
+    const where = cf.url
+      ? `${cf.url.replace(/^.*\/(node_modules|addon|scripts)\//, '$1/')}:${cf.lineNumber + 1}`
+      : '';
     const name = `${cf.functionName || '(anonymous)'} ${where}`.trim();
     by.set(name, (by.get(name) ?? 0) + (n.hitCount ?? 0));
   }
@@ -369,8 +387,30 @@ async function main() {
 function report(started: Date, rows: Row[], profileTop: string[]) {
   const holding = rows.filter((r) => r.holds).map((r) => r.n);
   const largest = holding.length ? Math.max(...holding) : null;
-  console.log(`\nresults (provisional: shared machine; load average at end ${loadavg().map((x) => x.toFixed(2)).join(' ')})`);
-  const hdr = ['N', 'live', 'kbit/s', 'sup %', 'sup %/str', 'FFmpeg %', 'FF %/str', 'RSS MB', 'ELD p99', 'late p99 hub', 'late p99 ws', 'rec', 'viewers %', 'camera side %', 'machine %', 'load1', 'holds'];
+  console.log(
+    `\nresults (provisional: shared machine; load average at end ${loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' ')})`,
+  );
+  const hdr = [
+    'N',
+    'live',
+    'kbit/s',
+    'sup %',
+    'sup %/str',
+    'FFmpeg %',
+    'FF %/str',
+    'RSS MB',
+    'ELD p99',
+    'late p99 hub',
+    'late p99 ws',
+    'rec',
+    'viewers %',
+    'camera side %',
+    'machine %',
+    'load1',
+    'holds',
+  ];
   const cells = rows.map((r) => [
     String(r.n),
     String(r.live),
@@ -398,7 +438,8 @@ function report(started: Date, rows: Row[], profileTop: string[]) {
       `\n  % = of one core (the machine has 2: machine % is of both, every process of every user). sup = Lookout's process;` +
       `\n  FFmpeg = sum of the N copy-mode FFmpegs; camera side = the one synthetic encode + the MediaMTX relay (not Lookout's cost).`,
   );
-  if (profileTop.length) console.log(`\nV8 CPU profile at N=${PROFILE_AT}, self time:\n  ${profileTop.join('\n  ')}`);
+  if (profileTop.length)
+    console.log(`\nV8 CPU profile at N=${PROFILE_AT}, self time:\n  ${profileTop.join('\n  ')}`);
   mkdirSync('bench-results', { recursive: true });
   const out = `bench-results/scale-${BITRATE_KBPS}k.json`;
   writeFileSync(
@@ -408,7 +449,19 @@ function report(started: Date, rows: Row[], profileTop: string[]) {
         at: started.toISOString(),
         finishedAt: new Date().toISOString(),
         provisional: true,
-        settings: { WIDTH, HEIGHT, FPS, GOP, BITRATE_KBPS, SECONDS, SETTLE_S, VIEWERS, RECORD, GRID, LATE_LIMIT_MS },
+        settings: {
+          WIDTH,
+          HEIGHT,
+          FPS,
+          GOP,
+          BITRATE_KBPS,
+          SECONDS,
+          SETTLE_S,
+          VIEWERS,
+          RECORD,
+          GRID,
+          LATE_LIMIT_MS,
+        },
         largestHolding: largest,
         rows,
         profileTop,

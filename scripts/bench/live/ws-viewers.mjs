@@ -76,7 +76,10 @@ function lateness() {
   return { n: xs.length, p50: q(0.5), p99: q(0.99), max: xs.length ? xs[xs.length - 1] : null };
 }
 
-const report = setInterval(() => process.stdout.write(JSON.stringify({ event: 'stats', ...stats }) + '\n'), 250);
+const report = setInterval(
+  () => process.stdout.write(JSON.stringify({ event: 'stats', ...stats }) + '\n'),
+  250,
+);
 let done = false;
 const finish = () => {
   if (done) return;
