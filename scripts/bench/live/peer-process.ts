@@ -36,7 +36,12 @@ export interface JsonChild {
 }
 
 /** A child that speaks JSON lines on stdout and takes commands on stdin (closing stdin ends it). */
-export function jsonChild(file: string, args: string[], label: string): JsonChild {
+export function jsonChild(
+  file: string,
+  args: string[],
+  label: string,
+  env?: Record<string, string | undefined>,
+): JsonChild {
   const waiters: Array<{ event: string; resolve: (e: Record<string, unknown>) => void }> = [];
   const lastSeen = new Map<string, Record<string, unknown>>();
   const tail: string[] = [];
@@ -46,6 +51,7 @@ export function jsonChild(file: string, args: string[], label: string): JsonChil
     label,
     stdin: 'pipe',
     killGraceMs: 15_000,
+    ...(env ? { env } : {}),
     onStdout: lineSplitter((line) => {
       let ev: Record<string, unknown>;
       try {

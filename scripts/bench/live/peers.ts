@@ -18,6 +18,7 @@
  *
  * Env: SECONDS [20] latency/CPU window  SETTLE [5]  ROUNDS [5] warm first-frame rounds  COLD [3] cold
  *      rounds  GO2RTC [~/.cache/lookout/go2rtc/v1.9.9/go2rtc]  CASES [all] comma list of case ids
+ *      GATEWAY [1] 0: Lookout without its MediaMTX gateway (no WebRTC row of ours)
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { homedir, loadavg, tmpdir } from 'node:os';
@@ -215,8 +216,14 @@ async function main() {
     }),
   );
   const script = fileURLToPath(new URL('./scale-lookout.ts', import.meta.url));
-  const lk: JsonChild = jsonChild(process.execPath, ['--import', 'tsx', script, cfgPath], 'lookout');
-  // BENCH_GATEWAY goes through the environment of this process (jsonChild inherits it).
+  // With the MediaMTX gateway (as `lookout serve` and the add-on run it) unless GATEWAY=0: WebRTC needs it.
+  const withGateway = env.GATEWAY !== '0';
+  const lk: JsonChild = jsonChild(process.execPath, ['--import', 'tsx', script, cfgPath], 'lookout', {
+    PATH: env.PATH,
+    HOME: env.HOME,
+    LANG: 'C',
+    ...(withGateway ? { BENCH_GATEWAY: '1' } : {}),
+  });
   cleanups.push(() => lk.stop());
   const ready = await lk.next('ready', 60_000);
   const lookoutUrl = String(ready.url);
@@ -290,7 +297,7 @@ async function main() {
     cleanups.push(() => g2r!.stop());
   }
   console.log(
-    `  lookout ${lookoutUrl} (pid ${lk.pid}${gatewayPid ? `, gateway ${gatewayPid}` : ', no gateway: set BENCH_GATEWAY=1 for WebRTC'}); ` +
+    `  lookout ${lookoutUrl} (pid ${lk.pid}${gatewayPid ? `, gateway ${gatewayPid}` : ', no gateway (GATEWAY=0)'}); ` +
       `MediaMTX pid ${mtx.pid} HLS :${hlsPort}; go2rtc ${g2r ? `pid ${g2r.pid} :${g2rPort}` : 'not built (bash scripts/build-go2rtc.sh)'}`,
   );
 
@@ -470,7 +477,7 @@ function report(started: Date, results: Result[], gateway: boolean) {
     const y = by.get(b);
     if (!y?.available || !x?.available) {
       console.log(
-        `  ${tech}: ${!y?.available ? (y?.note ?? 'peer not run') : a === 'ours-webrtc' && !gateway ? 'ours needs BENCH_GATEWAY=1' : (x?.note ?? 'ours not run')}`,
+        `  ${tech}: ${!y?.available ? (y?.note ?? 'peer not run') : a === 'ours-webrtc' && !gateway ? 'ours needs the gateway (GATEWAY=0 was set)' : (x?.note ?? 'ours not run')}`,
       );
       rows.push({ tech, ours: a, peer: b, available: false, note: y?.note ?? x?.note ?? null });
       continue;
