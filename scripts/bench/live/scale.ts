@@ -113,6 +113,8 @@ interface Row {
   ffmpegRssMB: number | null;
   rssMaxMB: number;
   heapUsedMB: number;
+  /** Buffers (external + array buffers) at the window's end. */
+  externalMB: number;
   eldP99Ms: number;
   eldMaxMs: number;
   hubLateP50Ms: number | null;
@@ -248,6 +250,7 @@ async function step(n: number, camUrl: string, dataDir: string, profileTop: stri
     ffmpegRssMB: ffRss || null,
     rssMaxMB: win.rssMaxMB as number,
     heapUsedMB: win.heapUsedMB as number,
+    externalMB: win.externalMB as number,
     eldP99Ms: win.eldP99Ms as number,
     eldMaxMs: win.eldMaxMs as number,
     hubLateP50Ms: late.p50,
@@ -420,6 +423,7 @@ function report(started: Date, rows: Row[], profileTop: string[]) {
     f(r.ffmpegPct),
     f(r.ffmpegPerStreamPct, 2),
     f(r.rssMaxMB, 0),
+    `${f(r.heapUsedMB, 0)}/${f(r.externalMB, 0)}`,
     `${f(r.eldP99Ms)} ms`,
     `${f(r.hubLateP99Ms, 0)} ms`,
     `${f(r.wsLateP99Ms, 0)} ms`,
