@@ -109,7 +109,7 @@ createInterface({ input: process.stdin }).on('line', (line) => {
         cpuPct: ((cpu.user + cpu.system) / 1e6 / wallS) * 100,
         rssMaxMB: rssMax / 2 ** 20,
         heapUsedMB: mem.heapUsed / 2 ** 20,
-        externalMB: (mem.external + mem.arrayBuffers) / 2 ** 20,
+        externalMB: mem.external / 2 ** 20, // includes arrayBuffers
         eldP50Ms: eld.percentile(50) / 1e6,
         eldP99Ms: eld.percentile(99) / 1e6,
         eldMaxMs: eld.max / 1e6,
