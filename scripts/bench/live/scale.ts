@@ -31,6 +31,7 @@ import { mediamtxBinary } from '../../../test/helpers/gateway.js';
 import { procCpuSeconds } from './cpu.js';
 import { freePort, jsonChild, startServer, type JsonChild } from './peer-process.js';
 import { rtspAnswers } from './rtsp-probe.js';
+import { cameraReference, type CameraReference } from './camera-reference.js';
 
 const env = process.env;
 const num = (v: string | undefined, d: number) => (v && Number.isFinite(Number(v)) ? Number(v) : d);
@@ -121,6 +122,8 @@ interface Row {
   hubLateP99Ms: number | null;
   hubLateMaxMs: number | null;
   wsLateP99Ms: number | null;
+  /** The same measure on a reference reader of the relay outside Lookout (camera side + machine). */
+  refLateP99Ms: number | null;
   wsLateMaxMs: number | null;
   wsFragments: number;
   viewersPct: number | null;
@@ -134,7 +137,13 @@ interface Row {
   why: string[];
 }
 
-async function step(n: number, camUrl: string, dataDir: string, profileTop: string[]): Promise<Row> {
+async function step(
+  n: number,
+  camUrl: string,
+  dataDir: string,
+  profileTop: string[],
+  ref: CameraReference,
+): Promise<Row> {
   rmSync(join(dataDir, 'recordings'), { recursive: true, force: true });
   const ids = Array.from({ length: n }, (_, i) => `s${i + 1}`);
   const config = {
@@ -181,6 +190,7 @@ async function step(n: number, camUrl: string, dataDir: string, profileTop: stri
   // ---- window
   const v = viewers as JsonChild | null;
   v?.child.stdin?.write('reset\n');
+  ref.reset();
   if (PROFILE_AT === n) {
     lk.send({ cmd: 'profile-start' });
     await lk.next('profile-started');
@@ -257,6 +267,7 @@ async function step(n: number, camUrl: string, dataDir: string, profileTop: stri
     hubLateP99Ms: late.p99,
     hubLateMaxMs: late.max,
     wsLateP99Ms: wsLate.p99,
+    refLateP99Ms: ref.lateness().p99,
     wsLateMaxMs: wsLate.max,
     wsFragments: wsLate.n,
     viewersPct: otherPct('viewers'),
@@ -365,13 +376,15 @@ async function main() {
   const camUrl = `rtsp://127.0.0.1:${rtspPort}/cam`;
   console.log(`  camera: synthetic camera pid ${cam.pid} → MediaMTX relay pid ${relay.pid} at ${camUrl}`);
 
+  const ref = cameraReference(camUrl);
+  baseCleanups.push(() => ref.stop());
   const dataDir = env.BENCH_DATA_DIR ?? join(tmpdir(), 'lookout-bench-scale');
   mkdirSync(dataDir, { recursive: true });
   const rows: Row[] = [];
   const profileTop: string[] = [];
   try {
     for (const n of STREAMS) {
-      const row = await step(n, camUrl, dataDir, profileTop);
+      const row = await step(n, camUrl, dataDir, profileTop, ref);
       rows.push(row);
       console.log(
         `  N=${n}: supervisor ${f(row.supervisorPct)} % (${f(row.supervisorPerStreamPct, 2)} %/stream), FFmpeg ${f(row.ffmpegPct)} % ` +
@@ -407,6 +420,7 @@ function report(started: Date, rows: Row[], profileTop: string[]) {
     'ELD p99',
     'late p99 hub',
     'late p99 ws',
+    'ref p99',
     'rec',
     'viewers %',
     'camera side %',
@@ -427,6 +441,7 @@ function report(started: Date, rows: Row[], profileTop: string[]) {
     `${f(r.eldP99Ms)} ms`,
     `${f(r.hubLateP99Ms, 0)} ms`,
     `${f(r.wsLateP99Ms, 0)} ms`,
+    `${f(r.refLateP99Ms, 0)} ms`,
     `${r.recordedCameras}/${r.n}`,
     f(r.viewersPct),
     f(r.cameraSidePct),
@@ -440,7 +455,9 @@ function report(started: Date, rows: Row[], profileTop: string[]) {
   console.log(
     `\nlargest N that holds (fragment lateness p99 ≤ ${LATE_LIMIT_MS} ms at the hub and the grid, no restart, every camera recording): ${largest ?? 'none'}` +
       `\n  % = of one core (the machine has 2: machine % is of both, every process of every user). sup = Lookout's process;` +
-      `\n  FFmpeg = sum of the N copy-mode FFmpegs; camera side = the one synthetic encode + the MediaMTX relay (not Lookout's cost).`,
+      `\n  FFmpeg = sum of the N copy-mode FFmpegs; camera side = the one synthetic encode + the MediaMTX relay (not Lookout's cost).` +
+      `\n  ref = the same lateness on one FFmpeg reading the relay into this bench process, outside Lookout: what is late there` +
+      `\n  was late before Lookout (camera side or machine).`,
   );
   if (profileTop.length)
     console.log(`\nV8 CPU profile at N=${PROFILE_AT}, self time:\n  ${profileTop.join('\n  ')}`);
