@@ -252,6 +252,8 @@ async function main() {
       'rtmp: false',
       'webrtc: false',
       'srt: false',
+      // MoQ (on by default in v1.20) binds every interface and writes auto.key/auto.crt into the cwd.
+      'moq: false',
       'hls: true',
       `hlsAddress: 127.0.0.1:${hlsPort}`,
       'paths:',

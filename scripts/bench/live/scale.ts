@@ -359,6 +359,8 @@ async function main() {
       'hls: false',
       'webrtc: false',
       'srt: false',
+      // MoQ (on by default in v1.20) binds every interface and writes auto.key/auto.crt into the cwd.
+      'moq: false',
       'rtsp: true',
       'rtspTransports: [tcp]',
       `rtspAddress: 127.0.0.1:${rtspPort}`,
