@@ -216,9 +216,14 @@ describe('talkback', () => {
     for (let i = 0; i + 2000 <= s.length; i += 2000) {
       const blk = s.subarray(i, i + 2000);
       if (db(bandRms(blk, 700), bandRms(blk, 600)) > 30) cBlocks++;
-      levels700.push(`${db(bandRms(blk, 700), bandRms(blk, 600)).toFixed(0)}/${bandRms(blk, 700).toFixed(3)}`);
+      levels700.push(
+        `${db(bandRms(blk, 700), bandRms(blk, 600)).toFixed(0)}/${bandRms(blk, 700).toFixed(3)}`,
+      );
     }
-    assert.ok(cBlocks >= 2, `the third talker was mixed in (${cBlocks} blocks of 250 ms with 700 Hz: ${levels700.join(' ')}; ${s.length} samples in ${wav}; door events ${JSON.stringify(events.filter((e) => e.camera === 'door' || e.file?.includes('door')))})`);
+    assert.ok(
+      cBlocks >= 2,
+      `the third talker was mixed in (${cBlocks} blocks of 250 ms with 700 Hz: ${levels700.join(' ')}; ${s.length} samples in ${wav}; door events ${JSON.stringify(events.filter((e) => e.camera === 'door' || e.file?.includes('door')))})`,
+    );
   });
 
   test('mix off: the second talker gets busy, the first is unaffected', async () => {
