@@ -26,7 +26,9 @@ import { healthRoutes } from './routes/health.js';
 import { recordingRoutes } from './routes/recordings.js';
 import { srtlaRoutes } from './routes/srtla.js';
 import { streamRoutes } from './routes/streams.js';
-import { renderSrtlaMetrics, renderTalkMetrics } from './metrics.js';
+import { renderLeaseMetrics, renderMqttMetrics, renderSrtlaMetrics, renderTalkMetrics } from './metrics.js';
+import type { LeaseStats } from '../../supervisor/leases.js';
+import type { MqttRefusals } from '../mqtt/service.js';
 import type { SrtlaService } from '../../sources/srtla/service.js';
 import type { TalkService } from '../../talkback/service.js';
 import type { LlhlsHost } from '../../outputs/llhls/origin.js';
@@ -56,6 +58,10 @@ export interface ApiDeps {
   srtla?: SrtlaService;
   /** Two-way audio: /api/talk routes, backchannels in /api/streams, talk metrics; absent: none. */
   talk?: TalkService;
+  /** Client leases held and refused (supervisor.leaseStats), in /metrics; absent: not shown. */
+  leaseStats?: () => LeaseStats;
+  /** MQTT refusals (MqttService.stats), in /metrics; absent or null: no MQTT. */
+  mqttStats?: () => MqttRefusals | null;
   /** The app's redactor, applied to every answer; absent: the URL rules alone (tests). */
   redactor?: Redactor;
 }
@@ -110,6 +116,10 @@ export function buildApi(deps: ApiDeps, tls?: TlsMaterial): FastifyInstance {
   const srtlaStats = () => deps.srtla?.stats() ?? [];
   const talkViews = () => deps.talk?.views() ?? [];
   streamRoutes(app, deps.supervisor, gateway, srtlaStats, talkViews);
+  const mqttMetrics = () => {
+    const st = deps.mqttStats?.();
+    return st ? renderMqttMetrics(st) : '';
+  };
   srtlaRoutes(app, deps.srtla ?? null);
   healthRoutes(
     app,
@@ -119,7 +129,9 @@ export function buildApi(deps: ApiDeps, tls?: TlsMaterial): FastifyInstance {
       (deps.recordings ? renderRecordingMetrics(await deps.recordings.status()) : '') +
       (gateway ? renderGatewayMetrics(await gateway.status()) : '') +
       (deps.srtla ? renderSrtlaMetrics(srtlaStats()) : '') +
-      (deps.talk ? renderTalkMetrics(talkViews(), deps.talk.talkers) : ''),
+      (deps.talk ? renderTalkMetrics(talkViews(), deps.talk.talkers) : '') +
+      (deps.leaseStats ? renderLeaseMetrics(deps.leaseStats()) : '') +
+      mqttMetrics(),
   );
   if (gateway) webrtcRoutes(app, deps.supervisor, gateway);
   if (deps.recordings) recordingRoutes(app, deps.recordings);
