@@ -29,7 +29,8 @@ const MSE_FAULT = /^(append failed|SourceBuffer error)/;
 const RECOVERING = new Set<string>([...RECOVERING_STREAM, 'restarted', 'reconnecting']);
 
 export class MseTilePlayer implements TilePlayer {
-  private readonly player: MsePlayer;
+  /** The MSE client underneath (benchmarks read its append records). */
+  readonly player: MsePlayer;
   private wasLive = false;
   private socketTimer = 0;
 
