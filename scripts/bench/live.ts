@@ -25,7 +25,7 @@
  *   LAT_BITRATE_KBPS [600]. CPU cases play `main`: RES [1280x720]  FPS [15]  GOP [FPS = 1 s]
  *   BITRATE_KBPS [2000]. PART_MS [200]
  *   HLS_CATCHUP [0.25]  tuned LL-HLS row: page seek to hls.liveSyncPosition when this far above target
- *   MSE_EDGE [unset]    adds a tuned MSE row with this live-edge target, s
+ *   MSE_EDGE [unset]    adds a tuned MSE row per live-edge target listed, s (e.g. 0.03,0.05)
  *   BENCH_DATA_DIR [$TMPDIR/lookout-bench-live]  Lookout data dir (kept: lets a run reap a killed run's FFmpegs)
  *   GATEWAY [0]   1: the cameras through the MediaMTX gateway (as `lookout serve` and the add-on run
  *                 them; the real MediaMTX from scripts/setup.sh), which adds the WebRTC row (WHEP
@@ -75,7 +75,10 @@ const GOP = num(env.GOP, FPS);
 const BITRATE_KBPS = num(env.BITRATE_KBPS, 2000);
 const LAT_BITRATE_KBPS = num(env.LAT_BITRATE_KBPS, 600);
 const PART_MS = num(env.PART_MS, 200);
-const MSE_EDGE_S = env.MSE_EDGE ? num(env.MSE_EDGE, 0.1) : null;
+const MSE_EDGE_S = (env.MSE_EDGE ?? '')
+  .split(',')
+  .filter((v) => v.trim() !== '' && Number.isFinite(Number(v)))
+  .map(Number);
 /** Page-side catch-up seek of the tuned hls.js row (s above its target latency; 0 = off), see page.js playHls. */
 const HLS_CATCHUP_S = num(env.HLS_CATCHUP, 0.25);
 /** CPU cases: the main stream. */

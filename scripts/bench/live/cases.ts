@@ -95,7 +95,7 @@ export const TUNED_HLS_CONFIG = {
  * Variants no user's player runs as is, for comparison only: hls.js with a 0.5 s sync target and a
  * page-side catch-up seek; the MSE client with a different live-edge target (MSE_EDGE).
  */
-export function tunedCases(opts: { hlsCatchUpS: number; mseEdgeS: number | null }): LiveCase[] {
+export function tunedCases(opts: { hlsCatchUpS: number; mseEdgeS: readonly number[] }): LiveCase[] {
   const cases: LiveCase[] = [
     {
       id: 'llhls-tuned',
@@ -109,11 +109,10 @@ export function tunedCases(opts: { hlsCatchUpS: number; mseEdgeS: number | null 
       settings: { hlsJs: TUNED_HLS_CONFIG, pageCatchUpS: opts.hlsCatchUpS },
     },
   ];
-  if (opts.mseEdgeS !== null) {
-    const e = opts.mseEdgeS;
+  for (const e of opts.mseEdgeS) {
     const liveEdge = { ...LIVE_EDGE_DEFAULTS, edgeS: e, loS: e, hiS: e + 0.1 };
     cases.push({
-      id: 'mse-tuned',
+      id: `mse-edge-${Math.round(e * 1000)}ms`,
       tech: 'mse',
       label: `MSE client, live edge ${e} s (MSE_EDGE)`,
       tuned: true,
