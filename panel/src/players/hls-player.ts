@@ -45,7 +45,10 @@ export class HlsTilePlayer implements TilePlayer {
     this.stop();
     this.onState('starting', 'loading playlist');
     if (!Hls.isSupported()) {
-      // Native HLS (Safari): the browser does its own LL-HLS.
+      // Native HLS (Safari): the browser does its own LL-HLS. A media error before any picture
+      // (a native player that cannot play this playlist) is this tech failing here.
+      this.video.onerror = () =>
+        this.onState('tech-failed', `native HLS: ${this.video.error?.message || 'media error'}`);
       this.video.src = this.url;
       playQuietly(this.video);
       return;
@@ -92,6 +95,7 @@ export class HlsTilePlayer implements TilePlayer {
       this.hls.destroy();
       this.hls = null;
     } else if (this.video.getAttribute('src')) {
+      this.video.onerror = null;
       this.video.removeAttribute('src');
       this.video.load();
     }

@@ -37,6 +37,8 @@ async function panelPlayers(): Promise<string> {
       loader: 'ts',
       sourcefile: 'bench-panel-players.ts',
     },
+    // As panel/build.mjs: the light hls.js build the card ships.
+    alias: { 'hls.js': 'hls.js/light' },
     bundle: true,
     write: false,
     format: 'iife',
