@@ -33,6 +33,8 @@ export interface LiveEdgeOptions {
   jumpS: number;
   stallIncreaseS: number;
   maxEdgeS: number;
+  decayEveryS: number;
+  stallDecreaseS: number;
 }
 export const LIVE_EDGE_DEFAULTS: Readonly<LiveEdgeOptions>;
 
