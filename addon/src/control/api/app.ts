@@ -6,7 +6,7 @@
  */
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from '../../lib/log.js';
-import { redactor } from '../../lib/redact.js';
+import { urlRedactor, type Redactor } from '../../lib/redact.js';
 import { renderRecordingMetrics, type RecordingService } from '../../outputs/recorder/service.js';
 import type { CameraControl } from '../camera-control.js';
 import { eventRoutes } from '../events/routes.js';
@@ -53,6 +53,8 @@ export interface ApiDeps {
   gateway?: MediamtxGateway | null;
   /** SRTLA receivers: groups in /api/streams, /api/srtla/stats, metrics; absent: none. */
   srtla?: SrtlaService;
+  /** The app's redactor, applied to every answer; absent: the URL rules alone (tests). */
+  redactor?: Redactor;
 }
 
 /** PEM key and certificate: the app is then served as HTTP/2 over TLS (HTTP/1.1 still accepted). */
@@ -93,6 +95,7 @@ export function buildApi(deps: ApiDeps, tls?: TlsMaterial): FastifyInstance {
       done(e, undefined);
     }
   });
+  const redactor = deps.redactor ?? urlRedactor;
   app.addHook('onSend', async (_req, _reply, payload) =>
     typeof payload === 'string' ? redactor.redact(payload) : payload,
   );
@@ -116,7 +119,7 @@ export function buildApi(deps: ApiDeps, tls?: TlsMaterial): FastifyInstance {
   if (deps.recordings) recordingRoutes(app, deps.recordings);
   if (deps.control) {
     ptzRoutes(app, deps.control);
-    eventRoutes(app, deps.control);
+    eventRoutes(app, deps.control, redactor);
   }
   const origin = deps.llhls ?? new LlhlsOrigin(deps.supervisor);
   if (!deps.llhls) app.addHook('onClose', async () => origin.close());

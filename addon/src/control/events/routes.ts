@@ -5,7 +5,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { EventFeedStatus, EventsAnswer, MotionEvent, MotionState } from '../../contracts/events.js';
-import { redactor } from '../../lib/redact.js';
+import type { Redactor } from '../../lib/redact.js';
 
 /** What the routes need (CameraControl fits as is). */
 export interface EventSource {
@@ -18,7 +18,7 @@ export interface EventSource {
   off(event: 'feed', l: (s: EventFeedStatus) => void): unknown;
 }
 
-export function eventRoutes(app: FastifyInstance, control: EventSource): void {
+export function eventRoutes(app: FastifyInstance, control: EventSource, redactor: Redactor): void {
   // Open event streams would keep close() waiting forever: end them first.
   const streams = new Set<{ end: () => void }>();
   app.addHook('preClose', (done) => {
@@ -37,7 +37,7 @@ export function eventRoutes(app: FastifyInstance, control: EventSource): void {
       'x-accel-buffering': 'no', // Home Assistant ingress / nginx: do not buffer the stream
     });
     const send = (event: string, data: unknown) => {
-      res.write(`event: ${event}\ndata: ${redactor.redact(JSON.stringify(data))}\n\n`);
+      res.write(`event: ${event}\ndata: ${JSON.stringify(redactor.redactValue(data))}\n\n`);
     };
     // Current state first, so a client never has to combine GET /api/events with the stream.
     send('snapshot', control.events());
