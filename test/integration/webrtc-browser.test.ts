@@ -65,7 +65,7 @@ window.__view = () => {
   const el = window.__tile();
   return { state: el?.dataset.state, tech: el?.dataset.tech, frames: window.__frames,
     status: el?.shadowRoot?.querySelector('.status')?.textContent ?? '',
-    badge: el?.shadowRoot?.querySelector('.latency')?.textContent?.trim().replace(/\s+/g, ' ') ?? null };
+    badge: el?.shadowRoot?.querySelector('.latency')?.textContent?.trim().replace(/\\s+/g, ' ') ?? null };
 };
 `;
 
