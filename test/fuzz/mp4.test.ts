@@ -7,6 +7,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { StreamHub } from '../../addon/src/hub/index.js';
 import { Fmp4BoxSplitter } from '../../addon/src/lib/mp4/box-splitter.js';
 import { sharedCapture, testAudio, testVideo, x264 } from '../../addon/src/lib/mp4/ffmpeg.test-helper.js';
 import { parseFragment } from '../../addon/src/lib/mp4/fragment.js';
@@ -47,6 +48,16 @@ function exercise(bytes: Buffer, cuts: number[]): void {
     if (info)
       for (const f of fragments.slice(0, 8)) ownErrorsOnly('parseFragment', () => parseFragment(f, info));
   }
+  // The supervisor's path: hvc1 rewrite, then the hub (init, fragments, a reader, the status).
+  const hub = new StreamHub('fuzz/main');
+  const reader = hub.subscribe({ name: 'fuzz', write: () => undefined });
+  for (const init of inits.slice(0, 2)) {
+    if (ownErrorsOnly('hub.setInit', () => hub.setInit(hevcAsHvc1(init))) === null) continue;
+    for (const f of fragments.slice(0, 8)) ownErrorsOnly('hub.pushFragment', () => hub.pushFragment(f));
+  }
+  hub.status();
+  reader.close();
+  hub.close('fuzz done');
   // The recorder's repair pass reads a whole file: init then fragments, up to a "valid" end.
   const initEnd = inits[0]?.length ?? Math.min(bytes.length, cuts[0] ?? 0);
   ownErrorsOnly('retimeFile', () => retimeFile(bytes, initEnd, bytes.length));

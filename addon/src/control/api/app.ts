@@ -19,7 +19,7 @@ import { webrtcRoutes } from '../../outputs/webrtc/routes.js';
 import type { MediamtxGateway } from '../../gateway/gateway.js';
 import { renderGatewayMetrics } from '../../gateway/metrics.js';
 import { installAuth, type AuthOptions } from './auth.js';
-import { installErrorHandlers } from './errors.js';
+import { frameworkError, installErrorHandlers } from './errors.js';
 import { cameraRoutes } from './routes/cameras.js';
 import { probeRoutes } from './routes/probe.js';
 import { healthRoutes } from './routes/health.js';
@@ -76,6 +76,7 @@ export function buildApi(deps: ApiDeps, tls?: TlsMaterial): FastifyInstance {
     loggerInstance: deps.log.child({ component: 'api' }, { level: 'warn' }) as FastifyBaseLogger,
     // Bodies are small JSON commands; anything bigger is a mistake or an attack.
     bodyLimit: 64 * 1024,
+    frameworkErrors: frameworkError,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: true } },
     connectionTimeout: 0,
     keepAliveTimeout: 65_000,
