@@ -19,26 +19,16 @@
  *   SECONDS [20]  latency and CPU window        SETTLE [5]    s before each window
  *   WARMUP [10]   extra s before the first CPU window (V8 compiles the media paths on first use)
  *   ROUNDS [5]    first-frame rounds per case    STREAMS [1,8,16,32]
-<<<<<<< HEAD
  *   PHASES [cpu,llhls,mse]  techs (and cpu) to run; CASES: case ids instead (e.g. mse,llhls-tuned)
  *   TUNED [1]     0: skip the tuned rows         CONSUMERS [hub] hub | ws (simulated viewers, CPU cases)
  *   Latency cases play the `sub` profile (what grid tiles play): LAT_RES [640x360] at FPS, 1 s GOP,
  *   LAT_BITRATE_KBPS [600]. CPU cases play `main`: RES [1280x720]  FPS [15]  GOP [FPS = 1 s]
  *   BITRATE_KBPS [2000]. PART_MS [200]
+ *   HLS_SYNC [0.5]      tuned LL-HLS row: hls.js liveSyncDuration, s (overrides the playlist's PART-HOLD-BACK)
  *   HLS_CATCHUP [0.25]  tuned LL-HLS row: page seek to hls.liveSyncPosition when this far above target
- *   MSE_EDGE [unset]    adds a tuned MSE row per live-edge target listed, s (e.g. 0.03,0.05)
-=======
- *   PHASES [cpu,llhls,mse]                       CONSUMERS [hub] hub | ws (simulated viewers, CPU cases)
- *   RES [1280x720]  FPS [15]  GOP [FPS = 1 s]  BITRATE_KBPS [2000]  PART_MS [200]
- *   HLS_SYNC [unset]    a tuned LL-HLS variant: hls.js liveSyncDuration, s (overrides the playlist's
- *                       PART-HOLD-BACK; its rows are labelled tuned). Unset: stock hls.js, lowLatencyMode only
- *   HLS_CATCHUP [0.25 when HLS_SYNC is set, else 0]  page seeks to hls.liveSyncPosition when hls.js stays
- *                       this far above target; 0 = off
  *   Phase `hlsrows` (with llhls, or alone): stock hls.js and the panel's LL-HLS tile over HTTP/1.1 and
  *                       HTTP/2, with each row's frame timeline (live/stock-hlsjs.ts)
- *   MSE_EDGE [product default]  MSE player's target lag behind the buffered end, s (the player is the
- *                       product's panel/src/players/mse-client.js with its LIVE_EDGE_DEFAULTS unless set)
->>>>>>> main
+ *   MSE_EDGE [unset]    adds a tuned MSE row per live-edge target listed, s (e.g. 0.03,0.05)
  *   BENCH_DATA_DIR [$TMPDIR/lookout-bench-live]  Lookout data dir (kept: lets a run reap a killed run's FFmpegs)
  *   GATEWAY [0]   1: the cameras through the MediaMTX gateway (as `lookout serve` and the add-on run
  *                 them; the real MediaMTX from scripts/setup.sh), which adds the WebRTC row (WHEP
@@ -59,18 +49,7 @@ import { defaultCases, tunedCases, type LiveCase, type LiveTech } from './live/c
 import { hubConsumers, wsConsumers, type Consumers } from './live/consumers.js';
 import { startCpuWindow, type CpuWindow } from './live/cpu.js';
 import { buildBenchPage } from './live/page.js';
-<<<<<<< HEAD
-=======
-import { LIVE_EDGE_DEFAULTS } from '../../panel/src/players/mse-client.js';
-import {
-  buildHlsRowsPage,
-  HLS_ROWS_CAMERA,
-  hlsRows,
-  printHlsRows,
-  STOCK_HLS_CONFIG,
-  type HlsRow,
-} from './live/stock-hlsjs.js';
->>>>>>> main
+import { buildHlsRowsPage, HLS_ROWS_CAMERA, hlsRows, printHlsRows, type HlsRow } from './live/stock-hlsjs.js';
 
 // ------------------------------------------------------------------------------------------ settings
 
@@ -100,54 +79,26 @@ const GOP = num(env.GOP, FPS);
 const BITRATE_KBPS = num(env.BITRATE_KBPS, 2000);
 const LAT_BITRATE_KBPS = num(env.LAT_BITRATE_KBPS, 600);
 const PART_MS = num(env.PART_MS, 200);
-<<<<<<< HEAD
 const MSE_EDGE_S = (env.MSE_EDGE ?? '')
   .split(',')
   .filter((v) => v.trim() !== '' && Number.isFinite(Number(v)))
   .map(Number);
 /** Page-side catch-up seek of the tuned hls.js row (s above its target latency; 0 = off), see page.js playHls. */
 const HLS_CATCHUP_S = num(env.HLS_CATCHUP, 0.25);
+const HLS_SYNC_S = num(env.HLS_SYNC, 0.5);
+/** Stock hls.js rows and their frame timelines (live/stock-hlsjs.ts). */
+const HLS_ROWS = PHASES.has('llhls') || PHASES.has('hlsrows');
 /** CPU cases: the main stream. */
 const PROFILE = 'main' as const;
 /** Latency cases: the sub stream, what grid tiles play. */
 const LAT_PROFILE = 'sub' as const;
-=======
-/** null: stock hls.js (the playlist's PART-HOLD-BACK rules); set: the tuned variant. */
-const HLS_SYNC_S = env.HLS_SYNC ? num(env.HLS_SYNC, 0.5) : null;
-const MSE_EDGE_S = env.MSE_EDGE ? num(env.MSE_EDGE, LIVE_EDGE_DEFAULTS.edgeS) : null;
-const PROFILE = 'main' as const;
-
-/**
- * hls.js settings: stock (lowLatencyMode only) unless HLS_SYNC asks for the tuned variant, whose
- * liveSyncDuration overrides the playlist's PART-HOLD-BACK (no user's player does that).
- */
-const HLS_CONFIG =
-  HLS_SYNC_S === null
-    ? { ...STOCK_HLS_CONFIG }
-    : {
-        lowLatencyMode: true,
-        liveSyncDuration: HLS_SYNC_S,
-        liveMaxLatencyDuration: Math.max(2.5, HLS_SYNC_S * 4),
-        maxLiveSyncPlaybackRate: 1.5,
-        // Default 1 s per stall: one stall on a busy machine would then cost a second of latency for good.
-        liveSyncOnStallIncrease: 0.1,
-        backBufferLength: 4,
-        maxBufferLength: 4,
-      };
-const HLS_LABEL = HLS_SYNC_S === null ? 'LL-HLS' : `LL-HLS tuned (liveSyncDuration ${HLS_SYNC_S} s)`;
-/** MSE live-edge keeping: the product player's defaults, or MSE_EDGE's targets (mse-client.js). */
-const MSE_OPTIONS =
-  MSE_EDGE_S === null
-    ? { ...LIVE_EDGE_DEFAULTS }
-    : { ...LIVE_EDGE_DEFAULTS, edgeS: MSE_EDGE_S, loS: MSE_EDGE_S, hiS: MSE_EDGE_S + 0.1 };
-/** Page-side catch-up seek for hls.js (s above its target latency; 0 = off), see page.js playHls. */
-const HLS_CATCHUP_S = num(env.HLS_CATCHUP, HLS_SYNC_S === null ? 0 : 0.25);
->>>>>>> main
 
 /** Every row, defaults first. Other modules' rows are appended here. */
 const ALL_CASES: LiveCase[] = [
   ...defaultCases(),
-  ...(env.TUNED === '0' ? [] : tunedCases({ hlsCatchUpS: HLS_CATCHUP_S, mseEdgeS: MSE_EDGE_S })),
+  ...(env.TUNED === '0'
+    ? []
+    : tunedCases({ hlsCatchUpS: HLS_CATCHUP_S, hlsSyncS: HLS_SYNC_S, mseEdgeS: MSE_EDGE_S })),
 ];
 const CASES = env.CASES
   ? ALL_CASES.filter((c) => env.CASES!.split(',').includes(c.id))
@@ -157,15 +108,9 @@ const CASES = env.CASES
 const TARGETS = {
   llhlsP50S: 0.8,
   llhlsP95S: 1.0,
-<<<<<<< HEAD
   mseP50S: 0.2,
   firstFrameWarmS: 0.15,
   firstFrameColdS: 1.0,
-=======
-  mseP50S: 0.35,
-  firstFrameWarmS: 0.5,
-  firstFrameColdS: 2.0,
->>>>>>> main
   supervisorPctPer2Mbps: 1,
 };
 
@@ -291,7 +236,6 @@ interface FirstFrame {
   errors: string[];
 }
 
-<<<<<<< HEAD
 const TECH_NAME: Record<LiveTech, string> = { llhls: 'LL-HLS', mse: 'MSE', webrtc: 'WebRTC' };
 
 /** Per-frame stages (ms, p50 / p95) from the MSE frame headers: where the glass-to-glass time goes. */
@@ -302,11 +246,6 @@ interface Timeline {
   pageToAppended: { p50: number | null; p95: number | null };
   appendedToPresented: { p50: number | null; p95: number | null };
 }
-=======
-type Tech = 'llhls' | 'mse' | 'webrtc';
-const TECH_NAME: Record<Tech, string> = { llhls: HLS_LABEL, mse: 'MSE', webrtc: 'WebRTC' };
-const HLS_ROWS = PHASES.has('llhls') || PHASES.has('hlsrows');
->>>>>>> main
 
 interface TechResult {
   id: string;
@@ -637,17 +576,11 @@ async function main(): Promise<void> {
   const maxStreams = Math.max(0, ...STREAMS);
   const names = [
     ...(PHASES.has('cpu') ? Array.from({ length: maxStreams }, (_, i) => `cpu${i + 1}`) : []),
-<<<<<<< HEAD
     ...CASES.flatMap((c) => [
       caseCamera(c, 'warm'),
       ...Array.from({ length: ROUNDS }, (_, i) => caseCamera(c, i + 1)),
     ]),
-=======
-    ...(['llhls', 'mse', 'webrtc'] as const)
-      .filter((t) => PHASES.has(t))
-      .flatMap((t) => [`warm${t}`, ...Array.from({ length: ROUNDS }, (_, i) => `cold${t}${i + 1}`)]),
     ...(HLS_ROWS ? [HLS_ROWS_CAMERA] : []),
->>>>>>> main
   ];
   if (names.length === 0)
     throw new Error(`nothing to do: PHASES=${[...PHASES].join(',')} CASES=${env.CASES ?? ''}`);
@@ -748,13 +681,8 @@ async function main(): Promise<void> {
 
   const techs: TechResult[] = [];
   let hlsVersion: string | null = null;
-<<<<<<< HEAD
-  if (CASES.length) {
-=======
-  const want = (['llhls', 'mse', 'webrtc'] as const).filter((t) => PHASES.has(t));
   let llhlsRows: HlsRow[] = [];
-  if (want.length || HLS_ROWS) {
->>>>>>> main
+  if (CASES.length || HLS_ROWS) {
     const page = await buildBenchPage();
     hlsVersion = page.hlsVersion;
     const browser = await launchChromium({
@@ -772,10 +700,7 @@ async function main(): Promise<void> {
       handleSIGHUP: false,
     });
     onCleanup('chromium', () => browser.close());
-<<<<<<< HEAD
     for (const c of CASES) techs.push(await casePhase(c, app, browser, page.html));
-=======
-    for (const t of want) techs.push(await techPhase(t, app, browser, page.html));
     if (HLS_ROWS) {
       const rowsPage = await buildHlsRowsPage();
       llhlsRows = await hlsRows(app, browser, rowsPage.html, {
@@ -784,7 +709,6 @@ async function main(): Promise<void> {
         profile: PROFILE,
       });
     }
->>>>>>> main
     await browser.close();
   }
 
@@ -809,7 +733,6 @@ function report(r: {
         .filter((x): x is number => x !== null)
         .map((ms) => ms / 1000),
     );
-<<<<<<< HEAD
   const latencyTarget = (t: TechResult): [string, number | null, number | null] =>
     t.tech === 'llhls'
       ? ['≤ 0.8 / 1.0 s', TARGETS.llhlsP50S, TARGETS.llhlsP95S]
@@ -822,61 +745,6 @@ function report(r: {
       : [verdict(p50, l50), l95 === null ? 'pass' : verdict(p95, l95)].includes('MISS')
         ? 'MISS'
         : 'pass';
-=======
-  if (hls) {
-    rows.push([
-      `${HLS_LABEL} latency p50 (h2)`,
-      sec(hls.latency.p50),
-      '≤ 0.8 s',
-      verdict(hls.latency.p50, TARGETS.llhlsP50S),
-      `${hls.latency.n} frames`,
-    ]);
-    rows.push([
-      `${HLS_LABEL} latency p95 (h2)`,
-      sec(hls.latency.p95),
-      '≤ 1.0 s',
-      verdict(hls.latency.p95, TARGETS.llhlsP95S),
-      `max ${sec(hls.latency.max)}`,
-    ]);
-  }
-  for (const h of r.llhlsRows) {
-    rows.push([
-      `${h.label} p50`,
-      sec(h.latency.p50),
-      '≤ 0.8 s',
-      verdict(h.latency.p50, TARGETS.llhlsP50S),
-      `${h.latency.n} frames, ${h.stalls} stalls`,
-    ]);
-    rows.push([
-      `${h.label} p95`,
-      sec(h.latency.p95),
-      '≤ 1.0 s',
-      verdict(h.latency.p95, TARGETS.llhlsP95S),
-      `max ${sec(h.latency.max)}`,
-    ]);
-  }
-  if (mse) {
-    rows.push([
-      'MSE latency p50',
-      sec(mse.latency.p50),
-      '≤ 0.35 s',
-      verdict(mse.latency.p50, TARGETS.mseP50S),
-      `${mse.latency.n} frames`,
-    ]);
-    rows.push(['MSE latency p95', sec(mse.latency.p95), '(none)', '', `max ${sec(mse.latency.max)}`]);
-  }
-  const webrtc = byTech.get('webrtc');
-  if (webrtc) {
-    rows.push(['WebRTC latency p50', sec(webrtc.latency.p50), '(none)', '', `${webrtc.latency.n} frames`]);
-    rows.push([
-      'WebRTC latency p95',
-      sec(webrtc.latency.p95),
-      '(none)',
-      '',
-      `max ${sec(webrtc.latency.max)}`,
-    ]);
-  }
->>>>>>> main
   for (const t of r.techs) {
     const [target, l50, l95] = latencyTarget(t);
     const name = `${t.tuned ? '[tuned] ' : ''}${t.label}`;
@@ -895,6 +763,15 @@ function report(r: {
       t.tech === 'llhls' ? '(none)' : '≤ 0.15 / 1.0 s',
       t.tech === 'llhls' ? '' : both(w.p50, c.p50, TARGETS.firstFrameWarmS, TARGETS.firstFrameColdS),
       `n=${w.n}/${t.warm.length} and ${c.n}/${t.cold.length}; cold max ${sec(c.max)}`,
+    ]);
+  }
+  for (const h of r.llhlsRows) {
+    rows.push([
+      `${h.label} p50 / p95`,
+      `${sec(h.latency.p50)} / ${sec(h.latency.p95)}`,
+      '≤ 0.8 / 1.0 s',
+      both(h.latency.p50, h.latency.p95, TARGETS.llhlsP50S, TARGETS.llhlsP95S),
+      `${h.latency.n} frames, ${h.stalls} stalls`,
     ]);
   }
   const withStreams = r.cpu.filter((c) => c.streams > 0);
@@ -952,12 +829,10 @@ function report(r: {
     );
   }
 
-<<<<<<< HEAD
+  printHlsRows(r.llhlsRows, r.hlsVersion ?? '—');
+
   const md = readmeTable(r.techs, loadStart, r.load1, r.settings);
   console.log(`\nREADME table (bench-results/live.md):\n\n${md}`);
-=======
-  printHlsRows(r.llhlsRows, r.hlsVersion ?? '—');
->>>>>>> main
 
   if (r.cpu.length) {
     const consumers = withStreams[0]?.consumers ?? 'none';

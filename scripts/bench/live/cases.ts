@@ -95,18 +95,27 @@ export const TUNED_HLS_CONFIG = {
  * Variants no user's player runs as is, for comparison only: hls.js with a 0.5 s sync target and a
  * page-side catch-up seek; the MSE client with a different live-edge target (MSE_EDGE).
  */
-export function tunedCases(opts: { hlsCatchUpS: number; mseEdgeS: readonly number[] }): LiveCase[] {
+export function tunedCases(opts: {
+  hlsCatchUpS: number;
+  hlsSyncS: number;
+  mseEdgeS: readonly number[];
+}): LiveCase[] {
+  const hls = {
+    ...TUNED_HLS_CONFIG,
+    liveSyncDuration: opts.hlsSyncS,
+    liveMaxLatencyDuration: Math.max(2.5, opts.hlsSyncS * 4),
+  };
   const cases: LiveCase[] = [
     {
       id: 'llhls-tuned',
       tech: 'llhls',
-      label: 'hls.js liveSyncDuration 0.5 s + page catch-up seek, HTTP/2',
+      label: `hls.js liveSyncDuration ${opts.hlsSyncS} s + page catch-up seek, HTTP/2`,
       tuned: true,
       origin: 'tls',
       transport: 'HTTP/2 over TLS (self-signed)',
       startJs: (c, p) =>
-        `window.bench.playHls(${js(`/hls/${c}/${p}/index.m3u8`)}, ${js(TUNED_HLS_CONFIG)}, ${opts.hlsCatchUpS})`,
-      settings: { hlsJs: TUNED_HLS_CONFIG, pageCatchUpS: opts.hlsCatchUpS },
+        `window.bench.playHls(${js(`/hls/${c}/${p}/index.m3u8`)}, ${js(hls)}, ${opts.hlsCatchUpS})`,
+      settings: { hlsJs: hls, pageCatchUpS: opts.hlsCatchUpS },
     },
   ];
   for (const e of opts.mseEdgeS) {
