@@ -151,12 +151,14 @@ describe('talkback', () => {
       `1000 Hz ${db(sum('t1000'), sum('off')).toFixed(1)} dB over off-band`,
     );
     const median = (k: 't440' | 't1000') => [...mid.map((b) => b[k])].sort((x, y) => x - y)[mid.length >> 1]!;
+    // amix's default normalize would put each at −6 dB; 3 dB leaves room for the frames a starved
+    // machine drops (the bounded queues drop audio rather than delay it).
     assert.ok(
-      Math.abs(db(median('t440'), full)) < 2,
+      Math.abs(db(median('t440'), full)) < 3,
       `440 Hz at ${db(median('t440'), full).toFixed(1)} dB of the level sent`,
     );
     assert.ok(
-      Math.abs(db(median('t1000'), full)) < 2,
+      Math.abs(db(median('t1000'), full)) < 3,
       `1000 Hz at ${db(median('t1000'), full).toFixed(1)} dB of the level sent (normalize=0)`,
     );
     const alone = blocks.filter((b) => db(b.t440, b.off) >= 40 && b.t1000 < full / 100);
@@ -216,9 +218,14 @@ describe('talkback', () => {
     for (let i = 0; i + 2000 <= s.length; i += 2000) {
       const blk = s.subarray(i, i + 2000);
       if (db(bandRms(blk, 700), bandRms(blk, 600)) > 30) cBlocks++;
-      levels700.push(`${db(bandRms(blk, 700), bandRms(blk, 600)).toFixed(0)}/${bandRms(blk, 700).toFixed(3)}`);
+      levels700.push(
+        `${db(bandRms(blk, 700), bandRms(blk, 600)).toFixed(0)}/${bandRms(blk, 700).toFixed(3)}`,
+      );
     }
-    assert.ok(cBlocks >= 2, `the third talker was mixed in (${cBlocks} blocks of 250 ms with 700 Hz: ${levels700.join(' ')}; ${s.length} samples in ${wav}; door events ${JSON.stringify(events.filter((e) => e.camera === 'door' || e.file?.includes('door')))})`);
+    assert.ok(
+      cBlocks >= 2,
+      `the third talker was mixed in (${cBlocks} blocks of 250 ms with 700 Hz: ${levels700.join(' ')}; ${s.length} samples in ${wav}; door events ${JSON.stringify(events.filter((e) => e.camera === 'door' || e.file?.includes('door')))})`,
+    );
   });
 
   test('mix off: the second talker gets busy, the first is unaffected', async () => {

@@ -28,6 +28,8 @@ const MAX_QUEUE_FRAMES = 5;
 /** Queue depth the clock trims back to when a talker's clock runs faster than ours (FFmpeg-encoded
  * talkers arrive in 40 ms bursts, so this must hold two bursts plus jitter). */
 const TRIM_QUEUE_FRAMES = 4;
+/** Frames a talker must have queued before the mixer clock plays it (after start or running dry). */
+const PRIME_FRAMES = 2;
 const RESTART_BACKOFF_MS = [500, 1000, 2000, 5000];
 
 export class TalkLimitError extends Error {
@@ -65,6 +67,7 @@ export class Talker {
   /** Set by the owner: the session ended this talker (camera gone, service closing). */
   onEnded: ((reason: string, err: TalkSinkError | null) => void) | null = null;
   queue: Buffer[] = [];
+  primed = false;
   lastRealAt = -Infinity;
   slot = -1;
   left = false;
@@ -378,8 +381,16 @@ export class TalkSession {
     for (const t of this.active()) if (t.slot >= 0) bySlot.set(t.slot, t);
     for (let s = 0; s < this.opts.maxTalkers; s++) {
       const t = bySlot.get(s);
-      if (t && t.queue.length > TRIM_QUEUE_FRAMES) t.queue.splice(0, t.queue.length - TRIM_QUEUE_FRAMES);
-      amix.write(s, t?.queue.shift() ?? this.silence);
+      if (!t) {
+        amix.write(s, this.silence);
+        continue;
+      }
+      if (t.queue.length > TRIM_QUEUE_FRAMES) t.queue.splice(0, t.queue.length - TRIM_QUEUE_FRAMES);
+      // A 20 ms jitter allowance: after running dry a talker plays again only with two frames queued,
+      // so one late chunk is absorbed instead of becoming a gap in the mix.
+      if (t.queue.length === 0) t.primed = false;
+      else if (t.queue.length >= PRIME_FRAMES) t.primed = true;
+      amix.write(s, (t.primed ? t.queue.shift() : undefined) ?? this.silence);
     }
   }
 

@@ -114,12 +114,12 @@ export function buildApi(deps: ApiDeps, tls?: TlsMaterial): FastifyInstance {
   cameraRoutes(app, deps.supervisor, gateway);
   probeRoutes(app, deps.supervisor);
   const srtlaStats = () => deps.srtla?.stats() ?? [];
+  const talkViews = () => deps.talk?.views() ?? [];
+  streamRoutes(app, deps.supervisor, gateway, srtlaStats, talkViews);
   const mqttMetrics = () => {
     const st = deps.mqttStats?.();
     return st ? renderMqttMetrics(st) : '';
   };
-  const talkViews = () => deps.talk?.views() ?? [];
-  streamRoutes(app, deps.supervisor, gateway, srtlaStats, talkViews);
   srtlaRoutes(app, deps.srtla ?? null);
   healthRoutes(
     app,
