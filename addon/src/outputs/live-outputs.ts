@@ -5,6 +5,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from '../lib/log.js';
+import type { ApiLimits } from '../control/api/limits.js';
 import type { CameraDirectory } from '../supervisor/ports.js';
 import { mseWsRoutes } from './mse-ws/routes.js';
 import { panelRoutes } from './panel/routes.js';
@@ -25,6 +26,10 @@ export interface LiveOutputsOptions {
    * decode and one cache. Absent: the app makes its own and closes it with itself.
    */
   snapshots?: SnapshotService;
+  /** WebSocket caps and drop counters (control/api/limits.ts); absent: unbounded (unit tests). */
+  limits?: ApiLimits;
+  /** Their connections carry the client's address in X-Forwarded-For (per-client socket cap). */
+  trustedProxies?: readonly string[];
 }
 
 export async function liveOutputs(app: FastifyInstance, opts: LiveOutputsOptions): Promise<void> {
@@ -32,7 +37,7 @@ export async function liveOutputs(app: FastifyInstance, opts: LiveOutputsOptions
     opts.snapshots ??
     new SnapshotService({ supervisor: opts.supervisor, log: opts.log, ffmpegPath: opts.ffmpegPath });
   if (!opts.snapshots) app.addHook('onClose', () => snapshots.close());
-  await mseWsRoutes(app, opts.supervisor, opts.log);
+  await mseWsRoutes(app, opts.supervisor, opts.log, opts.limits, opts.trustedProxies);
   snapshotRoutes(app, opts.supervisor, snapshots);
   panelRoutes(app);
 }

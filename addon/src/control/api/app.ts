@@ -20,6 +20,9 @@ import type { MediamtxGateway } from '../../gateway/gateway.js';
 import { renderGatewayMetrics } from '../../gateway/metrics.js';
 import { installAuth, type AuthOptions } from './auth.js';
 import { installErrorHandlers } from './errors.js';
+import { installGuard, type GuardOptions } from './http-guard.js';
+import { ApiLimits, renderLimitMetrics } from './limits.js';
+import { boundServer, IDLE_SOCKET_MS, installBodyTimeout, KEEP_ALIVE_MS } from './timeouts.js';
 import { cameraRoutes } from './routes/cameras.js';
 import { probeRoutes } from './routes/probe.js';
 import { healthRoutes } from './routes/health.js';
@@ -49,6 +52,13 @@ export interface ApiDeps {
   snapshots?: SnapshotService;
   /** API token and trusted proxies (auth.ts); absent or token null: no authentication. */
   auth?: AuthOptions;
+  /**
+   * Host allowlist, CORS origins and Origin checks (http-guard.ts). Absent: the defaults for a
+   * loopback listener (no extra names, no CORS origins).
+   */
+  guard?: Partial<GuardOptions>;
+  /** Socket/SSE caps and drop counters shared by every listener; absent: the app makes its own. */
+  limits?: ApiLimits;
   /** The MediaMTX gateway (WebRTC, RTSP restream, SRT); absent or null: Lookout runs without it. */
   gateway?: MediamtxGateway | null;
   /** SRTLA receivers: groups in /api/streams, /api/srtla/stats, metrics; absent: none. */
@@ -75,12 +85,30 @@ export function buildApi(deps: ApiDeps, tls?: TlsMaterial): FastifyInstance {
     // Bodies are small JSON commands; anything bigger is a mistake or an attack.
     bodyLimit: 64 * 1024,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: true } },
-    connectionTimeout: 0,
-    keepAliveTimeout: 65_000,
+    // Slow clients are bounded (timeouts.ts): idle sockets here, headers and bodies below.
+    connectionTimeout: IDLE_SOCKET_MS,
+    keepAliveTimeout: KEEP_ALIVE_MS,
   }) as unknown as FastifyInstance;
-  installErrorHandlers(app);
-  // First hook of the root instance: runs before every route, the 404 handler and WebSocket upgrades.
+  boundServer(app.server);
+  const limits = deps.limits ?? new ApiLimits();
+  installErrorHandlers(app, limits);
+  // First hooks of the root instance: they run before every route, the 404 handler and WebSocket
+  // upgrades. The guard first: a rebinding Host or a foreign page is refused before credentials count.
+  installBodyTimeout(app);
+  installGuard(
+    app,
+    {
+      bindHost: deps.guard?.bindHost ?? '127.0.0.1',
+      allowedHosts: deps.guard?.allowedHosts ?? [],
+      corsOrigins: deps.guard?.corsOrigins ?? [],
+      trustedProxies: deps.guard?.trustedProxies ?? deps.auth?.trustedProxies ?? [],
+    },
+    limits,
+  );
   if (deps.auth) installAuth(app, deps.auth);
+  // JSON bodies only: Fastify's text/plain parser would let a CORS "simple request" (text/plain, no
+  // preflight) from any page reach a route; without it such bodies get 415.
+  app.removeContentTypeParser('text/plain');
   // An empty body with content-type JSON is "no options", not a parse error.
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
     const text = String(body);
@@ -110,18 +138,25 @@ export function buildApi(deps: ApiDeps, tls?: TlsMaterial): FastifyInstance {
     async () =>
       (deps.recordings ? renderRecordingMetrics(await deps.recordings.status()) : '') +
       (gateway ? renderGatewayMetrics(await gateway.status()) : '') +
-      (deps.srtla ? renderSrtlaMetrics(srtlaStats()) : ''),
+      (deps.srtla ? renderSrtlaMetrics(srtlaStats()) : '') +
+      renderLimitMetrics(limits),
   );
   if (gateway) webrtcRoutes(app, deps.supervisor, gateway);
-  if (deps.recordings) recordingRoutes(app, deps.recordings);
+  if (deps.recordings) recordingRoutes(app, deps.recordings, limits);
   if (deps.control) {
     ptzRoutes(app, deps.control);
-    eventRoutes(app, deps.control);
+    eventRoutes(app, deps.control, limits);
   }
   const origin = deps.llhls ?? new LlhlsOrigin(deps.supervisor);
   if (!deps.llhls) app.addHook('onClose', async () => origin.close());
   llhlsRoutes(app, origin);
   // MSE over WebSocket, snapshots and the panel page at / (a plugin: it registers @fastify/websocket).
-  void app.register(liveOutputs, { supervisor: deps.supervisor, log: deps.log, snapshots: deps.snapshots });
+  void app.register(liveOutputs, {
+    supervisor: deps.supervisor,
+    log: deps.log,
+    snapshots: deps.snapshots,
+    limits,
+    trustedProxies: deps.guard?.trustedProxies ?? deps.auth?.trustedProxies ?? [],
+  });
   return app;
 }

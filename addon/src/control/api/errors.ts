@@ -6,13 +6,22 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import type { ApiError } from '../../contracts/api.js';
 import { LookoutError } from '../../lib/errors.js';
+import type { ApiLimits } from './limits.js';
 
 export function apiError(code: string, message: string): ApiError {
   return { error: { code, message } };
 }
 
-export function installErrorHandlers(app: FastifyInstance): void {
+export function installErrorHandlers(app: FastifyInstance, limits?: ApiLimits): void {
   app.setErrorHandler((err: FastifyError | LookoutError | Error, req, reply) => {
+    if ((err as FastifyError).code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+      limits?.count('unsupported_media_type');
+      return reply
+        .status(415)
+        .send(
+          apiError('unsupported_media_type', 'request bodies must be JSON (content-type: application/json)'),
+        );
+    }
     if (err instanceof LookoutError) {
       return reply.status(err.status).send(apiError(err.code, err.message));
     }

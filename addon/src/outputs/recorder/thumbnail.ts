@@ -5,6 +5,7 @@
  */
 import { describeExit, runChild } from '../../lib/child-process.js';
 import { readFile, rename, unlink } from 'node:fs/promises';
+import { ffmpegHelpers } from '../../lib/slots.js';
 
 const inflight = new Map<string, Promise<Buffer>>();
 
@@ -28,27 +29,30 @@ export function frameJpeg(
   const p = readFile(jpg)
     .catch(async () => {
       const tmp = `${jpg}.${process.pid}.tmp`;
-      await runFfmpeg(
-        ffmpegPath,
-        [
-          '-nostdin',
-          '-v',
-          'error',
-          ...(atS === null ? ['-skip_frame', 'nokey'] : ['-ss', atS.toFixed(3)]),
-          '-i',
-          mp4Path,
-          '-frames:v',
-          '1',
-          '-q:v',
-          '4',
-          '-f',
-          'image2',
-          '-c:v',
-          'mjpeg',
-          '-y',
-          tmp,
-        ],
-        timeoutMs,
+      // One FFmpeg per distinct id a client asks for: bounded by the shared helper slots (503 beyond).
+      await ffmpegHelpers.run(() =>
+        runFfmpeg(
+          ffmpegPath,
+          [
+            '-nostdin',
+            '-v',
+            'error',
+            ...(atS === null ? ['-skip_frame', 'nokey'] : ['-ss', atS.toFixed(3)]),
+            '-i',
+            mp4Path,
+            '-frames:v',
+            '1',
+            '-q:v',
+            '4',
+            '-f',
+            'image2',
+            '-c:v',
+            'mjpeg',
+            '-y',
+            tmp,
+          ],
+          timeoutMs,
+        ),
       );
       await rename(tmp, jpg).catch(async (err: unknown) => {
         await unlink(tmp).catch(() => undefined);
