@@ -4,7 +4,8 @@
  * drained, exit awaited, killed (group) after a timeout.
  */
 import { describeExit, runChild } from '../../lib/child-process.js';
-import { readFile, rename, unlink } from 'node:fs/promises';
+import { chmod, readFile, rename, unlink } from 'node:fs/promises';
+import { RECORDING_FILE_MODE } from './layout.js';
 import { ffmpegHelpers } from '../../lib/slots.js';
 
 const inflight = new Map<string, Promise<Buffer>>();
@@ -54,6 +55,8 @@ export function frameJpeg(
           timeoutMs,
         ),
       );
+      // FFmpeg creates it by the umask; a picture of a recording is as private as the recording.
+      await chmod(tmp, RECORDING_FILE_MODE).catch(() => undefined);
       await rename(tmp, jpg).catch(async (err: unknown) => {
         await unlink(tmp).catch(() => undefined);
         throw err;
