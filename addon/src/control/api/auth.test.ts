@@ -18,7 +18,10 @@ test('cookie parsing picks the named cookie among others', () => {
 });
 
 test('session cookie attributes; Secure only over https', () => {
-  assert.equal(sessionCookie('v', false), 'lookout_session=v; Max-Age=604800; HttpOnly; SameSite=Strict; Path=/');
+  assert.equal(
+    sessionCookie('v', false),
+    'lookout_session=v; Max-Age=604800; HttpOnly; SameSite=Strict; Path=/',
+  );
   assert.equal(
     sessionCookie('v', true),
     'lookout_session=v; Max-Age=604800; HttpOnly; SameSite=Strict; Path=/; Secure',

@@ -42,7 +42,11 @@ export function installBodyTimeout(app: FastifyInstance, ms = REQUEST_BODY_MS): 
   app.addHook('onRequest', async (req, reply) => {
     if (!BODY_METHODS.has(req.method)) return;
     const timer = setTimeout(() => {
-      if (!reply.sent) req.raw.destroy();
+      if (reply.sent) return;
+      // HTTP/2: only this stream (the session may carry other requests); HTTP/1.1: the connection.
+      const stream = (req.raw as { stream?: { destroyed: boolean; destroy(): void } }).stream;
+      if (stream) stream.destroy();
+      else req.raw.destroy();
     }, ms);
     timer.unref();
     const done = () => clearTimeout(timer);
