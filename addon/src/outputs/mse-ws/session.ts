@@ -62,8 +62,6 @@ export interface MseSessionOptions {
 }
 
 const MAX_SOCKET_BUFFER_BYTES = 16 * 1024 * 1024;
-/** Close code for a socket closed for falling too far behind ("message too big" is the nearest). */
-const CLOSE_OVERFLOW = 1009;
 
 export class MseSession {
   private readonly subs = new Map<number, Subscription>();
