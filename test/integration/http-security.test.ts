@@ -117,7 +117,13 @@ describe('HTTP security with the defaults (no token, loopback)', () => {
     const raw = rawConfigFor(cam);
     const config = resolveOrThrow({
       ...raw,
-      server: { ...raw.server, cors_origins: [FRIEND], allowed_hosts: ['nvr.home.arpa'] },
+      // 127.0.0.2 stands in for HA's ingress proxy (a trusted proxy, judged by socket address).
+      server: {
+        ...raw.server,
+        cors_origins: [FRIEND],
+        allowed_hosts: ['nvr.home.arpa'],
+        trusted_proxies: ['127.0.0.2'],
+      },
       recording: { root, mode: 'manual', profile: 'sub', segment_length: '60s' },
     });
     app = await startTestLookout(config, { tls: {} });
@@ -212,6 +218,34 @@ describe('HTTP security with the defaults (no token, loopback)', () => {
       s.once('error', reject);
     });
     assert.equal(tls, 403, 'TLS listener');
+  });
+
+  test('through a trusted proxy (HA ingress): its Host passes, the Origin is compared with X-Forwarded-Host', async () => {
+    const ws = `${app.url.replace(/^http/, 'ws')}/api/ws`;
+    const ha = { host: '172.30.33.5:8080', 'x-forwarded-host': 'homeassistant.local:8123' };
+    const viaProxy = (headers: Record<string, string>) =>
+      new Promise<number>((resolve, reject) => {
+        const s = new WebSocket(ws, { headers, localAddress: '127.0.0.2' });
+        s.once('open', () => (s.close(), resolve(101)));
+        s.once(
+          'unexpected-response',
+          (_q, res) => (res.resume(), s.terminate(), resolve(res.statusCode ?? 0)),
+        );
+        s.once('error', reject);
+      });
+    assert.equal(await viaProxy({ ...ha, origin: 'http://homeassistant.local:8123' }), 101, 'the HA page');
+    assert.equal(await viaProxy({ ...ha, origin: EVIL }), 403, 'a foreign page through the proxy');
+    const post = await call(`${app.url}/api/cameras/gate/recording/stop`, {
+      method: 'POST',
+      headers: { ...ha, origin: 'http://homeassistant.local:8123' },
+      localAddress: '127.0.0.2',
+    });
+    assert.equal(post.status, 200, post.body);
+    // The same Host from anywhere else is a rebinding name.
+    assert.equal(
+      (await call(`${app.url}/api/streams`, { headers: { host: 'homeassistant.local:8123' } })).status,
+      403,
+    );
   });
 
   test('no access-control-allow-origin: * on LL-HLS or the API; a listed origin gets its own', async () => {
