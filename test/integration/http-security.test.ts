@@ -93,6 +93,15 @@ function wsStatus(url: string, headers: Record<string, string> = {}): Promise<nu
   });
 }
 
+/** The promise, or a clear failure after `ms` (a cap that does not hold must fail, not hang). */
+function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_r, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: nothing within ${ms} ms`)), ms);
+  });
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+}
+
 async function metric(app: Lookout, reason: string): Promise<number> {
   const text = (await call(`${app.url}/metrics`)).body;
   const m = new RegExp(`^lookout_http_dropped_total\\{reason="${reason}"\\} (\\d+)$`, 'm').exec(text);
@@ -330,7 +339,11 @@ describe('HTTP security with the defaults (no token, loopback)', () => {
     try {
       for (let i = 0; i < maxSocketsPerClient; i++) held.push((await open('127.0.0.1')).ws);
       const extra = await open('127.0.0.1');
-      const why = await extra.closed;
+      const why = await within(
+        extra.closed,
+        loadScaledMs(5000).limitMs,
+        'the socket over the per-client cap closed',
+      );
       assert.equal(why.code, 1013);
       assert.match(why.reason, /too many WebSockets from this address/);
       assert.ok((await metric(app, 'ws_per_client')) >= 1);
@@ -342,7 +355,11 @@ describe('HTTP security with the defaults (no token, loopback)', () => {
         addr++;
       }
       const over = await open(`127.0.0.${addr}`);
-      const whyTotal = await over.closed;
+      const whyTotal = await within(
+        over.closed,
+        loadScaledMs(5000).limitMs,
+        'the socket over the total cap closed',
+      );
       assert.equal(whyTotal.code, 1013);
       assert.match(whyTotal.reason, /too many WebSockets open/);
       assert.ok((await metric(app, 'ws_total')) >= 1);
