@@ -1,6 +1,6 @@
 /**
  * Wiring, in start order (go2rtc's main.go: the order is explicit and commented):
- *   1. redactor knows the secrets   before anything can log a URL
+ *   1. redactor knows the secrets   before anything can log a URL (the app's one instance)
  *   1b. MediaMTX gateway            when its binary is found: pulls the cameras, FFmpeg reads it
  *   2. supervisor                   reaps leftovers of a crashed run, creates a runner + hub per key
  *   2b. SRTLA receivers             bonded SRT for `srt:` profiles with an srtla_port (off by default)
@@ -28,7 +28,7 @@ import { panelLink } from './control/mqtt/panel-link.js';
 import { MqttService } from './control/mqtt/service.js';
 import { CameraControl } from './control/camera-control.js';
 import type { Logger } from './lib/log.js';
-import { redactor } from './lib/redact.js';
+import { SecretRedactor } from './lib/redact.js';
 import { LlhlsOrigin } from './outputs/llhls/index.js';
 import { RecordingService } from './outputs/recorder/service.js';
 import { SnapshotService } from './outputs/snapshot/snapshot-service.js';
@@ -49,6 +49,12 @@ export type ConfigOutcome = { ok: true; config: ResolvedConfig } | { ok: false; 
 export interface LookoutOptions {
   config: ResolvedConfig;
   log: Logger;
+  /**
+   * The app's redactor, the one `log` writes through (createLogger({ redactor })); it is fed the
+   * config's secrets on start and on every reload. Absent: a new one (then `log` masks URL
+   * credentials only, not the config's other secrets).
+   */
+  redactor?: SecretRedactor;
   /** Re-reads the config (file change, SIGHUP). Absent: reload is not available (demo mode). */
   reloadConfig?: () => Promise<ConfigOutcome>;
   /** File to watch for changes; requires reloadConfig. */
@@ -106,6 +112,7 @@ export async function startLookout(opts: LookoutOptions): Promise<Lookout> {
   const { token: cfgToken, trustedProxies: cfgProxies } = opts.config.server;
   const exposure = exposureProblem(opts.listen?.host ?? opts.config.server.host, cfgToken, cfgProxies);
   if (exposure !== null) throw new Error(`refusing to start: ${exposure}`);
+  const redactor = opts.redactor ?? new SecretRedactor();
   redactor.setSecrets(opts.config.secrets);
   // Undo steps, in start order; run in reverse by stop() or when a later step fails.
   const undo: Array<() => unknown> = [];
@@ -133,6 +140,7 @@ export async function startLookout(opts: LookoutOptions): Promise<Lookout> {
       ffmpegPath: opts.ffmpegPath,
       pidFile: opts.pidFile,
       routing,
+      redactor,
       // A bonded key's source is "up" while its sender forwards (its FFmpeg listens again at once).
       probe: async (key, url) => srtla.presence(key) ?? probeSource(url),
     });
@@ -180,7 +188,7 @@ export async function startLookout(opts: LookoutOptions): Promise<Lookout> {
     const limits = new ApiLimits();
     const deps = {
       ...{ supervisor, log, version: VERSION, llhls, recordings, control, snapshots, auth, guard, limits },
-      ...{ gateway, srtla },
+      ...{ gateway, srtla, redactor },
     };
     const port = opts.listen?.port ?? opts.config.server.port;
 
@@ -194,6 +202,7 @@ export async function startLookout(opts: LookoutOptions): Promise<Lookout> {
         settings: opts.config.mqtt,
         host: supervisor,
         log,
+        redactor,
         version: VERSION,
         ptz: control,
         motion: control,
@@ -250,6 +259,7 @@ export async function startLookout(opts: LookoutOptions): Promise<Lookout> {
         if (diffSlice(SERVER_SLICE, supervisor.currentConfig, outcome.config).changed.length > 0) {
           log.warn('server settings changed; they take effect after a restart');
         }
+        redactor.setSecrets(outcome.config.secrets); // before anything logs the new config's URLs
         gateway?.apply(outcome.config); // MediaMTX re-reads its file; changed paths restart there
         const applied = await supervisor.applyConfig(outcome.config);
         await recordings.applyConfig(outcome.config); // after the supervisor: new keys have their hubs

@@ -17,6 +17,7 @@ import { configExplain } from '../../addon/src/cli/config-commands.js';
 import { streamKey } from '../../addon/src/contracts/stream-key.js';
 import { SyntheticCamera } from '../../addon/src/demo/synthetic-camera.js';
 import { createLogger } from '../../addon/src/lib/log.js';
+import { SecretRedactor } from '../../addon/src/lib/redact.js';
 import type { Lookout } from '../../addon/src/main.js';
 import { launchChromium } from '../helpers/browser.js';
 import { processesMatching, zombieChildren } from '../helpers/processes.js';
@@ -106,8 +107,9 @@ describe('API authentication (server.token)', () => {
     assert.equal(config.server.token, TOKEN);
     const sink = new PassThrough();
     sink.on('data', (c: Buffer) => logs.push(c.toString()));
-    const log = createLogger({ destination: sink, pretty: false, level: 'debug' });
-    app = await startTestLookout(config, { log, tls: {} });
+    const redactor = new SecretRedactor();
+    const log = createLogger({ destination: sink, pretty: false, level: 'debug', redactor });
+    app = await startTestLookout(config, { log, redactor, tls: {} });
     log.info({ config: config.server }, 'test: the server settings, logged on purpose');
   });
 

@@ -7,12 +7,16 @@ import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
 import { SyntheticCamera } from '../../addon/src/demo/synthetic-camera.js';
 import { createLogger } from '../../addon/src/lib/log.js';
+import { SecretRedactor } from '../../addon/src/lib/redact.js';
 import { startLookout, type Lookout } from '../../addon/src/main.js';
 import type { CameraDetail, LeaseAnswer, StreamGraph } from '../../addon/src/contracts/api.js';
 import { FAST_STREAM, resolveOrThrow, tempDir, cameraProfiles } from '../helpers/setup.js';
 import { waitFor } from '../helpers/processes.js';
 
 const PASSWORD = 's3cr#t)pw@x';
+/** Credentials in a profile's `path:` query (Foscam style): no URL user-info to mask, only the redactor. */
+const PATH_PASSWORD = 'fosc4m-LoginPas';
+const PATH_PWD = 'second-Pwd-9';
 
 describe('HTTP API', () => {
   let cam: SyntheticCamera;
@@ -47,14 +51,27 @@ describe('HTTP API', () => {
             profiles: cameraProfiles(cam, 'gate'),
             capabilities: { ptz: false, presets: false, motion_events: false, audio_out: false },
           },
+          {
+            id: 'foscam',
+            vendor: 'generic',
+            host: '127.0.0.1',
+            rtsp_port: cam.port,
+            // The synthetic camera wants credentials: FFmpeg fails with 401 and prints this URL.
+            profiles: {
+              main: { path: `/gate/main?loginuse=admin&loginpas=${PATH_PASSWORD}&pwd=${PATH_PWD}` },
+            },
+            capabilities: { ptz: false, presets: false, motion_events: false, audio_out: false },
+          },
         ],
       },
       { GATE_PASSWORD: PASSWORD },
     );
     const sink = new PassThrough();
     sink.on('data', (d: Buffer) => logLines.push(...d.toString().split('\n').filter(Boolean)));
-    const log = createLogger({ pretty: false, level: 'debug', destination: sink });
-    app = await startLookout({ config, log, listen: { port: 0, host: '127.0.0.1' } });
+    // The app's redactor, the one the logger writes through (as `lookout serve` wires them).
+    const redactor = new SecretRedactor();
+    const log = createLogger({ pretty: false, level: 'debug', destination: sink, redactor });
+    app = await startLookout({ config, log, redactor, listen: { port: 0, host: '127.0.0.1' } });
   });
 
   after(async () => {
@@ -65,7 +82,7 @@ describe('HTTP API', () => {
   test('cameras list and detail: shapes, no credentials', async () => {
     const list = await call('GET', '/api/cameras');
     assert.equal(list.status, 200);
-    const cams = (list.json as { cameras: CameraDetail[] }).cameras;
+    const cams = (list.json as { cameras: CameraDetail[] }).cameras.filter((c) => c.id !== 'foscam');
     assert.equal(cams.length, 1);
     assert.equal(cams[0]!.id, 'gate');
     assert.deepEqual(
@@ -143,8 +160,31 @@ describe('HTTP API', () => {
     assert.equal((health.json as { status: string }).status, 'ok');
   });
 
+  test('credentials in a path query: masked in the camera list, the stream status (stderr, reason) and the log', async () => {
+    const list = await call('GET', '/api/cameras');
+    const foscam = (list.json as { cameras: CameraDetail[] }).cameras.find((c) => c.id === 'foscam')!;
+    assert.match(foscam.profiles[0]!.source, /loginuse=admin&loginpas=\*\*\*&pwd=\*\*\*$/);
+    const lease = await call('POST', '/api/streams/foscam/main/leases', { kind: 'viewer', holder: 'test' });
+    assert.equal(lease.status, 201);
+    // FFmpeg is refused (401) and names its input URL on stderr; the runner keeps that tail.
+    const deadline = Date.now() + 15_000;
+    let st: { stderrTail: string[]; reason: string } = { stderrTail: [], reason: '' };
+    while (!st.stderrTail.some((l) => l.includes('loginpas=')) && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 200));
+      st = (await call('GET', '/api/streams/foscam/main')).json as typeof st;
+    }
+    assert.ok(
+      st.stderrTail.some((l) => l.includes('loginpas=***')),
+      st.stderrTail.join('\n'),
+    );
+    await call('DELETE', `/api/leases/${(lease.json as LeaseAnswer).lease.id}`);
+    for (const text of [...responses, ...logLines])
+      for (const pw of [PATH_PASSWORD, PATH_PWD])
+        assert.ok(!text.includes(pw), `path password leaked in: ${text.slice(0, 300)}`);
+  });
+
   test('the password (raw or percent-encoded) appears in no response and no log line', () => {
-    const forms = [PASSWORD, encodeURIComponent(PASSWORD)];
+    const forms = [PASSWORD, encodeURIComponent(PASSWORD), PATH_PASSWORD, PATH_PWD];
     assert.ok(logLines.length >= 4, 'logs were captured');
     assert.ok(
       logLines.some((l) => l.includes('ffmpeg started')),

@@ -14,6 +14,7 @@ import { waitFor } from '../helpers/processes.js';
 import { streamKey } from '../../addon/src/contracts/stream-key.js';
 import { parseMediaPlaylist, parseAttributes, type ParsedPlaylist } from '../helpers/m3u8.js';
 import { boxes, parseFragment, parseInitSegment } from '../../addon/src/lib/mp4/index.js';
+import type { Fragment } from '../../addon/src/hub/index.js';
 import { rawConfigFor, resolveOrThrow, testLogger } from '../helpers/setup.js';
 
 const BASE = '/hls/porch/sub';
@@ -170,6 +171,64 @@ describe('LL-HLS origin', () => {
     const segBytes = await get(complete.uri!);
     assert.equal(segBytes.res.status, 200);
     assert.ok(segBytes.body.length > 1000);
+  });
+
+  test('a playlist without a directive lists a part completed after the request (fresh live edge)', async () => {
+    const hub = app.supervisor.hub(key);
+    const arrivals: number[] = [];
+    const onFragment = (f: Fragment) => arrivals.push(f.arrivedAt);
+    hub.on('fragment', onFragment);
+    try {
+      for (let i = 0; i < 5; i++) {
+        const asked = Date.now();
+        const { pl } = await playlist();
+        const answered = Date.now();
+        // The hint names the first fragment not in a complete part: the one before it ends the newest part.
+        const newestLast = partNo(pl.preloadHint!.uri) - 1;
+        const frag = hub
+          .segments()
+          .flatMap((s) => s.fragments)
+          .find((f) => f.seq === newestLast);
+        assert.ok(frag, `fragment ${newestLast} in the hub`);
+        // Judged by what the origin received, not by the clock: if fragments arrived while the request
+        // was held, the answer waited for one of them to complete a part.
+        const arrivedMeanwhile = arrivals.some((t) => t >= asked && t <= answered);
+        if (arrivedMeanwhile)
+          assert.ok(
+            frag.arrivedAt >= asked,
+            `newest part ended ${asked - frag.arrivedAt} ms before the request`,
+          );
+      }
+    } finally {
+      hub.off('fragment', onFragment);
+    }
+  });
+
+  test('EXT-X-PROGRAM-DATE-TIME is when Lookout received the segment’s first sample', async () => {
+    const { pl } = await playlist();
+    const hubSegs = app.supervisor.hub(key).segments();
+    const byseq = new Map(hubSegs.map((s) => [s.seq, s]));
+    // The receive clock now (hub/wall-clock.ts: a fragment's arrival minus its duration, at the
+    // lowest-latency offset seen), carried back along media time: a generation's first GOP arrives in
+    // a burst, so its own arrival stamps are late; the playlist dates follow the media timeline.
+    const newest = hubSegs.at(-1)!.fragments.at(-1)!;
+    let checked = 0;
+    for (const s of pl.segments) {
+      const first = byseq.get(s.msn)?.fragments[0];
+      if (!first || first.generation !== newest.generation) continue;
+      checked++;
+      const expected = newest.programDateTime + (first.decodeTimeS - newest.decodeTimeS) * 1000;
+      assert.ok(
+        Math.abs(s.programDateTime! - expected) <= 150,
+        `segment ${s.msn}: PDT ${s.programDateTime} vs receive clock ${Math.round(expected)}`,
+      );
+      // Never after Lookout had the whole first fragment.
+      assert.ok(
+        s.programDateTime! <= first.arrivedAt + 1,
+        `segment ${s.msn}: PDT after its first fragment arrived`,
+      );
+    }
+    assert.ok(checked >= 2, `${checked} segments checked`);
   });
 
   test('delta update: _HLS_skip=YES replaces the old segments with EXT-X-SKIP, the rest unchanged', async () => {

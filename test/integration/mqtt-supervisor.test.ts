@@ -15,6 +15,7 @@ import { PassThrough } from 'node:stream';
 import type { MqttClient } from 'mqtt';
 import { mqttTopics } from '../../addon/src/contracts/mqtt.js';
 import { createLogger, type Logger } from '../../addon/src/lib/log.js';
+import { SecretRedactor } from '../../addon/src/lib/redact.js';
 import type { Lookout } from '../../addon/src/main.js';
 import { startMosquitto, type Mosquitto } from '../helpers/mosquitto.js';
 import { recorder, testClient, waitUntil } from '../helpers/mqtt-client.js';
@@ -95,13 +96,14 @@ describe('MQTT broker from the HA Supervisor', () => {
     const captured: string[] = [];
     const sink = new PassThrough();
     sink.on('data', (c: Buffer) => captured.push(...c.toString().split('\n').filter(Boolean)));
-    const log = createLogger({ destination: sink, pretty: false, level: 'debug' });
+    const redactor = new SecretRedactor();
+    const log = createLogger({ destination: sink, pretty: false, level: 'debug', redactor });
     const config = resolveOrThrow({
       server: { host: '127.0.0.1', port: 0, data_dir: tempDir() },
       cameras: [],
     });
     assert.equal(config.mqtt.url, null);
-    const app = await startTestLookout(config, { log, tls: false });
+    const app = await startTestLookout(config, { log, redactor, tls: false });
     return { app, lines: () => captured, log };
   }
 

@@ -9,6 +9,7 @@ import { applyAddonOptions } from './addon-options.js';
 import { startDemo, type Demo } from '../demo/demo.js';
 import { gatewayOptionsFromEnv } from '../gateway/env.js';
 import { createLogger } from '../lib/log.js';
+import { SecretRedactor } from '../lib/redact.js';
 import { keyId, streamKey } from '../contracts/stream-key.js';
 import { startLookout, type ConfigOutcome, type Lookout } from '../main.js';
 import { supervisorAccess } from '../control/mqtt/supervisor-broker.js';
@@ -21,7 +22,9 @@ export interface ServeOptions {
 }
 
 export async function serve(opts: ServeOptions): Promise<number> {
-  const log = createLogger();
+  // The app's one redactor: the logger writes through it, startLookout feeds it the config's secrets.
+  const redactor = new SecretRedactor();
+  const log = createLogger({ redactor });
   let demo: Demo | null = null;
   let reloadConfig: (() => Promise<ConfigOutcome>) | undefined;
   let config;
@@ -38,6 +41,7 @@ export async function serve(opts: ServeOptions): Promise<number> {
     // In the add-on, its options (environment) override a few settings of the file, on every load.
     const options = (c: ResolvedConfig) => applyAddonOptions(c, process.env);
     config = options(first.config);
+    redactor.setSecrets(config.secrets);
     reloadConfig = async () => {
       const r = await loadConfig(file);
       if (!r.ok) return { ok: false, issues: r.errors };
@@ -57,6 +61,7 @@ export async function serve(opts: ServeOptions): Promise<number> {
     lookout = await startLookout({
       config,
       log,
+      redactor,
       reloadConfig,
       watchFile: opts.configFile ? resolve(opts.configFile) : null,
       listen: { port: opts.port, host: opts.host },

@@ -4,7 +4,7 @@
  * play whack-a-mole). A problem is located by a JSON pointer into the file, e.g.
  * `/cameras/1/profiles/sub/mode`, plus the YAML line when the config came from a file.
  */
-import { Redactor } from '../lib/redact.js';
+import { SecretRedactor } from '../lib/redact.js';
 
 export interface ConfigIssue {
   /** JSON pointer into the config file (RFC 6901); '' is the whole file. */
@@ -101,9 +101,22 @@ export const MIN_REDACT_LENGTH = 4;
  * Longest first, so a secret containing another is hidden whole.
  */
 export function redact(text: string, secrets: Iterable<string>): string {
-  const r = new Redactor(MIN_REDACT_LENGTH);
+  const r = new SecretRedactor(MIN_REDACT_LENGTH);
   r.setSecrets(secrets);
   return r.redact(text);
+}
+
+/**
+ * Any parsed value as text. Not String(v): a YAML/JSON mapping with a `toString` key (or none of
+ * Object's methods) makes String() throw, and a problem report must never crash the loader.
+ */
+function describe(value: unknown): string {
+  if (value === null || (typeof value !== 'object' && typeof value !== 'function')) return String(value);
+  try {
+    return JSON.stringify(value) ?? typeof value;
+  } catch {
+    return Array.isArray(value) ? 'a list' : 'a mapping';
+  }
 }
 
 export function plural(n: number, word: string): string {
@@ -112,6 +125,6 @@ export function plural(n: number, word: string): string {
 
 /** Quotes a user value for a message, shortened so a pasted blob does not flood the terminal. */
 export function quote(value: unknown): string {
-  const s = typeof value === 'string' ? JSON.stringify(value) : String(value);
+  const s = typeof value === 'string' ? JSON.stringify(value) : describe(value);
   return s.length > 60 ? `${s.slice(0, 57)}...` : s;
 }

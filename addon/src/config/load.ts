@@ -64,7 +64,15 @@ export function parseConfigText(text: string, opts: ResolveOptions = {}): Config
       }),
     };
   }
-  const r = resolveRaw(doc.toJS({ maxAliasCount: 1000 }), opts);
+  // toJS itself can refuse what parsing accepted (a `<<` merge of a scalar, too many aliases): that
+  // is a YAML problem of the file, reported like the others, never an exception out of the loader.
+  let raw: unknown;
+  try {
+    raw = doc.toJS({ maxAliasCount: 1000 });
+  } catch (err) {
+    return { ok: false, errors: [{ path: '', message: `YAML: ${(err as Error).message.split('\n')[0]}` }] };
+  }
+  const r = resolveRaw(raw, opts);
   const located = r.issues.map((i) => locate(i, doc, lineCounter));
   return finish({ ...r, issues: located });
 }

@@ -496,6 +496,27 @@ test('the empty and non-map configs are errors, not crashes', () => {
   );
 });
 
+test('secrets: credentials in a profile path query (Foscam) are collected, masked by name in displayUrl', () => {
+  const loaded = ok({
+    cameras: [
+      cam({
+        profiles: {
+          main: { path: '/videostream.cgi?loginuse=admin&loginpas=f0scamPW&rate=0' },
+          sub: { path: '/snap.cgi?user=admin&pwd=subPw123&user_pwd=upw456&access_token=tok789' },
+        },
+      }),
+    ],
+  });
+  for (const s of ['f0scamPW', 'subPw123', 'upw456', 'tok789'])
+    assert.ok(loaded.config.secrets.includes(s), `secrets should include ${s}`);
+  const { main, sub } = loaded.config.cameras[0]!.profiles;
+  assert.match(main!.displayUrl, /\?loginuse=admin&loginpas=\*\*\*&rate=0$/);
+  assert.match(sub!.displayUrl, /\?user=admin&pwd=\*\*\*&user_pwd=\*\*\*&access_token=\*\*\*$/);
+  const text = explainConfig(loaded) + explainCamera(loaded, 'cam1');
+  for (const s of ['f0scamPW', 'subPw123', 'upw456', 'tok789'])
+    assert.ok(!text.includes(s), `explain leaked ${s}`);
+});
+
 test('secrets: collected for the redactor (with encoded forms), never in errors, explain or displayUrl', () => {
   const secret = 'Tr0ub4dor&3)#';
   const loaded = ok(

@@ -79,6 +79,8 @@ export function resolveRaw(raw: unknown, opts: ResolveOptions): RawResolution {
       secrets: [],
     };
   }
+  const shapeIssue = treeShapeIssue(raw);
+  if (shapeIssue) return { issues: [shapeIssue], loaded: undefined, secrets: [] };
 
   // 1. Substitution. Problems here are located at the value that asked for the substitution.
   const subIssues: ConfigIssue[] = [];
@@ -99,6 +101,37 @@ export function resolveRaw(raw: unknown, opts: ResolveOptions): RawResolution {
   loaded.config.secrets = secrets;
 
   return { issues: [...subIssues, ...schemaIssues, ...ck.issues], loaded, secrets };
+}
+
+/** Deeper than any real config; every later pass recurses, so a bound keeps them off the stack limit. */
+const MAX_DEPTH = 64;
+
+/**
+ * A config must be a tree: a YAML alias inside the collection it names (`a: &x [*x]`) makes a cycle
+ * every later pass would follow forever (it overflowed the stack), and absurd nesting does the same.
+ */
+function treeShapeIssue(raw: unknown): ConfigIssue | null {
+  const ancestors = new Set<unknown>();
+  const walk = (v: unknown, path: string, depth: number): ConfigIssue | null => {
+    if (typeof v !== 'object' || v === null) return null;
+    if (ancestors.has(v))
+      return {
+        path,
+        message: 'refers to a collection that contains it (a recursive YAML alias); write it out',
+      };
+    if (depth > MAX_DEPTH) return { path, message: `nested more than ${MAX_DEPTH} levels deep` };
+    ancestors.add(v);
+    const entries: Array<[string | number, unknown]> = Array.isArray(v)
+      ? v.map((x, i) => [i, x])
+      : Object.entries(v as Record<string, unknown>);
+    for (const [k, x] of entries) {
+      const found = walk(x, child(path, k), depth + 1);
+      if (found) return found;
+    }
+    ancestors.delete(v);
+    return null;
+  };
+  return walk(raw, '', 0);
 }
 
 function secretSource(

@@ -5,6 +5,7 @@
  * FFmpeg, displayUrl (no credentials, sensitive query values masked) for logs, API and explain.
  */
 import type { Credentials } from '../contracts/config.js';
+import { isSensitiveParam } from '../lib/redact.js';
 import { ValueError } from './errors.js';
 import type { Host } from './host.js';
 
@@ -12,8 +13,6 @@ export const SOURCE_SCHEMES = ['rtsp', 'rtsps', 'srt', 'http', 'https', 'rtmp', 
 export const HTTP_SCHEMES = ['http', 'https', 'file'] as const;
 /** Schemes whose URLs carry user:password@; srt (passphrase in the query) and file do not. */
 const USERINFO_SCHEMES = new Set(['rtsp', 'rtsps', 'rtmp', 'http', 'https']);
-/** Query parameters that carry credentials in some vendor APIs (e.g. Reolink `cmd=Snap&password=`). */
-const SENSITIVE_PARAMS = new Set(['password', 'pwd', 'passwd', 'pass', 'token', 'key', 'secret']);
 
 export interface BuiltUrl {
   sourceUrl: string;
@@ -101,26 +100,29 @@ export function toDisplayUrl(source: URL | string): string {
   u.username = '';
   u.password = '';
   // Only rewrite the query when needed: re-serialising it could change how other values are encoded.
-  const sensitive = [...u.searchParams.keys()].filter((k) => SENSITIVE_PARAMS.has(k.toLowerCase()));
+  // Which names carry credentials (Reolink `password=`, Foscam `loginpas=`…): lib/redact.ts.
+  const sensitive = [...u.searchParams.keys()].filter(isSensitiveParam);
   for (const k of sensitive) u.searchParams.set(k, '***');
   return u.href.replaceAll('%2A%2A%2A', '***');
 }
 
 /**
- * The secret parts of any string that parses as a URL: the password (raw and decoded) and the values
- * of sensitive query parameters. Used to feed the redactor before anything else looks at the config.
+ * The secret parts of any string that parses as a URL, or as a path with a query (a profile's
+ * `path: /videostream.cgi?user=admin&pwd=…`): the password (raw and decoded) and the values of
+ * sensitive query parameters. Used to feed the redactor before anything else looks at the config.
  */
 export function secretsInUrl(value: string): string[] {
-  if (!value.includes('://')) return [];
+  const absolute = value.includes('://');
+  if (!absolute && !value.includes('?')) return [];
   let u: URL;
   try {
-    u = new URL(value);
+    u = absolute ? new URL(value) : new URL(value, 'rtsp://path.invalid');
   } catch {
     return [];
   }
   const found: string[] = [];
   if (u.password) found.push(u.password, safeDecode(u.password));
-  for (const [k, v] of u.searchParams) if (SENSITIVE_PARAMS.has(k.toLowerCase()) && v) found.push(v);
+  for (const [k, v] of u.searchParams) if (isSensitiveParam(k) && v) found.push(v);
   return found;
 }
 

@@ -4,7 +4,7 @@
  * even if some code passes a raw URL by mistake.
  */
 import { pino, type Logger, type LoggerOptions } from 'pino';
-import { redactor } from './redact.js';
+import { urlRedactor, type Redactor } from './redact.js';
 
 export type { Logger };
 
@@ -14,10 +14,13 @@ export interface LogOptions {
   pretty?: boolean;
   /** Extra destination (tests capture lines here). */
   destination?: NodeJS.WritableStream;
+  /** The app's redactor (it knows the config's secrets); default: the URL rules alone. */
+  redactor?: Redactor;
 }
 
 export function createLogger(opts: LogOptions = {}): Logger {
   const pretty = opts.pretty ?? (process.stdout.isTTY === true && !opts.destination);
+  const redactor = opts.redactor ?? urlRedactor;
   const options: LoggerOptions = {
     level: opts.level ?? process.env.LOOKOUT_LOG_LEVEL ?? 'info',
     base: undefined,

@@ -7,7 +7,8 @@
  */
 import type { RtspLowerTransport, RtspTransport } from '../contracts/config.js';
 import { runChild } from '../lib/child-process.js';
-import { redactor } from '../lib/redact.js';
+// The URL rules only: the API answer and the logger apply the app's redactor again.
+import { urlRedactor as redactor } from '../lib/redact.js';
 import { RETIME_MAX_STEP_S } from '../supervisor/ffmpeg-args.js';
 import { isHttpMjpegUrl, TCP_REFUSED_RE } from './resolve.js';
 

@@ -6,6 +6,7 @@
 import { spawnChild, type ChildProcess, type ChildRecords } from '../lib/child-process.js';
 import { Fmp4BoxSplitter, type Fmp4Sink } from '../lib/mp4/box-splitter.js';
 import { ProgressParser, type FfmpegProgress } from './progress.js';
+import type { Redactor } from '../lib/redact.js';
 import { StderrRing } from './stderr-ring.js';
 
 export interface ExitInfo {
@@ -26,6 +27,8 @@ export interface FfmpegProcessEvents extends Fmp4Sink {
 
 export interface SpawnOptions {
   ffmpegPath: string;
+  /** FFmpeg prints its input URL (with credentials) on errors: the stderr tail is kept redacted. */
+  redactor: Redactor;
   args: string[];
   events: FfmpegProcessEvents;
   /** Where the PID is recorded while the process lives (the supervisor's pid registry). */
@@ -38,7 +41,7 @@ export interface SpawnOptions {
 
 export class FfmpegProcess {
   readonly pid: number;
-  readonly stderr = new StderrRing(100);
+  readonly stderr: StderrRing;
   private readonly child: ChildProcess;
   private readonly exited: Promise<ExitInfo>;
   private exitInfo: ExitInfo | null = null;
@@ -46,6 +49,7 @@ export class FfmpegProcess {
 
   constructor(opts: SpawnOptions) {
     const { events } = opts;
+    this.stderr = new StderrRing(opts.redactor, 100);
     const splitter = new Fmp4BoxSplitter({
       init: (seg) => events.init(seg),
       fragment: (frag) => events.fragment(frag),

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ProgressParser, type FfmpegProgress } from './progress.js';
 import { StderrRing } from './stderr-ring.js';
-import { redactor } from '../lib/redact.js';
+import { SecretRedactor } from '../lib/redact.js';
 
 test('progress blocks are parsed across arbitrary chunk boundaries', () => {
   const blocks: FfmpegProgress[] = [];
@@ -16,8 +16,9 @@ test('progress blocks are parsed across arbitrary chunk boundaries', () => {
 });
 
 test('stderr ring keeps the last lines, redacted', () => {
+  const redactor = new SecretRedactor();
   redactor.setSecrets(['hunter2)#']);
-  const ring = new StderrRing(3);
+  const ring = new StderrRing(redactor, 3);
   ring.push('line 1\nline 2\r\n');
   ring.push('opening rtsp://admin:hunter2)#@10.0.0.1/stream\nline ');
   ring.push('4 with hunter2)# inside\n');
@@ -26,5 +27,4 @@ test('stderr ring keeps the last lines, redacted', () => {
   assert.equal(tail[0], 'line 2');
   assert.ok(!tail.join('\n').includes('hunter2'), tail.join('\n'));
   assert.match(tail[1]!, /rtsp:\/\/\*\*\*@10\.0\.0\.1/);
-  redactor.setSecrets([]);
 });

@@ -23,6 +23,7 @@ import type {
 import { parseInitSegment } from '../lib/mp4/index.js';
 import { keyId, type StreamKey } from '../contracts/stream-key.js';
 import type { Logger } from '../lib/log.js';
+import type { Redactor } from '../lib/redact.js';
 import { pickTransport, resolveSource, TCP_REFUSED_RE, type SourceRouting } from '../sources/resolve.js';
 import { Backoff } from './backoff.js';
 import { buildFfmpegArgs, PROBE_TOO_SHORT_RE } from './ffmpeg-args.js';
@@ -54,6 +55,8 @@ export interface RunnerDeps {
   ffmpegPath: string;
   routing: SourceRouting;
   log: Logger;
+  /** Masks credentials in FFmpeg's stderr as it is kept (status, `reason`, log lines). */
+  redactor: Redactor;
   pids: PidRegistry;
   sink: StreamSink | null;
   onState: (event: StreamStateEvent) => void;
@@ -267,6 +270,7 @@ export class StreamRunner {
     this.counters.spawns += 1;
     const proc: FfmpegProcess = new FfmpegProcess({
       ffmpegPath: this.deps.ffmpegPath,
+      redactor: this.deps.redactor,
       args,
       records: this.deps.pids,
       label: this.id,
@@ -509,7 +513,9 @@ export class StreamRunner {
 
   // ── bookkeeping ───────────────────────────────────────────────────────────────────────────
 
-  private setState(to: StreamState, reason: string): void {
+  private setState(to: StreamState, why: string): void {
+    // The reason goes to the API, MQTT state and WS status: whatever text it quotes, no credential.
+    const reason = this.deps.redactor.redact(why);
     const from = this.state;
     if (to !== 'backoff' && to !== 'failed') this.clearRetry();
     // A key that went idle on purpose starts its next life at the bottom of the ladder.

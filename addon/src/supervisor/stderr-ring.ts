@@ -2,13 +2,16 @@
  * Keeps the last N lines of a child's stderr (FIELD-NOTES #1: undrained pipes deadlock FFmpeg).
  * The pipe is always read; only the tail is kept, redacted as it comes in.
  */
-import { redact } from '../lib/redact.js';
+import type { Redactor } from '../lib/redact.js';
 
 export class StderrRing {
   private lines: string[] = [];
   private partial = '';
 
-  constructor(private readonly capacity = 100) {}
+  constructor(
+    private readonly redactor: Redactor,
+    private readonly capacity = 100,
+  ) {}
 
   push(chunk: Buffer | string): void {
     const text = this.partial + chunk.toString();
@@ -19,13 +22,13 @@ export class StderrRing {
     for (const line of parts) {
       const trimmed = line.trim();
       if (!trimmed) continue;
-      this.lines.push(redact(trimmed.slice(0, 1000)));
+      this.lines.push(this.redactor.redact(trimmed.slice(0, 1000)));
       if (this.lines.length > this.capacity) this.lines.shift();
     }
   }
 
   tail(n = this.capacity): string[] {
-    const all = this.partial.trim() ? [...this.lines, redact(this.partial.trim())] : this.lines;
+    const all = this.partial.trim() ? [...this.lines, this.redactor.redact(this.partial.trim())] : this.lines;
     return all.slice(-n);
   }
 

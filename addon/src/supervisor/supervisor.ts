@@ -17,7 +17,7 @@ import type { StreamStateEvent, StreamStatus } from '../contracts/stream-state.j
 import { keyId, parseKeyId, streamKey, type StreamKey } from '../contracts/stream-key.js';
 import { conflict, notFound } from '../lib/errors.js';
 import type { Logger } from '../lib/log.js';
-import { redactor } from '../lib/redact.js';
+import { SecretRedactor, type Redactor } from '../lib/redact.js';
 import { StreamHub } from '../hub/index.js';
 import { hevcAsHvc1 } from '../lib/mp4/index.js';
 import type { SourceRouting } from '../sources/resolve.js';
@@ -46,6 +46,8 @@ export interface SupervisorOptions {
   sweepIntervalMs?: number;
   /** Replaces the reachability probe of a key (a pushed SRTLA stream: is its sender there?). */
   probe?: (key: StreamKey, url: string) => Promise<ProbeResult>;
+  /** The app's redactor (its owner feeds it the config's secrets); absent: the supervisor owns one. */
+  redactor?: Redactor;
 }
 
 export type { LeaseRequest } from './ports.js';
@@ -74,6 +76,9 @@ export class Supervisor
   private readonly idleTimers = new Map<string, NodeJS.Timeout>();
   private readonly pids: PidRegistry;
   private readonly log: Logger;
+  /** Set when no redactor was given (tests, bench): then this supervisor keeps it fed on reload. */
+  private readonly ownRedactor: SecretRedactor | null;
+  private readonly redactor: Redactor;
   private sweepTimer: NodeJS.Timeout | null = null;
   private stopped = false;
 
@@ -84,7 +89,9 @@ export class Supervisor
     const pidFile =
       opts.pidFile === undefined ? join(opts.config.server.dataDir, 'run', 'children.json') : opts.pidFile;
     this.pids = new PidRegistry(pidFile);
-    redactor.setSecrets(opts.config.secrets);
+    this.ownRedactor = opts.redactor ? null : new SecretRedactor();
+    this.ownRedactor?.setSecrets(opts.config.secrets);
+    this.redactor = opts.redactor ?? this.ownRedactor!;
   }
 
   async start(): Promise<void> {
@@ -130,7 +137,7 @@ export class Supervisor
     const d = diffSlice(STREAMS_SLICE, this.config, next);
     const result: ApplyResult = { added: [], removed: [], restarted: [], unchanged: d.unchanged };
     this.config = next;
-    redactor.setSecrets(next.secrets);
+    this.ownRedactor?.setSecrets(next.secrets);
 
     const removals: Promise<void>[] = [];
     // A variant goes with its base key's change or removal (it is made again on demand).
@@ -323,6 +330,7 @@ export class Supervisor
       ffmpegPath: this.opts.ffmpegPath ?? 'ffmpeg',
       routing: this.opts.routing ?? {},
       log: this.opts.log,
+      redactor: this.redactor,
       pids: this.pids,
       sink: {
         // A malformed init or fragment throws here; the process wrapper then kills FFmpeg and the

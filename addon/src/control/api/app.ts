@@ -6,7 +6,7 @@
  */
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from '../../lib/log.js';
-import { redactor } from '../../lib/redact.js';
+import { urlRedactor, type Redactor } from '../../lib/redact.js';
 import { renderRecordingMetrics, type RecordingService } from '../../outputs/recorder/service.js';
 import type { CameraControl } from '../camera-control.js';
 import { eventRoutes } from '../events/routes.js';
@@ -19,7 +19,7 @@ import { webrtcRoutes } from '../../outputs/webrtc/routes.js';
 import type { MediamtxGateway } from '../../gateway/gateway.js';
 import { renderGatewayMetrics } from '../../gateway/metrics.js';
 import { installAuth, type AuthOptions } from './auth.js';
-import { installErrorHandlers } from './errors.js';
+import { frameworkError, installErrorHandlers } from './errors.js';
 import { installGuard, type GuardOptions } from './http-guard.js';
 import { ApiLimits, renderLimitMetrics } from './limits.js';
 import { boundServer, IDLE_SOCKET_MS, installBodyTimeout, KEEP_ALIVE_MS } from './timeouts.js';
@@ -63,6 +63,8 @@ export interface ApiDeps {
   gateway?: MediamtxGateway | null;
   /** SRTLA receivers: groups in /api/streams, /api/srtla/stats, metrics; absent: none. */
   srtla?: SrtlaService;
+  /** The app's redactor, applied to every answer; absent: the URL rules alone (tests). */
+  redactor?: Redactor;
 }
 
 /** PEM key and certificate: the app is then served as HTTP/2 over TLS (HTTP/1.1 still accepted). */
@@ -84,6 +86,7 @@ export function buildApi(deps: ApiDeps, tls?: TlsMaterial): FastifyInstance {
     loggerInstance: deps.log.child({ component: 'api' }, { level: 'warn' }) as FastifyBaseLogger,
     // Bodies are small JSON commands; anything bigger is a mistake or an attack.
     bodyLimit: 64 * 1024,
+    frameworkErrors: frameworkError,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: true } },
     // Slow clients are bounded (timeouts.ts): idle sockets here, headers and bodies below.
     connectionTimeout: IDLE_SOCKET_MS,
@@ -121,6 +124,7 @@ export function buildApi(deps: ApiDeps, tls?: TlsMaterial): FastifyInstance {
       done(e, undefined);
     }
   });
+  const redactor = deps.redactor ?? urlRedactor;
   app.addHook('onSend', async (_req, _reply, payload) =>
     typeof payload === 'string' ? redactor.redact(payload) : payload,
   );
@@ -145,7 +149,7 @@ export function buildApi(deps: ApiDeps, tls?: TlsMaterial): FastifyInstance {
   if (deps.recordings) recordingRoutes(app, deps.recordings, limits);
   if (deps.control) {
     ptzRoutes(app, deps.control);
-    eventRoutes(app, deps.control, limits);
+    eventRoutes(app, deps.control, redactor, limits);
   }
   const origin = deps.llhls ?? new LlhlsOrigin(deps.supervisor);
   if (!deps.llhls) app.addHook('onClose', async () => origin.close());

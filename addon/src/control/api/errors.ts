@@ -3,13 +3,21 @@
  * message, request validation and malformed JSON become 400 with the reason, anything else is a 500
  * that says only "internal error" to the client and logs the details (redacted by the logger).
  */
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ApiError } from '../../contracts/api.js';
 import { LookoutError } from '../../lib/errors.js';
 import type { ApiLimits } from './limits.js';
 
 export function apiError(code: string, message: string): ApiError {
   return { error: { code, message } };
+}
+
+/**
+ * Errors Fastify raises before any route or handler runs (a malformed `%` escape in the URL:
+ * FST_ERR_BAD_URL): the same `{error: {code, message}}` shape as every other answer, not Fastify's.
+ */
+export function frameworkError(err: FastifyError, _req: FastifyRequest, reply: FastifyReply): void {
+  void reply.status(400).send(apiError('bad_request', err.message));
 }
 
 export function installErrorHandlers(app: FastifyInstance, limits?: ApiLimits): void {

@@ -5,7 +5,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { EventFeedStatus, EventsAnswer, MotionEvent, MotionState } from '../../contracts/events.js';
-import { redactor } from '../../lib/redact.js';
+import type { Redactor } from '../../lib/redact.js';
 import { LookoutError } from '../../lib/errors.js';
 import type { ApiLimits } from '../api/limits.js';
 
@@ -21,7 +21,12 @@ export interface EventSource {
 }
 
 /** `limits`: the shared SSE cap (control/api/limits.ts); absent: unbounded (unit tests). */
-export function eventRoutes(app: FastifyInstance, control: EventSource, limits?: ApiLimits): void {
+export function eventRoutes(
+  app: FastifyInstance,
+  control: EventSource,
+  redactor: Redactor,
+  limits?: ApiLimits,
+): void {
   // Open event streams would keep close() waiting forever: end them first.
   const streams = new Set<{ end: () => void }>();
   app.addHook('preClose', (done) => {
@@ -44,7 +49,7 @@ export function eventRoutes(app: FastifyInstance, control: EventSource, limits?:
       'x-accel-buffering': 'no', // Home Assistant ingress / nginx: do not buffer the stream
     });
     const send = (event: string, data: unknown) => {
-      res.write(`event: ${event}\ndata: ${redactor.redact(JSON.stringify(data))}\n\n`);
+      res.write(`event: ${event}\ndata: ${JSON.stringify(redactor.redactValue(data))}\n\n`);
     };
     // Current state first, so a client never has to combine GET /api/events with the stream.
     send('snapshot', control.events());

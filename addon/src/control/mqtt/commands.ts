@@ -50,7 +50,8 @@ export function parsePayload(command: MqttCommand, payload: Buffer): Args {
 function fields(args: Args, allowed: Record<string, (v: unknown) => boolean>, required: string[] = []): void {
   for (const [k, v] of Object.entries(args)) {
     if ((REPLY_KEYS as readonly string[]).includes(k)) continue;
-    const check = allowed[k];
+    // Own keys only: `constructor`, `toString` or `__proto__` would find Object.prototype's.
+    const check = Object.hasOwn(allowed, k) ? allowed[k] : undefined;
     if (!check) throw badRequest(`unknown field "${k}"`);
     if (!check(v)) throw badRequest(`invalid value for "${k}"`);
   }

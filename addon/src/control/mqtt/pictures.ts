@@ -14,7 +14,6 @@ import type { MotionEvent } from '../../contracts/events.js';
 import type { LastMotionPayload, MqttTopics } from '../../contracts/mqtt.js';
 import type { ProfileName } from '../../contracts/stream-key.js';
 import type { Logger } from '../../lib/log.js';
-import { redact } from '../../lib/redact.js';
 import type { SnapshotService } from './ports.js';
 
 export const MOTION_COOLDOWN_MS = 10_000;
@@ -112,7 +111,8 @@ export class CameraPictures {
       if (this.failing.delete(cam.id))
         this.o.log.info({ camera: cam.id }, 'camera picture for HA taken again');
     } catch (err) {
-      const msg = redact(err instanceof Error ? err.message : String(err));
+      // The logger masks credentials in every line it writes.
+      const msg = err instanceof Error ? err.message : String(err);
       if (this.failing.has(cam.id))
         this.o.log.debug({ camera: cam.id, err: msg }, 'camera picture for HA failed');
       else {

@@ -24,7 +24,7 @@ import type { ProfileName } from '../../contracts/stream-key.js';
 import type { StreamStatus } from '../../contracts/stream-state.js';
 import { LookoutError } from '../../lib/errors.js';
 import type { Logger } from '../../lib/log.js';
-import { redact, redactor } from '../../lib/redact.js';
+import { SecretRedactor, type Redactor, type SecretRegistry } from '../../lib/redact.js';
 import { AnnouncedStore, announcedFile, cameraRetainedTopics, type Announcement } from './announced.js';
 import { startEmbeddedBroker, type EmbeddedBroker } from './broker.js';
 import { CameraKinds } from './camera-kinds.js';
@@ -44,6 +44,8 @@ export interface MqttServiceOptions {
   settings: MqttSettings;
   host: StreamHost;
   log: Logger;
+  /** The app's redactor: masks what is published and logged, learns the Supervisor's broker password. */
+  redactor?: Redactor & SecretRegistry;
   version: string;
   ptz?: PtzService;
   motion?: MotionFeed;
@@ -77,6 +79,7 @@ export class MqttService {
   private readonly topics: MqttTopics;
   private readonly log: Logger;
   private readonly s: MqttSettings;
+  private readonly redactor: Redactor & SecretRegistry;
   /** Last payload per retained topic, so unchanged states are not re-sent. */
   private readonly published = new Map<string, string>();
   /** Cameras whose discovery we announced, to clear the ones a reload removes. */
@@ -100,6 +103,7 @@ export class MqttService {
 
   constructor(private readonly o: MqttServiceOptions) {
     this.s = o.settings;
+    this.redactor = o.redactor ?? new SecretRedactor();
     this.topics = mqttTopics(this.s.baseTopic);
     this.log = o.log.child({ component: 'mqtt' });
     this.pictures = o.snapshots
@@ -122,7 +126,7 @@ export class MqttService {
 
   /** The broker URL in use (the embedded one when none is configured), without credentials. */
   get url(): string {
-    return this.broker?.url ?? this.haBroker?.url ?? redact(this.s.url ?? '');
+    return this.broker?.url ?? this.haBroker?.url ?? this.redactor.redact(this.s.url ?? '');
   }
 
   /** Starts the embedded broker if needed, then connects (without waiting: it retries forever). */
@@ -163,7 +167,9 @@ export class MqttService {
     this.client = client;
     client.on('connect', () => void this.onConnect(min));
     client.on('close', () => this.onClose());
-    client.on('error', (err) => this.log.debug({ err: redact(err.message) }, 'mqtt client error'));
+    client.on('error', (err) =>
+      this.log.debug({ err: this.redactor.redact(err.message) }, 'mqtt client error'),
+    );
     client.on('message', (topic, payload, packet) => void this.onMessage(topic, payload, packet));
 
     this.o.host.on('state', this.onStreamState);
@@ -187,12 +193,12 @@ export class MqttService {
     try {
       const broker = await fetchSupervisorBroker(access);
       // Before anything can log it: the password is not in the config, so the redactor must learn it.
-      if (broker.password !== null) redactor.addSecrets([broker.password]);
+      if (broker.password !== null) this.redactor.addSecrets([broker.password]);
       this.log.info({ url: broker.url }, 'using the MQTT broker named by the Home Assistant Supervisor');
       return broker;
     } catch (err) {
       this.log.warn(
-        { err: redact((err as Error).message) },
+        { err: this.redactor.redact((err as Error).message) },
         'no MQTT broker from the Home Assistant Supervisor; running the embedded broker',
       );
       return null;
@@ -253,7 +259,10 @@ export class MqttService {
           );
       },
       (err: unknown) =>
-        this.log.debug({ camera, err: redact(String(err)) }, 'could not read presets for the HA select'),
+        this.log.debug(
+          { camera, err: this.redactor.redact(String(err)) },
+          'could not read presets for the HA select',
+        ),
     );
   }
 
@@ -279,7 +288,7 @@ export class MqttService {
       }
     } catch (err) {
       this.log.warn(
-        { err: redact(String(err)) },
+        { err: this.redactor.redact(String(err)) },
         'MQTT subscribe after connect failed; will retry on reconnect',
       );
     }
@@ -420,10 +429,12 @@ export class MqttService {
     const client = this.client;
     if (!client?.connected) return;
     if (retain && typeof payload === 'string') this.published.set(topic, payload);
-    client.publish(topic, payload, { retain, qos: qos1 ? 1 : 0 }, (err) => {
+    // Retained state carries a stream's `reason`; whatever a bug put in it, no credential leaves.
+    const body = typeof payload === 'string' ? this.redactor.redact(payload) : payload;
+    client.publish(topic, body, { retain, qos: qos1 ? 1 : 0 }, (err) => {
       if (err) {
         this.published.delete(topic);
-        this.log.debug({ topic, err: redact(err.message) }, 'MQTT publish failed');
+        this.log.debug({ topic, err: this.redactor.redact(err.message) }, 'MQTT publish failed');
       }
     });
   }
@@ -496,7 +507,10 @@ export class MqttService {
       },
       (err: unknown) => {
         this.kinds.answered(camera, false);
-        this.log.debug({ camera, err: redact(String(err)) }, 'could not read the camera’s event properties');
+        this.log.debug(
+          { camera, err: this.redactor.redact(String(err)) },
+          'could not read the camera’s event properties',
+        );
       },
     );
   }
@@ -551,7 +565,7 @@ export class MqttService {
         this.onRecording({ type: result.recording ? 'started' : 'finished', camera: target.camera });
       }
     } catch (err) {
-      const e = toCommandError(err);
+      const e = toCommandError(err, this.redactor);
       answer = { ok: false, error: e };
       // ONE line per failed command, never a stack trace for a client's mistake.
       this.log.warn(
@@ -565,8 +579,8 @@ export class MqttService {
       this.protocolVersion === 5 && correlationData
         ? { qos: 1 as const, properties: { correlationData } }
         : { qos: 1 as const };
-    this.client.publish(responseTopic, redact(JSON.stringify(body)), opts, (err) => {
-      if (err) this.log.debug({ err: redact(err.message) }, 'MQTT response publish failed');
+    this.client.publish(responseTopic, JSON.stringify(this.redactor.redactValue(body)), opts, (err) => {
+      if (err) this.log.debug({ err: this.redactor.redact(err.message) }, 'MQTT response publish failed');
     });
   }
 
@@ -607,13 +621,13 @@ function isReplyTopic(t: string): boolean {
   return t.length > 0 && t.length < 256 && !/[#+]/.test(t) && !t.includes('/cmd/');
 }
 
-function toCommandError(err: unknown): { code: string; message: string } {
-  if (err instanceof LookoutError) return { code: err.code, message: redact(err.message) };
+function toCommandError(err: unknown, redactor: Redactor): { code: string; message: string } {
+  if (err instanceof LookoutError) return { code: err.code, message: redactor.redact(err.message) };
   const e = err as { status?: unknown; code?: unknown; message?: unknown };
   if (typeof e?.status === 'number' && typeof e.code === 'string' && typeof e.message === 'string') {
-    return { code: e.code, message: redact(e.message) };
+    return { code: e.code, message: redactor.redact(e.message) };
   }
-  return { code: 'internal', message: redact(err instanceof Error ? err.message : String(err)) };
+  return { code: 'internal', message: redactor.redact(err instanceof Error ? err.message : String(err)) };
 }
 
 function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {

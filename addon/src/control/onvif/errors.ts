@@ -4,7 +4,7 @@
  * did, with the fault text but never a secret.
  */
 import { LookoutError } from '../../lib/errors.js';
-import { redact } from '../../lib/redact.js';
+import { urlRedactor } from '../../lib/redact.js';
 
 export type FaultKind = 'auth' | 'network' | 'fault';
 
@@ -33,11 +33,14 @@ export function classify(err: unknown): FaultKind {
   return 'fault';
 }
 
-/** Fault text without the library's prefix, with every known secret (and the given ones) masked. */
+/**
+ * Fault text without the library's prefix, with the given secrets and URL credentials masked (the
+ * logger and the API answer pass the app's redactor again).
+ */
 export function faultText(err: unknown, secrets: readonly string[] = []): string {
   let msg = (err instanceof Error ? err.message : String(err)).replace(/^ONVIF SOAP Fault:\s*/, '').trim();
   for (const s of secrets) if (s.length > 0) msg = msg.split(s).join('***');
-  msg = redact(msg);
+  msg = urlRedactor.redact(msg);
   return msg.length > 300 ? `${msg.slice(0, 300)}…` : msg || 'unknown error';
 }
 

@@ -55,16 +55,25 @@ export interface MediaPlaylistInput<S extends ListedSegment = ListedSegment> {
 }
 
 /**
- * Hold-backs from the part target. The spec's floor is 2 × PART-TARGET (MediaMTX uses 2.5 ×); players
- * such as hls.js aim their live latency at PART-HOLD-BACK, and each stall there costs a ~2 s freeze
- * and a second of latency. 5 × (1.1 s for 0.22 s parts) kept 9 hls.js tiles on a busy 2-core host
- * free of stalls; 4 × (0.88 s) stalled in about half of the runs.
+ * PART-HOLD-BACK = this × PART-TARGET: the spec's recommendation (RFC 8216bis 4.4.3.8: at least 2,
+ * SHOULD be at least 3). hls.js in low-latency mode (and Safari) aims its live latency at
+ * PART-HOLD-BACK, so glass-to-glass in a stock player is about PART-HOLD-BACK + the camera-to-part
+ * delay (0.66 s + ~0.1 s for 0.22 s parts). The preload hint and blocking reload hand a player each
+ * part the moment it is complete, so its buffer runs from PART-HOLD-BACK down to PART-HOLD-BACK − one
+ * part before the next arrives: two parts of slack for a starved machine. (This was 5 ×, 1.1 s, while
+ * the 9-tile grid test judged stalls by timing; stock players then sat at 1.2-1.3 s.)
  */
+export const PART_HOLD_BACK_PARTS = 3;
+
+/** Hold-backs: PART-HOLD-BACK from the part target, HOLD-BACK = 3 × TARGETDURATION (spec minimum). */
 export function holdBacks(
   targetDurationS: number,
   partTargetS: number,
 ): { partHoldBack: number; holdBack: number } {
-  return { partHoldBack: round3(5 * partTargetS), holdBack: round3(3 * targetDurationS) };
+  return {
+    partHoldBack: round3(PART_HOLD_BACK_PARTS * partTargetS),
+    holdBack: round3(3 * targetDurationS),
+  };
 }
 
 /** CAN-SKIP-UNTIL from the target duration: the spec's minimum, 6 × TARGETDURATION. */

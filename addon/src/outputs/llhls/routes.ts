@@ -2,6 +2,7 @@
  * LL-HLS over HTTP (every URI relative, so HA ingress can serve it under any prefix):
  *   GET /hls/:camera/:profile/index.m3u8     multivariant playlist
  *   GET /hls/:camera/:profile/stream.m3u8    media playlist; `_HLS_msn`[/`_HLS_part`] block until present,
+ *                                            without them it is answered when the next part completes,
  *                                            `_HLS_skip=YES` answers a delta update (EXT-X-SKIP)
  *   GET /hls/:camera/:profile/init-<gen>.mp4 init section of one FFmpeg run (new name after a restart)
  *   GET /hls/:camera/:profile/seg-<seq>.mp4  complete segment (its parts back to back)
@@ -23,6 +24,9 @@ const MEDIA_CACHE = 'public, max-age=60';
  * is 3 parts; a part holds one or a few fragments), further ones are refused.
  */
 const PART_LOOKAHEAD_FRAGMENTS = 8;
+
+/** A playlist request without a directive waits at most this many PART-TARGETs for a fresh part. */
+const FIRST_LOAD_HOLD_PARTS = 1.5;
 
 interface Params {
   camera: string;
@@ -64,6 +68,19 @@ export function llhlsRoutes(app: FastifyInstance, origin: LlhlsOrigin): void {
             // Bounded hold (3 × target duration): afterwards the current playlist is answered, and the
             // client asks again; during an FFmpeg restart that is better than an error.
             await m.waitUntil(() => satisfies(d, m.segments()), 3 * m.targetDuration * 1000, signal);
+          } else {
+            // No directive (a player's first load): answered when the next part completes (≤ 1.5 ×
+            // PART-TARGET), so the newest part listed is brand new. A player estimates the live edge as
+            // the playlist's end + the time since it arrived and starts PART-HOLD-BACK behind it; a
+            // playlist whose newest part was already up to a part old made it start that much later,
+            // and stock hls.js never catches that up (it plays at rate 1).
+            const next = m.nextPartSeq();
+            if (next !== null)
+              await m.waitUntil(
+                () => m.isSettled(next),
+                Math.ceil(FIRST_LOAD_HOLD_PARTS * m.partTargetS * 1000),
+                signal,
+              );
           }
           return sendPlaylist(reply, m.mediaPlaylist(skip.skip));
         }
