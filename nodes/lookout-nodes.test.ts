@@ -5,12 +5,13 @@
  */
 import { after, afterEach, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { MqttClient } from 'mqtt';
+import { EventEmitter } from 'node:events';
 import { MqttService } from '../addon/src/control/mqtt/service.js';
 import { streamKey } from '../addon/src/contracts/stream-key.js';
 import type { Supervisor } from '../addon/src/supervisor/supervisor.js';
 import { resolveOrThrow, startSupervisor, tempDir, testLogger } from '../test/helpers/setup.js';
-import { testClient, waitUntil } from '../test/helpers/mqtt-client.js';
+import { waitUntil } from '../test/helpers/mqtt-client.js';
+import type { MotionEvent } from '../addon/src/contracts/events.js';
 import lookoutConfig from './lookout-config/lookout-config.js';
 import lookoutCamera from './lookout-camera/lookout-camera.js';
 import lookoutMotion from './lookout-motion/lookout-motion.js';
@@ -22,6 +23,11 @@ const NODES = [lookoutConfig, lookoutCamera, lookoutMotion];
 let sup: Supervisor;
 let service: MqttService;
 let brokerUrl: string;
+/**
+ * Camera motion as the service sees it: Lookout itself publishes what this emits (only Lookout's
+ * session may write its topics on the embedded broker; camera motion is covered in mqtt-control.test.ts).
+ */
+const motion = new EventEmitter();
 
 before(async () => {
   const config = resolveOrThrow({
@@ -43,6 +49,7 @@ before(async () => {
     log: testLogger(),
     version: '0.0.0-test',
     stateThrottleMs: 50,
+    motion,
   });
   await service.start({ embeddedPort: 0 });
   brokerUrl = service.url;
@@ -123,13 +130,11 @@ test('lookout-motion: one message per motion event on the camera', async () => {
   await waitUntil(() => conn.connected, 10_000, 'config node connected');
   const msgs: NodeMessage[] = [];
   (helper.getNode('out') as TestNode).on('input', (m) => msgs.push(m));
-  // Stand-in for the service's motion publisher (camera motion itself is covered in mqtt-control.test.ts).
-  const pub: MqttClient = await testClient(brokerUrl, { protocolVersion: 4 });
-  const ev = { kind: 'person', active: true, at: new Date().toISOString(), source: 'onvif' };
-  // Subscriptions are made on connect; publish until the first one arrives.
+  const ev = { kind: 'person', active: true, at: new Date().toISOString(), source: 'onvif' } as const;
+  // Subscriptions are made on connect; emit until the first one arrives.
   await waitUntil(
     () => {
-      if (msgs.length === 0) pub.publish('lookout/porch/motion/event', JSON.stringify(ev));
+      if (msgs.length === 0) motion.emit('motion', { camera: 'porch', ...ev } satisfies MotionEvent);
       return msgs.length > 0;
     },
     10_000,
@@ -137,5 +142,4 @@ test('lookout-motion: one message per motion event on the camera', async () => {
   );
   assert.deepEqual(msgs[0]!.payload, ev);
   assert.equal(msgs[0]!.camera, 'porch');
-  await pub.endAsync();
 });

@@ -178,6 +178,7 @@ export async function startLookout(opts: LookoutOptions): Promise<Lookout> {
     undo.push(() => control.stop()); // unsubscribes camera events, stops any PTZ move in flight
 
     const llhls = new LlhlsOrigin(supervisor);
+    let mqtt: MqttService | null = null;
     const { token, trustedProxies, allowedHosts, corsOrigins } = opts.config.server;
     const auth = { token, trustedProxies };
     // The listeners keep this token until restart, even if a reload drops it from the config's secrets.
@@ -189,10 +190,12 @@ export async function startLookout(opts: LookoutOptions): Promise<Lookout> {
     const deps = {
       ...{ supervisor, log, version: VERSION, llhls, recordings, control, snapshots, auth, guard, limits },
       ...{ gateway, srtla, redactor },
+      leaseStats: () => supervisor.leaseStats(),
+      // `mqtt` is assigned below, before the API answers its first request.
+      mqttStats: () => mqtt?.stats() ?? null,
     };
     const port = opts.listen?.port ?? opts.config.server.port;
 
-    let mqtt: MqttService | null = null;
     if (opts.mqtt !== false && opts.config.mqtt.enabled) {
       const link = await panel;
       if (link.problem) log.info({ err: link.problem }, 'the Home Assistant devices get no panel link');

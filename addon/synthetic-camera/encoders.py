@@ -172,8 +172,9 @@ class _FanOut:
 
 
 class VideoEncoder(_FanOut):
-    def __init__(self, name, width, height, fps, gop, bitrate_kbps, label, clock_text, motion, codec="h264", jpeg=None):
+    def __init__(self, name, width, height, fps, gop, bitrate_kbps, label, clock_text, motion, codec="h264", jpeg=None, picture="bars"):
         super().__init__(name, True)
+        self.picture = picture
         self.width, self.height, self.fps, self.gop, self.bitrate = width, height, fps, gop, bitrate_kbps
         self.codec = codec
         # A JpegFanOut fed from the same picture (MJPEG over HTTP), or None.
@@ -201,9 +202,12 @@ class VideoEncoder(_FanOut):
                 "t. ! queue leaky=downstream max-size-buffers=2 ! videoconvert ! video/x-raw,format=I420 ! jpegenc quality=75 "
                 "! appsink name=jsink emit-signals=true sync=false max-buffers=4 drop=true "
             )
+        # smpte75 is a static pattern: the only changes are what scene.py draws, so x264 stays far below
+        # its bitrate setting. snow is new noise every frame: the encoder spends the whole setting (what a
+        # busy real camera sends), for benchmarks that must carry the configured bitrate.
+        pattern = "snow" if self.picture == "noise" else "smpte75"
         return (
-            # smpte75 is a static pattern: the only changes are what scene.py draws.
-            "videotestsrc is-live=true pattern=smpte75 "
+            f"videotestsrc is-live=true pattern={pattern} "
             f"! video/x-raw,format=BGRx,width={self.width},height={self.height},framerate={self.fps}/1 "
             "! cairooverlay name=overlay ! tee name=t "
             "t. ! queue max-size-buffers=2 ! videoconvert ! video/x-raw,format=I420 ! "

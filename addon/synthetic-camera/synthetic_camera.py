@@ -187,7 +187,7 @@ class SyntheticCameraServer:
                 w, h, fps, gop = a.main if profile == "main" else a.sub
                 bitrate = a.main_bitrate if profile == "main" else a.sub_bitrate
                 codec = a.main_codec if profile == "main" else a.sub_codec
-                key = ("video", group, w, h, fps, gop, bitrate, codec)
+                key = ("video", group, w, h, fps, gop, bitrate, codec, a.picture)
                 label = "%s %s %dx%d@%d" % (label_base, profile, w, h, fps)
                 cam.video[profile] = self._encoder(
                     key,
@@ -203,6 +203,7 @@ class SyntheticCameraServer:
                         a.motion,
                         codec=codec,
                         jpeg=JpegFanOut() if a.mjpeg else None,
+                        picture=a.picture,
                     ),
                 )
             if a.audio != "none":
@@ -602,6 +603,13 @@ def parse_args(argv):
     p.add_argument("--sub", type=parse_video_spec, default=parse_video_spec("640x360@15:30"))
     p.add_argument("--main-bitrate", type=int, default=2000, help="kbit/s")
     p.add_argument("--sub-bitrate", type=int, default=500, help="kbit/s")
+    p.add_argument(
+        "--picture",
+        choices=("bars", "noise"),
+        default="bars",
+        help="bars: static colour bars, cheap to encode (a 2000 kbit/s setting gives ~50-750 kbit/s); "
+        "noise: full-frame noise that fills the bitrate setting (scale benchmarks; the encode costs more)",
+    )
     p.add_argument("--audio", choices=("none", "aac", "pcma"), default="none")
     p.add_argument("--main-codec", choices=("h264", "h265"), default="h264")
     p.add_argument("--sub-codec", choices=("h264", "h265"), default="h264")

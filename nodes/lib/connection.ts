@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { connect, type IClientOptions, type MqttClient } from 'mqtt';
 import type { CommandResponse, MqttCommand, ReplyKeys } from '../../addon/src/contracts/mqtt.js';
 import { mqttTopics } from '../../addon/src/contracts/mqtt.js';
+import { defaultReplyPrefix } from '../../addon/src/contracts/mqtt-replies.js';
 
 export type ConnectionState = 'connecting' | 'connected' | 'disconnected';
 
@@ -38,7 +39,8 @@ export class LookoutConnection {
     private readonly timeoutMs = 10_000,
   ) {
     this.topics = mqttTopics(baseTopic);
-    this.replyTopic = `${baseTopic}/_replies/${randomUUID()}`;
+    // The only place Lookout answers (mqtt.reply_prefix, default `<base>/_replies`).
+    this.replyTopic = `${defaultReplyPrefix(baseTopic)}/${randomUUID()}`;
   }
 
   get connected(): boolean {

@@ -15,14 +15,18 @@ export async function testClient(url: string, opts: IClientOptions = {}): Promis
   });
 }
 
-/** MQTT v5 request/response: responseTopic + correlationData; resolves with the parsed answer. */
+/**
+ * MQTT v5 request/response: responseTopic + correlationData; resolves with the parsed answer. The
+ * reply topic is below the base topic's default reply prefix (`lookout/_replies`), the only place
+ * Lookout answers.
+ */
 export async function request(
   client: MqttClient,
   topic: string,
   payload: string | Buffer,
   timeoutMs = 10_000,
 ): Promise<Record<string, unknown>> {
-  const responseTopic = `test/reply/${randomUUID()}`;
+  const responseTopic = `${topic.split('/')[0]}/_replies/test-${randomUUID()}`;
   const correlationData = Buffer.from(randomUUID());
   await client.subscribeAsync(responseTopic, { qos: 1 });
   try {

@@ -44,10 +44,10 @@ test('embedded broker: availability, retained camera status, v3.1.1 request with
     'porch online',
   );
 
-  const replies = await recorder(client, 'test/replies');
+  const replies = await recorder(client, 'lookout/_replies/test');
   client.publish(
     t.command('porch', 'stream_start'),
-    JSON.stringify({ ttl_s: 30, response_topic: 'test/replies', correlation_id: 7 }),
+    JSON.stringify({ ttl_s: 30, response_topic: 'lookout/_replies/test', correlation_id: 7 }),
   );
   await waitUntil(() => replies.log.length === 1, 10_000, 'stream_start reply');
   const answer = JSON.parse(replies.log[0]!.payload.toString());

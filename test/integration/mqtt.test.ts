@@ -249,6 +249,27 @@ describe('MQTT interface (mosquitto, v5)', () => {
     await fresh.endAsync();
   });
 
+  test('v5 responseTopic into HA discovery or Lookout status: refused, command not run; counted', async () => {
+    const evil = await recorder(client, 'homeassistant/switch/evil/config');
+    const status = await recorder(client, t.status);
+    const key = streamKey('gate', 'main');
+    const before = sup.status(key).leases.length;
+    for (const responseTopic of ['homeassistant/switch/evil/config', t.status, 'elsewhere/answers'])
+      client.publish(t.command('gate', 'stream_start'), JSON.stringify({ ttl_s: 30 }), {
+        qos: 1,
+        properties: { responseTopic, correlationData: Buffer.from('pwn') },
+      });
+    // An allowed request after them: once it is answered, the three were handled before it.
+    const fine = await request(client, t.command('gate', 'ptz_stop'), '');
+    assert.equal(fine.ok, false);
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(evil.log.length, 0, 'nothing published to homeassistant/switch/evil/config');
+    assert.ok(!status.log.some((m) => m.payload.toString().startsWith('{')), 'no answer on lookout/status');
+    assert.equal(sup.status(key).leases.length, before, 'the refused commands took no lease');
+    assert.equal(service.stats().replyTopics, 3);
+    assert.equal(service.stats().broker, null, 'mosquitto: no embedded-broker counters');
+  });
+
   test('LWT: a cut connection shows offline to other clients, then online again', async () => {
     const watcher = await testClient(broker.url);
     const status = await recorder(watcher, t.status);

@@ -166,8 +166,18 @@ export interface MqttSettings {
   baseTopic: string;
   discovery: boolean;
   discoveryPrefix: string;
-  /** Embedded broker listen address (used only when url is null). */
-  embedded: { host: string; port: number };
+  /**
+   * Where answers to commands may go (contracts/mqtt-replies.ts); default `<base>/_replies`.
+   * Lookout publishes answers only strictly below it.
+   */
+  replyPrefix: string;
+  /**
+   * The embedded broker (used only when url is null). Its credentials are generated on first start
+   * (`<data_dir>/mqtt/credentials.json`, control/mqtt/broker-credentials.ts). `allowAnonymous`:
+   * clients without them may connect (to read and send commands, never to write Lookout's state);
+   * default and only allowed value on loopback: true; elsewhere false.
+   */
+  embedded: { host: string; port: number; allowAnonymous: boolean };
   /** `image_interval`: how often each camera's retained HA picture is refreshed; null: only on motion and snapshots. */
   imageIntervalMs: number | null;
 }

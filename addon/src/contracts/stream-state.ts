@@ -57,6 +57,14 @@ export interface LeaseView {
 export const LEASE_KINDS = ['viewer', 'snapshot', 'recorder', 'motion', 'api'] as const;
 export type LeaseKind = (typeof LEASE_KINDS)[number];
 
+/**
+ * Bounds on the leases clients take (HTTP `POST …/leases`, MQTT `stream_start`): per client (an
+ * HTTP peer address, or MQTT as a whole: the broker does not say who published) and in total.
+ * Lookout's own consumers (recorder, snapshots, motion, LL-HLS, MSE viewers) are never counted or
+ * refused, so a flood cannot stop a recording. Over a bound: 429 `too_many_leases`.
+ */
+export const LEASE_LIMITS = { perClient: 256, total: 1024 } as const;
+
 /** What the hub measured about the media itself (codec, GOP), for clients and diagnostics. */
 export interface StreamMedia {
   /** RFC 6381 codecs string for MSE / HLS, e.g. `avc1.64001f,mp4a.40.2`. */

@@ -542,3 +542,58 @@ describe('many cameras share one encode', () => {
     }
   });
 });
+
+describe('picture: noise carries the bitrate setting', () => {
+  // Bytes over media time (FFmpeg's -t counts media seconds in copy mode), so machine load does not
+  // change the figure; bars stay far below the setting, which is why benchmarks need noise.
+  const kbps = 1000;
+  const seconds = 4;
+  let noise: SyntheticCamera;
+  let bars: SyntheticCamera;
+  before(async () => {
+    const opts = {
+      main: { width: 640, height: 360, fps: 15, gop: 15, bitrateKbps: kbps },
+      sub: { width: 320, height: 180, fps: 15, gop: 15, bitrateKbps: 100 },
+    };
+    [noise, bars] = await Promise.all([
+      SyntheticCamera.start({ ...opts, picture: 'noise' }),
+      SyntheticCamera.start(opts),
+    ]);
+  });
+  after(async () => {
+    await Promise.all([noise?.close(), bars?.close()]);
+  });
+
+  async function measuredKbps(cam: SyntheticCamera): Promise<number> {
+    const r = await run(
+      'ffmpeg',
+      [
+        '-v',
+        'error',
+        ...VIDEO_INPUT,
+        '-i',
+        cam.url(),
+        '-t',
+        String(seconds),
+        '-c',
+        'copy',
+        '-f',
+        'h264',
+        'pipe:1',
+      ],
+      60_000, // a kill guard, not a judgement: the figure is bytes per media second
+    );
+    assert.equal(r.code, 0, r.stderr);
+    return (r.stdout.length * 8) / 1000 / seconds;
+  }
+
+  test('noise: within 25 % of the setting; bars: under half of it', async () => {
+    const [n, b] = await Promise.all([measuredKbps(noise), measuredKbps(bars)]);
+    console.log(`# ${kbps} kbit/s setting: noise ${n.toFixed(0)}, bars ${b.toFixed(0)} kbit/s`);
+    assert.ok(
+      n >= kbps * 0.75 && n <= kbps * 1.25,
+      `noise picture sent ${n.toFixed(0)} kbit/s for a ${kbps} setting`,
+    );
+    assert.ok(b < kbps * 0.5, `bars sent ${b.toFixed(0)} kbit/s (expected far below ${kbps})`);
+  });
+});

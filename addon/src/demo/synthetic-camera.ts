@@ -59,6 +59,11 @@ export interface SyntheticCameraOptions {
    * 'per-camera': own encodes per camera (own label, motion switch per camera; N times the CPU).
    */
   encode?: 'shared' | 'per-camera';
+  /**
+   * 'bars' (default): static colour bars, cheap to encode; x264 stays far below the bitrate setting.
+   * 'noise': new noise every frame, so the stream really carries the bitrate setting (scale benchmarks).
+   */
+  picture?: 'bars' | 'noise';
   /** Label drawn on shared encodes. */
   label?: string;
   /** Require RTSP authentication with these credentials. */
@@ -183,6 +188,7 @@ export class SyntheticCamera {
     if (options.codecs?.main) args.push('--main-codec', options.codecs.main);
     if (options.codecs?.sub) args.push('--sub-codec', options.codecs.sub);
     if (options.mjpeg) args.push('--mjpeg', 'on');
+    if (options.picture) args.push('--picture', options.picture);
     if (options.names?.length) args.push('--names', options.names.join(','));
     else args.push('--cameras', String(options.cameras ?? 1));
     if (options.main?.bitrateKbps) args.push('--main-bitrate', String(options.main.bitrateKbps));

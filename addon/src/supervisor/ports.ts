@@ -14,6 +14,11 @@ export interface LeaseRequest {
   kind: LeaseKind;
   ttlMs?: number;
   holder?: string | null;
+  /**
+   * The client a lease taken on a client's request is charged to (`http <address>`, `mqtt`):
+   * bounded by LEASE_LIMITS (429 `too_many_leases` beyond). Absent: one of Lookout's own consumers.
+   */
+  client?: string;
 }
 
 /** The configured cameras (current config; 404 for an unknown id). */

@@ -22,7 +22,7 @@ import { StreamHub } from '../hub/index.js';
 import { hevcAsHvc1 } from '../lib/mp4/index.js';
 import type { SourceRouting } from '../sources/resolve.js';
 import { buildVariantArgs, DEFAULT_H264_ENCODE } from './ffmpeg-args.js';
-import { LeaseTable, leaseView, type Lease } from './leases.js';
+import { LeaseTable, leaseView, type Lease, type LeaseStats } from './leases.js';
 import { PidRegistry } from './pid-registry.js';
 import type { ProbeResult } from './probe.js';
 import type {
@@ -184,11 +184,17 @@ export class Supervisor
       req.kind,
       req.ttlMs ?? runner.tuning.leaseTtlMs,
       req.holder ?? null,
+      req.client ?? null,
     );
     this.clearIdle(runner.id);
     this.holdBaseLease(runner, true);
     runner.kick(`${req.kind} lease acquired`);
     return { lease, status: this.status(key) };
+  }
+
+  /** Client leases held and refused (LEASE_LIMITS), for /metrics. */
+  leaseStats(): LeaseStats {
+    return this.leases.stats();
   }
 
   renewLease(id: string, ttlMs?: number): Lease {

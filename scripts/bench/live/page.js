@@ -284,5 +284,7 @@
     players.delete(id);
   }
 
-  window.bench = { playHls, playMse, playWebrtc, openSocket, info, stop, ready: true };
+  // `internals`: for peer-page.js (bench:peers), which meters the peers' own players the same way.
+  const internals = { newRecord, meter, players };
+  window.bench = { playHls, playMse, playWebrtc, openSocket, info, stop, internals, ready: true };
 })();

@@ -29,7 +29,9 @@ import { healthRoutes } from './routes/health.js';
 import { recordingRoutes } from './routes/recordings.js';
 import { srtlaRoutes } from './routes/srtla.js';
 import { streamRoutes } from './routes/streams.js';
-import { renderSrtlaMetrics } from './metrics.js';
+import { renderLeaseMetrics, renderMqttMetrics, renderSrtlaMetrics } from './metrics.js';
+import type { LeaseStats } from '../../supervisor/leases.js';
+import type { MqttRefusals } from '../mqtt/service.js';
 import type { SrtlaService } from '../../sources/srtla/service.js';
 import type { LlhlsHost } from '../../outputs/llhls/origin.js';
 import type { LiveOutputsHost } from '../../outputs/live-outputs.js';
@@ -63,6 +65,10 @@ export interface ApiDeps {
   gateway?: MediamtxGateway | null;
   /** SRTLA receivers: groups in /api/streams, /api/srtla/stats, metrics; absent: none. */
   srtla?: SrtlaService;
+  /** Client leases held and refused (supervisor.leaseStats), in /metrics; absent: not shown. */
+  leaseStats?: () => LeaseStats;
+  /** MQTT refusals (MqttService.stats), in /metrics; absent or null: no MQTT. */
+  mqttStats?: () => MqttRefusals | null;
   /** The app's redactor, applied to every answer; absent: the URL rules alone (tests). */
   redactor?: Redactor;
 }
@@ -133,6 +139,10 @@ export function buildApi(deps: ApiDeps, tls?: TlsMaterial): FastifyInstance {
   cameraRoutes(app, deps.supervisor, gateway);
   probeRoutes(app, deps.supervisor);
   const srtlaStats = () => deps.srtla?.stats() ?? [];
+  const mqttMetrics = () => {
+    const st = deps.mqttStats?.();
+    return st ? renderMqttMetrics(st) : '';
+  };
   streamRoutes(app, deps.supervisor, gateway, srtlaStats);
   srtlaRoutes(app, deps.srtla ?? null);
   healthRoutes(
@@ -143,6 +153,8 @@ export function buildApi(deps: ApiDeps, tls?: TlsMaterial): FastifyInstance {
       (deps.recordings ? renderRecordingMetrics(await deps.recordings.status()) : '') +
       (gateway ? renderGatewayMetrics(await gateway.status()) : '') +
       (deps.srtla ? renderSrtlaMetrics(srtlaStats()) : '') +
+      (deps.leaseStats ? renderLeaseMetrics(deps.leaseStats()) : '') +
+      mqttMetrics() +
       renderLimitMetrics(limits),
   );
   if (gateway) webrtcRoutes(app, deps.supervisor, gateway);

@@ -5,6 +5,8 @@
  */
 import { SRTLA_DROP_REASONS, type SrtlaLinkStats, type SrtlaListenerStats } from '../../contracts/srtla.js';
 import { STREAM_STATES, type StreamStatus } from '../../contracts/stream-state.js';
+import type { LeaseStats } from '../../supervisor/leases.js';
+import type { MqttRefusals } from '../mqtt/service.js';
 
 function labels(s: StreamStatus, extra = ''): string {
   return `{camera="${s.camera}",profile="${s.profile}"${extra}}`;
@@ -132,5 +134,38 @@ export function renderSrtlaMetrics(listeners: SrtlaListenerStats[]): string {
     'Groups removed (timeouts, eviction).',
     listeners.map((l) => `lookout_srtla_groups_closed_total{${cam(l)}} ${l.groupsClosed}`),
   );
+  return out.join('\n') + '\n';
+}
+
+/** Client leases (LEASE_LIMITS): held, and refused over the per-client or total bound. */
+export function renderLeaseMetrics(st: LeaseStats): string {
+  return (
+    [
+      "# HELP lookout_client_leases Leases held by clients (HTTP, MQTT); Lookout's own consumers are not counted.",
+      '# TYPE lookout_client_leases gauge',
+      `lookout_client_leases ${st.clientLeases}`,
+      '# HELP lookout_lease_refused_total Client leases refused over a bound (429 too_many_leases).',
+      '# TYPE lookout_lease_refused_total counter',
+      `lookout_lease_refused_total{limit="per_client"} ${st.refused.perClient}`,
+      `lookout_lease_refused_total{limit="total"} ${st.refused.total}`,
+    ].join('\n') + '\n'
+  );
+}
+
+/** MQTT refusals: commands naming a forbidden reply topic, and the embedded broker's. */
+export function renderMqttMetrics(st: MqttRefusals): string {
+  const out = [
+    '# HELP lookout_mqtt_reply_topic_refused_total Commands dropped for naming a reply topic outside mqtt.reply_prefix.',
+    '# TYPE lookout_mqtt_reply_topic_refused_total counter',
+    `lookout_mqtt_reply_topic_refused_total ${st.replyTopics}`,
+  ];
+  if (st.broker)
+    out.push(
+      '# HELP lookout_mqtt_broker_refused_total What the embedded broker refused (connects, publishes, subscribes).',
+      '# TYPE lookout_mqtt_broker_refused_total counter',
+      ...(['connect', 'publish', 'subscribe'] as const).map(
+        (w) => `lookout_mqtt_broker_refused_total{what="${w}"} ${st.broker![w]}`,
+      ),
+    );
   return out.join('\n') + '\n';
 }

@@ -26,7 +26,7 @@ const unavailable = (what: string) =>
   new LookoutError(503, 'unavailable', `${what} is not available over MQTT yet`);
 
 /** Turns the raw payload into an argument object; throws bad_request for anything unusable. */
-export function parsePayload(command: MqttCommand, payload: Buffer): Args {
+function parsePayload(command: MqttCommand, payload: Buffer): Args {
   const text = payload.toString('utf8').trim();
   if (text === '' || text === 'PRESS') return {};
   if (text.startsWith('{')) {
@@ -46,17 +46,7 @@ export function parsePayload(command: MqttCommand, payload: Buffer): Args {
   throw badRequest(`payload must be a JSON object${command === 'record' ? ', ON or OFF' : ''}`);
 }
 
-/** Validates args against the fields a command accepts. */
-function fields(args: Args, allowed: Record<string, (v: unknown) => boolean>, required: string[] = []): void {
-  for (const [k, v] of Object.entries(args)) {
-    if ((REPLY_KEYS as readonly string[]).includes(k)) continue;
-    // Own keys only: `constructor`, `toString` or `__proto__` would find Object.prototype's.
-    const check = Object.hasOwn(allowed, k) ? allowed[k] : undefined;
-    if (!check) throw badRequest(`unknown field "${k}"`);
-    if (!check(v)) throw badRequest(`invalid value for "${k}"`);
-  }
-  for (const k of required) if (args[k] === undefined) throw badRequest(`missing field "${k}"`);
-}
+type Check = (v: unknown) => boolean;
 
 const num = (min: number, max: number) => (v: unknown) =>
   typeof v === 'number' && Number.isFinite(v) && v >= min && v <= max;
@@ -68,13 +58,60 @@ const bool = (v: unknown) => typeof v === 'boolean';
 const anyValue = () => true;
 const velocity = num(PTZ_AXIS.min, PTZ_AXIS.max);
 const moveTimeout = int(PTZ_MOVE_TIMEOUT_MS.min, PTZ_MOVE_TIMEOUT_MS.max);
-/** The one preset-name rule (contracts/ptz.ts), with its own message rather than "invalid value". */
-const preset = (args: Args): string => {
-  const name = presetName(args.name);
-  if (name === null) throw badRequest(presetNameError(args.name));
-  return name;
-};
 
+/**
+ * The fields each command accepts, and the ones it needs. Maps, not object literals: a lookup of
+ * `constructor`, `toString` or `__proto__` in an object literal finds Object.prototype's, so those
+ * keys would pass as known fields (or crash the check).
+ */
+const spec = (allowed: Record<string, Check>, required: string[] = []) => ({
+  allowed: new Map(Object.entries(allowed)),
+  required,
+});
+const preset = spec({ name: anyValue }, ['name']);
+const COMMAND_FIELDS: Record<MqttCommand, ReturnType<typeof spec>> = {
+  stream_start: spec({ profile, ttl_s: num(1, 3600), holder: str(100) }),
+  stream_renew: spec({ lease: str(100), ttl_s: num(1, 3600) }, ['lease']),
+  stream_stop: spec({ lease: str(100) }, ['lease']),
+  ptz_move: spec({ pan: velocity, tilt: velocity, zoom: velocity, timeout_ms: moveTimeout }),
+  ptz_zoom: spec({ speed: velocity, timeout_ms: moveTimeout }, ['speed']),
+  ptz_stop: spec({}),
+  ptz_home: spec({}),
+  preset_goto: preset,
+  preset_set: preset,
+  preset_remove: preset,
+  snapshot: spec({ profile }),
+  record_start: spec({ duration_s: num(1, 86_400) }),
+  record_stop: spec({}),
+  record: spec({ on: bool }, ['on']),
+};
+const REPLY_KEY_SET: ReadonlySet<string> = new Set(REPLY_KEYS);
+
+/**
+ * A command's payload, parsed and validated: pure (no I/O, no camera lookup), so a fuzzer can call
+ * it with anything. Throws a `bad_request` LookoutError naming the field for every unusable input.
+ * Preset names come back normalised by the one rule in contracts/ptz.ts.
+ */
+export function parseCommand(command: MqttCommand, payload: Buffer): Args {
+  const args = parsePayload(command, payload);
+  const { allowed, required } = COMMAND_FIELDS[command];
+  for (const [k, v] of Object.entries(args)) {
+    if (REPLY_KEY_SET.has(k)) continue;
+    const check = allowed.get(k);
+    if (!check) throw badRequest(`unknown field "${k.slice(0, 64)}"`);
+    if (!check(v)) throw badRequest(`invalid value for "${k}"`);
+  }
+  for (const k of required)
+    if (!Object.hasOwn(args, k) || args[k] === undefined) throw badRequest(`missing field "${k}"`);
+  if (command.startsWith('preset_')) {
+    const name = presetName(args.name);
+    if (name === null) throw badRequest(presetNameError(args.name));
+    return { ...args, name };
+  }
+  return args;
+}
+
+/** Runs a command whose args parseCommand validated. */
 export async function runCommand(
   deps: CommandDeps,
   camera: string,
@@ -86,13 +123,15 @@ export async function runCommand(
   }
   switch (command) {
     case 'stream_start': {
-      fields(args, { profile, ttl_s: num(1, 3600), holder: str(100) });
       const key = streamKey(camera, (args.profile as ProfileName | undefined) ?? 'main');
       const ttl = args.ttl_s as number | undefined;
       const { lease, status } = deps.host.acquireLease(key, {
         kind: 'api',
         ttlMs: ttl === undefined ? undefined : Math.round(ttl * 1000),
         holder: (args.holder as string | undefined) ?? deps.holder,
+        // The broker does not say who published: every MQTT lease is charged to MQTT as a whole
+        // (LEASE_LIMITS.perClient), never to the free-text holder a flood could vary.
+        client: 'mqtt',
       });
       return {
         lease: lease.id,
@@ -102,7 +141,6 @@ export async function runCommand(
       };
     }
     case 'stream_renew': {
-      fields(args, { lease: str(100), ttl_s: num(1, 3600) }, ['lease']);
       const ttl = args.ttl_s as number | undefined;
       const lease = deps.host.renewLease(
         args.lease as string,
@@ -111,12 +149,10 @@ export async function runCommand(
       return { lease: lease.id, expiresAt: new Date(lease.expiresAt).toISOString() };
     }
     case 'stream_stop': {
-      fields(args, { lease: str(100) }, ['lease']);
       deps.host.releaseLease(args.lease as string);
       return { lease: args.lease };
     }
     case 'ptz_move': {
-      fields(args, { pan: velocity, tilt: velocity, zoom: velocity, timeout_ms: moveTimeout });
       const ptz = ptzOf(deps, camera);
       const v = {
         pan: (args.pan as number) ?? 0,
@@ -127,7 +163,6 @@ export async function runCommand(
       return { stops_in_ms: r.stopsInMs };
     }
     case 'ptz_zoom': {
-      fields(args, { speed: velocity, timeout_ms: moveTimeout }, ['speed']);
       const r = await ptzOf(deps, camera).move(
         { pan: 0, tilt: 0, zoom: args.speed as number },
         args.timeout_ms as number | undefined,
@@ -135,33 +170,27 @@ export async function runCommand(
       return { stops_in_ms: r.stopsInMs };
     }
     case 'ptz_stop':
-      fields(args, {});
       await ptzOf(deps, camera).stop();
       return {};
     case 'ptz_home':
-      fields(args, {});
       await ptzOf(deps, camera).home();
       return {};
     case 'preset_goto': {
-      fields(args, { name: anyValue }, ['name']);
-      const name = preset(args);
+      const name = args.name as string;
       await ptzOf(deps, camera).gotoPreset(name);
       return { preset: name };
     }
     case 'preset_set': {
-      fields(args, { name: anyValue }, ['name']);
-      const name = preset(args);
+      const name = args.name as string;
       const r = await ptzOf(deps, camera).savePreset(name);
       return { preset: name, created: r.created };
     }
     case 'preset_remove': {
-      fields(args, { name: anyValue }, ['name']);
-      const name = preset(args);
+      const name = args.name as string;
       await ptzOf(deps, camera).removePreset(name);
       return { preset: name };
     }
     case 'snapshot': {
-      fields(args, { profile });
       if (!deps.snapshots) throw unavailable('snapshot');
       const key = streamKey(camera, (args.profile as ProfileName | undefined) ?? 'main');
       const snap = await deps.snapshots.get(key);
@@ -169,15 +198,12 @@ export async function runCommand(
       return { key: keyId(key), bytes: snap.jpeg.length, frameAt: new Date(snap.frameAt).toISOString() };
     }
     case 'record_start':
-      fields(args, { duration_s: num(1, 86_400) });
       return {
         recording: recorderOf(deps, camera).startManual(args.duration_s as number | undefined).recording,
       };
     case 'record_stop':
-      fields(args, {});
       return { recording: (await recorderOf(deps, camera).stopManual()).recording };
     case 'record': {
-      fields(args, { on: bool }, ['on']);
       const r = recorderOf(deps, camera);
       return { recording: args.on ? r.startManual().recording : (await r.stopManual()).recording };
     }

@@ -16,7 +16,7 @@ export interface StreamHost {
   statuses(): StreamStatus[];
   acquireLease(
     key: StreamKey,
-    req: { kind: 'api'; ttlMs?: number; holder?: string | null },
+    req: { kind: 'api'; ttlMs?: number; holder?: string | null; client: string },
   ): { lease: { id: string; expiresAt: number }; status: { state: StreamState } };
   renewLease(id: string, ttlMs?: number): { id: string; expiresAt: number };
   releaseLease(id: string): unknown;

@@ -30,7 +30,7 @@ describe('Fmp4BoxSplitter', () => {
     for (const size of [1000, 4096, 1 << 30]) roundTrip(full, size);
   });
 
-  it('passes a fragment that is one whole pipe chunk on without a copy, and copies one cut from a larger chunk', async () => {
+  it('passes fragments inside one pipe chunk on as views of it, and copies only one cut across chunks', async () => {
     const { init, fragments } = await capture;
     // A pipe read is its own allocation, exactly the bytes read: model that with allocUnsafeSlow.
     const ownChunk = (b: Buffer): Buffer => {
@@ -46,14 +46,27 @@ describe('Fmp4BoxSplitter', () => {
     assert.equal(got.length, 1);
     assert.equal(got[0]!.buffer, whole.buffer, 'the chunk itself, not a copy');
     assert.deepEqual(got[0], fragments[0]);
-    // Two fragments in one chunk: each is copied out, so neither pins the other's bytes.
+    // Two fragments in one chunk (a late read): views of that chunk, no copy, no bytes of another chunk.
     const both = ownChunk(Buffer.concat([fragments[1]!, fragments[2]!]));
     splitter.push(both);
     assert.equal(got.length, 3);
     for (const [i, f] of got.slice(1).entries()) {
-      assert.notEqual(f.buffer, both.buffer);
+      assert.equal(f.buffer, both.buffer, 'a view of the chunk');
       assert.deepEqual(f, fragments[i + 1]);
     }
+    // A fragment cut across two chunks: copied into its own buffer (it pins neither chunk).
+    const f3 = fragments[3]!;
+    const a = ownChunk(f3.subarray(0, 100));
+    const b = ownChunk(Buffer.concat([f3.subarray(100), fragments[4]!]));
+    splitter.push(a);
+    splitter.push(b);
+    assert.equal(got.length, 5);
+    assert.notEqual(got[3]!.buffer, a.buffer);
+    assert.notEqual(got[3]!.buffer, b.buffer);
+    assert.equal(got[3]!.buffer.byteLength, f3.length, 'exactly its own bytes');
+    assert.deepEqual(got[3], f3);
+    assert.equal(got[4]!.buffer, b.buffer, 'the next one, whole in the second chunk, is a view');
+    assert.deepEqual(got[4], fragments[4]);
   });
 
   it('throws on a corrupt box size', () => {

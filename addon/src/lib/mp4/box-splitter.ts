@@ -8,9 +8,8 @@
  * Pipe chunks cut boxes anywhere, so bytes are buffered until a whole box is present.
  *
  * This runs once per pipe read for every stream (one fragment per frame at 15 fps), so it copies
- * each byte at most once: boxes are kept as views into the pipe chunks until their fragment is
- * complete, then joined into one buffer. A fragment that is exactly one whole pipe chunk (the usual
- * case: FFmpeg flushes each fragment with one write) is passed on as that chunk, without a copy.
+ * only what it must: boxes are kept as views into the pipe chunks until their fragment is complete;
+ * a fragment inside one chunk is passed on as a view of it, one cut across chunks is joined by a copy.
  */
 
 export interface Fmp4Sink {
@@ -120,9 +119,14 @@ export class Fmp4BoxSplitter {
   }
 
   /**
-   * The collected boxes as one buffer. It never pins memory beyond its own bytes: when the boxes
-   * are exactly one whole pipe chunk, that chunk is returned as is; otherwise they are copied once
-   * (a view into a larger chunk would keep the whole chunk alive for the life of the fragment).
+   * The collected boxes as one buffer. Boxes that all lie in one pipe chunk are returned as a view
+   * into it (the whole chunk itself in the usual case: FFmpeg flushes each fragment with one write);
+   * only a fragment cut across chunks is copied. A view keeps its chunk alive as long as the fragment
+   * lives, but a chunk (one pipe read, ≤ 64 KiB) holds consecutive fragments that leave the hub's
+   * window together, so that costs at most about one chunk per stream. Copying every fragment that
+   * shared a chunk instead (which happens whenever the event loop falls behind and reads return
+   * several fragments at once) was, with the allocations and GC it caused, ~25 % of the supervisor's
+   * CPU at 128 cameras (bench:scale profile): the cost grew exactly when the process was already late.
    */
   private joinParts(): Buffer {
     const parts = this.parts;
@@ -130,16 +134,14 @@ export class Fmp4BoxSplitter {
     this.parts = [];
     this.partsBytes = 0;
     const first = parts[0]!;
-    if (first.byteOffset === 0 && total === first.buffer.byteLength) {
-      let contiguous = true;
-      let end = first.length;
-      for (let i = 1; i < parts.length && contiguous; i++) {
-        const p = parts[i]!;
-        contiguous = p.buffer === first.buffer && p.byteOffset === end;
-        end += p.length;
-      }
-      if (contiguous) return parts.length === 1 ? first : Buffer.from(first.buffer, 0, total);
+    let contiguous = true;
+    let end = first.byteOffset + first.length;
+    for (let i = 1; i < parts.length && contiguous; i++) {
+      const p = parts[i]!;
+      contiguous = p.buffer === first.buffer && p.byteOffset === end;
+      end += p.length;
     }
+    if (contiguous) return parts.length === 1 ? first : Buffer.from(first.buffer, first.byteOffset, total);
     return Buffer.concat(parts, total);
   }
 }

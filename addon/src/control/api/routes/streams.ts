@@ -72,6 +72,8 @@ export function streamRoutes(
         kind: body.kind ?? 'api',
         ttlMs: body.ttl_ms,
         holder: body.holder ?? null,
+        // Bounded per peer address (LEASE_LIMITS), not per the free-text holder a flood could vary.
+        client: `http ${req.ip}`,
       });
       return reply.status(201).send(leaseAnswer(sup, lease));
     },
