@@ -153,7 +153,7 @@ export class LookoutGridCard extends LitElement {
     }
     const { tiles, missing } = this.selected();
     const cols = this.columns(tiles.length);
-    this.resolvedTech ??= chooseTech(this.tech ?? c.live_tech, tiles.length);
+    this.resolvedTech ??= chooseTech(this.tech ?? c.live_tech);
     const fs = tiles.some((t) => t.id === this._fullscreen) ? this._fullscreen : null;
     const [w, h] = c.aspect_ratio.split(':');
     const tabs = c.controls.review

@@ -1,31 +1,38 @@
 /**
- * npm run bench:live — glass-to-glass latency and time to first frame of LL-HLS (hls.js) and MSE over
- * WebSocket in real Chromium, and supervisor / FFmpeg CPU for N copy-mode streams. Prints tables and
- * writes bench-results/live.json. Not a test: it asserts nothing (targets are printed as pass/miss).
+ * npm run bench:live — what users get from live view, measured in real Chromium: glass-to-glass
+ * latency and time to first frame of the panel's own tile players (MSE, LL-HLS as the playlist is
+ * served, WebRTC through the gateway) with the product's defaults, then, in a separate labelled
+ * table, tuned variants no user runs as is; and supervisor / FFmpeg CPU for N copy-mode streams.
+ * Prints tables (and the README's table as markdown) and writes bench-results/live.json + live.md.
+ * Not a test: it asserts nothing (targets are printed as pass/miss).
  *
  * Latency: the synthetic camera burns its capture wall-clock time into every frame; the page draws
  * each presented frame (requestVideoFrameCallback) into a canvas, decodes the band
  * (addon/src/demo/timestamp-code.ts, bundled with esbuild) and records Date.now() − capture ms. The
- * browser and the camera run on this machine, so they share one clock.
+ * browser and the camera run on this machine, so they share one clock. MSE rows also get a frame
+ * timeline from the product's frame headers (Lookout's receive time): capture → Lookout → page →
+ * appended → presented.
+ *
+ * Rows: scripts/bench/live/cases.ts (a `LiveCase` per row; other modules add theirs to ALL_CASES).
  *
  * Env (defaults in brackets; QUICK=1 shortens every window and runs 1 and 8 streams):
  *   SECONDS [20]  latency and CPU window        SETTLE [5]    s before each window
  *   WARMUP [10]   extra s before the first CPU window (V8 compiles the media paths on first use)
  *   ROUNDS [5]    first-frame rounds per case    STREAMS [1,8,16,32]
- *   PHASES [cpu,llhls,mse]                       CONSUMERS [hub] hub | ws (simulated viewers, CPU cases)
- *   RES [1280x720]  FPS [15]  GOP [FPS = 1 s]  BITRATE_KBPS [2000]  PART_MS [200]
- *   HLS_SYNC [unset]    a tuned LL-HLS variant: hls.js liveSyncDuration, s (overrides the playlist's
- *                       PART-HOLD-BACK; its rows are labelled tuned). Unset: stock hls.js, lowLatencyMode only
- *   HLS_CATCHUP [0.25 when HLS_SYNC is set, else 0]  page seeks to hls.liveSyncPosition when hls.js stays
- *                       this far above target; 0 = off
+ *   PHASES [cpu,llhls,mse]  techs (and cpu) to run; CASES: case ids instead (e.g. mse,llhls-tuned)
+ *   TUNED [1]     0: skip the tuned rows         CONSUMERS [hub] hub | ws (simulated viewers, CPU cases)
+ *   Latency cases play the `sub` profile (what grid tiles play): LAT_RES [640x360] at FPS, 1 s GOP,
+ *   LAT_BITRATE_KBPS [600]. CPU cases play `main`: RES [1280x720]  FPS [15]  GOP [FPS = 1 s]
+ *   BITRATE_KBPS [2000]. PART_MS [200]
+ *   HLS_SYNC [0.5]      tuned LL-HLS row: hls.js liveSyncDuration, s (overrides the playlist's PART-HOLD-BACK)
+ *   HLS_CATCHUP [0.25]  tuned LL-HLS row: page seek to hls.liveSyncPosition when this far above target
  *   Phase `hlsrows` (with llhls, or alone): stock hls.js and the panel's LL-HLS tile over HTTP/1.1 and
  *                       HTTP/2, with each row's frame timeline (live/stock-hlsjs.ts)
- *   MSE_EDGE [product default]  MSE player's target lag behind the buffered end, s (the player is the
- *                       product's panel/src/players/mse-client.js with its LIVE_EDGE_DEFAULTS unless set)
+ *   MSE_EDGE [unset]    adds a tuned MSE row per live-edge target listed, s (e.g. 0.03,0.05)
  *   BENCH_DATA_DIR [$TMPDIR/lookout-bench-live]  Lookout data dir (kept: lets a run reap a killed run's FFmpegs)
  *   GATEWAY [0]   1: the cameras through the MediaMTX gateway (as `lookout serve` and the add-on run
- *                 them; the real MediaMTX from scripts/setup.sh), which adds the `webrtc` phase (WHEP
- *                 through Lookout's origin, as the panel's player); PHASES then defaults to llhls,mse,webrtc
+ *                 them; the real MediaMTX from scripts/setup.sh), which adds the WebRTC row (WHEP
+ *                 through Lookout's origin, the panel's player); PHASES then defaults to cpu,llhls,mse,webrtc
  */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -38,18 +45,11 @@ import { keyId, streamKey, type StreamKey } from '../../addon/src/contracts/stre
 import { SyntheticCamera } from '../../addon/src/demo/synthetic-camera.js';
 import { silentLogger } from '../../addon/src/lib/log.js';
 import { startLookout, type Lookout } from '../../addon/src/main.js';
+import { defaultCases, tunedCases, type LiveCase, type LiveTech } from './live/cases.js';
 import { hubConsumers, wsConsumers, type Consumers } from './live/consumers.js';
 import { startCpuWindow, type CpuWindow } from './live/cpu.js';
 import { buildBenchPage } from './live/page.js';
-import { LIVE_EDGE_DEFAULTS } from '../../panel/src/players/mse-client.js';
-import {
-  buildHlsRowsPage,
-  HLS_ROWS_CAMERA,
-  hlsRows,
-  printHlsRows,
-  STOCK_HLS_CONFIG,
-  type HlsRow,
-} from './live/stock-hlsjs.js';
+import { buildHlsRowsPage, HLS_ROWS_CAMERA, hlsRows, printHlsRows, type HlsRow } from './live/stock-hlsjs.js';
 
 // ------------------------------------------------------------------------------------------ settings
 
@@ -73,47 +73,44 @@ if (PHASES.has('webrtc') && !GATEWAY)
   throw new Error('PHASES=webrtc needs GATEWAY=1 (WebRTC comes from MediaMTX)');
 const CONSUMERS: 'hub' | 'ws' = env.CONSUMERS === 'ws' ? 'ws' : 'hub';
 const [WIDTH, HEIGHT] = (env.RES ?? '1280x720').split('x').map(Number) as [number, number];
+const [LAT_WIDTH, LAT_HEIGHT] = (env.LAT_RES ?? '640x360').split('x').map(Number) as [number, number];
 const FPS = num(env.FPS, 15);
 const GOP = num(env.GOP, FPS);
 const BITRATE_KBPS = num(env.BITRATE_KBPS, 2000);
+const LAT_BITRATE_KBPS = num(env.LAT_BITRATE_KBPS, 600);
 const PART_MS = num(env.PART_MS, 200);
-/** null: stock hls.js (the playlist's PART-HOLD-BACK rules); set: the tuned variant. */
-const HLS_SYNC_S = env.HLS_SYNC ? num(env.HLS_SYNC, 0.5) : null;
-const MSE_EDGE_S = env.MSE_EDGE ? num(env.MSE_EDGE, LIVE_EDGE_DEFAULTS.edgeS) : null;
+const MSE_EDGE_S = (env.MSE_EDGE ?? '')
+  .split(',')
+  .filter((v) => v.trim() !== '' && Number.isFinite(Number(v)))
+  .map(Number);
+/** Page-side catch-up seek of the tuned hls.js row (s above its target latency; 0 = off), see page.js playHls. */
+const HLS_CATCHUP_S = num(env.HLS_CATCHUP, 0.25);
+const HLS_SYNC_S = num(env.HLS_SYNC, 0.5);
+/** Stock hls.js rows and their frame timelines (live/stock-hlsjs.ts). */
+const HLS_ROWS = PHASES.has('llhls') || PHASES.has('hlsrows');
+/** CPU cases: the main stream. */
 const PROFILE = 'main' as const;
+/** Latency cases: the sub stream, what grid tiles play. */
+const LAT_PROFILE = 'sub' as const;
 
-/**
- * hls.js settings: stock (lowLatencyMode only) unless HLS_SYNC asks for the tuned variant, whose
- * liveSyncDuration overrides the playlist's PART-HOLD-BACK (no user's player does that).
- */
-const HLS_CONFIG =
-  HLS_SYNC_S === null
-    ? { ...STOCK_HLS_CONFIG }
-    : {
-        lowLatencyMode: true,
-        liveSyncDuration: HLS_SYNC_S,
-        liveMaxLatencyDuration: Math.max(2.5, HLS_SYNC_S * 4),
-        maxLiveSyncPlaybackRate: 1.5,
-        // Default 1 s per stall: one stall on a busy machine would then cost a second of latency for good.
-        liveSyncOnStallIncrease: 0.1,
-        backBufferLength: 4,
-        maxBufferLength: 4,
-      };
-const HLS_LABEL = HLS_SYNC_S === null ? 'LL-HLS' : `LL-HLS tuned (liveSyncDuration ${HLS_SYNC_S} s)`;
-/** MSE live-edge keeping: the product player's defaults, or MSE_EDGE's targets (mse-client.js). */
-const MSE_OPTIONS =
-  MSE_EDGE_S === null
-    ? { ...LIVE_EDGE_DEFAULTS }
-    : { ...LIVE_EDGE_DEFAULTS, edgeS: MSE_EDGE_S, loS: MSE_EDGE_S, hiS: MSE_EDGE_S + 0.1 };
-/** Page-side catch-up seek for hls.js (s above its target latency; 0 = off), see page.js playHls. */
-const HLS_CATCHUP_S = num(env.HLS_CATCHUP, HLS_SYNC_S === null ? 0 : 0.25);
+/** Every row, defaults first. Other modules' rows are appended here. */
+const ALL_CASES: LiveCase[] = [
+  ...defaultCases(),
+  ...(env.TUNED === '0'
+    ? []
+    : tunedCases({ hlsCatchUpS: HLS_CATCHUP_S, hlsSyncS: HLS_SYNC_S, mseEdgeS: MSE_EDGE_S })),
+];
+const CASES = env.CASES
+  ? ALL_CASES.filter((c) => env.CASES!.split(',').includes(c.id))
+  : ALL_CASES.filter((c) => PHASES.has(c.tech) && (GATEWAY || !c.gateway));
 
+/** Issue 16's targets. */
 const TARGETS = {
   llhlsP50S: 0.8,
   llhlsP95S: 1.0,
-  mseP50S: 0.35,
-  firstFrameWarmS: 0.5,
-  firstFrameColdS: 2.0,
+  mseP50S: 0.2,
+  firstFrameWarmS: 0.15,
+  firstFrameColdS: 1.0,
   supervisorPctPer2Mbps: 1,
 };
 
@@ -222,6 +219,10 @@ interface PlayerInfo {
   hlsTargetLatencyS?: number | null;
   bufferLagS?: number | null;
   playbackRate?: number;
+  /** What the tile's badge said at the end of the window (panel players). */
+  badge?: { seconds: number; short: string; long: string } | null;
+  /** MSE: [capture→Lookout, Lookout→page, page→appended, appended→presented] ms per frame. */
+  timeline?: number[][];
 }
 
 interface FirstFrame {
@@ -235,12 +236,23 @@ interface FirstFrame {
   errors: string[];
 }
 
-type Tech = 'llhls' | 'mse' | 'webrtc';
-const TECH_NAME: Record<Tech, string> = { llhls: HLS_LABEL, mse: 'MSE', webrtc: 'WebRTC' };
-const HLS_ROWS = PHASES.has('llhls') || PHASES.has('hlsrows');
+const TECH_NAME: Record<LiveTech, string> = { llhls: 'LL-HLS', mse: 'MSE', webrtc: 'WebRTC' };
+
+/** Per-frame stages (ms, p50 / p95) from the MSE frame headers: where the glass-to-glass time goes. */
+interface Timeline {
+  frames: number;
+  captureToLookout: { p50: number | null; p95: number | null };
+  lookoutToPage: { p50: number | null; p95: number | null };
+  pageToAppended: { p50: number | null; p95: number | null };
+  appendedToPresented: { p50: number | null; p95: number | null };
+}
 
 interface TechResult {
-  tech: Tech;
+  id: string;
+  label: string;
+  tuned: boolean;
+  settings: Record<string, unknown>;
+  tech: LiveTech;
   base: string;
   transport: string;
   latency: ReturnType<typeof stats> & {
@@ -253,6 +265,7 @@ interface TechResult {
     rateChanges: number;
     errors: string[];
     player: Partial<PlayerInfo>;
+    timeline: Timeline | null;
   };
   warm: FirstFrame[];
   cold: FirstFrame[];
@@ -427,33 +440,39 @@ async function waitFirstFrame(page: Page, id: number, timeoutMs: number): Promis
   }
 }
 
-async function techPhase(tech: Tech, app: Lookout, browser: Browser, html: string): Promise<TechResult> {
+function timelineOf(rows: number[][] | undefined): Timeline | null {
+  if (!rows?.length) return null;
+  const col = (i: number) => {
+    const xs = rows.map((r) => r[i]!);
+    return { p50: pct(xs, 50), p95: pct(xs, 95) };
+  };
+  return {
+    frames: rows.length,
+    captureToLookout: col(0),
+    lookoutToPage: col(1),
+    pageToAppended: col(2),
+    appendedToPresented: col(3),
+  };
+}
+
+/** Camera ids of a case: one warm key, ROUNDS idle keys. */
+const caseCamera = (c: LiveCase, what: 'warm' | number) =>
+  `${what === 'warm' ? 'warm' : 'cold'}-${c.id}${what === 'warm' ? '' : `-${what}`}`;
+
+async function casePhase(c: LiveCase, app: Lookout, browser: Browser, html: string): Promise<TechResult> {
   const sup = app.supervisor;
-  const base = tech === 'llhls' ? (app.tlsUrl ?? app.url) : app.url;
+  const tech = c.tech;
+  const base = c.origin === 'tls' ? (app.tlsUrl ?? app.url) : app.url;
   const transport =
-    tech === 'llhls'
-      ? app.tlsUrl
-        ? 'HTTP/2 over TLS (self-signed)'
-        : 'HTTP/1.1 (no TLS listener)'
-      : tech === 'webrtc'
-        ? 'WebRTC from MediaMTX (WHEP through Lookout, ICE on loopback UDP)'
-        : 'WebSocket over HTTP/1.1 (/api/ws), one socket for the page';
+    c.origin === 'tls' && !app.tlsUrl ? `${c.transport} (no TLS listener: HTTP/1.1)` : c.transport;
   const pageErrors: string[] = [];
   const page = await openPage(browser, base, html, pageErrors);
-  if (tech === 'mse')
-    await page.evaluate(
-      `window.bench.openSocket(${JSON.stringify(`${app.url.replace(/^http/, 'ws')}/api/ws`)})`,
-    );
+  // The page's one WebSocket, opened before any measurement (as the panel has it by the time a tile starts).
+  await page.evaluate(`window.bench.openSocket(${JSON.stringify(`${base.replace(/^http/, 'ws')}/api/ws`)})`);
+  const PROFILE = LAT_PROFILE;
 
-  const start = async (camera: string): Promise<number> => {
-    const js =
-      tech === 'llhls'
-        ? `window.bench.playHls(${JSON.stringify(`/hls/${camera}/${PROFILE}/index.m3u8`)}, ${JSON.stringify(HLS_CONFIG)}, ${HLS_CATCHUP_S})`
-        : tech === 'webrtc'
-          ? `window.bench.playWebrtc(${JSON.stringify(`/api/webrtc/${camera}/${PROFILE}/whep`)})`
-          : `window.bench.playMse(${JSON.stringify(`${camera}/${PROFILE}`)}, ${JSON.stringify(MSE_OPTIONS)})`;
-    return (await page.evaluate(js)) as number;
-  };
+  const start = async (camera: string): Promise<number> =>
+    (await page.evaluate(c.startJs(camera, PROFILE))) as number;
   const stop = (id: number) => page.evaluate(`window.bench.stop(${id})`);
   const firstFrame = (round: number, key: string, stateBefore: string, info: PlayerInfo): FirstFrame => ({
     round,
@@ -465,7 +484,7 @@ async function techPhase(tech: Tech, app: Lookout, browser: Browser, html: strin
   });
 
   // Warm: the key already runs (our lease, live, a complete GOP in the hub) before the player starts.
-  const warmCamera = `warm${tech}`;
+  const warmCamera = caseCamera(c, 'warm');
   const warmKey = streamKey(warmCamera, PROFILE);
   const warmLease = sup.acquireLease(warmKey, { kind: 'viewer', holder: 'bench:live warm' }).lease.id;
   onCleanup(`${tech} warm lease`, async () => {
@@ -485,7 +504,7 @@ async function techPhase(tech: Tech, app: Lookout, browser: Browser, html: strin
     const id = await start(warmCamera);
     const info = await waitFirstFrame(page, id, 20_000);
     warm.push(firstFrame(r + 1, keyId(warmKey), stateBefore, info));
-    console.log(`  ${tech}: warm first frame ${warm.at(-1)!.ms ?? 'none'} ms`);
+    console.log(`  ${c.id}: warm first frame ${warm.at(-1)!.ms ?? 'none'} ms`);
     if (r === 0) {
       // Glass-to-glass on this first warm player: settle, then one window of every presented frame.
       await sleep(SETTLE_S * 1000);
@@ -493,7 +512,7 @@ async function techPhase(tech: Tech, app: Lookout, browser: Browser, html: strin
       const since = Date.now();
       await sleep(SECONDS * 1000);
       const after = await playerInfo(page, id, since);
-      const { samples, ...player } = after;
+      const { samples, timeline, ...player } = after;
       latency = {
         ...stats(samples.map((ms) => ms / 1000)),
         windowS: SECONDS,
@@ -505,9 +524,10 @@ async function techPhase(tech: Tech, app: Lookout, browser: Browser, html: strin
         rateChanges: after.rateChanges - before.rateChanges,
         errors: after.errors,
         player,
+        timeline: timelineOf(timeline),
       };
       console.log(
-        `  ${tech}: latency p50 ${f(latency.p50)} s, p95 ${f(latency.p95)} s over ${latency.n} frames`,
+        `  ${c.id}: latency p50 ${f(latency.p50)} s, p95 ${f(latency.p95)} s over ${latency.n} frames`,
       );
     }
     await stop(id);
@@ -522,18 +542,30 @@ async function techPhase(tech: Tech, app: Lookout, browser: Browser, html: strin
   // Cold: a key nobody has asked for yet (idle, no FFmpeg), so the player's request starts it.
   const cold: FirstFrame[] = [];
   for (let r = 0; r < ROUNDS; r++) {
-    const camera = `cold${tech}${r + 1}`;
+    const camera = caseCamera(c, r + 1);
     const key = streamKey(camera, PROFILE);
     const stateBefore = sup.status(key).state;
     const id = await start(camera);
     const info = await waitFirstFrame(page, id, 30_000);
     cold.push(firstFrame(r + 1, keyId(key), stateBefore, info));
-    console.log(`  ${tech}: cold first frame ${cold.at(-1)!.ms ?? 'none'} ms (key was ${stateBefore})`);
+    console.log(`  ${c.id}: cold first frame ${cold.at(-1)!.ms ?? 'none'} ms (key was ${stateBefore})`);
     await stop(id);
     await sleep(300);
   }
   await page.context().close();
-  return { tech, base, transport, latency: latency!, warm, cold, pageErrors };
+  return {
+    id: c.id,
+    label: c.label,
+    tuned: c.tuned,
+    settings: c.settings,
+    tech,
+    base,
+    transport,
+    latency: latency!,
+    warm,
+    cold,
+    pageErrors,
+  };
 }
 
 // ------------------------------------------------------------------------------------------ main
@@ -544,12 +576,16 @@ async function main(): Promise<void> {
   const maxStreams = Math.max(0, ...STREAMS);
   const names = [
     ...(PHASES.has('cpu') ? Array.from({ length: maxStreams }, (_, i) => `cpu${i + 1}`) : []),
-    ...(['llhls', 'mse', 'webrtc'] as const)
-      .filter((t) => PHASES.has(t))
-      .flatMap((t) => [`warm${t}`, ...Array.from({ length: ROUNDS }, (_, i) => `cold${t}${i + 1}`)]),
+    ...CASES.flatMap((c) => [
+      caseCamera(c, 'warm'),
+      ...Array.from({ length: ROUNDS }, (_, i) => caseCamera(c, i + 1)),
+    ]),
     ...(HLS_ROWS ? [HLS_ROWS_CAMERA] : []),
   ];
-  if (names.length === 0) throw new Error(`nothing to do: PHASES=${[...PHASES].join(',')}`);
+  if (names.length === 0)
+    throw new Error(`nothing to do: PHASES=${[...PHASES].join(',')} CASES=${env.CASES ?? ''}`);
+  for (const c of CASES)
+    if (c.gateway && !GATEWAY) throw new Error(`case ${c.id} needs GATEWAY=1 (WebRTC comes from MediaMTX)`);
 
   const settings = {
     quick: QUICK,
@@ -562,8 +598,16 @@ async function main(): Promise<void> {
       bitrateKbps: BITRATE_KBPS,
       codec: 'H.264 (x264 ultrafast zerolatency, no B-frames)',
     },
+    latencyVideo: {
+      profile: LAT_PROFILE,
+      width: LAT_WIDTH,
+      height: LAT_HEIGHT,
+      fps: FPS,
+      gopFrames: GOP,
+      bitrateKbps: LAT_BITRATE_KBPS,
+    },
     camera: 'synthetic, encode shared (N cameras = one encode), no audio',
-    lookout: { mode: 'copy', partTargetMs: PART_MS, profile: PROFILE },
+    lookout: { mode: 'copy', partTargetMs: PART_MS, cpuProfile: PROFILE, latencyProfile: LAT_PROFILE },
     windows: {
       latencyS: SECONDS,
       cpuS: SECONDS,
@@ -573,13 +617,13 @@ async function main(): Promise<void> {
     },
     streams: STREAMS,
     consumers: CONSUMERS,
-    hls: { ...HLS_CONFIG, pageCatchUpS: HLS_CATCHUP_S },
-    mse: MSE_OPTIONS,
+    cases: CASES.map((c) => ({ id: c.id, label: c.label, tuned: c.tuned, settings: c.settings })),
     gateway: GATEWAY ? 'MediaMTX v1.20.1 pulls the cameras; FFmpeg reads its loopback RTSP' : 'none',
     machine: { loadavgAtStart: load0 },
   };
   console.log(
-    `bench:live — ${WIDTH}x${HEIGHT} @ ${FPS} fps, GOP ${GOP} frames (${f(GOP / FPS)} s), ${BITRATE_KBPS} kbit/s, ` +
+    `bench:live — latency: ${LAT_PROFILE} ${LAT_WIDTH}x${LAT_HEIGHT} @ ${FPS} fps, ${LAT_BITRATE_KBPS} kbit/s; ` +
+      `CPU: ${PROFILE} ${WIDTH}x${HEIGHT} @ ${FPS} fps, ${BITRATE_KBPS} kbit/s; GOP ${GOP} frames (${f(GOP / FPS)} s); ` +
       `part target ${PART_MS} ms, copy mode; windows ${SECONDS} s after ${SETTLE_S} s settle; ${ROUNDS} first-frame rounds` +
       `${QUICK ? ' (QUICK)' : ''}; load average ${load0.map((x) => x.toFixed(2)).join(' ')}`,
   );
@@ -588,7 +632,7 @@ async function main(): Promise<void> {
     names,
     encode: 'shared',
     main: { width: WIDTH, height: HEIGHT, fps: FPS, gop: GOP, bitrateKbps: BITRATE_KBPS },
-    sub: { width: 320, height: 180, fps: FPS, gop: GOP, bitrateKbps: 200 },
+    sub: { width: LAT_WIDTH, height: LAT_HEIGHT, fps: FPS, gop: GOP, bitrateKbps: LAT_BITRATE_KBPS },
     label: 'bench:live',
   });
   onCleanup('synthetic camera', () => cam.close());
@@ -637,9 +681,8 @@ async function main(): Promise<void> {
 
   const techs: TechResult[] = [];
   let hlsVersion: string | null = null;
-  const want = (['llhls', 'mse', 'webrtc'] as const).filter((t) => PHASES.has(t));
   let llhlsRows: HlsRow[] = [];
-  if (want.length || HLS_ROWS) {
+  if (CASES.length || HLS_ROWS) {
     const page = await buildBenchPage();
     hlsVersion = page.hlsVersion;
     const browser = await launchChromium({
@@ -657,7 +700,7 @@ async function main(): Promise<void> {
       handleSIGHUP: false,
     });
     onCleanup('chromium', () => browser.close());
-    for (const t of want) techs.push(await techPhase(t, app, browser, page.html));
+    for (const c of CASES) techs.push(await casePhase(c, app, browser, page.html));
     if (HLS_ROWS) {
       const rowsPage = await buildHlsRowsPage();
       llhlsRows = await hlsRows(app, browser, rowsPage.html, {
@@ -682,9 +725,6 @@ function report(r: {
   load1: number[];
 }): void {
   const rows: Array<[string, string, string, string, string]> = [];
-  const byTech = new Map(r.techs.map((t) => [t.tech, t]));
-  const hls = byTech.get('llhls');
-  const mse = byTech.get('mse');
   const sec = (v: number | null | undefined) => (v === null || v === undefined ? '—' : `${v.toFixed(3)} s`);
   const ffStats = (xs: FirstFrame[]) =>
     stats(
@@ -693,76 +733,45 @@ function report(r: {
         .filter((x): x is number => x !== null)
         .map((ms) => ms / 1000),
     );
-  if (hls) {
+  const latencyTarget = (t: TechResult): [string, number | null, number | null] =>
+    t.tech === 'llhls'
+      ? ['≤ 0.8 / 1.0 s', TARGETS.llhlsP50S, TARGETS.llhlsP95S]
+      : t.tech === 'mse'
+        ? ['≤ 0.20 s', TARGETS.mseP50S, null]
+        : ['(none)', null, null];
+  const both = (p50: number | null, p95: number | null, l50: number | null, l95: number | null) =>
+    l50 === null
+      ? ''
+      : [verdict(p50, l50), l95 === null ? 'pass' : verdict(p95, l95)].includes('MISS')
+        ? 'MISS'
+        : 'pass';
+  for (const t of r.techs) {
+    const [target, l50, l95] = latencyTarget(t);
+    const name = `${t.tuned ? '[tuned] ' : ''}${t.label}`;
     rows.push([
-      `${HLS_LABEL} latency p50 (h2)`,
-      sec(hls.latency.p50),
-      '≤ 0.8 s',
-      verdict(hls.latency.p50, TARGETS.llhlsP50S),
-      `${hls.latency.n} frames`,
+      `${name}: glass-to-glass p50 / p95`,
+      `${sec(t.latency.p50)} / ${sec(t.latency.p95)}`,
+      target,
+      both(t.latency.p50, t.latency.p95, l50, l95),
+      `${t.latency.n} frames, ${t.latency.waiting} waiting`,
     ]);
+    const w = ffStats(t.warm);
+    const c = ffStats(t.cold);
     rows.push([
-      `${HLS_LABEL} latency p95 (h2)`,
-      sec(hls.latency.p95),
-      '≤ 1.0 s',
-      verdict(hls.latency.p95, TARGETS.llhlsP95S),
-      `max ${sec(hls.latency.max)}`,
+      `${name}: first frame warm / cold p50`,
+      `${sec(w.p50)} / ${sec(c.p50)}`,
+      t.tech === 'llhls' ? '(none)' : '≤ 0.15 / 1.0 s',
+      t.tech === 'llhls' ? '' : both(w.p50, c.p50, TARGETS.firstFrameWarmS, TARGETS.firstFrameColdS),
+      `n=${w.n}/${t.warm.length} and ${c.n}/${t.cold.length}; cold max ${sec(c.max)}`,
     ]);
   }
   for (const h of r.llhlsRows) {
     rows.push([
-      `${h.label} p50`,
-      sec(h.latency.p50),
-      '≤ 0.8 s',
-      verdict(h.latency.p50, TARGETS.llhlsP50S),
+      `${h.label} p50 / p95`,
+      `${sec(h.latency.p50)} / ${sec(h.latency.p95)}`,
+      '≤ 0.8 / 1.0 s',
+      both(h.latency.p50, h.latency.p95, TARGETS.llhlsP50S, TARGETS.llhlsP95S),
       `${h.latency.n} frames, ${h.stalls} stalls`,
-    ]);
-    rows.push([
-      `${h.label} p95`,
-      sec(h.latency.p95),
-      '≤ 1.0 s',
-      verdict(h.latency.p95, TARGETS.llhlsP95S),
-      `max ${sec(h.latency.max)}`,
-    ]);
-  }
-  if (mse) {
-    rows.push([
-      'MSE latency p50',
-      sec(mse.latency.p50),
-      '≤ 0.35 s',
-      verdict(mse.latency.p50, TARGETS.mseP50S),
-      `${mse.latency.n} frames`,
-    ]);
-    rows.push(['MSE latency p95', sec(mse.latency.p95), '(none)', '', `max ${sec(mse.latency.max)}`]);
-  }
-  const webrtc = byTech.get('webrtc');
-  if (webrtc) {
-    rows.push(['WebRTC latency p50', sec(webrtc.latency.p50), '(none)', '', `${webrtc.latency.n} frames`]);
-    rows.push([
-      'WebRTC latency p95',
-      sec(webrtc.latency.p95),
-      '(none)',
-      '',
-      `max ${sec(webrtc.latency.max)}`,
-    ]);
-  }
-  for (const t of r.techs) {
-    const name = TECH_NAME[t.tech];
-    const w = ffStats(t.warm);
-    const c = ffStats(t.cold);
-    rows.push([
-      `${name} first frame warm p50`,
-      sec(w.p50),
-      '≤ 0.5 s',
-      verdict(w.p50, TARGETS.firstFrameWarmS),
-      `n=${w.n}/${t.warm.length}, max ${sec(w.max)}`,
-    ]);
-    rows.push([
-      `${name} first frame cold p50`,
-      sec(c.p50),
-      '≤ 2.0 s',
-      verdict(c.p50, TARGETS.firstFrameColdS),
-      `n=${c.n}/${t.cold.length}, max ${sec(c.max)}`,
     ]);
   }
   const withStreams = r.cpu.filter((c) => c.streams > 0);
@@ -776,10 +785,11 @@ function report(r: {
     ]);
   }
 
+  const load = (xs: number[]) => xs.map((x) => x.toFixed(2)).join(' ');
+  const loadStart = (r.settings.machine as { loadavgAtStart: number[] }).loadavgAtStart;
   console.log(
-    '\nresults (provisional unless the machine was quiet; load average at end ' +
-      r.load1.map((x) => x.toFixed(2)).join(' ') +
-      ')',
+    `\nresults, measured under load average ${load(loadStart)} (start) → ${load(r.load1)} (end); ` +
+      'provisional unless the machine was quiet',
   );
   const head: [string, string, string, string, string] = ['metric', 'value', 'target', 'result', 'detail'];
   const widths = [0, 1, 2, 3].map((i) => Math.max(...[head, ...rows].map((row) => row[i]!.length)) + 2);
@@ -789,18 +799,28 @@ function report(r: {
 
   for (const t of r.techs) {
     const l = t.latency;
+    const badge = l.player.badge;
     console.log(
-      `\n${TECH_NAME[t.tech]} over ${t.transport}: ${l.n} decoded of ${l.frames} presented frames in ${l.windowS} s ` +
+      `\n${t.tuned ? '[tuned] ' : ''}${t.label} (${TECH_NAME[t.tech]} over ${t.transport}): ${l.n} decoded of ${l.frames} presented frames in ${l.windowS} s ` +
         `(${l.undecoded} undecoded, ${l.waiting} waiting events, ${l.jumps} jumps, ${l.rateChanges} rate changes); ` +
         `latency min ${sec(l.min)} mean ${sec(l.mean)} max ${sec(l.max)}` +
-        (t.tech === 'llhls'
+        (l.player.hlsLatencyS !== undefined
           ? `; hls.js latency ${sec(l.player.hlsLatencyS)} target ${sec(l.player.hlsTargetLatencyS)}`
-          : t.tech === 'mse'
-            ? `; buffer lag ${sec(l.player.bufferLagS)}`
-            : '') +
+          : '') +
+        (l.player.bufferLagS !== undefined ? `; buffer lag ${sec(l.player.bufferLagS)}` : '') +
+        (badge ? `; the tile's badge said ${sec(badge.seconds)} ${badge.short}` : '') +
         (l.errors.length ? `; player errors: ${l.errors.join(', ')}` : '') +
         (t.pageErrors.length ? `; page errors: ${t.pageErrors.slice(0, 5).join(' | ')}` : ''),
     );
+    const tl = l.timeline;
+    if (tl) {
+      const ms = (x: { p50: number | null; p95: number | null }) => `${f(x.p50, 0)} / ${f(x.p95, 0)}`;
+      console.log(
+        `  frame timeline, ms p50 / p95 over ${tl.frames} frames: capture → Lookout received ${ms(tl.captureToLookout)}` +
+          ` (camera encode, RTSP, FFmpeg incl. its fragment cut), → page ${ms(tl.lookoutToPage)} (hub, socket),` +
+          ` → appended ${ms(tl.pageToAppended)}, → presented ${ms(tl.appendedToPresented)} (player lag, render)`,
+      );
+    }
     const ff = (xs: FirstFrame[]) =>
       xs.map((x) => `${x.ms ?? 'none'}${x.ageMs !== null ? ` (age ${x.ageMs})` : ''}`).join(', ');
     console.log(`  first frame ms warm: ${ff(t.warm)}`);
@@ -810,6 +830,9 @@ function report(r: {
   }
 
   printHlsRows(r.llhlsRows, r.hlsVersion ?? '—');
+
+  const md = readmeTable(r.techs, loadStart, r.load1, r.settings);
+  console.log(`\nREADME table (bench-results/live.md):\n\n${md}`);
 
   if (r.cpu.length) {
     const consumers = withStreams[0]?.consumers ?? 'none';
@@ -856,10 +879,10 @@ function report(r: {
     );
   }
 
-  const s = r.settings as { hls: typeof HLS_CONFIG; mse: typeof MSE_OPTIONS };
   console.log(
-    `\nsettings: hls.js ${r.hlsVersion ?? '—'} ${JSON.stringify(s.hls)}; MSE player ${JSON.stringify(s.mse)}; ` +
-      `Chromium headless (software decode), frames decoded at ≤ 640 px wide`,
+    `\nsettings: hls.js ${r.hlsVersion ?? '—'}; ` +
+      r.techs.map((t) => `${t.id} ${JSON.stringify(t.settings)}`).join('; ') +
+      '; Chromium headless (software decode), frames decoded at ≤ 640 px wide',
   );
 
   mkdirSync('bench-results', { recursive: true });
@@ -887,7 +910,52 @@ function report(r: {
       2,
     ),
   );
-  console.log('\nwrote bench-results/live.json');
+  writeFileSync('bench-results/live.md', md + '\n');
+  console.log('\nwrote bench-results/live.json and bench-results/live.md');
+}
+
+/**
+ * The README's "Measured" live table: the product's defaults first, tuned rows after a separator
+ * row, each with the settings and the load it was measured under.
+ */
+function readmeTable(
+  techs: TechResult[],
+  load0: number[],
+  load1: number[],
+  settings: Record<string, unknown>,
+): string {
+  const sec = (v: number | null | undefined) => (v === null || v === undefined ? '—' : `${v.toFixed(2)} s`);
+  const ff = (xs: FirstFrame[]) =>
+    stats(
+      xs
+        .map((x) => x.ms)
+        .filter((x): x is number => x !== null)
+        .map((ms) => ms / 1000),
+    ).p50;
+  const v = settings.latencyVideo as { width: number; height: number; fps: number; gopFrames: number };
+  const head = ['path (Chromium, 1 tile)', 'glass-to-glass p50 / p95', 'first frame warm / cold p50'];
+  const row = (t: TechResult) => [
+    `${t.tuned ? '_tuned:_ ' : ''}${t.label}`,
+    `${sec(t.latency.p50)} / ${sec(t.latency.p95)}`,
+    `${sec(ff(t.warm))} / ${sec(ff(t.cold))}`,
+  ];
+  const defaults = techs.filter((t) => !t.tuned).map(row);
+  const tuned = techs.filter((t) => t.tuned).map(row);
+  const body = [
+    ...defaults,
+    ...(tuned.length ? [['**tuned variants (no user runs these)**', '', ''], ...tuned] : []),
+  ];
+  const w = head.map((h, i) => Math.max(h.length, ...body.map((r) => r[i]!.length)));
+  const fmt = (r: string[]) => `| ${r.map((c, i) => c.padEnd(w[i]!)).join(' | ')} |`;
+  return [
+    `bench:live, ${v.width}x${v.height} ${v.fps} fps, ${(v.gopFrames / v.fps).toFixed(0)} s GOP, copy; ` +
+      `load average ${load0.map((x) => x.toFixed(1)).join(' ')} → ${load1.map((x) => x.toFixed(1)).join(' ')}` +
+      ` (shared machine):`,
+    '',
+    fmt(head),
+    fmt(w.map((n) => '-'.repeat(n))),
+    ...body.map(fmt),
+  ].join('\n');
 }
 
 try {

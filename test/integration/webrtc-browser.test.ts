@@ -64,7 +64,8 @@ window.__frames = 0;
 window.__view = () => {
   const el = window.__tile();
   return { state: el?.dataset.state, tech: el?.dataset.tech, frames: window.__frames,
-    status: el?.shadowRoot?.querySelector('.status')?.textContent ?? '' };
+    status: el?.shadowRoot?.querySelector('.status')?.textContent ?? '',
+    badge: el?.shadowRoot?.querySelector('.latency')?.textContent?.trim().replace(/\\s+/g, ' ') ?? null };
 };
 `;
 
@@ -266,6 +267,15 @@ describe('WebRTC tile beside LL-HLS and MSE, one camera connection', { timeout: 
       polling: 200,
     });
     assert.equal(((await auto.evaluate('window.__view()')) as { tech: string }).tech, 'webrtc');
+    // The badge names the tech and what its number covers (receiver stats: network and jitter buffer).
+    await auto.waitForFunction(
+      `/^WebRTC \\d+\\.\\d+ s in transit$/.test(window.__view().badge ?? '')`,
+      undefined,
+      {
+        timeout: 15_000,
+        polling: 200,
+      },
+    );
     await auto.context().close();
 
     const blocked = await openWindow(`${app.url}/`, (p) =>

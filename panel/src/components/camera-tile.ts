@@ -19,6 +19,11 @@ const TECH_TEXT: Record<ResolvedTech, string> = {
   snapshot: 'JPEG',
 };
 
+/** Two decimals under a second (the differences between techs are tenths), one above. */
+function latencyText(s: number): string {
+  return s < 1 ? `${s.toFixed(2)} s` : `${s.toFixed(1)} s`;
+}
+
 /** `rtsp://user:pass@host:port/path`: what HA's generic camera or Frigate takes. */
 function restreamWithCredentials(r: RestreamInfo): string {
   const u = new URL(r.url);
@@ -124,7 +129,7 @@ export class LookoutCameraTile extends LitElement {
     return html`
       <div class="frame" @dblclick=${c.fullscreen ? this.toggleFullscreen : nothing}>
         ${
-          this.tech === 'snapshot'
+          (this.live.tech ?? this.tech) === 'snapshot'
             ? html`<img alt=${this.camera.name} />`
             : html`<video muted autoplay playsinline disablepictureinpicture></video>`
         }
@@ -142,7 +147,12 @@ export class LookoutCameraTile extends LitElement {
           }
           ${
             c.latency && latency !== null && status === 'live'
-              ? html`<span class="badge latency" title="behind live">${latency.toFixed(1)} s</span>`
+              ? html`<span
+                  class="badge latency"
+                  title=${`${TECH_TEXT[this.live.tech ?? this.tech]}: ${latency.long}`}
+                  >${TECH_TEXT[this.live.tech ?? this.tech]} ${latencyText(latency.seconds)}
+                  ${latency.short}</span
+                >`
               : nothing
           }
           ${

@@ -11,17 +11,16 @@ import type { LiveTech } from '../config/card-config.js';
 import type { ProfileName, StreamVariant } from '../../../addon/src/contracts/stream-key.js';
 import { sharedSocket } from './connection.js';
 import { HlsTilePlayer, hlsJsSupported } from '../players/hls-player.js';
+import { mediaSourceClass } from '../players/mse-client.js';
 import { MseTilePlayer } from '../players/mse-tile-player.js';
 import { SnapshotTilePlayer } from '../players/snapshot-player.js';
 import { WebRtcTilePlayer, webrtcSupported } from '../players/webrtc-player.js';
 import type { CameraSummary } from '../../../addon/src/contracts/api.js';
-import type { PlayerState, TilePlayer } from '../players/tile-player.js';
+import type { Latency, PlayerState, TilePlayer } from '../players/tile-player.js';
 
 export type ResolvedTech = Exclude<LiveTech, 'auto'>;
 export type TileStatus = 'idle' | 'paused' | PlayerState;
 
-/** Grids up to this size use LL-HLS even over HTTP/1.1 (each tile holds ~1-2 connections of 6). */
-const SMALL_GRID = 4;
 const TICK_MS = 1000;
 /** No progress for this long while live (or starting) is a stall. */
 const STALL_MS = 3000;
@@ -34,30 +33,40 @@ const OFFLINE_AFTER = 3;
 /** A WebRTC tile with no picture this long falls back (to MSE) for the life of the tile. */
 const WEBRTC_START_MS = 6000;
 
-/** Picks the live tech for this browser and grid (`requested` wins when the browser can do it). */
-export function chooseTech(requested: LiveTech, tiles: number): ResolvedTech {
-  const mse = typeof window.MediaSource === 'function';
-  const nativeHls = document.createElement('video').canPlayType('application/vnd.apple.mpegurl') !== '';
-  const hls = hlsJsSupported() || nativeHls;
-  const fallback = (first: ResolvedTech): ResolvedTech =>
-    first === 'llhls' && hls
-      ? 'llhls'
-      : first === 'mse' && mse
-        ? 'mse'
-        : mse
-          ? 'mse'
-          : hls
-            ? 'llhls'
-            : 'snapshot';
-  if (requested === 'snapshot') return 'snapshot';
-  // WebRTC is per camera (tileTech); a camera without it plays MSE.
-  if (requested === 'webrtc') return fallback('mse');
-  if (requested !== 'auto') return fallback(requested);
-  // iOS without MSE: hls.js on ManagedMediaSource, or Safari's native HLS.
-  if (!mse) return fallback('llhls');
-  const nav = performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming | undefined;
-  if (nav?.nextHopProtocol === 'h2' || tiles <= SMALL_GRID) return fallback('llhls');
-  return 'mse';
+/** Lowest latency first (README "Measured"): WebRTC ~0.08 s, MSE ~0.25 s, LL-HLS ~1 s, JPEG ~1 s+. */
+export const TECH_ORDER: readonly ResolvedTech[] = ['webrtc', 'mse', 'llhls', 'snapshot'];
+
+/** What this browser and page can play at all (WebRTC also needs the camera behind the gateway). */
+export function techAvailable(tech: ResolvedTech): boolean {
+  switch (tech) {
+    case 'webrtc':
+      return webrtcSupported();
+    case 'mse':
+      // ManagedMediaSource: iPhones (iOS 17.1+) have only that one.
+      return mediaSourceClass() !== null;
+    case 'llhls':
+      return (
+        hlsJsSupported() ||
+        document.createElement('video').canPlayType('application/vnd.apple.mpegurl') !== ''
+      );
+    case 'snapshot':
+      return true;
+  }
+}
+
+/**
+ * The page's tech for tiles without WebRTC: the lowest-latency one this browser plays (MSE, then
+ * LL-HLS where MSE is missing, then snapshots), for any grid size. `requested` wins where the browser
+ * can do it; `webrtc` is per camera (tileTech), so its page tech is the same as `auto`'s.
+ */
+export function chooseTech(requested: LiveTech): ResolvedTech {
+  const first = requested === 'auto' || requested === 'webrtc' ? 'mse' : requested;
+  return TECH_ORDER.slice(TECH_ORDER.indexOf(first)).find(techAvailable) ?? 'snapshot';
+}
+
+/** What a tile tries after `tech` fails to show a picture: the later techs of TECH_ORDER it can play. */
+export function fallbackChain(tech: ResolvedTech): ResolvedTech[] {
+  return TECH_ORDER.slice(TECH_ORDER.indexOf(tech) + 1).filter(techAvailable);
 }
 
 /**
@@ -74,8 +83,12 @@ export interface PlayTarget {
   camera: string;
   profile: ProfileName;
   tech: ResolvedTech;
-  /** For `webrtc`: what to play instead when WebRTC never shows a picture (default mse). */
-  fallback?: ResolvedTech;
+  /**
+   * What to play instead, in order, when `tech` fails before its first picture (WebRTC: no gateway
+   * path, ICE blocked; MSE: no WebSocket, append errors; LL-HLS: media errors). Default:
+   * fallbackChain(tech).
+   */
+  fallbacks?: readonly ResolvedTech[];
   /** The tile's media element (a video, or an img for snapshots). */
   media: HTMLVideoElement | HTMLImageElement;
 }
@@ -83,7 +96,7 @@ export interface PlayTarget {
 export class LivePlayerController implements ReactiveController {
   status: TileStatus = 'idle';
   reason = '';
-  latency: number | null = null;
+  latency: Latency | null = null;
   /** What the tile plays instead of the camera's codec, e.g. `H.265 → H.264`; null: the camera's own. */
   conversion: string | null = null;
 
@@ -104,9 +117,13 @@ export class LivePlayerController implements ReactiveController {
   private attempts = 0;
   private nextActionAt = 0;
   private recoveryLease: string | null = null;
+  /** The last target's key: a tile re-rendered for a fallback (an img for snapshots) keeps `failed`. */
+  private streamKey = '';
   private webrtcDeadline = 0;
-  /** WebRTC did not play for this target: its fallback tech is used instead. */
-  private webrtcFailed = false;
+  /** Techs that failed for this stream before showing a picture: the next of the chain plays. */
+  private failed = new Set<ResolvedTech>();
+  /** The tech asked for, before fallbacks (update() compares it to tell a new target). */
+  private requested: ResolvedTech | null = null;
 
   constructor(private readonly host: ReactiveControllerHost & HTMLElement) {
     host.addController(this);
@@ -122,10 +139,12 @@ export class LivePlayerController implements ReactiveController {
     }
     const key = `${target.tech}|${target.api.base}|${target.camera}/${target.profile}`;
     if (key === this.playerKey && this.player && target.media === this.target?.media) return;
-    const sameStream = this.playerKey === key;
+    const sameStream = this.playerKey === key || (this.streamKey === key && !this.player);
     this.stopPlayer();
-    if (!sameStream) this.webrtcFailed = false;
-    if (target.tech === 'webrtc' && this.webrtcFailed) target = { ...target, tech: target.fallback ?? 'mse' };
+    if (!sameStream) this.failed.clear();
+    this.streamKey = key;
+    this.requested = target.tech;
+    target = { ...target, tech: this.resolve(target) };
     this.target = target;
     this.playerKey = key;
     this.variant = undefined;
@@ -152,14 +171,18 @@ export class LivePlayerController implements ReactiveController {
     reason = 'connecting',
   ): void {
     const t = this.target!;
-    const onState = (p: TilePlayer) => (s: PlayerState, reason: string) => {
+    const onState = (p: TilePlayer) => (state: PlayerState, reason: string) => {
+      let s = state;
       // Live is judged from the picture moving (check()), never from a player's event: a `playing`
       // event after a seek into an empty buffer is not a picture.
       if (p !== this.player || s === 'live') return;
       if (s === 'unsupported') return this.cannotDecode(reason);
-      // WebRTC that failed before its first picture (no gateway path, ICE blocked): fall back now.
-      if (t.tech === 'webrtc' && !this.everLive && (s === 'reconnecting' || s === 'offline'))
-        return this.fallBackFromWebrtc(reason);
+      // A tech that cannot play here (not the stream's fault) before its first picture: fall back now.
+      // WebRTC: any failure before the first picture (no gateway path, ICE blocked).
+      const techFault =
+        s === 'tech-failed' || (t.tech === 'webrtc' && (s === 'reconnecting' || s === 'offline'));
+      if (techFault && !this.everLive) return this.fallBack(reason);
+      if (s === 'tech-failed') s = 'reconnecting';
       // Once this tile has shown a picture, starting again is reconnecting, whatever the player says.
       this.setStatus(s === 'starting' && this.everLive ? 'reconnecting' : s, reason);
     };
@@ -182,10 +205,13 @@ export class LivePlayerController implements ReactiveController {
         (s, r) => onState(player)(s, r),
       );
     } else {
+      // Lookout's clock (for PROGRAM-DATE-TIME) comes from the page's socket's time probes.
+      const socket = sharedSocket(t.api);
       player = new HlsTilePlayer(
         t.media as HTMLVideoElement,
         t.api.hlsUrl(t.camera, t.profile, this.variant),
         (s, r) => onState(player)(s, r),
+        () => socket.serverNow(),
       );
     }
     this.player = player;
@@ -225,13 +251,18 @@ export class LivePlayerController implements ReactiveController {
       }
     }
     const latency = p.latency();
-    if (latency === null || this.latency === null || Math.abs(latency - this.latency) > 0.05) {
+    if (
+      latency === null ||
+      this.latency === null ||
+      latency.short !== this.latency.short ||
+      Math.abs(latency.seconds - this.latency.seconds) > 0.02
+    ) {
       this.latency = latency;
       this.host.requestUpdate();
     }
     if (this.permanent) return;
     if (t.tech === 'webrtc' && !this.everLive && this.webrtcDeadline && now > this.webrtcDeadline)
-      return this.fallBackFromWebrtc(`no picture within ${WEBRTC_START_MS / 1000} s`);
+      return this.fallBack(`no picture within ${WEBRTC_START_MS / 1000} s`);
     const stalledMs = now - this.lastProgress;
     if (stalledMs < (this.everLive ? STALL_MS : STARTUP_MS) || now < this.nextActionAt) return;
     this.escalate(now, stalledMs);
@@ -241,7 +272,7 @@ export class LivePlayerController implements ReactiveController {
   private progress(t: PlayTarget): boolean {
     if (t.media instanceof HTMLImageElement) {
       const age = this.player!.latency();
-      return age !== null && age < 3;
+      return age !== null && age.seconds < 3;
     }
     const v = t.media;
     const now = this.player!.framesShown?.() ?? v.currentTime;
@@ -296,16 +327,35 @@ export class LivePlayerController implements ReactiveController {
     return this.target?.tech ?? null;
   }
 
-  private fallBackFromWebrtc(why: string): void {
+  /** The tech in use for `target`: the asked one, or the first of its chain that has not failed. */
+  private resolve(target: PlayTarget): ResolvedTech {
+    const chain = [target.tech, ...(target.fallbacks ?? fallbackChain(target.tech))];
+    return chain.find((tech) => !this.failed.has(tech)) ?? chain.at(-1)!;
+  }
+
+  /**
+   * The tech in use failed before its first picture: the next of the chain plays, for the life of
+   * this stream in this tile. Snapshots need an img: the tile re-renders (it reads `tech`) and
+   * update() starts the player on the new element.
+   */
+  private fallBack(why: string): void {
     const t = this.target;
-    if (!t || t.tech !== 'webrtc') return;
-    this.webrtcFailed = true;
+    if (!t) return;
+    const from = t.tech;
+    this.failed.add(from);
+    const next = this.resolve({ ...t, tech: this.requested ?? from });
+    if (next === from) return;
     this.webrtcDeadline = 0;
-    this.target = { ...t, tech: t.fallback ?? 'mse' };
-    this.recreate(
-      this.everLive ? 'reconnecting' : 'starting',
-      `WebRTC did not play (${why}); using ${this.target.tech.toUpperCase()}`,
-    );
+    this.target = { ...t, tech: next };
+    const reason = `${TECH_NAME[from]} did not play (${why}); using ${TECH_NAME[next]}`;
+    if (next === 'snapshot' && !(t.media instanceof HTMLImageElement)) {
+      this.player?.stop();
+      this.player = null;
+      this.setStatus('starting', reason);
+      this.host.requestUpdate();
+      return;
+    }
+    this.recreate(this.everLive ? 'reconnecting' : 'starting', reason);
   }
 
   /** A new player for the same target; the tick and the recovery lease stay. */
@@ -361,6 +411,13 @@ export class LivePlayerController implements ReactiveController {
     );
   }
 }
+
+const TECH_NAME: Record<ResolvedTech, string> = {
+  webrtc: 'WebRTC',
+  mse: 'MSE',
+  llhls: 'LL-HLS',
+  snapshot: 'JPEG',
+};
 
 /** `hvc1.1.6.L60.90` → `H.265`: the codec family a user knows from the camera's menu. */
 function codecLabel(codecs: string): string {

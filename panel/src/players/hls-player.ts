@@ -4,7 +4,15 @@
  * startLoad); anything beyond that is the live-player controller's escalation.
  */
 import Hls, { type ErrorData } from 'hls.js';
-import { canDecode, playQuietly, type OnPlayerState, type TilePlayer } from './tile-player.js';
+import {
+  canDecode,
+  LATENCY,
+  latency,
+  playQuietly,
+  type Latency,
+  type OnPlayerState,
+  type TilePlayer,
+} from './tile-player.js';
 
 const policy = (ttfbMs: number) => ({
   default: {
@@ -29,13 +37,18 @@ export class HlsTilePlayer implements TilePlayer {
     private readonly video: HTMLVideoElement,
     private readonly url: string,
     private readonly onState: OnPlayerState,
+    /** Date.now() on Lookout's clock (the page's socket estimates it), null while unknown. */
+    private readonly serverNow: () => number | null = () => null,
   ) {}
 
   start(): void {
     this.stop();
     this.onState('starting', 'loading playlist');
     if (!Hls.isSupported()) {
-      // Native HLS (Safari): the browser does its own LL-HLS.
+      // Native HLS (Safari): the browser does its own LL-HLS. A media error before any picture
+      // (a native player that cannot play this playlist) is this tech failing here.
+      this.video.onerror = () =>
+        this.onState('tech-failed', `native HLS: ${this.video.error?.message || 'media error'}`);
       this.video.src = this.url;
       playQuietly(this.video);
       return;
@@ -82,15 +95,38 @@ export class HlsTilePlayer implements TilePlayer {
       this.hls.destroy();
       this.hls = null;
     } else if (this.video.getAttribute('src')) {
+      this.video.onerror = null;
       this.video.removeAttribute('src');
       this.video.load();
     }
   }
 
-  latency(): number | null {
-    if (this.hls) return Number.isFinite(this.hls.latency) && this.hls.latency > 0 ? this.hls.latency : null;
+  /**
+   * Since Lookout received the frame on screen: the playlist's PROGRAM-DATE-TIME (Lookout's receive
+   * time of each segment's first frame) at the playhead, against Lookout's clock. Without either, the
+   * distance to the live edge (labelled as buffered).
+   */
+  latency(): Latency | null {
+    const now = this.serverNow();
+    const playing = this.hls ? this.hls.playingDate : this.nativeDate();
+    if (now !== null && playing)
+      return latency(Math.max(0, (now - playing.getTime()) / 1000), LATENCY.sincePdt);
+    if (this.hls)
+      return Number.isFinite(this.hls.latency) && this.hls.latency > 0
+        ? latency(this.hls.latency, LATENCY.buffer)
+        : null;
     const s = this.video.seekable;
-    return s.length > 0 ? Math.max(0, s.end(s.length - 1) - this.video.currentTime) : null;
+    return s.length > 0
+      ? latency(Math.max(0, s.end(s.length - 1) - this.video.currentTime), LATENCY.buffer)
+      : null;
+  }
+
+  /** Safari's native player: getStartDate() is the PROGRAM-DATE-TIME of media time 0. */
+  private nativeDate(): Date | null {
+    const v = this.video as HTMLVideoElement & { getStartDate?: () => Date };
+    const start = v.getStartDate?.();
+    const t = start?.getTime();
+    return t !== undefined && Number.isFinite(t) ? new Date(t + v.currentTime * 1000) : null;
   }
 
   toEdge(): void {
@@ -112,6 +148,10 @@ export class HlsTilePlayer implements TilePlayer {
       return;
     }
     this.fatal++;
+    // hls.js's own media recovery did not help before any fragment played: MSE (which hls.js runs
+    // on) fails here; the controller falls back if this tile never showed a picture.
+    if (this.fatal > 2 && d.type === Hls.ErrorTypes.MEDIA_ERROR)
+      return this.onState('tech-failed', d.details);
     this.onState('reconnecting', d.details);
     if (this.fatal <= 2 && d.type === Hls.ErrorTypes.MEDIA_ERROR) hls.recoverMediaError();
     else if (this.fatal <= 2 && d.type === Hls.ErrorTypes.NETWORK_ERROR)

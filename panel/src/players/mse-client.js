@@ -3,7 +3,8 @@
 // the Lit panel can import it later. The framing is defined in addon/src/contracts/mse-ws.ts; the
 // constants below repeat it (a test keeps them equal).
 
-export const FRAME_HEADER_BYTES = 4;
+export const FRAME_HEADER_BYTES = 12;
+export const FRAME_RECEIVED_OFFSET = 4;
 export const FRAME_INIT = 1;
 export const FRAME_FRAGMENT = 2;
 export const FLAG_KEYFRAME = 1;
@@ -15,9 +16,16 @@ export const MAX_STREAM_ID = 0xffff;
  * L + one fragment; the player steers the minimum over the last second (L) into [loS, hiS] by
  * playing at `rate` while above hiS, jumps to end − edgeS when more than jumpS behind (or outside
  * the buffer), and after each stall (the buffer ran dry) adds stallIncreaseS to its targets, up to
- * maxEdgeS, so a busy machine settles at a lag it can sustain instead of stalling again and again.
+ * maxEdgeS, so a busy machine settles at a lag it can sustain instead of stalling again and again;
+ * every decayEveryS without a stall it takes stallDecreaseS of that back (a passing load spike does
+ * not cost latency for the life of the tile).
  */
 export const LIVE_EDGE_DEFAULTS = Object.freeze({
+  // bench:live's frame timeline: the player's lag is the one large part Lookout adds after FFmpeg
+  // (appended → presented ~130 ms at these targets, ~80 ms at 0.05 s). Lower targets won on a
+  // lightly loaded machine but stalled and ended higher under load (bench rows MSE_EDGE=0.05), so
+  // the defaults stay; a stall raises them (stallIncreaseS) and smooth play takes that back
+  // (decayEveryS), so each browser settles at the lowest lag it sustains.
   edgeS: 0.1,
   loS: 0.1,
   hiS: 0.2,
@@ -25,12 +33,30 @@ export const LIVE_EDGE_DEFAULTS = Object.freeze({
   jumpS: 1.5,
   stallIncreaseS: 0.05,
   maxEdgeS: 0.5,
+  /** After this long without a stall, a stall's increase is taken back by stallDecreaseS. */
+  decayEveryS: 10,
+  stallDecreaseS: 0.025,
 });
 /** How often the live edge is checked between appends (ms). */
 const FOLLOW_EVERY_MS = 50;
 /** Media kept behind the playhead; older data is removed so the SourceBuffer never hits its quota. */
 const KEEP_BEHIND_S = 10;
 const RECONNECT_STEPS_MS = [500, 1000, 2000, 5000];
+/** Clock probes (contracts/mse-ws.ts `time`): a few at connect, then one now and then. */
+const TIME_PROBES_AT_OPEN = 3;
+const TIME_PROBE_EVERY_MS = 30_000;
+/** Appended fragments remembered for the latency badge (a few seconds' worth). */
+const RECEIVED_KEEP = 128;
+
+/**
+ * The MediaSource this browser has: `ManagedMediaSource` (Safari 17+, iOS 17.1+: the only one on
+ * iPhones) or the classic `MediaSource`. Managed is preferred where both exist: Safari lets the
+ * browser manage its memory, which is what it is for.
+ */
+export function mediaSourceClass() {
+  if (typeof window === 'undefined') return null;
+  return window.ManagedMediaSource || window.MediaSource || null;
+}
 
 /**
  * One WebSocket for the page. Players attach with a stream key; the socket assigns each subscription
@@ -46,9 +72,38 @@ export class LiveSocket {
     this.nextId = 1;
     this.attempt = 0;
     this.closed = false;
+    /** The socket has opened at least once (a proxy that drops upgrades never gets here). */
+    this.opened = false;
     /** @type {WebSocket | null} */
     this.ws = null;
+    /** Lookout's clock minus ours (ms), from the lowest-rtt `time` probe; null before the first. */
+    this.clockOffsetMs = null;
+    this.bestRttMs = Infinity;
+    this.timeTimer = 0;
+    this.probeId = 0;
     this.connect();
+  }
+
+  /** Our Date.now() on Lookout's clock (ms), or null before the clock is known. */
+  serverNow() {
+    return this.clockOffsetMs === null ? null : Date.now() + this.clockOffsetMs;
+  }
+
+  probeClock() {
+    if (this.ws && this.ws.readyState === WebSocket.OPEN)
+      this.send({ type: 'time', id: (this.probeId = (this.probeId % MAX_STREAM_ID) + 1), t: Date.now() });
+  }
+
+  onTime(msg) {
+    const at = Date.now();
+    const rtt = at - msg.t;
+    if (!(rtt >= 0) || typeof msg.now !== 'number') return;
+    // NTP's rule: the sample with the smallest round trip bounds the offset best. A sample much
+    // older than the best one is replaced anyway, so a clock step on either side is followed.
+    if (rtt <= this.bestRttMs || this.clockOffsetMs === null) {
+      this.bestRttMs = rtt;
+      this.clockOffsetMs = msg.now - (msg.t + rtt / 2);
+    }
   }
 
   /** The page-relative WebSocket URL, e.g. for `live/ws` under an HA ingress path. */
@@ -64,7 +119,16 @@ export class LiveSocket {
     this.ws = ws;
     ws.onopen = () => {
       this.attempt = 0;
+      this.opened = true;
       for (const [id, player] of this.players) this.send({ type: 'subscribe', id, key: player.key });
+      this.bestRttMs = Infinity;
+      for (let i = 0; i < TIME_PROBES_AT_OPEN; i++) setTimeout(() => this.probeClock(), i * 200);
+      clearInterval(this.timeTimer);
+      this.timeTimer = setInterval(() => {
+        // Forget the best sample now and then: it may predate a clock step.
+        this.bestRttMs = Infinity;
+        this.probeClock();
+      }, TIME_PROBE_EVERY_MS);
     };
     ws.onmessage = (ev) => this.onMessage(ev.data);
     ws.onclose = () => {
@@ -97,6 +161,7 @@ export class LiveSocket {
 
   close() {
     this.closed = true;
+    clearInterval(this.timeTimer);
     this.ws?.close();
   }
 
@@ -112,7 +177,8 @@ export class LiveSocket {
       } catch {
         return;
       }
-      if (typeof msg.id === 'number') this.players.get(msg.id)?.onControl(msg);
+      if (msg.type === 'time') this.onTime(msg);
+      else if (typeof msg.id === 'number') this.players.get(msg.id)?.onControl(msg);
       else console.warn('lookout live:', msg.message ?? msg);
       return;
     }
@@ -122,8 +188,12 @@ export class LiveSocket {
     const player = this.players.get(id);
     if (!player) return; // a late frame of a stream just unsubscribed
     const payload = bytes.subarray(FRAME_HEADER_BYTES);
+    const receivedAt = new DataView(bytes.buffer, bytes.byteOffset, FRAME_HEADER_BYTES).getFloat64(
+      FRAME_RECEIVED_OFFSET,
+    );
     if (bytes[0] === FRAME_INIT) player.onInit(payload);
-    else if (bytes[0] === FRAME_FRAGMENT) player.onFragment(payload, (bytes[1] & FLAG_KEYFRAME) !== 0);
+    else if (bytes[0] === FRAME_FRAGMENT)
+      player.onFragment(payload, (bytes[1] & FLAG_KEYFRAME) !== 0, receivedAt);
   }
 }
 
@@ -143,8 +213,9 @@ export class MsePlayer {
     this.video = video;
     this.onState = onState;
     this.options = { ...LIVE_EDGE_DEFAULTS, ...options };
-    /** Added to the edge targets after stalls (reset by a new subscription). */
+    /** Added to the edge targets after stalls (reset by a new subscription), taken back over time. */
     this.extraS = 0;
+    this.lastStallAt = 0;
     /** Counters for tests and benchmarks: seeks to the edge, playbackRate changes, stalls. */
     this.stats = { jumps: 0, rateChanges: 0, stalls: 0 };
     /** Seek to the edge once the first media is buffered. */
@@ -155,6 +226,7 @@ export class MsePlayer {
     this.onWaiting = () => {
       if (!this.started || !this.ms) return;
       this.stats.stalls++;
+      this.lastStallAt = performance.now();
       const o = this.options;
       this.extraS = Math.min(o.maxEdgeS - o.edgeS, this.extraS + o.stallIncreaseS);
     };
@@ -168,8 +240,19 @@ export class MsePlayer {
     /** @type {SourceBuffer | null} */
     this.sb = null;
     this.mimeType = '';
-    /** @type {Uint8Array[]} */
+    /** @type {Array<{ bytes: Uint8Array, receivedAt: number | null, at: number }>} */
     this.queue = [];
+    /** The queue entry being appended (its buffered end is recorded on updateend). */
+    this.appending = null;
+    /**
+     * Appended fragments, oldest first: where each ends in media time, when Lookout received it
+     * (its clock) and when it reached this page and was appended (ours). The badge finds the one on
+     * screen; benchmarks read the frame timeline from it.
+     * @type {Array<{ end: number, receivedAt: number, at: number, appendedAt: number }>}
+     */
+    this.received = [];
+    /** ManagedMediaSource's hint (startstreaming/endstreaming); classic MediaSource: always true. */
+    this.streaming = true;
     this.objectUrl = '';
     this.lastTrim = 0;
     /** Retries after the server ended this subscription; reset once playing (FIELD-NOTES #21). */
@@ -200,9 +283,22 @@ export class MsePlayer {
     this.onState('reconnecting', 'socket closed');
   }
 
+  /**
+   * Seconds since Lookout received the frame on screen (on Lookout's clock, so a browser whose
+   * clock differs still reads true), or null before that is known. Unlike the buffer lag it counts
+   * the socket, the append and the player's own lag; it does not count the camera and FFmpeg.
+   */
+  receiveAge() {
+    const now = this.socket ? this.socket.serverNow() : null;
+    if (now === null || this.received.length === 0) return null;
+    const t = this.video.currentTime;
+    const frag = this.received.find((r) => r.end > t) ?? this.received[this.received.length - 1];
+    return Math.max(0, (now - frag.receivedAt) / 1000);
+  }
+
   onControl(msg) {
     if (msg.type === 'init') {
-      const MS = window.MediaSource || window.ManagedMediaSource;
+      const MS = mediaSourceClass();
       if (!MS || !MS.isTypeSupported(msg.mimeType)) {
         // Not a fault to retry: the tile asks for a playable variant (or says it cannot play this).
         this.onState('unsupported', msg.codecs);
@@ -228,19 +324,34 @@ export class MsePlayer {
   }
 
   onInit(bytes) {
-    this.enqueue(bytes);
+    this.enqueue(bytes, null);
   }
 
-  onFragment(bytes) {
+  onFragment(bytes, _keyframe, receivedAt) {
     if (!this.ms) return; // before the JSON init (cannot happen in order) or after a teardown
-    this.enqueue(bytes);
+    this.enqueue(bytes, receivedAt ?? null);
   }
 
   rebuild(mimeType) {
     this.teardown();
     this.mimeType = mimeType;
-    const ms = new MediaSource();
+    const MS = mediaSourceClass();
+    const ms = new MS();
     this.ms = ms;
+    const managed =
+      typeof window.ManagedMediaSource === 'function' && ms instanceof window.ManagedMediaSource;
+    if (managed) {
+      // Safari plays a ManagedMediaSource only with AirPlay off (or an AirPlay alternative source,
+      // which a live WebSocket stream has none of).
+      this.video.disableRemotePlayback = true;
+      // Safari says when it wants data (startstreaming) and when it has enough (endstreaming). A
+      // live stream cannot pause its source without falling behind live, so appends go on either
+      // way; the hint is kept for the tile (and trimming keeps the buffer small, which is what
+      // Safari asks for).
+      this.streaming = false;
+      ms.addEventListener('startstreaming', () => (this.streaming = true));
+      ms.addEventListener('endstreaming', () => (this.streaming = false));
+    }
     this.objectUrl = URL.createObjectURL(ms);
     ms.addEventListener(
       'sourceopen',
@@ -248,7 +359,20 @@ export class MsePlayer {
         if (this.ms !== ms) return;
         const sb = ms.addSourceBuffer(mimeType);
         sb.mode = 'segments';
-        sb.addEventListener('updateend', () => this.pump());
+        sb.addEventListener('updateend', () => {
+          const done = this.appending;
+          this.appending = null;
+          if (done && done.receivedAt !== null && sb.buffered.length > 0) {
+            this.received.push({
+              end: sb.buffered.end(sb.buffered.length - 1),
+              receivedAt: done.receivedAt,
+              at: done.at,
+              appendedAt: Date.now(),
+            });
+            if (this.received.length > RECEIVED_KEEP) this.received.shift();
+          }
+          this.pump();
+        });
         sb.addEventListener('error', () => this.onState('error', 'SourceBuffer error'));
         this.sb = sb;
         this.pump();
@@ -268,6 +392,8 @@ export class MsePlayer {
     this.started = false;
     this.lags = [];
     this.queue = [];
+    this.appending = null;
+    this.received = [];
     this.sb = null;
     if (this.ms) {
       this.ms = null;
@@ -277,9 +403,9 @@ export class MsePlayer {
     }
   }
 
-  enqueue(bytes) {
+  enqueue(bytes, receivedAt) {
     // Copy: the WebSocket's ArrayBuffer is ours, but appendBuffer wants a stable view per append.
-    this.queue.push(bytes.slice());
+    this.queue.push({ bytes: bytes.slice(), receivedAt, at: Date.now() });
     this.pump();
   }
 
@@ -291,7 +417,8 @@ export class MsePlayer {
     const next = this.queue.shift();
     if (!next) return;
     try {
-      sb.appendBuffer(next);
+      this.appending = next;
+      sb.appendBuffer(next.bytes);
     } catch (err) {
       // QuotaExceeded or a decode error: start this tile over rather than wedge it.
       this.onState('error', `append failed: ${err && err.message}; restarting`);
@@ -321,6 +448,10 @@ export class MsePlayer {
       this.setRate(1);
     } else {
       const now = performance.now();
+      if (this.extraS > 0 && now - this.lastStallAt > o.decayEveryS * 1000) {
+        this.extraS = Math.max(0, this.extraS - o.stallDecreaseS);
+        this.lastStallAt = now;
+      }
       this.lags.push([now, end - t]);
       while (this.lags.length && this.lags[0][0] < now - 1000) this.lags.shift();
       let minLag = Infinity;

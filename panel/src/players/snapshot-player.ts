@@ -3,7 +3,7 @@
  * about once a second. A new image is requested only after the previous one settled, so a slow link
  * never piles up requests.
  */
-import type { OnPlayerState, TilePlayer } from './tile-player.js';
+import { LATENCY, latency, type Latency, type OnPlayerState, type TilePlayer } from './tile-player.js';
 
 const REFRESH_MS = 1000;
 const RETRY_MS = 3000;
@@ -45,8 +45,8 @@ export class SnapshotTilePlayer implements TilePlayer {
   }
 
   /** Age of the picture shown. */
-  latency(): number | null {
-    return this.loaded ? (performance.now() - this.loaded) / 1000 : null;
+  latency(): Latency | null {
+    return this.loaded ? latency((performance.now() - this.loaded) / 1000, LATENCY.snapshot) : null;
   }
 
   toEdge(): void {

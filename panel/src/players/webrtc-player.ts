@@ -11,7 +11,14 @@
  */
 import type { LookoutApi } from '../api/client.js';
 import type { ProfileName } from '../../../addon/src/contracts/stream-key.js';
-import { playQuietly, type OnPlayerState, type TilePlayer } from './tile-player.js';
+import {
+  LATENCY,
+  latency,
+  playQuietly,
+  type Latency,
+  type OnPlayerState,
+  type TilePlayer,
+} from './tile-player.js';
 
 const GATHER_CAP_MS = 1000;
 
@@ -24,6 +31,8 @@ export class WebRtcTilePlayer implements TilePlayer {
   private session: string | null = null;
   private statsTimer = 0;
   private delayS: number | null = null;
+  /** The previous stats sample's totals: the delay shown is over the last second, not since start. */
+  private prev = { buffer: 0, emitted: 0, decode: 0, decoded: 0 };
   private frames = 0;
   private frameCallback = 0;
 
@@ -82,6 +91,7 @@ export class WebRtcTilePlayer implements TilePlayer {
     const pc = this.pc;
     this.pc = null;
     this.delayS = null;
+    this.prev = { buffer: 0, emitted: 0, decode: 0, decoded: 0 };
     pc?.close();
     if (this.session) void this.api.whepClose(this.session).catch(() => {});
     this.session = null;
@@ -91,9 +101,9 @@ export class WebRtcTilePlayer implements TilePlayer {
     }
   }
 
-  /** The receiver's jitter-buffer delay: how far behind what arrived the picture is shown. */
-  latency(): number | null {
-    return this.delayS;
+  /** Half the round trip + jitter buffer + decode over the last second (LATENCY.webrtc). */
+  latency(): Latency | null {
+    return this.delayS === null ? null : latency(this.delayS, LATENCY.webrtc);
   }
 
   /** WebRTC plays at the live edge by design; a stalled element only needs play(). */
@@ -117,18 +127,39 @@ export class WebRtcTilePlayer implements TilePlayer {
   private async sampleDelay(pc: RTCPeerConnection): Promise<void> {
     const stats = await pc.getStats().catch(() => null);
     if (!stats || pc !== this.pc) return;
-    stats.forEach(
-      (s: {
-        type?: string;
-        kind?: string;
-        jitterBufferDelay?: number;
-        jitterBufferEmittedCount?: number;
-      }) => {
-        if (s.type === 'inbound-rtp' && s.kind === 'video' && s.jitterBufferEmittedCount)
-          this.delayS = (s.jitterBufferDelay ?? 0) / s.jitterBufferEmittedCount;
-      },
-    );
+    let rttS: number | null = null;
+    let inbound: WebRtcInbound | null = null;
+    stats.forEach((s: WebRtcInbound & { type?: string; state?: string; currentRoundTripTime?: number }) => {
+      if (s.type === 'inbound-rtp' && s.kind === 'video') inbound = s;
+      if (s.type === 'candidate-pair' && s.state === 'succeeded' && s.currentRoundTripTime !== undefined)
+        rttS = s.currentRoundTripTime;
+    });
+    const v = inbound as WebRtcInbound | null;
+    if (!v?.jitterBufferEmittedCount) return;
+    const cur = {
+      buffer: v.jitterBufferDelay ?? 0,
+      emitted: v.jitterBufferEmittedCount,
+      decode: v.totalDecodeTime ?? 0,
+      decoded: v.framesDecoded ?? 0,
+    };
+    const p = this.prev;
+    this.prev = cur;
+    const emitted = cur.emitted - p.emitted;
+    const decoded = cur.decoded - p.decoded;
+    if (emitted <= 0) return;
+    const buffer = (cur.buffer - p.buffer) / emitted;
+    const decode = decoded > 0 ? (cur.decode - p.decode) / decoded : 0;
+    this.delayS = buffer + decode + (rttS ?? 0) / 2;
   }
+}
+
+/** The RTCInboundRtpStreamStats fields read here (lib.dom types lack some). */
+interface WebRtcInbound {
+  kind?: string;
+  jitterBufferDelay?: number;
+  jitterBufferEmittedCount?: number;
+  totalDecodeTime?: number;
+  framesDecoded?: number;
 }
 
 function gathered(pc: RTCPeerConnection): Promise<void> {

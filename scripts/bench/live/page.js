@@ -52,7 +52,7 @@
     const canvas = document.createElement('canvas');
     const ctx = canvas.getContext('2d', { willReadFrequently: true });
     video.addEventListener('waiting', () => rec.waiting++);
-    const onFrame = () => {
+    const onFrame = (_now, metadata) => {
       if (rec.stopped) return;
       const at = Date.now();
       if (rec.firstRvfcAt === null) rec.firstRvfcAt = at;
@@ -78,6 +78,7 @@
             rec.firstFrameAgeMs = at - ts;
           }
           rec.samples.push([at, at - ts]);
+          if (rec.onSample) rec.onSample(at, ts, metadata);
         }
       }
       video.requestVideoFrameCallback(onFrame);
@@ -172,6 +173,27 @@
     });
   }
 
+  /**
+   * Frame timeline from the product's own frame headers (Lookout's receive time) and the MSE
+   * client's append records: capture → Lookout received → page received → appended → presented.
+   */
+  function mseTimeline(rec, video, player, sock) {
+    rec.timeline = [];
+    rec.onSample = (at, ts, metadata) => {
+      const t = metadata && typeof metadata.mediaTime === 'number' ? metadata.mediaTime : video.currentTime;
+      const frag = player.received.find((r) => r.end > t + 1e-4);
+      if (!frag) return;
+      const off = sock.clockOffsetMs ?? 0;
+      rec.timeline.push([
+        at,
+        frag.receivedAt - off - ts,
+        frag.at - (frag.receivedAt - off),
+        frag.appendedAt - frag.at,
+        at - frag.appendedAt,
+      ]);
+    };
+  }
+
   function playMse(key, opt) {
     const video = newVideo();
     const rec = newRecord('mse', key, video);
@@ -185,6 +207,7 @@
       opt || {},
     );
     player.play(socket, key);
+    mseTimeline(rec, video, player, socket);
     rec.stop = () => {
       player.stop();
       video.remove();
@@ -199,6 +222,64 @@
         stalls: player.stats.stalls,
         edgeS: player.options.edgeS + player.extraS,
       };
+    };
+    players.set(rec.id, rec);
+    return rec.id;
+  }
+
+  // ---------------------------------------------------------------- the panel's own tile players
+
+  /** One LiveSocket for the page's panel players (as the card's sharedSocket), opened on first use. */
+  let panelSock = null;
+  function panelSocket() {
+    panelSock ??= new LookoutPanel.LiveSocket(LookoutPanel.LiveSocket.urlFor('/api/ws'));
+    return panelSock;
+  }
+
+  /**
+   * The panel's TilePlayer for `tech` (panel/src/players, bundled as `LookoutPanel`), built as the
+   * card's live-player controller builds it, with the panel's own settings.
+   */
+  function playPanel(tech, camera, profile) {
+    const video = newVideo();
+    const rec = newRecord(tech, `panel ${camera}/${profile}`, video);
+    meter(rec);
+    const api = new LookoutPanel.LookoutApi(`${location.origin}/`);
+    const onState = (state, reason) => {
+      rec.events.push(reason ? `${state}: ${reason}` : state);
+      if (state === 'offline' || state === 'tech-failed' || state === 'unsupported')
+        rec.errors.push(`${state}: ${reason}`);
+    };
+    let player;
+    if (tech === 'mse') {
+      const sock = panelSocket();
+      player = new LookoutPanel.MseTilePlayer(video, sock, `${camera}/${profile}`, onState);
+      mseTimeline(rec, video, player.player, sock);
+      rec.extra = () => {
+        const b = video.buffered;
+        rec.jumps = player.player.stats.jumps;
+        rec.rateChanges = player.player.stats.rateChanges;
+        return {
+          bufferLagS: b.length ? b.end(b.length - 1) - video.currentTime : null,
+          playbackRate: video.playbackRate,
+          stalls: player.player.stats.stalls,
+          badge: player.latency(),
+        };
+      };
+    } else if (tech === 'llhls') {
+      const sock = panelSocket();
+      player = new LookoutPanel.HlsTilePlayer(video, api.hlsUrl(camera, profile), onState, () =>
+        sock.serverNow(),
+      );
+      rec.extra = () => ({ playbackRate: video.playbackRate, badge: player.latency() });
+    } else {
+      player = new LookoutPanel.WebRtcTilePlayer(video, api, camera, profile, onState);
+      rec.extra = () => ({ badge: player.latency() });
+    }
+    player.start();
+    rec.stop = () => {
+      player.stop();
+      video.remove();
     };
     players.set(rec.id, rec);
     return rec.id;
@@ -272,6 +353,11 @@
       jumps: rec.jumps,
       rateChanges: rec.rateChanges,
       currentTime: rec.video.currentTime,
+      // [capture→Lookout, Lookout→page, page→appended, appended→presented] ms per frame (MSE only).
+      timeline:
+        rec.timeline && since !== undefined
+          ? rec.timeline.filter((x) => x[0] >= since).map((x) => x.slice(1))
+          : undefined,
       ...rec.extra(),
     };
   }
@@ -286,5 +372,5 @@
 
   // `internals`: for peer-page.js (bench:peers), which meters the peers' own players the same way.
   const internals = { newRecord, meter, players };
-  window.bench = { playHls, playMse, playWebrtc, openSocket, info, stop, internals, ready: true };
+  window.bench = { playHls, playMse, playWebrtc, playPanel, openSocket, info, stop, internals, ready: true };
 })();

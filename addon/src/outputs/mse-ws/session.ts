@@ -132,13 +132,18 @@ export class MseSession {
       if (typeof m.key !== 'string') return this.reject(id, '"key" must be a string camera/profile');
       return this.subscribe(id, m.key);
     }
+    if (m.type === 'time') {
+      if (typeof m.t !== 'number' || !Number.isFinite(m.t))
+        return this.reject(id, '"t" must be a number (ms)');
+      return this.sendJson({ type: 'time', id, t: m.t, now: Date.now() });
+    }
     if (m.type === 'unsubscribe') {
       if (!this.subs.has(id)) return this.reject(id, `no subscription with id ${id}`);
       return this.end(id);
     }
     return this.reject(
       id,
-      `unknown message type ${JSON.stringify(m.type)}; expected subscribe or unsubscribe`,
+      `unknown message type ${JSON.stringify(m.type)}; expected subscribe, unsubscribe or time`,
     );
   }
 
@@ -247,10 +252,15 @@ export class MseSession {
           width: info.video?.width ?? null,
           height: info.video?.height ?? null,
         });
-        return this.sendBinary(encodeMseFrame(MSE_FRAME_INIT, id, ev.init.data));
+        return this.sendBinary(
+          encodeMseFrame(MSE_FRAME_INIT, id, ev.init.data, { receivedAt: ev.init.receivedAt }),
+        );
       }
       case 'fragment': {
-        const frame = encodeMseFrame(MSE_FRAME_FRAGMENT, id, ev.fragment.data, ev.fragment.independent);
+        const frame = encodeMseFrame(MSE_FRAME_FRAGMENT, id, ev.fragment.data, {
+          keyframe: ev.fragment.independent,
+          receivedAt: ev.fragment.arrivedAt,
+        });
         if (this.socket.bufferedAmount <= MAX_BUFFERED_BYTES) return this.sendBinary(frame);
         return this.drained().then(() => this.sendBinary(frame));
       }
