@@ -21,6 +21,8 @@ import { streamKey } from './contracts/stream-key.js';
 import { findMediamtx } from './gateway/binary.js';
 import { MediamtxGateway, type GatewayOptions } from './gateway/gateway.js';
 import { buildApi } from './control/api/app.js';
+import { ApiLimits } from './control/api/limits.js';
+import { exposureProblem } from './config/server.js';
 import { loadOrCreateCertificate, type TlsFiles } from './control/api/tls-cert.js';
 import { panelLink } from './control/mqtt/panel-link.js';
 import { MqttService } from './control/mqtt/service.js';
@@ -108,6 +110,11 @@ export interface Lookout {
 
 export async function startLookout(opts: LookoutOptions): Promise<Lookout> {
   const { log } = opts;
+  // The config check judged the file's host; `--host` (listen.host) may widen it: judged again here,
+  // before anything starts.
+  const { token: cfgToken, trustedProxies: cfgProxies } = opts.config.server;
+  const exposure = exposureProblem(opts.listen?.host ?? opts.config.server.host, cfgToken, cfgProxies);
+  if (exposure !== null) throw new Error(`refusing to start: ${exposure}`);
   const redactor = opts.redactor ?? new SecretRedactor();
   redactor.setSecrets(opts.config.secrets);
   // Undo steps, in start order; run in reverse by stop() or when a later step fails.
@@ -182,18 +189,21 @@ export async function startLookout(opts: LookoutOptions): Promise<Lookout> {
 
     const llhls = new LlhlsOrigin(supervisor);
     let mqtt: MqttService | null = null;
-    const { token, trustedProxies } = opts.config.server;
+    const { token, trustedProxies, allowedHosts, corsOrigins } = opts.config.server;
     const auth = { token, trustedProxies };
     // The listeners keep this token until restart, even if a reload drops it from the config's secrets.
     if (token !== null) redactor.addSecrets([token]);
+    const host = opts.listen?.host ?? opts.config.server.host;
+    // Both listeners share the guard's settings, the caps and their drop counters.
+    const guard = { bindHost: host, allowedHosts, corsOrigins, trustedProxies };
+    const limits = new ApiLimits();
     const deps = {
-      ...{ supervisor, log, version: VERSION, llhls, recordings, control, snapshots, auth },
+      ...{ supervisor, log, version: VERSION, llhls, recordings, control, snapshots, auth, guard, limits },
       ...{ gateway, srtla, redactor, talk },
       leaseStats: () => supervisor.leaseStats(),
       // `mqtt` is assigned below, before the API answers its first request.
       mqttStats: () => mqtt?.stats() ?? null,
     };
-    const host = opts.listen?.host ?? opts.config.server.host;
     const port = opts.listen?.port ?? opts.config.server.port;
 
     if (opts.mqtt !== false && opts.config.mqtt.enabled) {

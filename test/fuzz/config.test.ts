@@ -34,7 +34,13 @@ const SECRET = 'Fuzz-S3cret"\\pw';
 const opts = {
   baseDir: examples,
   env: { FRONT_DOOR_PASSWORD: SECRET, NURSERY_PASSWORD: SECRET, SHED_PASSWORD: SECRET },
-  secrets: { garage_password: SECRET, driveway_password: SECRET, x: SECRET },
+  // lookout_token: the multi-vendor example's server.token (at least 16 characters).
+  secrets: {
+    garage_password: SECRET,
+    driveway_password: SECRET,
+    x: SECRET,
+    lookout_token: `${SECRET}-token`,
+  },
 };
 const seeds = ['minimal.yaml', 'multi-vendor.yaml'].map((f) => readFileSync(join(examples, f), 'utf8'));
 

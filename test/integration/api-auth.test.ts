@@ -183,7 +183,10 @@ describe('API authentication (server.token)', () => {
     assert.equal(r.headers.location, './?view=grid');
     assert.ok(!String(r.headers.location).includes(TOKEN));
     const setCookie = String(r.headers['set-cookie']);
-    assert.match(setCookie, /^lookout_session=[A-Za-z0-9_-]+; HttpOnly; SameSite=Strict; Path=\/$/);
+    assert.match(
+      setCookie,
+      /^lookout_session=\d+\.[A-Za-z0-9_-]+; Max-Age=604800; HttpOnly; SameSite=Strict; Path=\/$/,
+    );
     assert.ok(!setCookie.includes(TOKEN), 'the cookie is derived from the token, not the token');
     const cookie = setCookie.split(';')[0]!;
     // The redirect target resolves against the request URL, keeping a proxy's path prefix.

@@ -71,7 +71,8 @@ describe('LL-HLS origin', () => {
     );
     assert.equal(first.res.headers.get('content-type'), 'application/vnd.apple.mpegurl');
     assert.equal(first.res.headers.get('cache-control'), 'no-cache');
-    assert.equal(first.res.headers.get('access-control-allow-origin'), '*');
+    // Never `*` (issue 12: any web page could read the cameras); server.cors_origins lists who may.
+    assert.equal(first.res.headers.get('access-control-allow-origin'), null);
     const lease = app.supervisor.status(key).leases.find((l) => l.kind === 'viewer');
     assert.ok(lease, 'the muxer holds a viewer lease');
   });
@@ -283,7 +284,7 @@ describe('LL-HLS origin', () => {
       const r = await get(`stream.m3u8${q}`);
       assert.equal(r.res.status, 400, `${q}: ${r.text}`);
       assert.equal((JSON.parse(r.text) as { error: { code: string } }).error.code, 'bad_request');
-      assert.equal(r.res.headers.get('access-control-allow-origin'), '*', 'CORS on errors too');
+      assert.equal(r.res.headers.get('access-control-allow-origin'), null, 'no CORS * on errors either');
     }
     const unknown = await fetch(`${app.url}/hls/nobody/sub/stream.m3u8`);
     assert.equal(unknown.status, 404);

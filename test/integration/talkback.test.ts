@@ -42,6 +42,10 @@ describe('talkback', () => {
     await waitFor(() => sessionsFor(camera).length > before, limitMs, `a backchannel session on ${camera}`);
     const file = sessionsFor(camera)[before]!.file!;
     await waitFor(() => closedFor(file) !== undefined, limitMs, `backchannel session ${file} to close`);
+    if (!closedFor(file)!.bytes)
+      throw new Error(
+        `the camera recorded nothing in ${file}; talk views ${JSON.stringify(app.talk.views())}; camera stderr:\n${cam.stderrTail().join('\n')}`,
+      );
     return file;
   }
 

@@ -33,9 +33,11 @@ export const BUILT_IN_KEYFRAME_INTERVAL_MS = 1000;
 
 /** dataDir is filled in relative to the config file's folder, so it is not a constant. */
 export const BUILT_IN_SERVER: Readonly<
-  Omit<ServerSettings, 'dataDir' | 'token' | 'trustedProxies' | 'hwaccel'>
+  Omit<ServerSettings, 'dataDir' | 'token' | 'trustedProxies' | 'hwaccel' | 'allowedHosts' | 'corsOrigins'>
 > = {
-  host: '0.0.0.0',
+  // Loopback: without a token nothing on the LAN may reach the API (a wider bind needs a token or
+  // trusted proxies, config/server.ts).
+  host: '127.0.0.1',
   port: 8080,
   logLevel: 'info',
 };

@@ -51,12 +51,14 @@ test('a minimal in-memory config resolves with built-in defaults', () => {
     { baseDir: '/srv/lookout' },
   );
   assert.deepEqual(config.server, {
-    host: '0.0.0.0',
+    host: '127.0.0.1',
     port: 8080,
     dataDir: '/srv/lookout/.lookout',
     logLevel: 'info',
     token: null,
     trustedProxies: [],
+    allowedHosts: [],
+    corsOrigins: [],
     hwaccel: null,
   });
   const c = config.cameras[0]!;

@@ -14,7 +14,7 @@ import { SecretRef, secretTag } from './secrets.js';
 const file = fileURLToPath(new URL('../../../config/examples/multi-vendor.yaml', import.meta.url));
 const base: unknown = parse(readFileSync(file, 'utf8'), { customTags: [secretTag] });
 const env = { FRONT_DOOR_PASSWORD: 'a', NURSERY_PASSWORD: 'b', SHED_PASSWORD: 'c' };
-const secrets = { garage_password: 'g', driveway_password: 'd' };
+const secrets = { garage_password: 'g', driveway_password: 'd', lookout_token: 'a-token-of-24-characters' };
 const REPLACEMENTS: unknown[] = [
   null,
   0,

@@ -2,6 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { explainConfig } from './explain.js';
+import { formatIssues } from './errors.js';
 import { resolveConfig } from './resolve.js';
 
 const TOKEN = 'abcdefghijklmnop-0123';
@@ -51,4 +52,18 @@ test('errors: a short token (not echoed), a proxy that is not an IP address', ()
   assert.ok(!text.includes('short-tok'), text);
   assert.match(text, /\/server\/trusted_proxies\/1: "supervisor" is not an IP address/);
   assert.match(text, /\/server\/trusted_proxies\/2: "10\.0\.0\.0\/8" is not an IP address/);
+});
+
+test('a bind beyond loopback needs a token or trusted proxies; the add-on (SUPERVISOR_TOKEN) has the ingress proxy', () => {
+  const wide = { server: { host: '0.0.0.0' }, cameras: CAMERAS };
+  const plain = resolveConfig(wide, { env: {}, baseDir: '/tmp' });
+  assert.equal(plain.ok, false);
+  assert.match(
+    formatIssues(plain.ok ? [] : plain.errors, 'f.yaml'),
+    /\/server\/host: listening on 0\.0\.0\.0 .*server\.token/,
+  );
+  const addon = resolveConfig(wide, { env: { SUPERVISOR_TOKEN: 'x' }, baseDir: '/tmp' });
+  assert.ok(addon.ok, 'the add-on binds 0.0.0.0 behind its trusted ingress proxy');
+  for (const host of ['127.0.0.1', '127.0.0.2', '::1', '[::1]', 'localhost'])
+    assert.ok(resolveConfig({ server: { host }, cameras: CAMERAS }, { env: {}, baseDir: '/tmp' }).ok, host);
 });

@@ -48,6 +48,10 @@ export function resolveServer(
     );
   const token = resolveToken(s, base, ck, prov);
   const trustedProxies = resolveTrustedProxies(s, base, env, ck, prov);
+  const allowedHosts = resolveAllowedHosts(s, base, ck, prov);
+  const corsOrigins = resolveCorsOrigins(s, base, ck, prov);
+  const exposure = exposureProblem(host, token, trustedProxies);
+  if (exposure !== null) ck.add(child(base, 'host'), exposure);
   const hw = s?.['hwaccel'] as { api?: unknown; device?: unknown } | undefined;
   // The schema has checked its shape.
   const hwaccel =
@@ -60,7 +64,10 @@ export function resolveServer(
     hwaccel ? 'global' : 'built-in',
     hwaccel ? child(base, 'hwaccel') : `${BUILT_IN_LABEL} (software)`,
   );
-  return { server: { host, port, dataDir, logLevel, token, trustedProxies, hwaccel }, provenance: prov };
+  return {
+    server: { host, port, dataDir, logLevel, token, trustedProxies, allowedHosts, corsOrigins, hwaccel },
+    provenance: prov,
+  };
 }
 
 /** Long enough not to be guessed, and for the redactor to mask it (it skips very short values). */
@@ -109,5 +116,92 @@ function resolveTrustedProxies(
     } else out.push(bare.toLowerCase());
   });
   prov.add('server.trustedProxies', out, 'global', child(base, 'trusted_proxies'));
+  return out;
+}
+
+/** 127.0.0.0/8, ::1 and the name localhost: only this machine can connect. */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.toLowerCase().replace(/^\[(.*)\]$/, '$1');
+  if (h === 'localhost' || h === '::1' || h === '::ffff:127.0.0.1') return true;
+  return isIP(h) === 4 && h.startsWith('127.');
+}
+
+/**
+ * Secure by default: a listener other machines can reach needs a credential. Without a token it may
+ * only bind beyond loopback when trusted proxies stand in front (the add-on: HA's ingress proxy has
+ * authenticated the user). Checked on the config's host here and on the effective one (`--host`) by
+ * main.ts; null: fine.
+ */
+export function exposureProblem(
+  host: string,
+  token: string | null,
+  trustedProxies: readonly string[],
+): string | null {
+  if (token !== null || trustedProxies.length > 0 || isLoopbackHost(host)) return null;
+  return (
+    `listening on ${host} would let anything on the network watch and steer the cameras without a credential: ` +
+    'set server.token (e.g. `openssl rand -hex 24`), list server.trusted_proxies, or keep server.host on 127.0.0.1'
+  );
+}
+
+/** A DNS name (letters, digits, - and .), optionally with a leading "." for "this domain and below". */
+const HOST_NAME =
+  /^\.?(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*\.?$/;
+
+function resolveAllowedHosts(
+  s: RawMap | undefined,
+  base: string,
+  ck: Checker,
+  prov: ProvenanceLog,
+): string[] {
+  const v = ck.read(s, 'allowed_hosts', base, isStringList);
+  if (!ok(v)) {
+    prov.add(
+      'server.allowedHosts',
+      [],
+      'built-in',
+      `${BUILT_IN_LABEL} (IP addresses, localhost, this machine's host name, the bind address)`,
+    );
+    return [];
+  }
+  const out: string[] = [];
+  v.forEach((name, i) => {
+    const bare = name.toLowerCase().replace(/^\[(.*)\]$/, '$1');
+    if (isIP(bare) !== 0 || HOST_NAME.test(bare)) out.push(bare.replace(/\.$/, ''));
+    else
+      ck.add(
+        child(base, 'allowed_hosts', i),
+        `"${name}" is not a host name (write the name only, e.g. lookout.example.com or .example.com for every name below it; no scheme or port)`,
+      );
+  });
+  prov.add('server.allowedHosts', out, 'global', child(base, 'allowed_hosts'));
+  return out;
+}
+
+function resolveCorsOrigins(s: RawMap | undefined, base: string, ck: Checker, prov: ProvenanceLog): string[] {
+  const v = ck.read(s, 'cors_origins', base, isStringList);
+  if (!ok(v)) {
+    prov.add('server.corsOrigins', [], 'built-in', `${BUILT_IN_LABEL} (none: same origin only)`);
+    return [];
+  }
+  const out: string[] = [];
+  v.forEach((text, i) => {
+    let origin: string | null = null;
+    try {
+      const u = new URL(text);
+      // An origin is scheme, host and port: nothing after it but an optional "/".
+      const exact = text.replace(/\/$/, '').toLowerCase() === u.origin.toLowerCase();
+      if ((u.protocol === 'http:' || u.protocol === 'https:') && exact) origin = u.origin;
+    } catch {
+      origin = null;
+    }
+    if (origin !== null) out.push(origin);
+    else
+      ck.add(
+        child(base, 'cors_origins', i),
+        `"${text}" is not an origin (write scheme://host[:port], e.g. http://homeassistant.local:8123; no path, no "*")`,
+      );
+  });
+  prov.add('server.corsOrigins', out, 'global', child(base, 'cors_origins'));
   return out;
 }

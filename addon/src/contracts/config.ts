@@ -160,6 +160,13 @@ export interface ServerSettings {
   token: string | null;
   /** Connections from these addresses need no token (HA's ingress proxy in the add-on). */
   trustedProxies: string[];
+  /**
+   * Host names (besides IP literals, localhost, this machine's names and the bind address) that
+   * requests may name in their Host header: DNS rebinding protection (control/api/http-guard.ts).
+   */
+  allowedHosts: string[];
+  /** Browser origins (scheme://host[:port]) allowed cross-origin: CORS answers, POSTs, WebSockets. */
+  corsOrigins: string[];
   /** Hardware H.264 encoder for on-demand variants (StreamKey.variant); null: software. */
   hwaccel: { api: 'vaapi' | 'qsv'; device: string } | null;
 }

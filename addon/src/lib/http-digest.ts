@@ -12,7 +12,17 @@ export interface DigestRequest {
   password: string;
   method?: string;
   timeoutMs?: number;
+  /** Default MAX_DIGEST_BODY_BYTES. */
+  maxBodyBytes?: number;
 }
+
+/**
+ * A CGI answer is a few lines of key=value text; a camera (or something pretending to be one) that
+ * sends more is cut off rather than buffered without end.
+ */
+export const MAX_DIGEST_BODY_BYTES = 256 * 1024;
+/** Answers refused for exceeding MAX_DIGEST_BODY_BYTES (counted in /metrics). */
+export const digestStats = { oversizedBodies: 0 };
 
 export interface DigestResponse {
   status: number;
@@ -76,6 +86,7 @@ function once(
   url: URL,
   method: string,
   timeoutMs: number,
+  maxBodyBytes: number,
   auth?: string,
 ): Promise<DigestResponse & { challenge?: string }> {
   return new Promise((resolve, reject) => {
@@ -84,7 +95,17 @@ function once(
       { method, agent: false, timeout: timeoutMs, headers: auth ? { authorization: auth } : {} },
       (res) => {
         const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
+        let size = 0;
+        res.on('data', (c: Buffer) => {
+          if (size > maxBodyBytes) return; // already cut off
+          size += c.length;
+          if (size > maxBodyBytes) {
+            digestStats.oversizedBodies += 1;
+            req.destroy(new Error(`the camera's answer is larger than ${maxBodyBytes} bytes; not read`));
+            return;
+          }
+          chunks.push(c);
+        });
         res.on('end', () => {
           const www = res.headers['www-authenticate'];
           resolve({
@@ -106,7 +127,8 @@ export async function digestRequest(r: DigestRequest): Promise<DigestResponse> {
   const url = new URL(r.url);
   const method = r.method ?? 'GET';
   const timeoutMs = r.timeoutMs ?? 5000;
-  const first = await once(url, method, timeoutMs);
+  const maxBody = r.maxBodyBytes ?? MAX_DIGEST_BODY_BYTES;
+  const first = await once(url, method, timeoutMs, maxBody);
   if (first.status !== 401) return { status: first.status, body: first.body };
   const challenge = first.challenge ? parseChallenge(first.challenge) : null;
   if (!challenge) return { status: 401, body: first.body };
@@ -118,7 +140,7 @@ export async function digestRequest(r: DigestRequest): Promise<DigestResponse> {
     r.password,
     randomBytes(8).toString('hex'),
   );
-  const second = await once(url, method, timeoutMs, auth);
+  const second = await once(url, method, timeoutMs, maxBody, auth);
   return { status: second.status, body: second.body };
 }
 
@@ -132,7 +154,8 @@ export async function digestChallenge(
   method: string,
   timeoutMs = 5000,
 ): Promise<{ status: number; challenge: Challenge | null }> {
-  const first = await once(new URL(url), method, timeoutMs);
+  // The answer to an empty request is a short error page: 16 KiB is plenty.
+  const first = await once(new URL(url), method, timeoutMs, 16 * 1024);
   return { status: first.status, challenge: first.challenge ? parseChallenge(first.challenge) : null };
 }
 

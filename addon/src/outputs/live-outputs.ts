@@ -5,6 +5,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from '../lib/log.js';
+import type { ApiLimits } from '../control/api/limits.js';
 import type { CameraDirectory } from '../supervisor/ports.js';
 import { mseWsRoutes } from './mse-ws/routes.js';
 import { panelRoutes } from './panel/routes.js';
@@ -29,6 +30,10 @@ export interface LiveOutputsOptions {
   snapshots?: SnapshotService;
   /** Two-way audio: its WebSocket needs the @fastify/websocket registered here, so its routes are too. */
   talk?: TalkService;
+  /** WebSocket caps and drop counters (control/api/limits.ts); absent: unbounded (unit tests). */
+  limits?: ApiLimits;
+  /** Their connections carry the client's address in X-Forwarded-For (per-client socket cap). */
+  trustedProxies?: readonly string[];
 }
 
 export async function liveOutputs(app: FastifyInstance, opts: LiveOutputsOptions): Promise<void> {
@@ -36,7 +41,7 @@ export async function liveOutputs(app: FastifyInstance, opts: LiveOutputsOptions
     opts.snapshots ??
     new SnapshotService({ supervisor: opts.supervisor, log: opts.log, ffmpegPath: opts.ffmpegPath });
   if (!opts.snapshots) app.addHook('onClose', () => snapshots.close());
-  await mseWsRoutes(app, opts.supervisor, opts.log);
+  await mseWsRoutes(app, opts.supervisor, opts.log, opts.limits, opts.trustedProxies);
   if (opts.talk) talkRoutes(app, opts.talk, opts.log);
   snapshotRoutes(app, opts.supervisor, snapshots);
   panelRoutes(app);

@@ -84,6 +84,9 @@ export class Supervisor
 
   constructor(private readonly opts: SupervisorOptions) {
     super();
+    // Every MSE socket listens for state changes; their number is bounded by the API's socket cap
+    // (control/api/limits.ts, 128), not by Node's leak warning at 10.
+    this.setMaxListeners(256);
     this.config = opts.config;
     this.log = opts.log.child({ component: 'supervisor' });
     const pidFile =

@@ -20,6 +20,9 @@ import type { MediamtxGateway } from '../../gateway/gateway.js';
 import { renderGatewayMetrics } from '../../gateway/metrics.js';
 import { installAuth, type AuthOptions } from './auth.js';
 import { frameworkError, installErrorHandlers } from './errors.js';
+import { installGuard, type GuardOptions } from './http-guard.js';
+import { ApiLimits, renderLimitMetrics } from './limits.js';
+import { boundServer, IDLE_SOCKET_MS, installBodyTimeout, KEEP_ALIVE_MS } from './timeouts.js';
 import { cameraRoutes } from './routes/cameras.js';
 import { probeRoutes } from './routes/probe.js';
 import { healthRoutes } from './routes/health.js';
@@ -52,6 +55,13 @@ export interface ApiDeps {
   snapshots?: SnapshotService;
   /** API token and trusted proxies (auth.ts); absent or token null: no authentication. */
   auth?: AuthOptions;
+  /**
+   * Host allowlist, CORS origins and Origin checks (http-guard.ts). Absent: the defaults for a
+   * loopback listener (no extra names, no CORS origins).
+   */
+  guard?: Partial<GuardOptions>;
+  /** Socket/SSE caps and drop counters shared by every listener; absent: the app makes its own. */
+  limits?: ApiLimits;
   /** The MediaMTX gateway (WebRTC, RTSP restream, SRT); absent or null: Lookout runs without it. */
   gateway?: MediamtxGateway | null;
   /** SRTLA receivers: groups in /api/streams, /api/srtla/stats, metrics; absent: none. */
@@ -87,12 +97,30 @@ export function buildApi(deps: ApiDeps, tls?: TlsMaterial): FastifyInstance {
     bodyLimit: 64 * 1024,
     frameworkErrors: frameworkError,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: true } },
-    connectionTimeout: 0,
-    keepAliveTimeout: 65_000,
+    // Slow clients are bounded (timeouts.ts): idle sockets here, headers and bodies below.
+    connectionTimeout: IDLE_SOCKET_MS,
+    keepAliveTimeout: KEEP_ALIVE_MS,
   }) as unknown as FastifyInstance;
-  installErrorHandlers(app);
-  // First hook of the root instance: runs before every route, the 404 handler and WebSocket upgrades.
+  boundServer(app.server);
+  const limits = deps.limits ?? new ApiLimits();
+  installErrorHandlers(app, limits);
+  // First hooks of the root instance: they run before every route, the 404 handler and WebSocket
+  // upgrades. The guard first: a rebinding Host or a foreign page is refused before credentials count.
+  installBodyTimeout(app);
+  installGuard(
+    app,
+    {
+      bindHost: deps.guard?.bindHost ?? '127.0.0.1',
+      allowedHosts: deps.guard?.allowedHosts ?? [],
+      corsOrigins: deps.guard?.corsOrigins ?? [],
+      trustedProxies: deps.guard?.trustedProxies ?? deps.auth?.trustedProxies ?? [],
+    },
+    limits,
+  );
   if (deps.auth) installAuth(app, deps.auth);
+  // JSON bodies only: Fastify's text/plain parser would let a CORS "simple request" (text/plain, no
+  // preflight) from any page reach a route; without it such bodies get 415.
+  app.removeContentTypeParser('text/plain');
   // An empty body with content-type JSON is "no options", not a parse error.
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
     const text = String(body);
@@ -131,13 +159,14 @@ export function buildApi(deps: ApiDeps, tls?: TlsMaterial): FastifyInstance {
       (deps.srtla ? renderSrtlaMetrics(srtlaStats()) : '') +
       (deps.talk ? renderTalkMetrics(talkViews(), deps.talk.talkers) : '') +
       (deps.leaseStats ? renderLeaseMetrics(deps.leaseStats()) : '') +
-      mqttMetrics(),
+      mqttMetrics() +
+      renderLimitMetrics(limits),
   );
   if (gateway) webrtcRoutes(app, deps.supervisor, gateway);
-  if (deps.recordings) recordingRoutes(app, deps.recordings);
+  if (deps.recordings) recordingRoutes(app, deps.recordings, limits);
   if (deps.control) {
     ptzRoutes(app, deps.control);
-    eventRoutes(app, deps.control, redactor);
+    eventRoutes(app, deps.control, redactor, limits);
   }
   const origin = deps.llhls ?? new LlhlsOrigin(deps.supervisor);
   if (!deps.llhls) app.addHook('onClose', async () => origin.close());
@@ -148,6 +177,8 @@ export function buildApi(deps: ApiDeps, tls?: TlsMaterial): FastifyInstance {
     log: deps.log,
     snapshots: deps.snapshots,
     talk: deps.talk,
+    limits,
+    trustedProxies: deps.guard?.trustedProxies ?? deps.auth?.trustedProxies ?? [],
   });
   return app;
 }

@@ -6,8 +6,10 @@
  *   - the `lookout_session` cookie: media elements, hls.js and WebSockets cannot send headers,
  *   - `?token=<token>` on a GET: answered with the cookie and a redirect to the same URL without the
  *     token, so it stays neither in the address bar nor in the history.
- * The cookie holds an HMAC of the token, not the token: it survives restarts, works on both
- * listeners (cookies ignore the port), and changing the token ends every session.
+ * The cookie holds its issue time and an HMAC of it keyed by the token, not the token: it survives
+ * restarts, works on both listeners (cookies ignore the port), expires SESSION_MAX_AGE_S after it was
+ * issued, is re-issued (a fresh issue time) on a request once it is SESSION_ROTATE_S old, so a browser
+ * in use stays signed in while a copied cookie dies, and changing the token ends every session.
  * One onRequest hook on the root instance, so it runs before every route, the 404 handler and the
  * WebSocket upgrade handlers of both listeners.
  */
@@ -20,20 +22,43 @@ export interface AuthOptions {
   token: string | null;
   /** Socket remote addresses accepted without credentials (HA's ingress proxy in the add-on). */
   trustedProxies: readonly string[];
+  /** Clock in ms (tests move it); default Date.now. */
+  now?: () => number;
 }
 
 export const SESSION_COOKIE = 'lookout_session';
 /** Routes open to everyone: the add-on health check. It reveals counts and the version, no secret. */
 const OPEN_PATHS = new Set(['/api/health']);
-const SESSION_LABEL = 'lookout session v1';
+const SESSION_LABEL = 'lookout session v2';
+/** A session lasts a week from its issue; one in use is re-issued daily. */
+export const SESSION_MAX_AGE_S = 7 * 24 * 3600;
+export const SESSION_ROTATE_S = 24 * 3600;
+/** Issue times this far ahead of the clock are accepted (clock steps between restarts). */
+const CLOCK_SKEW_S = 300;
 
 export function installAuth(app: FastifyInstance, opts: AuthOptions): void {
   const { token } = opts;
   if (token === null) return;
   const trusted = new Set(opts.trustedProxies.map(normaliseAddress));
   const tokenDigest = digest(token);
-  const session = createHmac('sha256', token).update(SESSION_LABEL).digest('base64url');
-  const sessionDigest = digest(session);
+  const now = opts.now ?? Date.now;
+  // The signing key is derived from the token: a cookie never carries anything the token is
+  // recoverable from, and a new token invalidates every cookie.
+  const key = createHmac('sha256', token).update(SESSION_LABEL).digest();
+  const sign = (issuedS: number) => createHmac('sha256', key).update(String(issuedS)).digest('base64url');
+  const issue = () => {
+    const issuedS = Math.floor(now() / 1000);
+    return `${issuedS}.${sign(issuedS)}`;
+  };
+  /** Age in seconds of a valid session cookie, or null (forged, expired, malformed). */
+  const sessionAge = (value: string | undefined): number | null => {
+    const m = value === undefined ? null : /^(\d{1,12})\.([A-Za-z0-9_-]{43})$/.exec(value);
+    if (!m) return null;
+    const issuedS = Number(m[1]);
+    if (!timingSafeEqual(digest(m[2]!), digest(sign(issuedS)))) return null;
+    const age = Math.floor(now() / 1000) - issuedS;
+    return age < -CLOCK_SKEW_S || age >= SESSION_MAX_AGE_S ? null : age;
+  };
   const matches = (given: string | undefined, expected: Buffer): boolean =>
     given !== undefined && given !== '' && timingSafeEqual(digest(given), expected);
 
@@ -42,16 +67,22 @@ export function installAuth(app: FastifyInstance, opts: AuthOptions): void {
     if (OPEN_PATHS.has(path)) return;
     if (trusted.has(normaliseAddress(req.socket.remoteAddress ?? ''))) return;
     if (matches(bearer(req), tokenDigest)) return;
-    if (matches(cookie(req, SESSION_COOKIE), sessionDigest)) return;
+    const isUpgrade = (req.headers.upgrade ?? '') !== '';
+    const age = sessionAge(cookie(req, SESSION_COOKIE));
+    if (age !== null) {
+      // An upgrade's answer is written by the WebSocket library: the next page request rotates.
+      if (age >= SESSION_ROTATE_S && !isUpgrade)
+        reply.header('set-cookie', sessionCookie(issue(), req.protocol === 'https'));
+      return;
+    }
 
     const query = new URLSearchParams(queryOf(req.url));
     const given = query.get('token');
-    const isUpgrade = (req.headers.upgrade ?? '') !== '';
     if (given !== null && (req.method === 'GET' || req.method === 'HEAD') && !isUpgrade) {
       if (matches(given, tokenDigest)) {
         query.delete('token');
         return reply
-          .header('set-cookie', sessionCookie(session, req.protocol === 'https'))
+          .header('set-cookie', sessionCookie(issue(), req.protocol === 'https'))
           .header('cache-control', 'no-store')
           .redirect(relativeLocation(path, query), 302);
       }
@@ -101,7 +132,7 @@ export function cookie(req: Pick<FastifyRequest, 'headers'>, name: string): stri
 }
 
 export function sessionCookie(value: string, secure: boolean): string {
-  return `${SESSION_COOKIE}=${value}; HttpOnly; SameSite=Strict; Path=/${secure ? '; Secure' : ''}`;
+  return `${SESSION_COOKIE}=${value}; Max-Age=${SESSION_MAX_AGE_S}; HttpOnly; SameSite=Strict; Path=/${secure ? '; Secure' : ''}`;
 }
 
 /**

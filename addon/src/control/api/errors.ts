@@ -6,6 +6,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ApiError } from '../../contracts/api.js';
 import { LookoutError } from '../../lib/errors.js';
+import type { ApiLimits } from './limits.js';
 
 export function apiError(code: string, message: string): ApiError {
   return { error: { code, message } };
@@ -19,8 +20,16 @@ export function frameworkError(err: FastifyError, _req: FastifyRequest, reply: F
   void reply.status(400).send(apiError('bad_request', err.message));
 }
 
-export function installErrorHandlers(app: FastifyInstance): void {
+export function installErrorHandlers(app: FastifyInstance, limits?: ApiLimits): void {
   app.setErrorHandler((err: FastifyError | LookoutError | Error, req, reply) => {
+    if ((err as FastifyError).code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+      limits?.count('unsupported_media_type');
+      return reply
+        .status(415)
+        .send(
+          apiError('unsupported_media_type', 'request bodies must be JSON (content-type: application/json)'),
+        );
+    }
     if (err instanceof LookoutError) {
       return reply.status(err.status).send(apiError(err.code, err.message));
     }

@@ -6,6 +6,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { EventFeedStatus, EventsAnswer, MotionEvent, MotionState } from '../../contracts/events.js';
 import type { Redactor } from '../../lib/redact.js';
+import { LookoutError } from '../../lib/errors.js';
+import type { ApiLimits } from '../api/limits.js';
 
 /** What the routes need (CameraControl fits as is). */
 export interface EventSource {
@@ -18,7 +20,13 @@ export interface EventSource {
   off(event: 'feed', l: (s: EventFeedStatus) => void): unknown;
 }
 
-export function eventRoutes(app: FastifyInstance, control: EventSource, redactor: Redactor): void {
+/** `limits`: the shared SSE cap (control/api/limits.ts); absent: unbounded (unit tests). */
+export function eventRoutes(
+  app: FastifyInstance,
+  control: EventSource,
+  redactor: Redactor,
+  limits?: ApiLimits,
+): void {
   // Open event streams would keep close() waiting forever: end them first.
   const streams = new Set<{ end: () => void }>();
   app.addHook('preClose', (done) => {
@@ -29,9 +37,13 @@ export function eventRoutes(app: FastifyInstance, control: EventSource, redactor
   app.get('/api/events', async () => control.events());
 
   app.get('/api/events/stream', (req, reply) => {
+    const release = limits ? limits.acquireSse() : () => undefined;
+    if (!release) throw tooManyStreams(limits!.settings.maxSseClients);
     reply.hijack();
     const res = reply.raw;
+    res.on('close', release);
     res.writeHead(200, {
+      ...(reply.getHeaders() as Record<string, string>), // CORS answers of the guard
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-cache, no-transform',
       'x-accel-buffering': 'no', // Home Assistant ingress / nginx: do not buffer the stream
@@ -62,4 +74,12 @@ export function eventRoutes(app: FastifyInstance, control: EventSource, redactor
       cleanup();
     });
   });
+}
+
+export function tooManyStreams(max: number): LookoutError {
+  return new LookoutError(
+    503,
+    'busy',
+    `too many event streams open (${max}); close another page and try again`,
+  );
 }

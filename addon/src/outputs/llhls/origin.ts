@@ -14,15 +14,12 @@ export type LlhlsHost = HubSource & StreamLeases;
 export interface OriginOptions extends MuxerOptions {
   /** How long the first playlist request of an idle key waits for its first segment. */
   firstSegmentTimeoutMs: number;
-  /** Access-Control-Allow-Origin value. */
-  allowOrigin: string;
 }
 
 export const ORIGIN_DEFAULTS: OriginOptions = {
   closeAfterMs: 30_000,
   renewEveryMs: 5_000,
   firstSegmentTimeoutMs: 10_000,
-  allowOrigin: '*',
   now: Date.now,
 };
 

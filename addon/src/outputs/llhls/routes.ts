@@ -38,7 +38,6 @@ export function llhlsRoutes(app: FastifyInstance, origin: LlhlsOrigin): void {
   app.get<{ Params: Params; Querystring: Record<string, unknown> }>(
     '/hls/:camera/:profile/:file',
     async (req, reply) => {
-      reply.header('access-control-allow-origin', origin.options.allowOrigin);
       reply.header('cache-control', 'no-cache');
       const { camera, profile, file } = req.params;
       const seg = parseProfileSegment(profile);

@@ -52,7 +52,16 @@ export interface MseSessionOptions {
   log: Logger;
   /** Who is on the other end (remote address), for lease holders and logs. */
   peer: string;
+  /**
+   * Unsent bytes past which the socket is closed (a client that stopped reading holds memory and
+   * leases); default MAX_SOCKET_BUFFER_BYTES. Above MAX_BUFFERED_BYTES readers already wait.
+   */
+  maxBufferedBytes?: number;
+  /** Called once when the socket is closed for its send buffer (counted in /metrics). */
+  onOverflow?: () => void;
 }
+
+const MAX_SOCKET_BUFFER_BYTES = 16 * 1024 * 1024;
 
 export class MseSession {
   private readonly subs = new Map<number, Subscription>();
@@ -61,6 +70,10 @@ export class MseSession {
   private readonly log: Logger;
   private readonly peer: string;
   private closed = false;
+  private readonly maxBuffered: number;
+  private readonly onOverflow: () => void;
+  /** Bad client messages so far: each gets its answer, only the first a log line. */
+  private badMessages = 0;
   private readonly onState = (ev: StreamStateEvent): void => {
     for (const sub of this.subs.values()) {
       if (sub.keyId === ev.key)
@@ -73,6 +86,8 @@ export class MseSession {
     this.sup = opts.supervisor;
     this.log = opts.log;
     this.peer = opts.peer;
+    this.maxBuffered = opts.maxBufferedBytes ?? MAX_SOCKET_BUFFER_BYTES;
+    this.onOverflow = opts.onOverflow ?? (() => undefined);
     this.sup.on('state', this.onState);
     this.socket.on('message', (data, isBinary) => this.onMessage(data, isBinary));
     this.socket.on('close', () => this.close());
@@ -263,6 +278,7 @@ export class MseSession {
   }
 
   private sendBinary(frame: Uint8Array): Promise<void> {
+    if (this.overflowed()) return Promise.resolve();
     return new Promise((resolve) => {
       // Resolve on error too: the socket's 'close' ends the session; the reader must not hang.
       this.socket.send(frame, { binary: true }, () => resolve());
@@ -276,17 +292,38 @@ export class MseSession {
       this.socket.readyState === this.socket.OPEN &&
       this.socket.bufferedAmount > MAX_BUFFERED_BYTES
     ) {
+      if (this.overflowed()) return;
       await new Promise((r) => setTimeout(r, 50));
     }
   }
 
+  /** Past the hard bound: the socket is terminated (its leases go with it). True when it was. */
+  private overflowed(): boolean {
+    if (this.closed || this.socket.bufferedAmount <= this.maxBuffered) return false;
+    this.log.warn(
+      { peer: this.peer, bufferedBytes: this.socket.bufferedAmount, limit: this.maxBuffered },
+      'mse-ws: client stopped reading; socket closed',
+    );
+    this.onOverflow();
+    this.close();
+    // close() sends a close frame, which would queue behind the same buffer: cut the connection.
+    this.socket.terminate();
+    return true;
+  }
+
   private sendJson(msg: MseServerMessage): void {
-    if (this.socket.readyState !== this.socket.OPEN) return;
+    if (this.socket.readyState !== this.socket.OPEN || this.overflowed()) return;
     this.socket.send(JSON.stringify(msg));
   }
 
   private reject(id: number | null, message: string): void {
-    this.log.warn({ peer: this.peer, id, message }, 'mse-ws: bad client message');
+    // Every bad message gets its answer; the log gets the first of each socket (a client looping
+    // on a bad message must not flood it).
+    if (this.badMessages++ === 0)
+      this.log.warn(
+        { peer: this.peer, id, message },
+        'mse-ws: bad client message (further ones on this socket are not logged)',
+      );
     this.sendJson({ type: 'error', id, message });
   }
 }

@@ -30,6 +30,7 @@ import {
   type PreparedInit,
   Retimer,
 } from '../../lib/mp4/index.js';
+import { RECORDING_DIR_MODE } from './layout.js';
 import { scanFmp4 } from './fmp4-scan.js';
 import type { RecordingStore, StoredRecording } from './store.js';
 
@@ -175,7 +176,7 @@ export class ExportManager extends EventEmitter<{ progress: [ExportJob] }> {
   }
 
   private async run(job: Job, files: StoredRecording[], fromMs: number, toMs: number): Promise<void> {
-    await mkdir(this.dir, { recursive: true });
+    await mkdir(this.dir, { recursive: true, mode: RECORDING_DIR_MODE });
     const tmp = `${job.path}.partial`;
     const fh = await open(tmp, 'wx', 0o600);
     const total = files.reduce((n, f) => n + f.meta.size, 0);

@@ -9,6 +9,13 @@ import { join } from 'node:path';
 import type { RecordingMode, RecordingTrigger } from '../../contracts/recording.js';
 import type { ProfileName } from '../../contracts/stream-key.js';
 
+/**
+ * Recordings are private to Lookout's user and its group (HA's media browser runs as root; a
+ * shared group can be given read access): 0640 files in 0750 folders, whatever the umask allows.
+ */
+export const RECORDING_FILE_MODE = 0o640;
+export const RECORDING_DIR_MODE = 0o750;
+
 export const PARTIAL = '.partial';
 
 /** The sidecar: written when a file opens (complete false) and rewritten when it is finalised. */

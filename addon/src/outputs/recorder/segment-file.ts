@@ -14,13 +14,20 @@ import { mkdir, open, rename, unlink, writeFile, type FileHandle } from 'node:fs
 import { join } from 'node:path';
 import type { FragmentInfo } from '../../lib/mp4/index.js';
 import { durationPatches, prepareInit, Retimer, type PreparedInit } from '../../lib/mp4/index.js';
-import { baseName, dayFolder, PARTIAL, type Sidecar } from './layout.js';
+import {
+  baseName,
+  dayFolder,
+  PARTIAL,
+  RECORDING_DIR_MODE,
+  RECORDING_FILE_MODE,
+  type Sidecar,
+} from './layout.js';
 
 export async function writeSidecar(path: string, meta: Sidecar): Promise<void> {
   const tmp = `${path}.tmp`;
   const text = JSON.stringify(meta);
   try {
-    await writeFile(tmp, text);
+    await writeFile(tmp, text, { mode: RECORDING_FILE_MODE });
     await rename(tmp, path);
   } catch (err) {
     await unlink(tmp).catch(() => undefined);
@@ -80,7 +87,7 @@ export class SegmentFile {
   ): Promise<SegmentFile> {
     const prepared = prepareInit(init);
     const dir = dayFolder(root, meta.camera, meta.startMs);
-    await mkdir(dir, { recursive: true });
+    await mkdir(dir, { recursive: true, mode: RECORDING_DIR_MODE });
     const base = baseName(meta.startMs, meta.mode, meta.profile);
     const full: Sidecar = {
       ...meta,
@@ -92,7 +99,7 @@ export class SegmentFile {
       mimeType: prepared.info.mimeType,
     };
     await writeSidecar(join(dir, `${base}.json`), full);
-    const fh = await open(join(dir, `${base}.mp4${PARTIAL}`), 'wx');
+    const fh = await open(join(dir, `${base}.mp4${PARTIAL}`), 'wx', RECORDING_FILE_MODE);
     const relBase = join(meta.camera, dir.slice(dir.lastIndexOf('/') + 1), base);
     const file = new SegmentFile(fh, dir, base, relBase, generation, full, prepared);
     try {

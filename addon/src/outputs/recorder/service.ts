@@ -21,7 +21,7 @@ import type {
 import { badRequest, conflict, notFound } from '../../lib/errors.js';
 import type { Logger } from '../../lib/log.js';
 import { CameraRecorder, type LeaseHost } from './camera-recorder.js';
-import { ID_PATTERN } from './layout.js';
+import { ID_PATTERN, RECORDING_DIR_MODE } from './layout.js';
 import { planRetention, type Deletion } from './retention.js';
 import { entryOf, RecordingStore, type StoredRecording } from './store.js';
 import { ExportManager } from './export.js';
@@ -86,7 +86,7 @@ export class RecordingService extends EventEmitter<Events> {
 
   async start(): Promise<void> {
     try {
-      await mkdir(this.settings.root, { recursive: true });
+      await mkdir(this.settings.root, { recursive: true, mode: RECORDING_DIR_MODE });
     } catch (err) {
       // Reported, not fatal: live view and every other output keep working.
       this.error = `recording root ${this.settings.root} is not usable: ${(err as Error).message}`;

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import type { StillEntry } from '../../contracts/recording.js';
 import { isCameraId, type StreamKey } from '../../contracts/stream-key.js';
 import type { Logger } from '../../lib/log.js';
-import { dayFolder } from './layout.js';
+import { dayFolder, RECORDING_DIR_MODE, RECORDING_FILE_MODE } from './layout.js';
 
 /** What stills need from the snapshot service. */
 export interface StillSource {
@@ -107,8 +107,11 @@ export class StillsTaker {
       if (frameAt === this.lastFrameAt) return null;
       this.lastFrameAt = frameAt;
       const path = stillPath(this.o.root, this.o.key.camera, Math.round(frameAt));
-      await mkdir(dayFolder(this.o.root, this.o.key.camera, frameAt), { recursive: true });
-      await writeFile(path, jpeg);
+      await mkdir(dayFolder(this.o.root, this.o.key.camera, frameAt), {
+        recursive: true,
+        mode: RECORDING_DIR_MODE,
+      });
+      await writeFile(path, jpeg, { mode: RECORDING_FILE_MODE });
       this.taken += 1;
       this.failing = false;
       return path;

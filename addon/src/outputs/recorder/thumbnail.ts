@@ -4,7 +4,9 @@
  * drained, exit awaited, killed (group) after a timeout.
  */
 import { describeExit, runChild } from '../../lib/child-process.js';
-import { readFile, rename, unlink } from 'node:fs/promises';
+import { chmod, readFile, rename, unlink } from 'node:fs/promises';
+import { RECORDING_FILE_MODE } from './layout.js';
+import { ffmpegHelpers } from '../../lib/slots.js';
 
 const inflight = new Map<string, Promise<Buffer>>();
 
@@ -28,28 +30,33 @@ export function frameJpeg(
   const p = readFile(jpg)
     .catch(async () => {
       const tmp = `${jpg}.${process.pid}.tmp`;
-      await runFfmpeg(
-        ffmpegPath,
-        [
-          '-nostdin',
-          '-v',
-          'error',
-          ...(atS === null ? ['-skip_frame', 'nokey'] : ['-ss', atS.toFixed(3)]),
-          '-i',
-          mp4Path,
-          '-frames:v',
-          '1',
-          '-q:v',
-          '4',
-          '-f',
-          'image2',
-          '-c:v',
-          'mjpeg',
-          '-y',
-          tmp,
-        ],
-        timeoutMs,
+      // One FFmpeg per distinct id a client asks for: bounded by the shared helper slots (503 beyond).
+      await ffmpegHelpers.run(() =>
+        runFfmpeg(
+          ffmpegPath,
+          [
+            '-nostdin',
+            '-v',
+            'error',
+            ...(atS === null ? ['-skip_frame', 'nokey'] : ['-ss', atS.toFixed(3)]),
+            '-i',
+            mp4Path,
+            '-frames:v',
+            '1',
+            '-q:v',
+            '4',
+            '-f',
+            'image2',
+            '-c:v',
+            'mjpeg',
+            '-y',
+            tmp,
+          ],
+          timeoutMs,
+        ),
       );
+      // FFmpeg creates it by the umask; a picture of a recording is as private as the recording.
+      await chmod(tmp, RECORDING_FILE_MODE).catch(() => undefined);
       await rename(tmp, jpg).catch(async (err: unknown) => {
         await unlink(tmp).catch(() => undefined);
         throw err;

@@ -11,6 +11,7 @@ import type { Fragment, InitRecord } from '../../hub/index.js';
 import { LookoutError } from '../../lib/errors.js';
 import type { Logger } from '../../lib/log.js';
 import type { HubSource, StreamLeases, StreamStatuses } from '../../supervisor/ports.js';
+import { ffmpegHelpers } from '../../lib/slots.js';
 import { decodeJpeg } from './decode-jpeg.js';
 
 /** What snapshots need from the supervisor: a hub to read, a lease while decoding, the key's status. */
@@ -82,7 +83,10 @@ export class SnapshotService {
     const frame = init && part ? { init, part } : await this.waitForKeyframe(key);
     const t0 = performance.now();
     const decodeId = ++this.decodes;
-    const jpeg = await decodeJpeg(frame.init.data, frame.part.data, { ffmpegPath: this.opts.ffmpegPath });
+    // Shared FFmpeg helper slots: distinct keys would otherwise start one FFmpeg each, unbounded.
+    const jpeg = await ffmpegHelpers.run(() =>
+      decodeJpeg(frame.init.data, frame.part.data, { ffmpegPath: this.opts.ffmpegPath }),
+    );
     const snap = {
       key: keyId(key),
       jpeg,

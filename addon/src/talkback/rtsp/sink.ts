@@ -106,11 +106,33 @@ export class RtspBackchannelSink implements TalkSink {
         `the camera offers no usable backchannel track (sendonly audio in PCMU, PCMA, L16 or AAC); SDP media: ${this.medias.join('; ') || 'none'}`,
       );
     const base = describe.headers.get('content-base') ?? describe.headers.get('content-location') ?? url;
+    // The first camera→client track is SET UP too (and drained), as go2rtc does and as the ONVIF
+    // examples do: GStreamer's ONVIF media did not always start a backchannel-only session (the camera
+    // recorded nothing in about one session of eight here).
+    const first = sdp.media.findIndex((m, i) => i !== track.index && m.direction !== 'sendonly' && m.control);
+    let session = '';
+    if (first >= 0) {
+      const r = await conn.request(
+        'SETUP',
+        resolveControl(base, sdp.media[first]!.control),
+        {
+          Transport: `RTP/AVP/TCP;unicast;interleaved=${first * 2}-${first * 2 + 1}`,
+          Require: BACKCHANNEL_REQUIRE,
+        },
+        timeoutMs,
+      );
+      expectOk(r, 'SETUP');
+      session = (r.headers.get('session') ?? '').split(';')[0]!.trim();
+    }
     const ch = track.index * 2;
     const setup = await conn.request(
       'SETUP',
       resolveControl(base, track.media.control),
-      { Transport: `RTP/AVP/TCP;unicast;interleaved=${ch}-${ch + 1}`, Require: BACKCHANNEL_REQUIRE },
+      {
+        Transport: `RTP/AVP/TCP;unicast;interleaved=${ch}-${ch + 1}`,
+        Require: BACKCHANNEL_REQUIRE,
+        ...(session ? { Session: session } : {}),
+      },
       timeoutMs,
     );
     if ([453, 455, 503].includes(setup.status))
@@ -122,8 +144,8 @@ export class RtspBackchannelSink implements TalkSink {
     const transport = setup.headers.get('transport') ?? '';
     const inter = /interleaved=(\d+)/i.exec(transport);
     this.channel = inter ? Number(inter[1]) : ch;
-    const [session = '', ...params] = (setup.headers.get('session') ?? '').split(';');
-    this.session = session.trim();
+    const [setupSession = '', ...params] = (setup.headers.get('session') ?? '').split(';');
+    this.session = setupSession.trim() || session;
     const timeout = Number(/timeout=(\d+)/i.exec(params.join(';'))?.[1] ?? 60);
     this.aggregate = resolveControl(base, sdp.control);
     const play = await conn.request('PLAY', this.aggregate, this.sessionHeaders(), timeoutMs);

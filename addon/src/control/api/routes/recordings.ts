@@ -12,6 +12,8 @@ import type { RecordingService } from '../../../outputs/recorder/service.js';
 import { renderRecordingMetrics } from '../../../outputs/recorder/service.js';
 import { stillPathFromId } from '../../../outputs/recorder/stills.js';
 import { pageLimit } from '../../../outputs/recorder/review.js';
+import { tooManyStreams } from '../../events/routes.js';
+import type { ApiLimits } from '../limits.js';
 
 function parseTime(v: string | undefined, name: string): number | undefined {
   if (v === undefined || v === '') return undefined;
@@ -61,10 +63,30 @@ function sendMp4(req: FastifyRequest, reply: FastifyReply, path: string, size: n
   return reply.send(createReadStream(path, range));
 }
 
-const jpegFailed = (err: unknown): never => {
-  if (err instanceof LookoutError) throw err;
-  throw new LookoutError(500, 'thumbnail_failed', (err as Error).message);
-};
+/**
+ * A picture FFmpeg could not make: the client learns that, not FFmpeg's stderr or the file's path
+ * (both stay in the log, once per recording: a grid re-asking every few seconds adds nothing).
+ */
+function jpegFailure(log: FastifyInstance['log']): (id: string) => (err: unknown) => never {
+  const logged = new Set<string>();
+  return (id) => (err) => {
+    if (err instanceof LookoutError) throw err;
+    if (!logged.has(id)) {
+      if (logged.size >= 1000) logged.clear(); // bounded: a client chooses the ids
+      logged.add(id);
+      log.warn({ id, err: (err as Error).message }, 'recording picture failed');
+    }
+    throw new LookoutError(500, 'thumbnail_failed', `no picture could be made from recording "${id}"`);
+  };
+}
+
+/** The status without the recording root's absolute path (nor that path inside error texts). */
+function publicStatus(s: Awaited<ReturnType<RecordingService['status']>>): Omit<typeof s, 'root'> {
+  const { root, ...rest } = s;
+  if (root === '') return rest;
+  const text = JSON.stringify(rest).split(JSON.stringify(root).slice(1, -1)).join('<recordings>');
+  return JSON.parse(text) as typeof rest;
+}
 
 type ListQuery = {
   camera?: string;
@@ -75,7 +97,9 @@ type ListQuery = {
   recording?: string;
 };
 
-export function recordingRoutes(app: FastifyInstance, rec: RecordingService): void {
+/** `limits`: the shared SSE cap for export progress streams; absent: unbounded (unit tests). */
+export function recordingRoutes(app: FastifyInstance, rec: RecordingService, limits?: ApiLimits): void {
+  const jpegFailed = jpegFailure(app.log);
   // Without limit/cursor: every file oldest first (the timeline of a day). With them: newest first, paged.
   app.get<{ Querystring: ListQuery }>('/api/recordings', async (req) => {
     const filter = {
@@ -109,7 +133,7 @@ export function recordingRoutes(app: FastifyInstance, rec: RecordingService): vo
     },
   );
 
-  app.get('/api/recordings/status', async () => rec.status());
+  app.get('/api/recordings/status', async () => publicStatus(await rec.status()));
 
   // Periodic stills (timelapse). Registered before /api/recordings/:id so "stills" is not an id.
   app.get<{ Querystring: { camera?: string; from?: string; to?: string } }>(
@@ -142,13 +166,13 @@ export function recordingRoutes(app: FastifyInstance, rec: RecordingService): vo
   });
 
   app.get<{ Params: { id: string } }>('/api/recordings/:id/thumbnail', async (req, reply) => {
-    const jpg = await rec.thumbnail(req.params.id).catch(jpegFailed);
+    const jpg = await rec.thumbnail(req.params.id).catch(jpegFailed(req.params.id));
     return reply.type('image/jpeg').header('cache-control', 'max-age=86400').send(jpg);
   });
 
   // The frame at the clip's event (motion) or the first keyframe: the review row's picture.
   app.get<{ Params: { id: string } }>('/api/recordings/:id/snapshot', async (req, reply) => {
-    const jpg = await rec.snapshot(req.params.id).catch(jpegFailed);
+    const jpg = await rec.snapshot(req.params.id).catch(jpegFailed(req.params.id));
     return reply.type('image/jpeg').header('cache-control', 'max-age=86400').send(jpg);
   });
 
@@ -178,11 +202,13 @@ export function recordingRoutes(app: FastifyInstance, rec: RecordingService): vo
     rec.lastEvent(req.params.id),
   );
   app.get<{ Params: { id: string } }>('/api/cameras/:id/recording/last-event.jpg', async (req, reply) => {
-    const jpg = await rec.snapshot(rec.lastEvent(req.params.id).snapshotFile).catch(jpegFailed);
+    const jpg = await rec
+      .snapshot(rec.lastEvent(req.params.id).snapshotFile)
+      .catch(jpegFailed(req.params.id));
     return reply.type('image/jpeg').header('cache-control', 'no-cache').send(jpg);
   });
 
-  exportRoutes(app, rec);
+  exportRoutes(app, rec, limits);
 
   app.get<{ Params: { id: string } }>('/api/cameras/:id/recording', async (req) =>
     rec.recorder(req.params.id).state(),
@@ -217,7 +243,7 @@ export function recordingRoutes(app: FastifyInstance, rec: RecordingService): vo
 }
 
 /** Exports: POST starts one, SSE reports progress, DELETE cancels (or deletes the finished file). */
-function exportRoutes(app: FastifyInstance, rec: RecordingService): void {
+function exportRoutes(app: FastifyInstance, rec: RecordingService, limits?: ApiLimits): void {
   const ex = rec.exports;
   app.post<{ Body: { camera?: unknown; from?: unknown; to?: unknown } | null }>(
     '/api/exports',
@@ -245,9 +271,13 @@ function exportRoutes(app: FastifyInstance, rec: RecordingService): void {
   // Progress as server-sent events: the current state first, then every change until it ends.
   app.get<{ Params: { id: string } }>('/api/exports/:id/events', (req, reply) => {
     const first = ex.get(req.params.id); // 404 before the stream starts
+    const release = limits ? limits.acquireSse() : () => undefined;
+    if (!release) throw tooManyStreams(limits!.settings.maxSseClients);
     reply.hijack();
     const res = reply.raw;
+    res.on('close', release);
     res.writeHead(200, {
+      ...(reply.getHeaders() as Record<string, string>), // CORS answers of the guard
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-cache, no-transform',
       'x-accel-buffering': 'no',
