@@ -35,7 +35,8 @@ export function presetName(raw: unknown): string | null {
 
 /** The error text for a name that breaks the rule (the same words on every surface). */
 export function presetNameError(raw: unknown): string {
-  const shown = typeof raw === 'string' ? raw.slice(0, 80) : String(raw);
+  // Not String(raw): an object from a JSON payload may carry its own `toString` key and throw.
+  const shown = typeof raw === 'string' ? raw.slice(0, 80) : `(${raw === null ? 'null' : typeof raw})`;
   return `invalid preset name "${shown}": ${PRESET_NAME_RULE}`;
 }
 
