@@ -167,11 +167,15 @@ describe('talkback', () => {
     );
     const alone = blocks.filter((b) => db(b.t440, b.off) >= 40 && b.t1000 < full / 100);
     assert.ok(alone.length >= 2, `${alone.length} blocks with a alone`);
-    for (const b of alone.slice(0, -1))
-      assert.ok(
-        Math.abs(db(b.t440, full)) < 2,
-        `440 Hz alone (b silent) at ${db(b.t440, full).toFixed(1)} dB`,
-      );
+    // Judged by the median block, like the mixed part: amix's normalize (the flaw this guards
+    // against) would put every block at −6 dB, while a starved test process that paces its own
+    // talker late costs single blocks some samples (the gap test judges those).
+    const aloneDb = alone.slice(0, -1).map((b) => db(b.t440, full));
+    const aloneMedian = [...aloneDb].sort((x, y) => x - y)[aloneDb.length >> 1]!;
+    assert.ok(
+      Math.abs(aloneMedian) < 2,
+      `440 Hz alone (b silent) at ${aloneMedian.toFixed(1)} dB (blocks: ${aloneDb.map((x) => x.toFixed(1)).join(' ')})`,
+    );
   });
 
   test('mix on: a third talker joins and leaves mid-way without a gap for the others', async () => {
