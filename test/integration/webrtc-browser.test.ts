@@ -165,6 +165,13 @@ describe('WebRTC tile beside LL-HLS and MSE, one camera connection', { timeout: 
         .waitForFunction(`window.__view().state === 'live'`, undefined, { timeout: 30_000, polling: 200 });
       assert.equal((await view(tech)).tech, tech, `tile of ?tech=${tech}`);
     }
+    // 'live' comes with the first picture; an LL-HLS player may still hold that picture while it
+    // fills its PART-HOLD-BACK (one CI run saw 3 frames in its first 1.5 s). Judge steady play
+    // once every tile has shown a second's worth of frames.
+    for (const tech of TECHS)
+      await pages
+        .get(tech)!
+        .waitForFunction(`window.__view().frames >= 15`, undefined, { timeout: 30_000, polling: 200 });
     await allPlaying(2);
     assert.deepEqual(pageErrors, []);
   });
