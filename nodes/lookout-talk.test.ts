@@ -11,7 +11,6 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SyntheticCamera } from '../addon/src/demo/synthetic-camera.js';
 import type { Lookout } from '../addon/src/main.js';
-import { runChild } from '../addon/src/lib/child-process.js';
 import { loadScaledMs, waitFor, zombieChildren } from '../test/helpers/processes.js';
 import {
   cameraProfiles,
@@ -20,54 +19,25 @@ import {
   startTestLookout,
   tempDir,
 } from '../test/helpers/setup.js';
-import { bandRms, db, wavSamples } from '../test/helpers/talk.js';
+import { BackchannelLog, bandRms, db, toneWav as toneWavOf, wavSamples } from '../test/helpers/talk.js';
 import lookoutConfig from './lookout-config/lookout-config.js';
 import lookoutTalk, { talkRequest } from './lookout-talk/lookout-talk.js';
 import type { NodeMessage } from './lib/red.js';
 import type { LookoutConfigNode } from './lookout-config/lookout-config.js';
 import { helper, type TestNode } from './test-support/runtime.js';
 
-interface CamEvent {
-  event: string;
-  file?: string;
-  camera?: string;
-}
-
 let cam: SyntheticCamera;
 let plain: SyntheticCamera;
 let app: Lookout;
 let brokerUrl: string;
-const events: CamEvent[] = [];
+const log = new BackchannelLog();
 const wavDir = tempDir('lookout-nr-talk-');
 const media = tempDir('lookout-nr-talk-media-');
 
-/** A WAV of `seconds` of a sine at `hz`, made by FFmpeg (what a flow reads from a file or a TTS). */
-async function toneWav(hz: number, seconds: number, rate = 16000): Promise<Buffer> {
-  const r = await runChild({
-    file: 'ffmpeg',
-    args: [
-      ...['-hide_banner', '-loglevel', 'error', '-nostdin', '-f', 'lavfi'],
-      ...['-i', `sine=frequency=${hz}:duration=${seconds}:sample_rate=${rate}`],
-      ...['-af', 'volume=2', '-ac', '1', '-c:a', 'pcm_s16le', '-f', 'wav', 'pipe:1'],
-    ],
-    timeoutMs: 20_000,
-  });
-  assert.equal(r.code, 0, 'ffmpeg made the tone');
-  return r.stdout;
-}
-
-const sessionsFor = (camera: string) =>
-  events.filter((e) => e.event === 'backchannel-media' && e.camera === camera);
-const closedFor = (file: string) => events.some((e) => e.event === 'backchannel-closed' && e.file === file);
-
-/** The camera's next backchannel session after `n`, once closed (the session lingers 2 s). */
-async function nextWav(camera: string, n: number): Promise<string> {
-  const { limitMs } = loadScaledMs(20_000);
-  await waitFor(() => sessionsFor(camera).length > n, limitMs, `a backchannel session on ${camera}`);
-  const file = sessionsFor(camera)[n]!.file!;
-  await waitFor(() => closedFor(file), limitMs, `backchannel session ${file} to close`);
-  return file;
-}
+/** A WAV of `seconds` of a sine at `hz` (what a flow reads from a file or a TTS). */
+const toneWav = (hz: number, seconds: number) => toneWavOf(hz, seconds, { rate: 16000, gain: 2 });
+const sessionsFor = (camera: string) => log.sessionsFor(camera);
+const nextWav = (camera: string, n: number) => log.nextWav(camera, n);
 
 before(async () => {
   cam = await SyntheticCamera.start({
@@ -76,7 +46,7 @@ before(async () => {
     backchannelDir: wavDir,
     main: { width: 320, height: 240, fps: 10, gop: 10 },
     sub: { width: 320, height: 240, fps: 10, gop: 10 },
-    onEvent: (e) => events.push(e as unknown as CamEvent),
+    onEvent: log.onEvent,
   });
   plain = await SyntheticCamera.start({
     names: ['mute'],

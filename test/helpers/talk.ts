@@ -6,6 +6,8 @@ import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import WebSocket from 'ws';
 import type { TalkServerMessage } from '../../addon/src/contracts/talk.js';
+import { runChild } from '../../addon/src/lib/child-process.js';
+import { loadScaledMs, waitFor } from './processes.js';
 
 /** `ms` of a sine at `hz`, peak `amp` (0..1), s16le mono at `rate`, phase-continuous from `startSample`. */
 export function tone(hz: number, ms: number, rate = 8000, amp = 0.25, startSample = 0): Buffer {
@@ -111,4 +113,73 @@ export function wsTalker(
       });
     },
   };
+}
+
+/** A line the synthetic camera prints about its backchannel (synthetic_camera.py). */
+export interface BackchannelEvent {
+  event: string;
+  file?: string;
+  camera?: string;
+  /** backchannel-closed: bytes the camera's WAV got. */
+  bytes?: number;
+  /** backchannel-first-buffer: wall-clock ms the first RTP packet reached the camera's depayloader. */
+  atMs?: number;
+}
+
+/**
+ * The camera's backchannel sessions as its event lines tell them: pass `onEvent` to
+ * SyntheticCamera.start, then wait for the WAV of the session a test started.
+ */
+export class BackchannelLog {
+  readonly events: BackchannelEvent[] = [];
+  readonly onEvent = (e: object): void => {
+    this.events.push(e as BackchannelEvent);
+  };
+
+  sessionsFor(camera: string): BackchannelEvent[] {
+    return this.events.filter((e) => e.event === 'backchannel-media' && e.camera === camera);
+  }
+
+  closed(file: string): BackchannelEvent | undefined {
+    return this.events.find((e) => e.event === 'backchannel-closed' && e.file === file);
+  }
+
+  /**
+   * The WAV of `camera`'s session number `n` (0-based), once closed (a talk session lingers 2 s).
+   * With `diagnose`, a session that recorded nothing fails at once, with what `diagnose` tells.
+   */
+  async nextWav(
+    camera: string,
+    n: number,
+    opts: { limitMs?: number; diagnose?: () => string } = {},
+  ): Promise<string> {
+    const { limitMs } = loadScaledMs(opts.limitMs ?? 20_000);
+    await waitFor(() => this.sessionsFor(camera).length > n, limitMs, `a backchannel session on ${camera}`);
+    const file = this.sessionsFor(camera)[n]!.file!;
+    await waitFor(() => this.closed(file) !== undefined, limitMs, `backchannel session ${file} to close`);
+    if (opts.diagnose && !this.closed(file)!.bytes)
+      throw new Error(`the camera recorded nothing in ${file}; ${opts.diagnose()}`);
+    return file;
+  }
+}
+
+/** A WAV of `seconds` of a sine at `hz` made by FFmpeg (what a flow, a TTS or a fake microphone reads). */
+export async function toneWav(
+  hz: number,
+  seconds: number,
+  opts: { rate?: number; gain?: number } = {},
+): Promise<Buffer> {
+  const gain = opts.gain === undefined ? [] : ['-af', `volume=${opts.gain}`];
+  const r = await runChild({
+    file: 'ffmpeg',
+    args: [
+      ...['-hide_banner', '-loglevel', 'error', '-nostdin', '-f', 'lavfi'],
+      ...['-i', `sine=frequency=${hz}:duration=${seconds}:sample_rate=${opts.rate ?? 8000}`],
+      ...gain,
+      ...['-ac', '1', '-c:a', 'pcm_s16le', '-f', 'wav', 'pipe:1'],
+    ],
+    timeoutMs: 20_000,
+  });
+  if (r.code !== 0) throw new Error(`ffmpeg could not make the ${hz} Hz tone (exit ${r.code})`);
+  return r.stdout;
 }

@@ -17,19 +17,10 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { SyntheticCamera } from '../../addon/src/demo/synthetic-camera.js';
 import type { Lookout } from '../../addon/src/main.js';
-import { runChild } from '../../addon/src/lib/child-process.js';
 import { launchChromium } from '../helpers/browser.js';
-import { loadScaledMs, waitFor, zombieChildren } from '../helpers/processes.js';
+import { loadScaledMs, zombieChildren } from '../helpers/processes.js';
 import { cameraProfiles, FAST_STREAM, resolveOrThrow, startTestLookout, tempDir } from '../helpers/setup.js';
-import { bandRms, db, wavSamples } from '../helpers/talk.js';
-
-interface CamEvent {
-  event: string;
-  file?: string;
-  camera?: string;
-  /** backchannel-first-buffer: wall-clock ms the first RTP packet reached the camera's depayloader. */
-  atMs?: number;
-}
+import { BackchannelLog, bandRms, db, toneWav, wavSamples } from '../helpers/talk.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -39,35 +30,17 @@ describe('push-to-talk in Chromium', () => {
   const browsers: Browser[] = [];
   let low: Browser;
   let high: Browser;
-  const events: CamEvent[] = [];
+  const log = new BackchannelLog();
   const pageErrors: string[] = [];
   const dir = tempDir('lookout-ptt-');
 
-  const sessionsFor = (camera: string) =>
-    events.filter((e) => e.event === 'backchannel-media' && e.camera === camera);
-  const closedFor = (file: string) => events.some((e) => e.event === 'backchannel-closed' && e.file === file);
-  async function nextWav(camera: string, n: number): Promise<string> {
-    const { limitMs } = loadScaledMs(20_000);
-    await waitFor(() => sessionsFor(camera).length > n, limitMs, `a backchannel session on ${camera}`);
-    const file = sessionsFor(camera)[n]!.file!;
-    await waitFor(() => closedFor(file), limitMs, `backchannel session ${file} to close`);
-    return file;
-  }
+  const sessionsFor = (camera: string) => log.sessionsFor(camera);
+  const nextWav = (camera: string, n: number) => log.nextWav(camera, n);
 
   /** A 48 kHz 16-bit WAV of a sine (what Chromium's fake microphone loops). */
   async function toneFile(hz: number): Promise<string> {
     const path = join(dir, `mic-${hz}.wav`);
-    const r = await runChild({
-      file: 'ffmpeg',
-      args: [
-        ...['-hide_banner', '-loglevel', 'error', '-nostdin', '-f', 'lavfi'],
-        ...['-i', `sine=frequency=${hz}:duration=10:sample_rate=48000`],
-        ...['-af', 'volume=3', '-ac', '1', '-c:a', 'pcm_s16le', '-f', 'wav', 'pipe:1'],
-      ],
-      timeoutMs: 20_000,
-    });
-    assert.equal(r.code, 0);
-    writeFileSync(path, r.stdout);
+    writeFileSync(path, await toneWav(hz, 10, { rate: 48000, gain: 3 }));
     return path;
   }
 
@@ -91,7 +64,7 @@ describe('push-to-talk in Chromium', () => {
       backchannelDir: dir,
       main: { width: 320, height: 240, fps: 10, gop: 10 },
       sub: { width: 320, height: 240, fps: 10, gop: 10 },
-      onEvent: (e) => events.push(e as unknown as CamEvent),
+      onEvent: log.onEvent,
     });
     const config = resolveOrThrow({
       server: { host: '127.0.0.1', port: 0, data_dir: tempDir() },
@@ -197,7 +170,7 @@ describe('push-to-talk in Chromium', () => {
         .locator('lookout-talk-button')
         .evaluate((el) => (el as unknown as { dataset: { firstSentAt?: string } }).dataset.firstSentAt),
     );
-    const first = events.find((e) => e.event === 'backchannel-first-buffer' && e.file === file);
+    const first = log.events.find((e) => e.event === 'backchannel-first-buffer' && e.file === file);
     assert.ok(first?.atMs && firstSent > 0, 'both ends timed');
     const latency = first.atMs - firstSent;
     console.log(`# page chunk → camera: ${latency.toFixed(1)} ms (load ${loadScaledMs(1).loadPerCore}/core)`);

@@ -8,47 +8,20 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SyntheticCamera } from '../../addon/src/demo/synthetic-camera.js';
 import type { Lookout } from '../../addon/src/main.js';
-import { runChild } from '../../addon/src/lib/child-process.js';
 import { TALK_PLAY_MAX_BYTES } from '../../addon/src/contracts/talk.js';
-import { loadScaledMs, waitFor, zombieChildren } from '../helpers/processes.js';
+import { zombieChildren } from '../helpers/processes.js';
 import { cameraProfiles, FAST_STREAM, resolveOrThrow, startTestLookout, tempDir } from '../helpers/setup.js';
-import { bandRms, db, wavSamples } from '../helpers/talk.js';
-
-interface CamEvent {
-  event: string;
-  file?: string;
-  camera?: string;
-}
+import { BackchannelLog, bandRms, db, toneWav, wavSamples } from '../helpers/talk.js';
 
 describe('play with the audio in the request', () => {
   let cam: SyntheticCamera;
   let app: Lookout;
-  const events: CamEvent[] = [];
-  const sessions = () => events.filter((e) => e.event === 'backchannel-media');
-
-  async function wavOf(hz: number, seconds: number): Promise<Buffer> {
-    const r = await runChild({
-      file: 'ffmpeg',
-      args: [
-        ...['-hide_banner', '-loglevel', 'error', '-nostdin', '-f', 'lavfi'],
-        ...['-i', `sine=frequency=${hz}:duration=${seconds}:sample_rate=8000`],
-        ...['-ac', '1', '-c:a', 'pcm_s16le', '-f', 'wav', 'pipe:1'],
-      ],
-      timeoutMs: 20_000,
-    });
-    assert.equal(r.code, 0);
-    return r.stdout;
-  }
+  const log = new BackchannelLog();
+  const sessions = () => log.sessionsFor('door');
+  const wavOf = (hz: number, seconds: number) => toneWav(hz, seconds);
 
   async function heard(n: number, hz: number): Promise<void> {
-    const { limitMs } = loadScaledMs(20_000);
-    await waitFor(() => sessions().length > n, limitMs, 'a backchannel session');
-    const file = sessions()[n]!.file!;
-    await waitFor(
-      () => events.some((e) => e.event === 'backchannel-closed' && e.file === file),
-      limitMs,
-      'the session to close',
-    );
+    const file = await log.nextWav('door', n);
     const s = wavSamples(file);
     const body = s.subarray(1600, s.length - 1600);
     const other = hz === 440 ? 1000 : 440;
@@ -62,7 +35,7 @@ describe('play with the audio in the request', () => {
       backchannelDir: tempDir('lookout-upload-'),
       main: { width: 320, height: 240, fps: 10, gop: 10 },
       sub: { width: 320, height: 240, fps: 10, gop: 10 },
-      onEvent: (e) => events.push(e as unknown as CamEvent),
+      onEvent: log.onEvent,
     });
     const config = resolveOrThrow({
       server: { host: '127.0.0.1', port: 0, data_dir: tempDir() },

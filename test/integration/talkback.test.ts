@@ -14,40 +14,26 @@ import type { StreamGraph } from '../../addon/src/contracts/api.js';
 import type { TalkBackchannelView } from '../../addon/src/contracts/talk.js';
 import { FAST_STREAM, resolveOrThrow, startTestLookout, tempDir, cameraProfiles } from '../helpers/setup.js';
 import { loadScaledMs, waitFor, zombieChildren } from '../helpers/processes.js';
-import { bandRms, db, wavSamples, windowRms, wsTalker } from '../helpers/talk.js';
-
-interface CamEvent {
-  event: string;
-  file?: string;
-  camera?: string;
-  bytes?: number;
-}
+import { BackchannelLog, bandRms, db, wavSamples, windowRms, wsTalker } from '../helpers/talk.js';
 
 describe('talkback', () => {
   let cam: SyntheticCamera;
   let plain: SyntheticCamera;
   let app: Lookout;
-  const events: CamEvent[] = [];
+  const log = new BackchannelLog();
   const dir = tempDir('lookout-talk-');
   const media = tempDir('lookout-talk-media-');
 
-  const closedFor = (file: string) => events.find((e) => e.event === 'backchannel-closed' && e.file === file);
-  const sessionsFor = (camera: string) =>
-    events.filter((e) => e.event === 'backchannel-media' && e.camera === camera);
+  const sessionsFor = (camera: string) => log.sessionsFor(camera);
   const wsUrl = (camera: string) => `${app.url.replace('http', 'ws')}/api/talk/${camera}/ws`;
 
   /** Waits for the camera's next backchannel session to close (linger 2 s) and returns its WAV. */
-  async function nextWav(camera: string, before: number): Promise<string> {
-    const { limitMs } = loadScaledMs(15_000);
-    await waitFor(() => sessionsFor(camera).length > before, limitMs, `a backchannel session on ${camera}`);
-    const file = sessionsFor(camera)[before]!.file!;
-    await waitFor(() => closedFor(file) !== undefined, limitMs, `backchannel session ${file} to close`);
-    if (!closedFor(file)!.bytes)
-      throw new Error(
-        `the camera recorded nothing in ${file}; talk views ${JSON.stringify(app.talk.views())}; camera stderr:\n${cam.stderrTail().join('\n')}`,
-      );
-    return file;
-  }
+  const nextWav = (camera: string, n: number) =>
+    log.nextWav(camera, n, {
+      limitMs: 15_000,
+      diagnose: () =>
+        `talk views ${JSON.stringify(app.talk.views())}; camera stderr:\n${cam.stderrTail().join('\n')}`,
+    });
 
   before(async () => {
     cam = await SyntheticCamera.start({
@@ -56,7 +42,7 @@ describe('talkback', () => {
       backchannelDir: dir,
       main: { width: 320, height: 240, fps: 10, gop: 10 },
       sub: { width: 320, height: 240, fps: 10, gop: 10 },
-      onEvent: (e) => events.push(e as unknown as CamEvent),
+      onEvent: log.onEvent,
     });
     plain = await SyntheticCamera.start({
       names: ['mute'],
@@ -232,7 +218,7 @@ describe('talkback', () => {
     }
     assert.ok(
       cBlocks >= 2,
-      `the third talker was mixed in (${cBlocks} blocks of 250 ms with 700 Hz: ${levels700.join(' ')}; ${s.length} samples in ${wav}; door events ${JSON.stringify(events.filter((e) => e.camera === 'door' || e.file?.includes('door')))})`,
+      `the third talker was mixed in (${cBlocks} blocks of 250 ms with 700 Hz: ${levels700.join(' ')}; ${s.length} samples in ${wav}; door events ${JSON.stringify(log.events.filter((e) => e.camera === 'door' || e.file?.includes('door')))})`,
     );
   });
 
