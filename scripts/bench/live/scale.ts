@@ -419,6 +419,7 @@ function report(started: Date, rows: Row[], profileTop: string[]) {
     'FFmpeg %',
     'FF %/str',
     'RSS MB',
+    'heap/ext MB',
     'ELD p99',
     'late p99 hub',
     'late p99 ws',
