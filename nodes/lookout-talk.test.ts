@@ -19,7 +19,14 @@ import {
   startTestLookout,
   tempDir,
 } from '../test/helpers/setup.js';
-import { BackchannelLog, bandRms, db, toneWav as toneWavOf, wavSamples } from '../test/helpers/talk.js';
+import {
+  BackchannelLog,
+  bandRms,
+  db,
+  toneWav as toneWavOf,
+  wavSamples,
+  TALK_TEST_VIDEO,
+} from '../test/helpers/talk.js';
 import lookoutConfig from './lookout-config/lookout-config.js';
 import lookoutTalk, { talkRequest } from './lookout-talk/lookout-talk.js';
 import type { NodeMessage } from './lib/red.js';
@@ -44,14 +51,12 @@ before(async () => {
     names: ['porch'],
     backchannel: 'pcmu',
     backchannelDir: wavDir,
-    main: { width: 320, height: 240, fps: 10, gop: 10 },
-    sub: { width: 320, height: 240, fps: 10, gop: 10 },
+    ...TALK_TEST_VIDEO,
     onEvent: log.onEvent,
   });
   plain = await SyntheticCamera.start({
     names: ['mute'],
-    main: { width: 320, height: 240, fps: 10, gop: 10 },
-    sub: { width: 320, height: 240, fps: 10, gop: 10 },
+    ...TALK_TEST_VIDEO,
   });
   writeFileSync(join(media, 'chime.wav'), await toneWav(1000, 1));
   const config = resolveOrThrow({

@@ -183,3 +183,9 @@ export async function toneWav(
   if (r.code !== 0) throw new Error(`ffmpeg could not make the ${hz} Hz tone (exit ${r.code})`);
   return r.stdout;
 }
+
+/** The small picture the talk tests' cameras send: their video only has to be there, not be tested. */
+export const TALK_TEST_VIDEO = {
+  main: { width: 320, height: 240, fps: 10, gop: 10 },
+  sub: { width: 320, height: 240, fps: 10, gop: 10 },
+};

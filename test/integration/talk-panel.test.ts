@@ -20,7 +20,7 @@ import type { Lookout } from '../../addon/src/main.js';
 import { launchChromium } from '../helpers/browser.js';
 import { loadScaledMs, zombieChildren } from '../helpers/processes.js';
 import { cameraProfiles, FAST_STREAM, resolveOrThrow, startTestLookout, tempDir } from '../helpers/setup.js';
-import { BackchannelLog, bandRms, db, toneWav, wavSamples } from '../helpers/talk.js';
+import { BackchannelLog, bandRms, db, toneWav, wavSamples, TALK_TEST_VIDEO } from '../helpers/talk.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -62,8 +62,7 @@ describe('push-to-talk in Chromium', () => {
       names: ['door', 'solo', 'plain'],
       backchannel: 'pcmu',
       backchannelDir: dir,
-      main: { width: 320, height: 240, fps: 10, gop: 10 },
-      sub: { width: 320, height: 240, fps: 10, gop: 10 },
+      ...TALK_TEST_VIDEO,
       onEvent: log.onEvent,
     });
     const config = resolveOrThrow({

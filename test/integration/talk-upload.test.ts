@@ -11,7 +11,7 @@ import type { Lookout } from '../../addon/src/main.js';
 import { TALK_PLAY_MAX_BYTES } from '../../addon/src/contracts/talk.js';
 import { zombieChildren } from '../helpers/processes.js';
 import { cameraProfiles, FAST_STREAM, resolveOrThrow, startTestLookout, tempDir } from '../helpers/setup.js';
-import { BackchannelLog, bandRms, db, toneWav, wavSamples } from '../helpers/talk.js';
+import { BackchannelLog, bandRms, db, toneWav, wavSamples, TALK_TEST_VIDEO } from '../helpers/talk.js';
 
 describe('play with the audio in the request', () => {
   let cam: SyntheticCamera;
@@ -33,8 +33,7 @@ describe('play with the audio in the request', () => {
       names: ['door'],
       backchannel: 'pcma',
       backchannelDir: tempDir('lookout-upload-'),
-      main: { width: 320, height: 240, fps: 10, gop: 10 },
-      sub: { width: 320, height: 240, fps: 10, gop: 10 },
+      ...TALK_TEST_VIDEO,
       onEvent: log.onEvent,
     });
     const config = resolveOrThrow({

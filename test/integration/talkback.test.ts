@@ -14,7 +14,15 @@ import type { StreamGraph } from '../../addon/src/contracts/api.js';
 import type { TalkBackchannelView } from '../../addon/src/contracts/talk.js';
 import { FAST_STREAM, resolveOrThrow, startTestLookout, tempDir, cameraProfiles } from '../helpers/setup.js';
 import { loadScaledMs, waitFor, zombieChildren } from '../helpers/processes.js';
-import { BackchannelLog, bandRms, db, wavSamples, windowRms, wsTalker } from '../helpers/talk.js';
+import {
+  BackchannelLog,
+  bandRms,
+  db,
+  wavSamples,
+  windowRms,
+  wsTalker,
+  TALK_TEST_VIDEO,
+} from '../helpers/talk.js';
 
 describe('talkback', () => {
   let cam: SyntheticCamera;
@@ -40,14 +48,12 @@ describe('talkback', () => {
       names: ['door', 'solo', 'gate'],
       backchannel: 'pcmu',
       backchannelDir: dir,
-      main: { width: 320, height: 240, fps: 10, gop: 10 },
-      sub: { width: 320, height: 240, fps: 10, gop: 10 },
+      ...TALK_TEST_VIDEO,
       onEvent: log.onEvent,
     });
     plain = await SyntheticCamera.start({
       names: ['mute'],
-      main: { width: 320, height: 240, fps: 10, gop: 10 },
-      sub: { width: 320, height: 240, fps: 10, gop: 10 },
+      ...TALK_TEST_VIDEO,
     });
     writeFileSync(join(media, 'chime.wav'), Buffer.alloc(0));
     const config = resolveOrThrow({
