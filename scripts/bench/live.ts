@@ -23,7 +23,7 @@
  *   TUNED [1]     0: skip the tuned rows         CONSUMERS [hub] hub | ws (simulated viewers, CPU cases)
  *   Latency cases play the `sub` profile (what grid tiles play): LAT_RES [640x360] at FPS, 1 s GOP,
  *   LAT_BITRATE_KBPS [600]. CPU cases play `main`: RES [1280x720]  FPS [15]  GOP [FPS = 1 s]
- *   BITRATE_KBPS [2000]. PART_MS [200]
+ *   BITRATE_KBPS [2000]. PART_MS [the product's default part_target, 150]
  *   HLS_SYNC [0.5]      tuned LL-HLS row: hls.js liveSyncDuration, s (overrides the playlist's PART-HOLD-BACK)
  *   HLS_CATCHUP [0.25]  tuned LL-HLS row: page seek to hls.liveSyncPosition when this far above target
  *   Phase `hlsrows` (with llhls, or alone): stock hls.js and the panel's LL-HLS tile over HTTP/1.1 and
@@ -41,6 +41,7 @@ import type { Browser, Page } from 'playwright-core';
 import { launchChromium } from '../../test/helpers/browser.js';
 import { loopbackGateway, mediamtxBinary } from '../../test/helpers/gateway.js';
 import { resolveConfig } from '../../addon/src/config/index.js';
+import { BUILT_IN_TUNING } from '../../addon/src/config/built-in.js';
 import { keyId, streamKey, type StreamKey } from '../../addon/src/contracts/stream-key.js';
 import { SyntheticCamera } from '../../addon/src/demo/synthetic-camera.js';
 import { silentLogger } from '../../addon/src/lib/log.js';
@@ -78,7 +79,7 @@ const FPS = num(env.FPS, 15);
 const GOP = num(env.GOP, FPS);
 const BITRATE_KBPS = num(env.BITRATE_KBPS, 2000);
 const LAT_BITRATE_KBPS = num(env.LAT_BITRATE_KBPS, 600);
-const PART_MS = num(env.PART_MS, 200);
+const PART_MS = num(env.PART_MS, BUILT_IN_TUNING.partTargetMs);
 const MSE_EDGE_S = (env.MSE_EDGE ?? '')
   .split(',')
   .filter((v) => v.trim() !== '' && Number.isFinite(Number(v)))
@@ -706,7 +707,8 @@ async function main(): Promise<void> {
       llhlsRows = await hlsRows(app, browser, rowsPage.html, {
         seconds: SECONDS,
         settleS: SETTLE_S,
-        profile: PROFILE,
+        // The sub stream, like every latency row (what grid tiles play; the issue's 640x360 camera).
+        profile: LAT_PROFILE,
       });
     }
     await browser.close();
