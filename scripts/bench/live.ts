@@ -872,7 +872,7 @@ function report(r: {
     }
     const cr = t.chromium;
     console.log(
-      `  Chromium media log: ${cr.lowDelay} of ${cr.players} players in low-delay video rendering; decoders ${cr.decoders.join(', ') || '?'}`,
+      `  Chromium media log: ${cr.lowDelay} of ${cr.players} players in low-delay video rendering; decoders ${cr.decoders.join(', ') || '?'}; underflows ${JSON.stringify(cr.underflows)}`,
     );
     const ff = (xs: FirstFrame[]) =>
       xs.map((x) => `${x.ms ?? 'none'}${x.ageMs !== null ? ` (age ${x.ageMs})` : ''}`).join(', ');

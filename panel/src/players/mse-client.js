@@ -28,15 +28,16 @@ export const MAX_STREAM_ID = 0xffff;
  */
 export const LIVE_EDGE_DEFAULTS = Object.freeze({
   // bench:live's frame timeline (README "Where the MSE time goes"): appended → presented is L plus
-  // ~20-35 ms of Chromium's own (decode, compositor; the rVFC measurement adds ~1 ms), whatever L
-  // is. Chromium already renders this stream in its low-delay mode (the init segment declares no
-  // duration), so L is the part the player owns. loS 0.1 cost ~100 ms on every tile; a quiet
-  // machine plays at 0.02 without stalls, and a loaded one (a 9-tile grid on 2 cores) stalls a few
-  // times and settles higher through stallIncreaseS, so the defaults start low and let each
-  // browser raise its own lag.
-  edgeS: 0.03,
-  loS: 0.02,
-  hiS: 0.1,
+  // ~20-35 ms of Chromium's own (decode, compositor; the rVFC measurement adds ~1 ms on a quiet
+  // page), whatever L is. Chromium already renders this stream in its low-delay mode (the init
+  // segment declares no duration: one decoded frame is enough to play), so L is the part the player
+  // owns: loS 0.1 (the old default) cost ~100 ms on every tile. At 0.02 a quiet machine played
+  // without a stall in some runs and fell into stall storms in others; 0.035-0.05 played every run
+  // without one, so the floor is 0.04 and a loaded browser (a 9-tile grid on 2 cores) raises its
+  // own lag from there (late fragments, stallIncreaseS).
+  edgeS: 0.04,
+  loS: 0.04,
+  hiS: 0.12,
   rate: 1.25,
   jumpS: 1.5,
   stallIncreaseS: 0.05,

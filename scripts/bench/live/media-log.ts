@@ -15,6 +15,8 @@ export interface MediaLogSummary {
   lowDelay: number;
   /** Video decoder names seen (e.g. FFmpegVideoDecoder). */
   decoders: string[];
+  /** Chromium's underflow reasons (DEMUXER_UNDERFLOW: no media left; DECODER_UNDERFLOW: decode late) and counts. */
+  underflows: Record<string, number>;
 }
 
 /** Starts collecting; `summary()` says what was logged so far. */
@@ -22,6 +24,10 @@ export async function watchMediaLog(page: Page): Promise<{ summary(): MediaLogSu
   const players = new Set<string>();
   const lowDelay = new Set<string>();
   const decoders = new Set<string>();
+  const underflows: Record<string, number> = {};
+  const underflow = (text: string) => {
+    for (const m of text.matchAll(/[A-Z_]*UNDERFLOW[A-Z_]*/g)) underflows[m[0]] = (underflows[m[0]] ?? 0) + 1;
+  };
   const cdp = await page.context().newCDPSession(page);
   // The Media domain's events are not in Playwright's protocol typings: read them from 'event'.
   cdp.on('event', ({ method, params }) => {
@@ -30,6 +36,7 @@ export async function watchMediaLog(page: Page): Promise<{ summary(): MediaLogSu
       players?: Array<string | { playerId: string }>;
       messages?: Array<{ message: string }>;
       properties?: Array<{ name: string; value: string }>;
+      events?: Array<{ value: string }>;
     };
     if (method === 'Media.playersCreated')
       for (const p of e.players ?? []) players.add(typeof p === 'string' ? p : p.playerId);
@@ -38,10 +45,19 @@ export async function watchMediaLog(page: Page): Promise<{ summary(): MediaLogSu
     if (method === 'Media.playerMessagesLogged')
       for (const m of e.messages ?? []) if (/low delay mode/i.test(m.message)) lowDelay.add(e.playerId);
     if (method === 'Media.playerPropertiesChanged')
-      for (const p of e.properties ?? []) if (p.name === 'kVideoDecoderName') decoders.add(p.value);
+      for (const p of e.properties ?? []) {
+        if (p.name === 'kVideoDecoderName') decoders.add(p.value);
+        if (/buffering/i.test(p.name)) underflow(String(p.value));
+      }
+    if (method === 'Media.playerEventsAdded') for (const ev of e.events ?? []) underflow(String(ev.value));
   });
   await cdp.send('Media.enable');
   return {
-    summary: () => ({ players: players.size, lowDelay: lowDelay.size, decoders: [...decoders] }),
+    summary: () => ({
+      players: players.size,
+      lowDelay: lowDelay.size,
+      decoders: [...decoders],
+      underflows: { ...underflows },
+    }),
   };
 }
