@@ -19,9 +19,9 @@ export const MAX_STREAM_ID = 0xffff;
  * The player takes the minimum lag over the last second (L, the lag at the appends) and steers it
  * into [loS, hiS]: playing at `rate` once L is above hiS until it is below loS. It jumps to edgeS
  * before the newest frame's start at the start and when more than jumpS behind (or outside the
- * buffer). Fragments that arrived late (within jitterWindowS) raise both targets by how much later they came
- * than the last second's latest, so it does not catch up into a lag a late frame would stall. After
- * each stall (the buffer ran dry) it adds stallIncreaseS to its targets, up to maxEdgeS, so a busy
+ * buffer). Fragments that arrived late (within jitterWindowS) raise both targets by how much later
+ * they came than the last second's latest, so it does not catch up into a lag a late frame would
+ * stall. After each stall (the buffer ran dry) it adds stallIncreaseS to its targets, up to maxEdgeS, so a busy
  * machine settles at a lag it can sustain instead of stalling again and again; every decayEveryS
  * without a stall it takes stallDecreaseS of that back (a passing load spike does not cost latency
  * for the life of the tile).
@@ -462,7 +462,8 @@ export class MsePlayer {
 
   /**
    * Keeps a live stream live (see LIVE_EDGE_DEFAULTS): the first media, a gap, a restart or a lag
-   * over jumpS → seek to edge before the newest frame; otherwise playbackRate steers the lag into [lo, hi].
+   * over jumpS → seek to edge before the newest frame; otherwise playbackRate steers the lag into
+   * [lo, hi].
    */
   followLiveEdge() {
     const v = this.video;
