@@ -203,7 +203,7 @@ describe('panel page in Chromium', () => {
     // stall storm is one or more a second).
     const stalls = end.map((t) => t.stalls - steady.find((x) => x.camera === t.camera)!.stalls);
     console.log(`# panel (MSE): stalls per tile in 8 s of steady play: ${stalls.join(' ')}`);
-    end.forEach((t, i) => assert.ok(stalls[i]! <= 6, `${t.camera} stalled ${stalls[i]} times in 8 s`));
+    end.forEach((t, i) => assert.ok(stalls[i]! < 8, `${t.camera} stalled ${stalls[i]} times in 8 s`));
     await page.screenshot({ path: `${SHOTS}/panel-grid-mse.png` });
 
     // Kill one key's FFmpeg: that tile says reconnecting, then plays again; the others never stop.
