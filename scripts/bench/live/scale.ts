@@ -18,6 +18,7 @@
  *   SECONDS [20] window   SETTLE [10] s after all are live   VIEWERS [grid] grid | all | none
  *   RECORD [1]  0: no recording   PROFILE [0]  N at which to write a V8 CPU profile of the window
  *                                  (bench-results/scale-N.cpuprofile, top functions printed)
+ *   HEAPSNAP [0]  N at which to write a V8 heap snapshot at the window's end (bench-results/scale-N.heapsnapshot)
  *   ALL [0]  1: run every N even after one fails
  * "CPU saturated" is judged on the bench's own processes (≥ 180 % of the 2 cores' 200 %); machine % (every
  * user's processes) is printed beside it because this machine is shared.
@@ -48,6 +49,7 @@ const SETTLE_S = num(env.SETTLE, 10);
 const VIEWERS = (env.VIEWERS ?? 'grid') as 'grid' | 'all' | 'none';
 const RECORD = env.RECORD !== '0';
 const PROFILE_AT = num(env.PROFILE, 0);
+const HEAPSNAP_AT = num(env.HEAPSNAP, 0);
 const ALL = env.ALL === '1';
 const LATE_LIMIT_MS = 100;
 const GRID = 9;
@@ -116,6 +118,8 @@ interface Row {
   heapUsedMB: number;
   /** Buffers (external + array buffers) at the window's end. */
   externalMB: number;
+  /** process.memoryUsage() at the window's end, and what the hub windows and reader queues hold. */
+  memory: Record<string, number> | null;
   eldP99Ms: number;
   eldMaxMs: number;
   hubLateP50Ms: number | null;
@@ -240,6 +244,13 @@ async function step(
     await lk.next('profile-written');
     profileTop.push(...topFunctions(path, 25));
   }
+  if (HEAPSNAP_AT === n) {
+    mkdirSync('bench-results', { recursive: true });
+    const path = join(process.cwd(), 'bench-results', `scale-${n}.heapsnapshot`);
+    lk.send({ cmd: 'heap-snapshot', path });
+    await lk.next('heap-snapshot-written', 120_000);
+    console.log(`  N=${n}: heap snapshot ${path}`);
+  }
   let grown = 0;
   let recBytes = 0;
   for (const id of ids) {
@@ -261,6 +272,7 @@ async function step(
     rssMaxMB: win.rssMaxMB as number,
     heapUsedMB: win.heapUsedMB as number,
     externalMB: win.externalMB as number,
+    memory: (win.memory as Record<string, number> | undefined) ?? null,
     eldP99Ms: win.eldP99Ms as number,
     eldMaxMs: win.eldMaxMs as number,
     hubLateP50Ms: late.p50,
@@ -393,6 +405,13 @@ async function main() {
           `(${f(row.ffmpegPerStreamPct, 2)} %/stream), RSS ${f(row.rssMaxMB, 0)} MB, ELD p99 ${f(row.eldP99Ms)} ms, ` +
           `late p99 hub ${f(row.hubLateP99Ms, 0)} / ws ${f(row.wsLateP99Ms, 0)} ms, machine ${f(row.machineBusyPct, 0)} % busy → ${row.holds ? 'holds' : `FAILS (${row.why.join(', ')})`}`,
       );
+      const m = row.memory;
+      if (m)
+        console.log(
+          `  N=${n}: memory at the window's end: RSS ${f(m.rssMB, 0)} MB = heap ${f(m.heapTotalMB, 0)} (used ${f(m.heapUsedMB, 0)}) ` +
+            `+ external ${f(m.externalMB, 0)} (array buffers ${f(m.arrayBuffersMB, 0)}) + native ${f(m.rssMB! - m.heapTotalMB! - m.externalMB!, 0)} MB; ` +
+            `hub windows ${f(m.hubWindowsMB, 0)} MB, reader queues ${f(m.readerQueuesMB, 0)} MB`,
+        );
       if (!row.holds && !ALL) break;
     }
   } finally {
