@@ -105,6 +105,8 @@ createInterface({ input: process.stdin }).on('line', (line) => {
         .map((k) => sup.status(k).progress.bitrateKbps)
         .filter((b) => Number.isFinite(b) && b > 0);
       const mem = process.memoryUsage();
+      if (process.env.SMAPS_DUMP)
+        writeFileSync(process.env.SMAPS_DUMP, readFileSync('/proc/self/smaps', 'utf8'));
       // Where the memory is: what the hubs' windows and their readers' queues hold, against V8's
       // heap and the buffers outside it (rss − heapTotal − external ≈ native: code, malloc, stacks).
       let windowMB = 0;

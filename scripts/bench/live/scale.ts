@@ -20,6 +20,8 @@
  *                                  (bench-results/scale-N.cpuprofile, top functions printed)
  *   HEAPSNAP [0]  N at which to write a V8 heap snapshot at the window's end (bench-results/scale-N.heapsnapshot)
  *   ALL [0]  1: run every N even after one fails
+ *   MALLOC_* (glibc allocator settings) and SMAPS_DUMP (file for /proc/self/smaps at the window's end)
+ *                are passed to the Lookout child
  * "CPU saturated" is judged on the bench's own processes (≥ 180 % of the 2 cores' 200 %); machine % (every
  * user's processes) is printed beside it because this machine is shared.
  */
@@ -159,7 +161,11 @@ async function step(
   const cfgPath = join(dataDir, `scale-${n}.json`);
   writeFileSync(cfgPath, JSON.stringify(config));
   const script = fileURLToPath(new URL('./scale-lookout.ts', import.meta.url));
-  const lk = jsonChild(process.execPath, ['--import', 'tsx', script, cfgPath], `lookout x${n}`);
+  // The child's environment is the minimal one Lookout gives its children, plus glibc allocator
+  // settings (MALLOC_*) and SMAPS_DUMP (a path: /proc/self/smaps at the window's end) for experiments.
+  const childEnv: Record<string, string | undefined> = { PATH: env.PATH, LANG: 'C' };
+  for (const [k, v] of Object.entries(env)) if (/^MALLOC_|^SMAPS_DUMP$/.test(k)) childEnv[k] = v;
+  const lk = jsonChild(process.execPath, ['--import', 'tsx', script, cfgPath], `lookout x${n}`, childEnv);
   cleanups.push(() => lk.stop());
   const ready = await lk.next('ready', 60_000);
   const url = String(ready.url);
