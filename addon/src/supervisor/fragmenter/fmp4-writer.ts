@@ -189,7 +189,8 @@ export function fragment(sequenceNumber: number, runs: TrackRun[], video: Readon
   const trafSizes = used.map((r) => trafSize(r.samples.length, video.has(r.trackId)));
   const moofSize = 8 + 16 + trafSizes.reduce((a, b) => a + b, 0);
   const mdatPayload = used.reduce((n, r) => n + r.samples.reduce((m, s) => m + s.data.length, 0), 0);
-  const out = Buffer.alloc(moofSize + 8 + mdatPayload);
+  // Unsafe (not zeroed) is fine: every byte is written below, and this runs once per frame per stream.
+  const out = Buffer.allocUnsafe(moofSize + 8 + mdatPayload);
   let p = 0;
   const u32 = (v: number) => {
     out.writeUInt32BE(v >>> 0, p);
