@@ -233,3 +233,65 @@ describe('FLV fragmenter on real FFmpeg output', () => {
     assert.deepEqual(times, [2 ** 32 - 40, 2 ** 32 + 27, 2 ** 32 + 94]);
   });
 });
+
+describe('FLV fragmenter timing rules (hand-made tags)', () => {
+  const header = Buffer.from([0x46, 0x4c, 0x56, 1, 0x05, 0, 0, 0, 9, 0, 0, 0, 0]);
+  const tag = (type: number, ms: number, body: Buffer): Buffer => {
+    const t = Buffer.alloc(11 + body.length + 4);
+    t[0] = type;
+    t.writeUIntBE(body.length, 1, 3);
+    t.writeUIntBE(ms & 0xffffff, 4, 3);
+    t[7] = (ms >>> 24) & 0xff;
+    body.copy(t, 11);
+    t.writeUInt32BE(11 + body.length, 11 + body.length);
+    return t;
+  };
+  const avcC = Buffer.from([1, 0x4d, 0x40, 0x1e, 0xff, 0xe1, 0, 0, 0xe1, 0]);
+  const video = (ms: number, key: boolean, ctoMs = 0): Buffer => {
+    const b = Buffer.from([key ? 0x17 : 0x27, 1, 0, 0, 0, 0, 0, 0, 1, 0x65]);
+    b.writeIntBE(ctoMs, 2, 3);
+    return tag(9, ms, b);
+  };
+  const aac = (ms: number): Buffer => tag(8, ms, Buffer.from([0xaf, 1, 0x21, 0x10]));
+
+  it('audio times come from the frame count; a real gap resyncs; video tfdt is the tag time ×90', () => {
+    const parts = [
+      header,
+      tag(9, 0, Buffer.concat([Buffer.from([0x17, 0, 0, 0, 0]), avcC])),
+      tag(8, 0, Buffer.from([0xaf, 0, 0x11, 0x90])), // AAC LC, 48 kHz, stereo
+      video(0, true, 67),
+    ];
+    // 48 kHz AAC frames are 21.333 ms: FLV rounds them to 21 or 22 ms.
+    for (let n = 0; n < 9; n++) parts.push(aac(Math.round((n * 1024 * 1000) / 48000)));
+    parts.push(video(67, false), video(133, false));
+    parts.push(aac(1000), video(1000, true)); // the camera paused: audio 0.8 s later than expected
+    let init: Buffer | null = null;
+    const frags: Buffer[] = [];
+    const f = new FlvFragmenter({
+      init: (b) => (init = Buffer.from(b)),
+      fragment: (b) => frags.push(Buffer.from(b)),
+    });
+    f.push(Buffer.concat(parts));
+    const info = parseInitSegment(init!);
+    assert.equal(info.codecs, 'avc1.4d401e,mp4a.40.2');
+    assert.equal(info.audio?.channels, 2);
+    const parsed = frags.map((b) => parseFragment(b, info));
+    const videoTimes = parsed.map((p) => p.tracks.find((t) => t.trackId === 1)?.baseDecodeTime);
+    const audio = parsed.map((p) => p.tracks.find((t) => t.trackId === 2));
+    assert.deepEqual(videoTimes, [0, 67 * 90, 133 * 90, 1000 * 90]);
+    // The first fragment had no audio yet; the 9 frames ride in the next one, timed by count.
+    assert.equal(audio[0], undefined);
+    assert.equal(audio[1]?.baseDecodeTime, 0);
+    assert.equal(audio[1]?.sampleCount, 9);
+    assert.equal(audio[1]?.duration, 9 * 1024);
+    assert.equal(audio[2], undefined);
+    // The gap: the late frame starts at its own time, not 9 × 1024 samples in.
+    assert.equal(audio[3]?.baseDecodeTime, 48000);
+    // A frame's duration is the median of the recent steps (the stream's default, 15 fps, for the
+    // first): the 867 ms pause does not make the frame after it last 867 ms.
+    assert.deepEqual(
+      parsed.map((p) => p.primary.duration),
+      [6000, 67 * 90, 67 * 90, 67 * 90],
+    );
+  });
+});

@@ -6,9 +6,9 @@
  * Timing:
  * - video timescale 90 kHz: FLV's millisecond timestamps are exact in it (×90), it is what FFmpeg's
  *   mp4 muxer gives an RTSP camera's video, and composition offsets (ms) stay exact too;
- * - a frame's duration is not known until the next frame arrives, so each sample gets the previous
- *   frame step (the stream's frame rate from onMetaData before the second frame); the next
- *   fragment's tfdt is the real decode time, so an estimate never accumulates into drift;
+ * - a frame's duration is not known until the next frame arrives, so each sample gets the median
+ *   of the last few frame steps (the stream's frame rate from onMetaData before the second frame);
+ *   the next fragment's tfdt is the real decode time, so an estimate never accumulates into drift;
  * - audio timescale = the AAC sample rate; sample times come from the frame count (1024 samples a
  *   frame) since FLV's ms timestamps are rounded, resynced to the tag's time only on a real gap
  *   (more than two frames off). Audio frames ride in the next video fragment (FFmpeg's fragments
@@ -38,6 +38,8 @@ const MAX_PENDING_AUDIO = 500;
 /** Frames seen before every sequence header the FLV header announced arrived: FFmpeg sends them first. */
 const MAX_FRAMES_BEFORE_INIT = 64;
 const DEFAULT_FRAME_MS = 1000 / 15;
+/** Frame steps the duration estimate is the median of. */
+const STEPS = 5;
 const AAC_RATES = [96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 12000, 11025, 8000, 7350];
 
 export class FlvFragmenter {
@@ -53,6 +55,7 @@ export class FlvFragmenter {
   private framesBeforeInit = 0;
   private sequence = 0;
   private lastVideoMs: number | null = null;
+  private readonly steps: number[] = [];
   /** Audio: sample time of the next frame (ticks) and the pending frames for the next fragment. */
   private audioNext: number | null = null;
   private audioBase = 0;
@@ -103,7 +106,7 @@ export class FlvFragmenter {
       return;
     }
     const ms = t.timestampMs;
-    if (this.lastVideoMs !== null && ms > this.lastVideoMs) this.frameMs = ms - this.lastVideoMs;
+    if (this.lastVideoMs !== null && ms > this.lastVideoMs) this.noteStep(ms - this.lastVideoMs);
     this.lastVideoMs = ms;
     const video = {
       trackId: VIDEO_ID,
@@ -123,6 +126,18 @@ export class FlvFragmenter {
       this.pendingAudio = [];
     }
     this.sink.fragment(fragment(++this.sequence, runs, this.videoTracks));
+  }
+
+  /**
+   * The frame step a new frame is given: the median of the last STEPS steps, so a one-off gap (a
+   * camera pause, a lost frame) does not make the next frame last that long (a part longer than the
+   * part target), while a real frame-rate change is followed within a few frames.
+   */
+  private noteStep(stepMs: number): void {
+    this.steps.push(stepMs);
+    if (this.steps.length > STEPS) this.steps.shift();
+    const sorted = [...this.steps].sort((a, b) => a - b);
+    this.frameMs = sorted[Math.floor(sorted.length / 2)]!;
   }
 
   private onAvcConfig(avcC: Buffer): void {
