@@ -233,10 +233,17 @@ async function main() {
     const st = await lk.next('status');
     return [lk.pid, ...(st.pids as number[]), ...(gatewayPid ? [gatewayPid] : [])];
   };
-  const ourIdle = async () => {
+  // Idle = every key back in `idle` with no FFmpeg left, twice 0.5 s apart. "No key live" was not
+  // enough: a key still `starting` or `stopping` (or re-leased by a player that had not let go yet)
+  // passed it, and the "cold" first frame then came from a running FFmpeg (0.33 s, too fast).
+  const idleOnce = async () => {
     lk.send({ cmd: 'status' });
-    return Number((await lk.next('status')).live) === 0;
+    const st = await lk.next('status');
+    const states = st.states as Record<string, number>;
+    const keys = Object.values(states).reduce((a, n) => a + n, 0);
+    return (states.idle ?? 0) === keys && (st.pids as number[]).length === 0;
   };
+  const ourIdle = async () => (await idleOnce()) && (await sleep(500), await idleOnce());
 
   // ---- MediaMTX, its defaults (LL-HLS variant, 1 s segments, 200 ms parts, source always pulled)
   const hlsPort = await freePort();
