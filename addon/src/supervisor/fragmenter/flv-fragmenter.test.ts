@@ -294,4 +294,21 @@ describe('FLV fragmenter timing rules (hand-made tags)', () => {
       [6000, 67 * 90, 67 * 90, 67 * 90],
     );
   });
+
+  it('new H.264 parameters mid-stream: a new init before the next frame, no error', () => {
+    const inits: Buffer[] = [];
+    let fragments = 0;
+    const f = new FlvFragmenter({ init: (b) => inits.push(Buffer.from(b)), fragment: () => fragments++ });
+    const avcHeader = (config: Buffer) => tag(9, 0, Buffer.concat([Buffer.from([0x17, 0, 0, 0, 0]), config]));
+    const videoOnly = Buffer.from(header);
+    videoOnly[4] = 0x01;
+    f.push(Buffer.concat([videoOnly, avcHeader(avcC), video(0, true), video(67, false)]));
+    f.push(Buffer.concat([avcHeader(avcC), video(133, false)])); // the same record again: nothing new
+    const high = Buffer.from(avcC);
+    high[1] = 0x64;
+    f.push(Buffer.concat([avcHeader(high), video(200, true)]));
+    assert.equal(inits.length, 2);
+    assert.equal(fragments, 4);
+    assert.equal(parseInitSegment(inits[1]!).codecs, 'avc1.64401e');
+  });
 });

@@ -141,14 +141,13 @@ export class FlvFragmenter {
   }
 
   private onAvcConfig(avcC: Buffer): void {
-    if (this.avcC) {
-      if (this.avcC.equals(avcC)) return;
-      // The hub takes one init per process; new parameters mean a restart (the runner's job).
-      if (this.initDone) throw new Error('FLV: H.264 parameters changed mid-stream');
-    }
+    if (this.avcC?.equals(avcC)) return;
     if (avcC.length < 7 || avcC[0] !== 1)
       throw new Error('malformed FLV: AVC sequence header is not an avcC');
     this.avcC = Buffer.from(avcC);
+    // New parameters mid-stream (FFmpeg passes on a camera's changed SPS/PPS): a new init before the
+    // next frame; the hub starts a new generation and waits for a keyframe, as after a restart.
+    this.initDone = false;
   }
 
   private onAudio(t: FlvTag): void {
@@ -182,10 +181,7 @@ export class FlvFragmenter {
   private onAacConfig(asc: Buffer): void {
     if (asc.length < 2)
       throw new Error('malformed FLV: AAC sequence header shorter than an AudioSpecificConfig');
-    if (this.asc) {
-      if (this.asc.equals(asc)) return;
-      if (this.initDone) throw new Error('FLV: AAC parameters changed mid-stream');
-    }
+    if (this.asc?.equals(asc)) return;
     // AudioSpecificConfig: 5 bits object type, 4 bits frequency index (15: explicit 24-bit rate).
     const bits = (asc[0]! << 8) | asc[1]!;
     const objectType = bits >> 11;
@@ -195,6 +191,9 @@ export class FlvFragmenter {
     if (!rate) throw new Error(`FLV: AAC sampling frequency index ${index}`);
     this.audioRate = rate;
     this.asc = Buffer.from(asc);
+    this.initDone = false; // as for new video parameters: a new init before the next frame
+    this.audioNext = null;
+    this.pendingAudio = [];
   }
 
   /** The init segment once every announced track's configuration is known. */
