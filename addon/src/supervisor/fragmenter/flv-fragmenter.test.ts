@@ -287,11 +287,11 @@ describe('FLV fragmenter timing rules (hand-made tags)', () => {
     assert.equal(audio[2], undefined);
     // The gap: the late frame starts at its own time, not 9 × 1024 samples in.
     assert.equal(audio[3]?.baseDecodeTime, 48000);
-    // A frame's duration is the median of the recent steps (the stream's default, 15 fps, for the
-    // first): the 867 ms pause does not make the frame after it last 867 ms.
+    // A frame's duration is the last step (the stream's default, 15 fps, for the first), but the
+    // 867 ms pause does not make the frame after it last 867 ms: the median of the recent steps.
     assert.deepEqual(
       parsed.map((p) => p.primary.duration),
-      [6000, 67 * 90, 67 * 90, 67 * 90],
+      [6000, 67 * 90, 66 * 90, 67 * 90],
     );
   });
 

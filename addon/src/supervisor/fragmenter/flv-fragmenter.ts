@@ -6,8 +6,9 @@
  * Timing:
  * - video timescale 90 kHz: FLV's millisecond timestamps are exact in it (×90), it is what FFmpeg's
  *   mp4 muxer gives an RTSP camera's video, and composition offsets (ms) stay exact too;
- * - a frame's duration is not known until the next frame arrives, so each sample gets the median
- *   of the last few frame steps (the stream's frame rate from onMetaData before the second frame);
+ * - a frame's duration is not known until the next frame arrives, so each sample gets the last
+ *   frame step, or the median of the last few when the last is an outlier (noteStep; the stream's
+ *   frame rate from onMetaData before the second frame);
  *   the next fragment's tfdt is the real decode time, so an estimate never accumulates into drift;
  * - audio timescale = the AAC sample rate; sample times come from the frame count (1024 samples a
  *   frame) since FLV's ms timestamps are rounded, resynced to the tag's time only on a real gap
@@ -129,15 +130,18 @@ export class FlvFragmenter {
   }
 
   /**
-   * The frame step a new frame is given: the median of the last STEPS steps, so a one-off gap (a
-   * camera pause, a lost frame) does not make the next frame last that long (a part longer than the
-   * part target), while a real frame-rate change is followed within a few frames.
+   * The frame step a new frame is given: the last step, so a GOP's durations add up to its keyframe
+   * interval (the LL-HLS parts' and EXTINF's durations follow the media to the ms); but when the last
+   * step is far off the median of the last STEPS (a camera pause, a lost frame), the median, so one
+   * gap does not make the next frame (and its part) last the gap. A real frame-rate change moves the
+   * median within a few frames.
    */
   private noteStep(stepMs: number): void {
     this.steps.push(stepMs);
     if (this.steps.length > STEPS) this.steps.shift();
     const sorted = [...this.steps].sort((a, b) => a - b);
-    this.frameMs = sorted[Math.floor(sorted.length / 2)]!;
+    const median = sorted[Math.floor(sorted.length / 2)]!;
+    this.frameMs = stepMs > median * 1.5 || stepMs < median * 0.5 ? median : stepMs;
   }
 
   private onAvcConfig(avcC: Buffer): void {
