@@ -52,7 +52,10 @@ test('container: FLV for H.264 with no or AAC audio; FFmpeg mp4 muxer when FLV c
   assert.match(buildFfmpegArgs(base, src, { noFlv: true }).join(' '), mp4);
   assert.match(buildFfmpegArgs(base, src, { noFlv: true, encodeH264: true }).join(' '), flv);
   assert.match('[flv @ 0x55] Video codec hevc not compatible with flv', FLV_REFUSED_RE);
-  assert.match('[flv @ 0x55] Codec mpeg4 is not supported in the official FLV specification,', FLV_REFUSED_RE);
+  assert.match(
+    '[flv @ 0x55] Codec mpeg4 is not supported in the official FLV specification,',
+    FLV_REFUSED_RE,
+  );
 });
 
 test('transcode mode: keyframes on the part grid, scaling, bitrate', () => {
