@@ -29,6 +29,7 @@
  *   Phase `hlsrows` (with llhls, or alone): stock hls.js and the panel's LL-HLS tile over HTTP/1.1 and
  *                       HTTP/2, with each row's frame timeline (live/stock-hlsjs.ts)
  *   MSE_EDGE [unset]    adds a tuned MSE row per live-edge target listed, s (e.g. 0.03,0.05)
+ *   GRID [1]            MSE rows: the measured tile plays in a grid of this many tiles (9: a loaded browser)
  *   BENCH_DATA_DIR [$TMPDIR/lookout-bench-live]  Lookout data dir (kept: lets a run reap a killed run's FFmpegs)
  *   GATEWAY [0]   1: the cameras through the MediaMTX gateway (as `lookout serve` and the add-on run
  *                 them; the real MediaMTX from scripts/setup.sh), which adds the WebRTC row (WHEP
@@ -48,6 +49,7 @@ import { startLookout, type Lookout } from '../../addon/src/main.js';
 import { defaultCases, tunedCases, type LiveCase, type LiveTech } from './live/cases.js';
 import { hubConsumers, wsConsumers, type Consumers } from './live/consumers.js';
 import { startCpuWindow, type CpuWindow } from './live/cpu.js';
+import { watchMediaLog, type MediaLogSummary } from './live/media-log.js';
 import { buildBenchPage } from './live/page.js';
 import { buildHlsRowsPage, HLS_ROWS_CAMERA, hlsRows, printHlsRows, type HlsRow } from './live/stock-hlsjs.js';
 
@@ -83,6 +85,12 @@ const MSE_EDGE_S = (env.MSE_EDGE ?? '')
   .split(',')
   .filter((v) => v.trim() !== '' && Number.isFinite(Number(v)))
   .map(Number);
+/**
+ * GRID=n (MSE rows only): the measured tile plays beside n − 1 other tiles of their own cameras on
+ * the same page and socket (a 9-tile grid: 9 decoders on the 2 cores), to see the lag a loaded
+ * browser settles at. Printed with the grid size; the default (1) is the quiet single tile.
+ */
+const GRID = Math.max(1, Math.round(num(env.GRID, 1)));
 /** Page-side catch-up seek of the tuned hls.js row (s above its target latency; 0 = off), see page.js playHls. */
 const HLS_CATCHUP_S = num(env.HLS_CATCHUP, 0.25);
 const HLS_SYNC_S = num(env.HLS_SYNC, 0.5);
@@ -221,7 +229,10 @@ interface PlayerInfo {
   playbackRate?: number;
   /** What the tile's badge said at the end of the window (panel players). */
   badge?: { seconds: number; short: string; long: string } | null;
-  /** MSE: [capture→Lookout, Lookout→page, page→appended, appended→presented] ms per frame. */
+  /**
+   * MSE: [capture→Lookout, Lookout→page, page→appended, appended→presented, appended→composited,
+   * composited→presented] ms per frame (composited: the frame's rVFC presentationTime).
+   */
   timeline?: number[][];
 }
 
@@ -245,6 +256,10 @@ interface Timeline {
   lookoutToPage: { p50: number | null; p95: number | null };
   pageToAppended: { p50: number | null; p95: number | null };
   appendedToPresented: { p50: number | null; p95: number | null };
+  /** appended → the compositor took the frame (rVFC presentationTime): the player's lag, decode, vsync. */
+  appendedToComposited: { p50: number | null; p95: number | null };
+  /** composited → the page's rVFC callback read it: the measurement's own delay. */
+  compositedToPresented: { p50: number | null; p95: number | null };
 }
 
 interface TechResult {
@@ -266,10 +281,14 @@ interface TechResult {
     errors: string[];
     player: Partial<PlayerInfo>;
     timeline: Timeline | null;
+    /** GRID runs: tiles on the page and the other tiles' waiting events over the whole run. */
+    grid: { tiles: number; othersWaiting: number[] } | null;
   };
   warm: FirstFrame[];
   cold: FirstFrame[];
   pageErrors: string[];
+  /** Chromium's media log for the case's players (decoder, low-delay rendering). */
+  chromium: MediaLogSummary;
 }
 
 interface CpuRow {
@@ -452,12 +471,18 @@ function timelineOf(rows: number[][] | undefined): Timeline | null {
     lookoutToPage: col(1),
     pageToAppended: col(2),
     appendedToPresented: col(3),
+    appendedToComposited: col(4),
+    compositedToPresented: col(5),
   };
 }
 
 /** Camera ids of a case: one warm key, ROUNDS idle keys. */
 const caseCamera = (c: LiveCase, what: 'warm' | number) =>
   `${what === 'warm' ? 'warm' : 'cold'}-${c.id}${what === 'warm' ? '' : `-${what}`}`;
+
+/** The other tiles of a GRID run (MSE cases only). */
+const gridCameras = (c: LiveCase) =>
+  c.tech === 'mse' ? Array.from({ length: GRID - 1 }, (_, i) => `grid-${c.id}-${i + 1}`) : [];
 
 async function casePhase(c: LiveCase, app: Lookout, browser: Browser, html: string): Promise<TechResult> {
   const sup = app.supervisor;
@@ -467,6 +492,7 @@ async function casePhase(c: LiveCase, app: Lookout, browser: Browser, html: stri
     c.origin === 'tls' && !app.tlsUrl ? `${c.transport} (no TLS listener: HTTP/1.1)` : c.transport;
   const pageErrors: string[] = [];
   const page = await openPage(browser, base, html, pageErrors);
+  const mediaLog = await watchMediaLog(page);
   // The page's one WebSocket, opened before any measurement (as the panel has it by the time a tile starts).
   await page.evaluate(`window.bench.openSocket(${JSON.stringify(`${base.replace(/^http/, 'ws')}/api/ws`)})`);
   const PROFILE = LAT_PROFILE;
@@ -497,6 +523,14 @@ async function casePhase(c: LiveCase, app: Lookout, browser: Browser, html: stri
   await until(`${keyId(warmKey)} live`, () => sup.status(warmKey).state === 'live', 30_000);
   await sleep((GOP / FPS) * 1000 * 1.5 + 500);
 
+  // GRID: the other tiles start first and keep playing through the warm window.
+  const grid: number[] = [];
+  for (const camera of gridCameras(c)) grid.push(await start(camera));
+  if (grid.length) {
+    for (const id of grid) await waitFirstFrame(page, id, 30_000);
+    await sleep(SETTLE_S * 1000);
+  }
+
   const warm: FirstFrame[] = [];
   let latency: TechResult['latency'] | null = null;
   for (let r = 0; r < ROUNDS; r++) {
@@ -525,6 +559,12 @@ async function casePhase(c: LiveCase, app: Lookout, browser: Browser, html: stri
         errors: after.errors,
         player,
         timeline: timelineOf(timeline),
+        grid: grid.length
+          ? {
+              tiles: grid.length + 1,
+              othersWaiting: (await Promise.all(grid.map((g) => playerInfo(page, g)))).map((i) => i.waiting),
+            }
+          : null,
       };
       console.log(
         `  ${c.id}: latency p50 ${f(latency.p50)} s, p95 ${f(latency.p95)} s over ${latency.n} frames`,
@@ -532,6 +572,7 @@ async function casePhase(c: LiveCase, app: Lookout, browser: Browser, html: stri
     }
     await stop(id);
     await sleep(300);
+    if (r === 0) for (const g of grid.splice(0)) await stop(g);
   }
   try {
     sup.releaseLease(warmLease);
@@ -552,10 +593,12 @@ async function casePhase(c: LiveCase, app: Lookout, browser: Browser, html: stri
     await stop(id);
     await sleep(300);
   }
+  const chromium = mediaLog.summary();
   await page.context().close();
   return {
+    chromium,
     id: c.id,
-    label: c.label,
+    label: grid.length || gridCameras(c).length ? `${c.label}, one of ${GRID} tiles (GRID)` : c.label,
     tuned: c.tuned,
     settings: c.settings,
     tech,
@@ -579,6 +622,7 @@ async function main(): Promise<void> {
     ...CASES.flatMap((c) => [
       caseCamera(c, 'warm'),
       ...Array.from({ length: ROUNDS }, (_, i) => caseCamera(c, i + 1)),
+      ...gridCameras(c),
     ]),
     ...(HLS_ROWS ? [HLS_ROWS_CAMERA] : []),
   ];
@@ -809,6 +853,9 @@ function report(r: {
           : '') +
         (l.player.bufferLagS !== undefined ? `; buffer lag ${sec(l.player.bufferLagS)}` : '') +
         (badge ? `; the tile's badge said ${sec(badge.seconds)} ${badge.short}` : '') +
+        (l.grid
+          ? `; in a ${l.grid.tiles}-tile grid (GRID), the other tiles' waiting events since they started: ${l.grid.othersWaiting.join(' ')}`
+          : '') +
         (l.errors.length ? `; player errors: ${l.errors.join(', ')}` : '') +
         (t.pageErrors.length ? `; page errors: ${t.pageErrors.slice(0, 5).join(' | ')}` : ''),
     );
@@ -818,9 +865,15 @@ function report(r: {
       console.log(
         `  frame timeline, ms p50 / p95 over ${tl.frames} frames: capture → Lookout received ${ms(tl.captureToLookout)}` +
           ` (camera encode, RTSP, FFmpeg incl. its fragment cut), → page ${ms(tl.lookoutToPage)} (hub, socket),` +
-          ` → appended ${ms(tl.pageToAppended)}, → presented ${ms(tl.appendedToPresented)} (player lag, render)`,
+          ` → appended ${ms(tl.pageToAppended)}, → presented ${ms(tl.appendedToPresented)} (player lag, render)` +
+          ` = → composited ${ms(tl.appendedToComposited)} (player lag, decode, vsync; rVFC presentationTime)` +
+          ` + → rVFC callback ${ms(tl.compositedToPresented)} (the measurement)`,
       );
     }
+    const cr = t.chromium;
+    console.log(
+      `  Chromium media log: ${cr.lowDelay} of ${cr.players} players in low-delay video rendering; decoders ${cr.decoders.join(', ') || '?'}; underflows ${JSON.stringify(cr.underflows)}`,
+    );
     const ff = (xs: FirstFrame[]) =>
       xs.map((x) => `${x.ms ?? 'none'}${x.ageMs !== null ? ` (age ${x.ageMs})` : ''}`).join(', ');
     console.log(`  first frame ms warm: ${ff(t.warm)}`);
