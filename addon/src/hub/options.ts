@@ -1,7 +1,8 @@
 /** Hub tuning, with defaults that match a 200 ms part target and a 1 s camera GOP. */
 
 /**
- * FFmpeg cuts fragments at part target / this (`-frag_duration`). A fragment ends once it spans that,
+ * On the FLV path (supervisor/fragmenter/, H.264 with no or AAC audio) every fragment is one frame.
+ * Otherwise FFmpeg cuts fragments at part target / this (`-frag_duration`). A fragment ends once it spans that,
  * so it runs up to a frame longer; LL-HLS groups fragments into parts of at most PART-TARGET
  * (outputs/llhls/parts.ts) and MSE forwards each one as soon as it is cut (lower latency). Quarters
  * (50 ms at a 200 ms part) make a fragment one frame up to 20 fps and two at 25-30 fps, so parts of
