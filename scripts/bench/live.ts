@@ -23,12 +23,13 @@
  *   TUNED [1]     0: skip the tuned rows         CONSUMERS [hub] hub | ws (simulated viewers, CPU cases)
  *   Latency cases play the `sub` profile (what grid tiles play): LAT_RES [640x360] at FPS, 1 s GOP,
  *   LAT_BITRATE_KBPS [600]. CPU cases play `main`: RES [1280x720]  FPS [15]  GOP [FPS = 1 s]
- *   BITRATE_KBPS [2000]. PART_MS [200]
+ *   BITRATE_KBPS [2000]. PART_MS [the product's default part_target, 150]
  *   HLS_SYNC [0.5]      tuned LL-HLS row: hls.js liveSyncDuration, s (overrides the playlist's PART-HOLD-BACK)
  *   HLS_CATCHUP [0.25]  tuned LL-HLS row: page seek to hls.liveSyncPosition when this far above target
  *   Phase `hlsrows` (with llhls, or alone): stock hls.js and the panel's LL-HLS tile over HTTP/1.1 and
  *                       HTTP/2, with each row's frame timeline (live/stock-hlsjs.ts)
  *   MSE_EDGE [unset]    adds a tuned MSE row per live-edge target listed, s (e.g. 0.03,0.05)
+ *   GRID [1]            MSE rows: the measured tile plays in a grid of this many tiles (9: a loaded browser)
  *   BENCH_DATA_DIR [$TMPDIR/lookout-bench-live]  Lookout data dir (kept: lets a run reap a killed run's FFmpegs)
  *   GATEWAY [0]   1: the cameras through the MediaMTX gateway (as `lookout serve` and the add-on run
  *                 them; the real MediaMTX from scripts/setup.sh), which adds the WebRTC row (WHEP
@@ -41,6 +42,7 @@ import type { Browser, Page } from 'playwright-core';
 import { launchChromium } from '../../test/helpers/browser.js';
 import { loopbackGateway, mediamtxBinary } from '../../test/helpers/gateway.js';
 import { resolveConfig } from '../../addon/src/config/index.js';
+import { BUILT_IN_TUNING } from '../../addon/src/config/built-in.js';
 import { keyId, streamKey, type StreamKey } from '../../addon/src/contracts/stream-key.js';
 import { SyntheticCamera } from '../../addon/src/demo/synthetic-camera.js';
 import { silentLogger } from '../../addon/src/lib/log.js';
@@ -48,6 +50,7 @@ import { startLookout, type Lookout } from '../../addon/src/main.js';
 import { defaultCases, tunedCases, type LiveCase, type LiveTech } from './live/cases.js';
 import { hubConsumers, wsConsumers, type Consumers } from './live/consumers.js';
 import { startCpuWindow, type CpuWindow } from './live/cpu.js';
+import { watchMediaLog, type MediaLogSummary } from './live/media-log.js';
 import { buildBenchPage } from './live/page.js';
 import { buildHlsRowsPage, HLS_ROWS_CAMERA, hlsRows, printHlsRows, type HlsRow } from './live/stock-hlsjs.js';
 
@@ -78,11 +81,17 @@ const FPS = num(env.FPS, 15);
 const GOP = num(env.GOP, FPS);
 const BITRATE_KBPS = num(env.BITRATE_KBPS, 2000);
 const LAT_BITRATE_KBPS = num(env.LAT_BITRATE_KBPS, 600);
-const PART_MS = num(env.PART_MS, 200);
+const PART_MS = num(env.PART_MS, BUILT_IN_TUNING.partTargetMs);
 const MSE_EDGE_S = (env.MSE_EDGE ?? '')
   .split(',')
   .filter((v) => v.trim() !== '' && Number.isFinite(Number(v)))
   .map(Number);
+/**
+ * GRID=n (MSE rows only): the measured tile plays beside n − 1 other tiles of their own cameras on
+ * the same page and socket (a 9-tile grid: 9 decoders on the 2 cores), to see the lag a loaded
+ * browser settles at. Printed with the grid size; the default (1) is the quiet single tile.
+ */
+const GRID = Math.max(1, Math.round(num(env.GRID, 1)));
 /** Page-side catch-up seek of the tuned hls.js row (s above its target latency; 0 = off), see page.js playHls. */
 const HLS_CATCHUP_S = num(env.HLS_CATCHUP, 0.25);
 const HLS_SYNC_S = num(env.HLS_SYNC, 0.5);
@@ -221,7 +230,10 @@ interface PlayerInfo {
   playbackRate?: number;
   /** What the tile's badge said at the end of the window (panel players). */
   badge?: { seconds: number; short: string; long: string } | null;
-  /** MSE: [capture→Lookout, Lookout→page, page→appended, appended→presented] ms per frame. */
+  /**
+   * MSE: [capture→Lookout, Lookout→page, page→appended, appended→presented, appended→composited,
+   * composited→presented] ms per frame (composited: the frame's rVFC presentationTime).
+   */
   timeline?: number[][];
 }
 
@@ -245,6 +257,10 @@ interface Timeline {
   lookoutToPage: { p50: number | null; p95: number | null };
   pageToAppended: { p50: number | null; p95: number | null };
   appendedToPresented: { p50: number | null; p95: number | null };
+  /** appended → the compositor took the frame (rVFC presentationTime): the player's lag, decode, vsync. */
+  appendedToComposited: { p50: number | null; p95: number | null };
+  /** composited → the page's rVFC callback read it: the measurement's own delay. */
+  compositedToPresented: { p50: number | null; p95: number | null };
 }
 
 interface TechResult {
@@ -266,10 +282,14 @@ interface TechResult {
     errors: string[];
     player: Partial<PlayerInfo>;
     timeline: Timeline | null;
+    /** GRID runs: tiles on the page and the other tiles' waiting events over the whole run. */
+    grid: { tiles: number; othersWaiting: number[] } | null;
   };
   warm: FirstFrame[];
   cold: FirstFrame[];
   pageErrors: string[];
+  /** Chromium's media log for the case's players (decoder, low-delay rendering). */
+  chromium: MediaLogSummary;
 }
 
 interface CpuRow {
@@ -452,12 +472,18 @@ function timelineOf(rows: number[][] | undefined): Timeline | null {
     lookoutToPage: col(1),
     pageToAppended: col(2),
     appendedToPresented: col(3),
+    appendedToComposited: col(4),
+    compositedToPresented: col(5),
   };
 }
 
 /** Camera ids of a case: one warm key, ROUNDS idle keys. */
 const caseCamera = (c: LiveCase, what: 'warm' | number) =>
   `${what === 'warm' ? 'warm' : 'cold'}-${c.id}${what === 'warm' ? '' : `-${what}`}`;
+
+/** The other tiles of a GRID run (MSE cases only). */
+const gridCameras = (c: LiveCase) =>
+  c.tech === 'mse' ? Array.from({ length: GRID - 1 }, (_, i) => `grid-${c.id}-${i + 1}`) : [];
 
 async function casePhase(c: LiveCase, app: Lookout, browser: Browser, html: string): Promise<TechResult> {
   const sup = app.supervisor;
@@ -467,6 +493,7 @@ async function casePhase(c: LiveCase, app: Lookout, browser: Browser, html: stri
     c.origin === 'tls' && !app.tlsUrl ? `${c.transport} (no TLS listener: HTTP/1.1)` : c.transport;
   const pageErrors: string[] = [];
   const page = await openPage(browser, base, html, pageErrors);
+  const mediaLog = await watchMediaLog(page);
   // The page's one WebSocket, opened before any measurement (as the panel has it by the time a tile starts).
   await page.evaluate(`window.bench.openSocket(${JSON.stringify(`${base.replace(/^http/, 'ws')}/api/ws`)})`);
   const PROFILE = LAT_PROFILE;
@@ -502,6 +529,14 @@ async function casePhase(c: LiveCase, app: Lookout, browser: Browser, html: stri
   await until(`${keyId(warmKey)} live`, () => sup.status(warmKey).state === 'live', 30_000);
   await sleep((GOP / FPS) * 1000 * 1.5 + 500);
 
+  // GRID: the other tiles start first and keep playing through the warm window.
+  const grid: number[] = [];
+  for (const camera of gridCameras(c)) grid.push(await start(camera));
+  if (grid.length) {
+    for (const id of grid) await waitFirstFrame(page, id, 30_000);
+    await sleep(SETTLE_S * 1000);
+  }
+
   const warm: FirstFrame[] = [];
   let latency: TechResult['latency'] | null = null;
   for (let r = 0; r < ROUNDS; r++) {
@@ -530,6 +565,12 @@ async function casePhase(c: LiveCase, app: Lookout, browser: Browser, html: stri
         errors: after.errors,
         player,
         timeline: timelineOf(timeline),
+        grid: grid.length
+          ? {
+              tiles: grid.length + 1,
+              othersWaiting: (await Promise.all(grid.map((g) => playerInfo(page, g)))).map((i) => i.waiting),
+            }
+          : null,
       };
       console.log(
         `  ${c.id}: latency p50 ${f(latency.p50)} s, p95 ${f(latency.p95)} s over ${latency.n} frames`,
@@ -537,6 +578,7 @@ async function casePhase(c: LiveCase, app: Lookout, browser: Browser, html: stri
     }
     await stop(id);
     await sleep(roundGap(r));
+    if (r === 0) for (const g of grid.splice(0)) await stop(g);
   }
   try {
     sup.releaseLease(warmLease);
@@ -557,10 +599,12 @@ async function casePhase(c: LiveCase, app: Lookout, browser: Browser, html: stri
     await stop(id);
     await sleep(roundGap(r));
   }
+  const chromium = mediaLog.summary();
   await page.context().close();
   return {
+    chromium,
     id: c.id,
-    label: c.label,
+    label: grid.length || gridCameras(c).length ? `${c.label}, one of ${GRID} tiles (GRID)` : c.label,
     tuned: c.tuned,
     settings: c.settings,
     tech,
@@ -584,6 +628,7 @@ async function main(): Promise<void> {
     ...CASES.flatMap((c) => [
       caseCamera(c, 'warm'),
       ...Array.from({ length: ROUNDS }, (_, i) => caseCamera(c, i + 1)),
+      ...gridCameras(c),
     ]),
     ...(HLS_ROWS ? [HLS_ROWS_CAMERA] : []),
   ];
@@ -711,7 +756,8 @@ async function main(): Promise<void> {
       llhlsRows = await hlsRows(app, browser, rowsPage.html, {
         seconds: SECONDS,
         settleS: SETTLE_S,
-        profile: PROFILE,
+        // The sub stream, like every latency row (what grid tiles play; the issue's 640x360 camera).
+        profile: LAT_PROFILE,
       });
     }
     await browser.close();
@@ -814,6 +860,9 @@ function report(r: {
           : '') +
         (l.player.bufferLagS !== undefined ? `; buffer lag ${sec(l.player.bufferLagS)}` : '') +
         (badge ? `; the tile's badge said ${sec(badge.seconds)} ${badge.short}` : '') +
+        (l.grid
+          ? `; in a ${l.grid.tiles}-tile grid (GRID), the other tiles' waiting events since they started: ${l.grid.othersWaiting.join(' ')}`
+          : '') +
         (l.errors.length ? `; player errors: ${l.errors.join(', ')}` : '') +
         (t.pageErrors.length ? `; page errors: ${t.pageErrors.slice(0, 5).join(' | ')}` : ''),
     );
@@ -823,9 +872,15 @@ function report(r: {
       console.log(
         `  frame timeline, ms p50 / p95 over ${tl.frames} frames: capture → Lookout received ${ms(tl.captureToLookout)}` +
           ` (camera encode, RTSP, FFmpeg incl. its fragment cut), → page ${ms(tl.lookoutToPage)} (hub, socket),` +
-          ` → appended ${ms(tl.pageToAppended)}, → presented ${ms(tl.appendedToPresented)} (player lag, render)`,
+          ` → appended ${ms(tl.pageToAppended)}, → presented ${ms(tl.appendedToPresented)} (player lag, render)` +
+          ` = → composited ${ms(tl.appendedToComposited)} (player lag, decode, vsync; rVFC presentationTime)` +
+          ` + → rVFC callback ${ms(tl.compositedToPresented)} (the measurement)`,
       );
     }
+    const cr = t.chromium;
+    console.log(
+      `  Chromium media log: ${cr.lowDelay} of ${cr.players} players in low-delay video rendering; decoders ${cr.decoders.join(', ') || '?'}; underflows ${JSON.stringify(cr.underflows)}`,
+    );
     const ff = (xs: FirstFrame[]) =>
       xs.map((x) => `${x.ms ?? 'none'}${x.ageMs !== null ? ` (age ${x.ageMs})` : ''}`).join(', ');
     console.log(`  first frame ms warm: ${ff(t.warm)}`);

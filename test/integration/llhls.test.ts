@@ -9,7 +9,8 @@ import { connect } from 'node:http2';
 import { SyntheticCamera } from '../../addon/src/demo/synthetic-camera.js';
 import { startLookout, type Lookout } from '../../addon/src/main.js';
 import { LlhlsOrigin } from '../../addon/src/outputs/llhls/index.js';
-import { PART_TARGET_SLACK } from '../../addon/src/outputs/llhls/parts.js';
+import { partTargetFor } from '../../addon/src/outputs/llhls/parts.js';
+import { BUILT_IN_TUNING } from '../../addon/src/config/built-in.js';
 import { waitFor } from '../helpers/processes.js';
 import { streamKey } from '../../addon/src/contracts/stream-key.js';
 import { parseMediaPlaylist, parseAttributes, type ParsedPlaylist } from '../helpers/m3u8.js';
@@ -18,8 +19,11 @@ import type { Fragment } from '../../addon/src/hub/index.js';
 import { rawConfigFor, resolveOrThrow, testLogger } from '../helpers/setup.js';
 
 const BASE = '/hls/porch/sub';
-/** The configured 200 ms part target, with the origin's slack for frame-duration jitter: 0.22 s. */
-const PART_TARGET = Math.round(0.2 * PART_TARGET_SLACK * 1000) / 1000;
+/**
+ * The default part target (150 ms) in whole 15 fps frames (two), with the origin's slack for
+ * frame-duration jitter: 0.147 s.
+ */
+const PART_TARGET = partTargetFor(BUILT_IN_TUNING.partTargetMs / 1000, [1 / 15]);
 const key = streamKey('porch', 'sub');
 
 describe('LL-HLS origin', () => {
@@ -45,7 +49,7 @@ describe('LL-HLS origin', () => {
   const partNo = (uri: string) => Number(/^part-(\d+)\.mp4$/.exec(uri)?.[1] ?? NaN);
 
   before(async () => {
-    // 1 s GOP at 15 fps: segments of ~1 s, parts of 200 ms.
+    // 1 s GOP at 15 fps: segments of ~1 s, parts of two frames (133 ms).
     cam = await SyntheticCamera.start({ names: ['porch'], sub: { gop: 15 } });
     const config = resolveOrThrow(rawConfigFor(cam));
     app = await startLookout({
@@ -98,7 +102,7 @@ describe('LL-HLS origin', () => {
       const { pl, text } = await playlist(q ? `?_HLS_msn=${q.msn}&_HLS_part=${q.part}` : '');
       assert.equal(pl.version, 9);
       assert.ok(pl.targetDuration !== null && pl.targetDuration >= 1);
-      // From the configured part target: parts are grouped from shorter fragments to fit it.
+      // From the configured part target in whole frames: parts are grouped from fragments to fit it.
       assert.equal(pl.partTarget, PART_TARGET, `PART-TARGET ${pl.partTarget}`);
       assert.ok(pl.partTarget !== null);
       assert.equal(pl.serverControl['CAN-BLOCK-RELOAD'], 'YES');
@@ -375,7 +379,11 @@ describe('LL-HLS origin', () => {
         `TARGETDURATION ${[...seen.target].join(',')}; part durations ${Math.min(...durations).toFixed(3)}–` +
         `${Math.max(...durations).toFixed(3)} s, middle parts ≥ ${Math.min(...middle).toFixed(3)} s`,
     );
-    assert.deepEqual([...seen.partTarget], [PART_TARGET], 'PART-TARGET from the configured 200 ms, always');
+    assert.deepEqual(
+      [...seen.partTarget],
+      [PART_TARGET],
+      'PART-TARGET from the configured 150 ms in whole frames, always',
+    );
     assert.equal(seen.target.size, 1, `TARGETDURATION ${[...seen.target].join(',')}`);
     assert.equal(seen.partHoldBack.size, 1, `PART-HOLD-BACK ${[...seen.partHoldBack].join(',')}`);
     // Every part within PART-TARGET, but single frames that lasted longer (checked on their bytes above).

@@ -37,6 +37,8 @@ const USER = { username: 'admin', password: 'Pw-s3cret!x' };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 interface TileView {
+  /** 'waiting' events of the tile's current video since the test first looked at it. */
+  stalls: number;
   camera: string;
   state: string;
   profile: string;
@@ -59,7 +61,9 @@ window.__tileEls = () => {
 };
 window.__tiles = () => window.__tileEls().map((el) => {
   const v = el.shadowRoot.querySelector('video');
-  return { camera: el.dataset.camera, state: el.dataset.state, profile: el.dataset.profile, tech: el.dataset.tech,
+  // Stalls (the buffer ran dry): counted from the first look at a video on.
+  if (v && v.__stalls === undefined) { v.__stalls = 0; v.addEventListener('waiting', () => v.__stalls++); }
+  return { stalls: v ? v.__stalls : 0, camera: el.dataset.camera, state: el.dataset.state, profile: el.dataset.profile, tech: el.dataset.tech,
     t: v ? v.currentTime : -1, w: v ? v.videoWidth : 0, paused: v ? v.paused : true,
     status: el.shadowRoot.querySelector('.status')?.textContent ?? '' };
 });
@@ -192,7 +196,14 @@ describe('panel page in Chromium', () => {
       assert.equal(t.profile, 'sub');
     }
     await waitInPage(`window.__tiles().every((t) => t.w === 320 && t.state === 'live')`, 15_000);
-    await allAdvance(page, NAMES, 4);
+    const steady = await tiles();
+    const end = await allAdvance(page, NAMES, 4);
+    // The players' live edge starts low (mse-client.js LIVE_EDGE_DEFAULTS) and stalls raise it: a
+    // tile may stall a few times while nine decoders share 2 cores, but not stall on and on (a
+    // stall storm is one or more a second).
+    const stalls = end.map((t) => t.stalls - steady.find((x) => x.camera === t.camera)!.stalls);
+    console.log(`# panel (MSE): stalls per tile in 8 s of steady play: ${stalls.join(' ')}`);
+    end.forEach((t, i) => assert.ok(stalls[i]! < 8, `${t.camera} stalled ${stalls[i]} times in 8 s`));
     await page.screenshot({ path: `${SHOTS}/panel-grid-mse.png` });
 
     // Kill one key's FFmpeg: that tile says reconnecting, then plays again; the others never stop.

@@ -1,6 +1,6 @@
 /**
  * Built-in defaults: the bottom of the cascade camera > vendor > global > built-in. The values
- * come from what worked on the ancestor NVR (FIELD-NOTES #3-#5, #17): 200 ms parts, a capped
+ * come from what worked on the ancestor NVR (FIELD-NOTES #3-#5, #17), a capped
  * backoff ladder, a grace period so slow starters are not killed as stalled.
  */
 import type { AudioMode, RtspTransport, ServerSettings, StreamTuning } from '../contracts/config.js';
@@ -16,7 +16,10 @@ export const BUILT_IN_TUNING: Readonly<StreamTuning> = Object.freeze({
   backoffStepsMs: [1000, 2000, 5000, 10_000, 30_000, 60_000],
   backoffResetAfterMs: 30_000,
   rtspTimeoutMs: 5000,
-  partTargetMs: 200,
+  // LL-HLS: parts are whole frames; 150 ms is two 15 fps frames (PART-TARGET 0.147, PART-HOLD-BACK
+  // 0.44, outputs/llhls/parts.ts), which stock players turn into < 0.8 s glass-to-glass; three
+  // frames (200 ms) cost them ~0.2 s more.
+  partTargetMs: 150,
 });
 
 export const BUILT_IN_STREAM: Readonly<{ transport: RtspTransport; audio: AudioMode; alwaysOn: boolean }> = {

@@ -35,6 +35,7 @@ export interface LiveEdgeOptions {
   maxEdgeS: number;
   decayEveryS: number;
   stallDecreaseS: number;
+  jitterWindowS: number;
 }
 export const LIVE_EDGE_DEFAULTS: Readonly<LiveEdgeOptions>;
 

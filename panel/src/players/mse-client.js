@@ -12,23 +12,32 @@ export const MAX_STREAM_ID = 0xffff;
 
 /**
  * How the player keeps to the live edge (seconds; override per player through the constructor).
- * The buffered end advances a whole fragment per append, so the lag behind it saws between L and
- * L + one fragment; the player steers the minimum over the last second (L) into [loS, hiS] by
- * playing at `rate` while above hiS, jumps to end − edgeS when more than jumpS behind (or outside
- * the buffer), and after each stall (the buffer ran dry) adds stallIncreaseS to its targets, up to
- * maxEdgeS, so a busy machine settles at a lag it can sustain instead of stalling again and again;
- * every decayEveryS without a stall it takes stallDecreaseS of that back (a passing load spike does
- * not cost latency for the life of the tile).
+ * The lag is `buffered end − currentTime`. The buffered end already includes the newest frame's
+ * duration, so the lag just before the next fragment lands is the margin the player had left before
+ * its buffer ran dry (Chromium's low-delay renderer underflows at the buffered end), and it is also
+ * what the player adds to glass-to-glass: the newest frame is shown that long after its append.
+ * The player takes the minimum lag over the last second (L, the lag at the appends) and steers it
+ * into [loS, hiS]: playing at `rate` once L is above hiS until it is below loS. It jumps to edgeS
+ * before the newest frame's start at the start and when more than jumpS behind (or outside the
+ * buffer). Fragments that arrived late (within jitterWindowS) raise both targets by how much later
+ * they came than the last second's latest, so it does not catch up into a lag a late frame would
+ * stall. After each stall (the buffer ran dry) it adds stallIncreaseS to its targets, up to maxEdgeS, so a busy
+ * machine settles at a lag it can sustain instead of stalling again and again; every decayEveryS
+ * without a stall it takes stallDecreaseS of that back (a passing load spike does not cost latency
+ * for the life of the tile).
  */
 export const LIVE_EDGE_DEFAULTS = Object.freeze({
-  // bench:live's frame timeline: the player's lag is the one large part Lookout adds after FFmpeg
-  // (appended → presented ~130 ms at these targets, ~80 ms at 0.05 s). Lower targets won on a
-  // lightly loaded machine but stalled and ended higher under load (bench rows MSE_EDGE=0.05), so
-  // the defaults stay; a stall raises them (stallIncreaseS) and smooth play takes that back
-  // (decayEveryS), so each browser settles at the lowest lag it sustains.
-  edgeS: 0.1,
-  loS: 0.1,
-  hiS: 0.2,
+  // bench:live's frame timeline (README "Where the MSE time goes"): appended → presented is L plus
+  // ~20-35 ms of Chromium's own (decode, compositor; the rVFC measurement adds ~1 ms on a quiet
+  // page), whatever L is. Chromium already renders this stream in its low-delay mode (the init
+  // segment declares no duration: one decoded frame is enough to play), so L is the part the player
+  // owns: loS 0.1 (the old default) cost ~100 ms on every tile. At 0.02 a quiet machine played
+  // without a stall in some runs and fell into stall storms in others; 0.035-0.05 played every run
+  // without one, so the floor is 0.04 and a loaded browser (a 9-tile grid on 2 cores) raises its
+  // own lag from there (late fragments, stallIncreaseS).
+  edgeS: 0.04,
+  loS: 0.04,
+  hiS: 0.12,
   rate: 1.25,
   jumpS: 1.5,
   stallIncreaseS: 0.05,
@@ -36,6 +45,8 @@ export const LIVE_EDGE_DEFAULTS = Object.freeze({
   /** After this long without a stall, a stall's increase is taken back by stallDecreaseS. */
   decayEveryS: 10,
   stallDecreaseS: 0.025,
+  /** How long a late fragment keeps the targets up (see jitterS). */
+  jitterWindowS: 10,
 });
 /** How often the live edge is checked between appends (ms). */
 const FOLLOW_EVERY_MS = 50;
@@ -253,6 +264,16 @@ export class MsePlayer {
     this.received = [];
     /** ManagedMediaSource's hint (startstreaming/endstreaming); classic MediaSource: always true. */
     this.streaming = true;
+    /** The buffered end after the last append, and how far that append moved it (s). */
+    this.lastEnd = 0;
+    this.fragS = 0;
+    /**
+     * Page arrival minus media end of each fragment (s) over the last jitterWindowS, recorded once
+     * the player has caught up after its start (the start's burst of a cached GOP is not jitter).
+     * @type {Array<[number, number]>}
+     */
+    this.arrivals = [];
+    this.steady = false;
     this.objectUrl = '';
     this.lastTrim = 0;
     /** Retries after the server ended this subscription; reset once playing (FIELD-NOTES #21). */
@@ -360,11 +381,19 @@ export class MsePlayer {
         const sb = ms.addSourceBuffer(mimeType);
         sb.mode = 'segments';
         sb.addEventListener('updateend', () => {
+          if (this.sb !== sb) return; // torn down: this SourceBuffer left its MediaSource
           const done = this.appending;
           this.appending = null;
+          const end = sb.buffered.length > 0 ? sb.buffered.end(sb.buffered.length - 1) : 0;
+          if (done && done.receivedAt !== null && end > this.lastEnd) {
+            // How far one append moves the buffered end: the newest fragment's duration (a frame).
+            if (end - this.lastEnd < 1) this.fragS = end - this.lastEnd;
+            if (this.steady) this.noteArrival(done.at / 1000 - end);
+          }
+          this.lastEnd = end;
           if (done && done.receivedAt !== null && sb.buffered.length > 0) {
             this.received.push({
-              end: sb.buffered.end(sb.buffered.length - 1),
+              end,
               receivedAt: done.receivedAt,
               at: done.at,
               appendedAt: Date.now(),
@@ -394,6 +423,10 @@ export class MsePlayer {
     this.queue = [];
     this.appending = null;
     this.received = [];
+    this.lastEnd = 0;
+    this.fragS = 0;
+    this.arrivals = [];
+    this.steady = false;
     this.sb = null;
     if (this.ms) {
       this.ms = null;
@@ -429,7 +462,8 @@ export class MsePlayer {
 
   /**
    * Keeps a live stream live (see LIVE_EDGE_DEFAULTS): the first media, a gap, a restart or a lag
-   * over jumpS → seek to end − edge; otherwise playbackRate steers the lag into [lo, hi].
+   * over jumpS → seek to edge before the newest frame; otherwise playbackRate steers the lag into
+   * [lo, hi].
    */
   followLiveEdge() {
     const v = this.video;
@@ -441,7 +475,10 @@ export class MsePlayer {
     const t = v.currentTime;
     const edge = o.edgeS + this.extraS;
     if (!this.started || t < start || t > end || end - t > o.jumpS + this.extraS) {
-      v.currentTime = Math.max(start, end - edge);
+      // edge before the newest frame's start, not before the buffered end (which includes that
+      // frame's duration): the margin when the next frame lands is then about edge, wherever
+      // between two appends the jump happens.
+      v.currentTime = Math.max(start, end - this.fragS - edge);
       if (this.started) this.stats.jumps++;
       this.started = true;
       this.lags = [];
@@ -456,8 +493,10 @@ export class MsePlayer {
       while (this.lags.length && this.lags[0][0] < now - 1000) this.lags.shift();
       let minLag = Infinity;
       for (const [, lag] of this.lags) minLag = Math.min(minLag, lag);
-      if (minLag > o.hiS + this.extraS) this.setRate(o.rate);
-      else if (minLag < o.loS + this.extraS) this.setRate(1);
+      const extra = this.extraS + this.jitterS();
+      if (minLag <= o.hiS + extra) this.steady = true;
+      if (minLag > o.hiS + extra) this.setRate(o.rate);
+      else if (minLag < o.loS + extra) this.setRate(1);
     }
     if (v.paused) {
       v.play().then(
@@ -468,6 +507,30 @@ export class MsePlayer {
         () => {},
       );
     }
+  }
+
+  noteArrival(offsetS) {
+    const now = performance.now();
+    this.arrivals.push([now, offsetS]);
+    while (this.arrivals.length && this.arrivals[0][0] < now - this.options.jitterWindowS * 1000)
+      this.arrivals.shift();
+  }
+
+  /**
+   * How much later than the last second's latest fragment one arrived within jitterWindowS (s): the
+   * margin the last second's lags do not show. Kept on top of the targets, so catching up never
+   * goes below the lag at which that fragment would have run the buffer dry.
+   */
+  jitterS() {
+    const now = performance.now();
+    let all = -Infinity;
+    let recent = -Infinity;
+    for (const [at, offset] of this.arrivals) {
+      all = Math.max(all, offset);
+      if (at >= now - 1000) recent = Math.max(recent, offset);
+    }
+    if (all === -Infinity || recent === -Infinity) return 0;
+    return Math.min(this.options.maxEdgeS, all - recent);
   }
 
   setRate(rate) {

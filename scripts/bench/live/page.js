@@ -184,12 +184,21 @@
       const frag = player.received.find((r) => r.end > t + 1e-4);
       if (!frag) return;
       const off = sock.clockOffsetMs ?? 0;
+      // The callback runs at the rendering step after the compositor took the frame: split
+      // appended → presented at the frame's presentationTime (when Chromium submitted it for
+      // composition), so the player's lag and the measurement's own delay are told apart.
+      const composited =
+        metadata && typeof metadata.presentationTime === 'number'
+          ? performance.timeOrigin + metadata.presentationTime
+          : at;
       rec.timeline.push([
         at,
         frag.receivedAt - off - ts,
         frag.at - (frag.receivedAt - off),
         frag.appendedAt - frag.at,
         at - frag.appendedAt,
+        composited - frag.appendedAt,
+        at - composited,
       ]);
     };
   }

@@ -4,8 +4,8 @@
  *   - the panel's LL-HLS tile player (panel/src/players/hls-player.ts, bundled as the panel ships it),
  * each over HTTP/1.1 and over the HTTP/2 (TLS) listener, one player at a time on one warm key.
  *
- * Each row also gets the timeline of its frames (medians over the window, ms after the frame's
- * burned-in capture stamp): Lookout received the fragment from FFmpeg, the part was complete, the
+ * Each row also gets the timeline of its frames (ms after the frame's burned-in capture stamp, each
+ * stage the sum of the steps' medians over the window): Lookout received the fragment from FFmpeg, the part was complete, the
  * player had a playlist listing it, had the part's first byte / all of it, appended it, presented the
  * frame. Server side the hub's fragment events are recorded in this process; player side hls.js's
  * own load / buffer stats (performance clock → epoch ms); both clocks are this machine's.
@@ -221,18 +221,38 @@ function timeline(info: PageInfo, fragments: Map<number, Fragment>): Timeline {
       sincePdt: presentedAt - (frag.programDateTime + off * 1000),
     });
   }
-  const m = (k: keyof Omit<Timeline, 'frames'>) => median(rows.map((r) => r[k]));
-  return {
-    frames: rows.length,
-    lookoutReceived: m('lookoutReceived'),
-    partComplete: m('partComplete'),
-    playlistListed: m('playlistListed'),
-    partFirstByte: m('partFirstByte'),
-    partLoaded: m('partLoaded'),
-    appended: m('appended'),
-    presented: m('presented'),
-    sincePdt: m('sincePdt'),
+  // Each stage is the median of its own step (from the stage before), summed up: per-column medians
+  // of "ms after capture" are not monotonic once parts hold several frames (a part's first frame
+  // waits a frame longer for it than its last one, and each column's median may fall on either).
+  const stages = [
+    'lookoutReceived',
+    'partComplete',
+    'playlistListed',
+    'partFirstByte',
+    'partLoaded',
+    'appended',
+    'presented',
+  ] as const;
+  const out: Omit<Timeline, 'frames'> = {
+    lookoutReceived: null,
+    partComplete: null,
+    playlistListed: null,
+    partFirstByte: null,
+    partLoaded: null,
+    appended: null,
+    presented: null,
+    sincePdt: median(rows.map((r) => r.sincePdt)),
   };
+  let at: number | null = 0;
+  stages.forEach((k, i) => {
+    const prev = i === 0 ? null : stages[i - 1]!;
+    const step = median(
+      rows.map((r) => (r[k] === null || (prev && r[prev] === null) ? null : r[k]! - (prev ? r[prev]! : 0))),
+    );
+    at = at === null || step === null ? null : at + step;
+    out[k] = at;
+  });
+  return { frames: rows.length, ...out };
 }
 
 async function openPage(browser: Browser, base: string, html: string): Promise<Page> {
@@ -356,8 +376,9 @@ export function printHlsRows(rows: readonly HlsRow[], hlsVersion: string): void 
   console.log(head.map((h, i) => h.padEnd(w[i]!)).join(''));
   for (const c of cells) console.log(c.map((x, i) => x.padEnd(w[i]!)).join(''));
   console.log(
-    '\nOne frame, capture → presented (median ms after the burned-in capture stamp; "since PDT" = presented −\n' +
-      "the frame's EXT-X-PROGRAM-DATE-TIME, i.e. the age since Lookout received it)",
+    "\nOne frame, capture → presented (ms after the burned-in capture stamp, each stage the sum of its steps' medians;\n" +
+      '"since PDT" = presented − ' +
+      "the frame's EXT-X-PROGRAM-DATE-TIME, its median, i.e. the age since Lookout received it)",
   );
   const th = [
     'row',

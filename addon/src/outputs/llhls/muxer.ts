@@ -5,9 +5,9 @@
  * are the hub's own buffers, addressed by their hub-wide numbers.
  */
 import type { StreamKey } from '../../contracts/stream-key.js';
-import type { InitRecord, StreamHub } from '../../hub/index.js';
+import type { InitRecord, Segment, StreamHub } from '../../hub/index.js';
 import type { StreamLeases } from '../../supervisor/ports.js';
-import { type HlsPart, type HlsSegment, PART_TARGET_SLACK, PartGrouper } from './parts.js';
+import { type HlsPart, type HlsSegment, PartGrouper, partTargetFor, ungroupedView } from './parts.js';
 import { renderMediaPlaylist, renderMultivariantPlaylist } from './playlist.js';
 
 export interface MuxerOptions {
@@ -31,9 +31,8 @@ export class LlhlsMuxer {
    */
   private targetDurationS: number;
   /**
-   * PART-TARGET never changes (spec): fixed at the first use from the configured part target (with
-   * PART_TARGET_SLACK), or the longest single fragment seen by then if that is longer (a frame rate
-   * under 1 / part target).
+   * PART-TARGET never changes (spec): fixed once the muxer sees a complete fresh segment, from the
+   * configured part target and the fragments' duration (whole fragments, parts.ts partTargetFor).
    * Parts are grouped from fragments so that none exceeds it (parts.ts).
    */
   private grouper: PartGrouper | null = null;
@@ -102,20 +101,24 @@ export class LlhlsMuxer {
   private views(): HlsSegment[] {
     const fresh = this.hub.segments().filter((s) => s.generation >= this.minGeneration);
     const grouper = this.partGrouper(fresh);
-    return fresh.map((s) => grouper.view(s));
+    return fresh.map((s) => (grouper ? grouper.view(s) : ungroupedView(s)));
   }
 
-  /** PART-TARGET in seconds (fixed from the first call on). */
+  /** PART-TARGET in seconds (fixed from the first complete segment on; before that the configured one). */
   get partTargetS(): number {
-    return this.partGrouper(this.hub.segments()).partTargetS;
+    this.views();
+    return this.grouper?.partTargetS ?? partTargetFor(this.hub.options.partTargetS, []);
   }
 
-  private partGrouper(segments: readonly { fragments: readonly { durationS: number }[] }[]): PartGrouper {
+  /**
+   * Fixed once a fresh segment is complete: a whole GOP of fragments to learn their duration from
+   * (an idle key's first request comes before any media; nothing is listed before that anyway).
+   */
+  private partGrouper(fresh: readonly Segment[]): PartGrouper | null {
     if (this.grouper) return this.grouper;
-    let longest = 0;
-    for (const s of segments) for (const f of s.fragments) longest = Math.max(longest, f.durationS);
-    const ms = Math.ceil(Math.max(this.hub.options.partTargetS * PART_TARGET_SLACK, longest) * 1000 - 1e-6);
-    this.grouper = new PartGrouper(ms / 1000);
+    if (!fresh.some((s) => s.closed)) return null;
+    const durations = fresh.flatMap((s) => s.fragments.map((f) => f.durationS));
+    this.grouper = new PartGrouper(partTargetFor(this.hub.options.partTargetS, durations));
     return this.grouper;
   }
 

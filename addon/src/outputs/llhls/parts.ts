@@ -11,12 +11,34 @@
 import type { Fragment, InitRecord, Segment } from '../../hub/index.js';
 
 /**
- * PART-TARGET = configured part target × this. Frame durations jitter (a camera's clock, timestamps
- * taken on arrival): three 15 fps frames are 200 ms ± 10, and against an exact 200 ms limit every
- * other part would hold two frames (133 ms), a third more parts and requests per second for each
- * player. Published part targets carry such slack too (e.g. PART-TARGET=1.04 for 1 s parts).
+ * PART-TARGET = whole fragments × this. Frame durations jitter (a camera's clock, timestamps taken
+ * on arrival): against an exact limit of two 15 fps frames (133.3 ms) every other part would hold
+ * one. It must stay under 1 / 0.85: every part but a segment's first and last must last at least 85 %
+ * of PART-TARGET (RFC 8216bis 4.4.4.9), and k fragments are k / 1.1 = 91 % of it.
  */
 export const PART_TARGET_SLACK = 1.1;
+
+/** Absorbs float error in configured / fragment duration (200 ms / 66.667 ms is 2.99999 fragments). */
+const FIT_EPSILON = 0.02;
+
+/**
+ * PART-TARGET (s, whole ms) for a stream whose fragments last `fragmentDurationsS`: as many whole
+ * typical (median) fragments as fit in the configured part target, at least one, × PART_TARGET_SLACK;
+ * never shorter than the longest single fragment (a part cannot split one). Parts are made of whole
+ * fragments (one frame each at 15 fps), so a target that is not a multiple of the fragment
+ * duration only adds wasted hold-back: 150 ms at 15 fps gives parts of two frames (133 ms), so
+ * PART-TARGET 0.147 and PART-HOLD-BACK 0.44 rather than 0.165 / 0.495 (with 133 ms parts under the
+ * 85 % floor of a 165 ms target). Without fragments: the configured target × slack.
+ */
+export function partTargetFor(configuredS: number, fragmentDurationsS: readonly number[]): number {
+  const ds = fragmentDurationsS.filter((d) => d > 0).sort((a, b) => a - b);
+  const unit = ds[Math.floor(ds.length / 2)];
+  const whole =
+    unit === undefined ? configuredS : Math.max(1, Math.floor(configuredS / unit + FIT_EPSILON)) * unit;
+  const s = Math.max(whole * PART_TARGET_SLACK, ds.at(-1) ?? 0);
+  // Whole ms, up (a part must fit); a µs over a whole ms is float error (3 × 66.667 ms × 1.1).
+  return Math.ceil(s * 1000 - 1e-3) / 1000;
+}
 
 /** Fragment durations come from integer timescales; this only absorbs float sums. */
 const EPSILON_S = 1e-6;
@@ -83,6 +105,26 @@ export function groupParts(fragments: readonly Fragment[], closed: boolean, part
   return out;
 }
 
+/** A segment before PART-TARGET is fixed: no parts yet, only whether it is closed (muxer.ready). */
+export function ungroupedView(s: Segment): HlsSegment {
+  return { ...segmentFields(s), parts: [], nextPartSeq: s.fragments[0]?.seq ?? 0 };
+}
+
+function segmentFields(s: Segment): Omit<HlsSegment, 'parts' | 'nextPartSeq'> {
+  return {
+    seq: s.seq,
+    generation: s.generation,
+    init: s.init,
+    discontinuity: s.discontinuity,
+    discontinuitySeq: s.discontinuitySeq,
+    programDateTime: s.programDateTime,
+    durationS: s.durationS,
+    byteLength: s.byteLength,
+    closed: s.closed,
+    fragments: s.fragments,
+  };
+}
+
 /** Groups segments' fragments into parts, caching by hub segment (recomputed only when it grew). */
 export class PartGrouper {
   private readonly cache = new WeakMap<Segment, { count: number; closed: boolean; view: HlsSegment }>();
@@ -95,17 +137,8 @@ export class PartGrouper {
     const parts = groupParts(s.fragments, s.closed, this.partTargetS);
     const lastGrouped = parts.at(-1)?.fragments.at(-1);
     const view: HlsSegment = {
-      seq: s.seq,
-      generation: s.generation,
-      init: s.init,
-      discontinuity: s.discontinuity,
-      discontinuitySeq: s.discontinuitySeq,
-      programDateTime: s.programDateTime,
-      durationS: s.durationS,
-      byteLength: s.byteLength,
-      closed: s.closed,
+      ...segmentFields(s),
       parts,
-      fragments: s.fragments,
       nextPartSeq: lastGrouped ? lastGrouped.seq + 1 : (s.fragments[0]?.seq ?? 0),
     };
     this.cache.set(s, { count: s.fragments.length, closed: s.closed, view });

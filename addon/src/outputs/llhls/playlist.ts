@@ -58,7 +58,8 @@ export interface MediaPlaylistInput<S extends ListedSegment = ListedSegment> {
  * PART-HOLD-BACK = this × PART-TARGET: the spec's recommendation (RFC 8216bis 4.4.3.8: at least 2,
  * SHOULD be at least 3). hls.js in low-latency mode (and Safari) aims its live latency at
  * PART-HOLD-BACK, so glass-to-glass in a stock player is about PART-HOLD-BACK + the camera-to-part
- * delay (0.66 s + ~0.1 s for 0.22 s parts). The preload hint and blocking reload hand a player each
+ * delay + the player's start-up, which it never takes back (0.44 s + ~0.15 s + 0.1-0.25 s for the
+ * default 0.147 s parts at 15 fps; bench:live's LL-HLS rows). The preload hint and blocking reload hand a player each
  * part the moment it is complete, so its buffer runs from PART-HOLD-BACK down to PART-HOLD-BACK − one
  * part before the next arrives: two parts of slack for a starved machine. (This was 5 ×, 1.1 s, while
  * the 9-tile grid test judged stalls by timing; stock players then sat at 1.2-1.3 s.)
