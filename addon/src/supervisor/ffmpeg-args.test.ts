@@ -95,9 +95,11 @@ test('non-RTSP sources get no RTSP options; the restream rewrite is one switch',
 
 test('probing: fast by default, longer after a "probe too short" failure', () => {
   const fast = buildFfmpegArgs(base, resolveSource(key, base)).join(' ');
-  assert.match(fast, /-analyzeduration 2500000 -probesize 2500000 -fpsprobesize 0 -i /);
+  // The timestamp probe ends one frame after the keyframe (not FFmpeg's 7 decoded H.264 frames).
+  assert.match(fast, /-analyzeduration 2500000 -probesize 2500000 -fpsprobesize 0 -max_ts_probe 2 -i /);
   const long = buildFfmpegArgs(base, resolveSource(key, base), { longProbe: true }).join(' ');
-  assert.match(long, /-analyzeduration 6000000 -probesize 6000000 /);
+  // The retry gets FFmpeg's full heuristics back.
+  assert.match(long, /-analyzeduration 6000000 -probesize 6000000 -fpsprobesize 0 -i /);
   assert.ok(PROBE_TOO_SHORT_RE.test('[mp4 @ 0x55] dimensions not set'));
   assert.ok(!PROBE_TOO_SHORT_RE.test('Connection refused'));
 });

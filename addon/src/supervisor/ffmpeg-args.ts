@@ -78,6 +78,12 @@ export const DEFAULT_H264_ENCODE: TranscodeOptions = {
   preset: 'veryfast',
 };
 
+/**
+ * Packets per stream FFmpeg reads while it waits for a first DTS (its `max_ts_probe`, default 50):
+ * the keyframe and one more frame (see buildFfmpegArgs).
+ */
+export const TIMESTAMP_PROBE_PACKETS = 2;
+
 /** stderr lines that mean "probing ended too early", so the next attempt should use longProbe. */
 export const PROBE_TOO_SHORT_RE = /dimensions not set|Could not find codec parameters|unspecified size/i;
 
@@ -215,6 +221,13 @@ export function buildFfmpegArgs(
   // No frame-rate probing (fpsprobesize 0): a copy does not need it, and it costs ~0.8 s of start-up.
   const probe = opts.longProbe ? '6000000' : '2500000';
   args.push('-analyzeduration', probe, '-probesize', probe, '-fpsprobesize', '0');
+  // Probing would still go on for 7 decoded frames (0.47 s at 15 fps) on most H.264 cameras: RTP
+  // carries no DTS, and FFmpeg derives them only once it has guessed the decoder's reorder delay,
+  // which without reorder info in the SPS takes 7 frames; until then it waits (max_ts_probe, 50
+  // packets). Two frames are enough to see a B-frame stream's POC gap (the decoder then raises the
+  // delay), so the probe ends one frame after the first keyframe. longProbe keeps FFmpeg's full
+  // heuristics for the retry.
+  if (!opts.longProbe) args.push('-max_ts_probe', String(TIMESTAMP_PROBE_PACKETS));
   args.push('-i', source.url);
   args.push('-map', '0:v:0');
   const encode = profile.mode === 'transcode' || opts.encodeH264 || source.isHttpMjpeg;
