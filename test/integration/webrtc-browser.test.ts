@@ -9,6 +9,8 @@
  * - MediaMTX killed with SIGKILL: restarted, and every tile plays again by itself;
  * - `live_tech: auto` plays WebRTC for a camera behind the gateway, and a tile whose WebRTC
  *   signalling fails falls back to MSE by itself;
+ * - a WebRTC tile shows MSE's picture at once while WebRTC waits for a keyframe, then switches to
+ *   WebRTC and frees the MSE subscription (players/webrtc-bridge.ts);
  * - no zombie, no orphan, no camera password in any command line.
  */
 import { after, before, describe, test } from 'node:test';
@@ -61,9 +63,27 @@ window.__frames = 0;
     if (v && v !== video) { video = v; v.requestVideoFrameCallback(onFrame); }
   }, 200);
 })();
+/** When each video of the tile (the WebRTC one, and the MSE bridge over it) first presents a frame. */
+window.__first = { videoAt: null, webrtc: null, mse: null, bridgeSeen: false };
+(function firstFrames() {
+  const seen = new WeakSet();
+  setInterval(() => {
+    for (const v of window.__tile()?.shadowRoot?.querySelectorAll('video') ?? []) {
+      if (seen.has(v)) continue;
+      seen.add(v);
+      const which = v.classList.contains('webrtc-bridge') ? 'mse' : 'webrtc';
+      if (which === 'webrtc' && window.__first.videoAt === null) window.__first.videoAt = performance.now();
+      if (which === 'mse') window.__first.bridgeSeen = true;
+      v.requestVideoFrameCallback(() => {
+        if (window.__first[which] === null) window.__first[which] = performance.now();
+      });
+    }
+  }, 10);
+})();
 window.__view = () => {
   const el = window.__tile();
-  return { state: el?.dataset.state, tech: el?.dataset.tech, frames: window.__frames,
+  return { state: el?.dataset.state, tech: el?.dataset.tech, showing: el?.dataset.showing,
+    bridge: !!el?.shadowRoot?.querySelector('video.webrtc-bridge'), frames: window.__frames,
     status: el?.shadowRoot?.querySelector('.status')?.textContent ?? '',
     badge: el?.shadowRoot?.querySelector('.latency')?.textContent?.trim().replace(/\\s+/g, ' ') ?? null };
 };
@@ -307,5 +327,58 @@ describe('WebRTC tile beside LL-HLS and MSE, one camera connection', { timeout: 
     const v = (await blocked.evaluate('window.__view()')) as { frames: number; tech: string };
     assert.ok(v.frames > f0 + 10, `the fallback tile plays: ${JSON.stringify(v)}`);
     await blocked.context().close();
+  });
+
+  test('a WebRTC tile shows MSE at once, then WebRTC, and frees the MSE subscription', async () => {
+    // The key is warm (the recording runs): MSE replays the hub's last keyframe, WebRTC waits for
+    // the camera's next one after ICE and DTLS.
+    const mseSubs = async () =>
+      ((await (await fetch(`${app.url}/api/streams`)).json()) as StreamGraph).streams
+        .find((s) => s.key === 'yard/sub')!
+        .consumers.filter((c) => c.holder?.startsWith('mse-ws')).length;
+    const t1 = Date.now();
+    while ((await mseSubs()) !== 0) {
+      if (Date.now() - t1 > 5000) assert.fail('an MSE viewer is left from an earlier page');
+      await sleep(100);
+    }
+    const p = await openWindow(`${app.url}/`);
+    type First = { videoAt: number | null; webrtc: number | null; mse: number | null; bridgeSeen: boolean };
+    let maxSubs = 0;
+    let first: First;
+    const t0 = Date.now();
+    for (;;) {
+      maxSubs = Math.max(maxSubs, await mseSubs());
+      first = (await p.evaluate('window.__first')) as First;
+      if (first.webrtc !== null) break;
+      if (Date.now() - t0 > 20_000) assert.fail(`no WebRTC frame: ${JSON.stringify(first)}`);
+      await sleep(50);
+    }
+    const pictureS = (Math.min(first.mse ?? Infinity, first.webrtc) - first.videoAt!) / 1000;
+    const webrtcS = (first.webrtc - first.videoAt!) / 1000;
+    const firstBy = first.mse !== null && first.mse < first.webrtc ? 'MSE bridge' : 'WebRTC';
+    console.log(
+      `# WebRTC tile, warm key, from the tile's video: first picture ${pictureS.toFixed(3)} s (${firstBy}), first WebRTC frame ${webrtcS.toFixed(3)} s; MSE subscriptions while starting: ${maxSubs}`,
+    );
+    assert.ok(first.bridgeSeen, 'the tile starts an MSE bridge');
+    assert.equal(firstBy, 'MSE bridge', `MSE's picture came first: ${JSON.stringify(first)}`);
+    assert.ok(pictureS <= 0.5, `first picture within 0.5 s: ${pictureS} s`);
+    assert.equal(maxSubs, 1, 'one MSE subscription while bridging');
+    // Switched: the overlay is gone, the badge says WebRTC, and the MSE subscription is released.
+    await p.waitForFunction(
+      `(() => { const v = window.__view(); return v.tech === 'webrtc' && v.showing === 'webrtc' && !v.bridge && /^WebRTC \\d+\\.\\d+ s in transit$/.test(v.badge ?? ''); })()`,
+      undefined,
+      { timeout: 15_000, polling: 100 },
+    );
+    const t2 = Date.now();
+    while ((await mseSubs()) !== 0) {
+      if (Date.now() - t2 > 5000) assert.fail('the MSE subscription was not released after the switch');
+      await sleep(100);
+    }
+    const f0 = ((await p.evaluate('window.__view()')) as { frames: number }).frames;
+    await sleep(2000);
+    const v = (await p.evaluate('window.__view()')) as { frames: number; tech: string; state: string };
+    assert.ok(v.frames > f0 + 10 && v.state === 'live', `WebRTC plays on: ${JSON.stringify(v)}`);
+    assert.deepEqual(pageErrors, []);
+    await p.context().close();
   });
 });

@@ -1,8 +1,9 @@
 /**
  * `<lookout-camera-tile>`: one camera in the grid. Renders the picture, the badges (status, latency,
  * motion) and the controls; playing and recovering is the LivePlayerController's job, lazy start and
- * pausing the VisibilityController's. The host carries `data-camera`, `data-state`, `data-profile`
- * and `data-tech`, so pages and tests read a tile's state from the DOM.
+ * pausing the VisibilityController's. The host carries `data-camera`, `data-state`, `data-profile`,
+ * `data-tech` and `data-showing` (the tech on screen: MSE while it bridges a WebRTC start), so pages
+ * and tests read a tile's state from the DOM.
  */
 import { LitElement, css, html, nothing, svg, type PropertyValues } from 'lit';
 import type { LookoutApi } from '../api/client.js';
@@ -155,11 +156,8 @@ export class LookoutCameraTile extends LitElement {
           }
           ${
             c.latency && latency !== null && status === 'live'
-              ? html`<span
-                  class="badge latency"
-                  title=${`${TECH_TEXT[this.live.tech ?? this.tech]}: ${latency.long}`}
-                  >${TECH_TEXT[this.live.tech ?? this.tech]} ${latencyText(latency.seconds)}
-                  ${latency.short}</span
+              ? html`<span class="badge latency" title=${`${this.shownText()}: ${latency.long}`}
+                  >${this.shownText()} ${latencyText(latency.seconds)} ${latency.short}</span
                 >`
               : nothing
           }
@@ -294,6 +292,13 @@ export class LookoutCameraTile extends LitElement {
     `;
   }
 
+  /** The tech on screen for the badge: `MSE → WebRTC` while MSE bridges a WebRTC start. */
+  private shownText(): string {
+    const tech = this.live.tech ?? this.tech;
+    const shown = this.live.shownTech ?? tech;
+    return shown === tech ? TECH_TEXT[tech] : `${TECH_TEXT[shown]} → ${TECH_TEXT[tech]}`;
+  }
+
   protected override updated(changed: PropertyValues): void {
     super.updated(changed);
     const media = this.renderRoot.querySelector<HTMLVideoElement | HTMLImageElement>('video, img');
@@ -308,6 +313,7 @@ export class LookoutCameraTile extends LitElement {
     this.dataset.state = this.live.status;
     this.dataset.profile = this.profile;
     this.dataset.tech = this.live.tech ?? this.tech;
+    this.dataset.showing = this.live.shownTech ?? this.tech;
     if (this.controls?.record && this.api && this.recordingFor !== `${this.api.base}${this.camera.id}`) {
       this.recordingFor = `${this.api.base}${this.camera.id}`;
       void this.api.recording(this.camera.id).then(

@@ -14,6 +14,7 @@ import { HlsTilePlayer, hlsJsSupported } from '../players/hls-player.js';
 import { mediaSourceClass } from '../players/mse-client.js';
 import { MseTilePlayer } from '../players/mse-tile-player.js';
 import { SnapshotTilePlayer } from '../players/snapshot-player.js';
+import { WebRtcBridgePlayer } from '../players/webrtc-bridge.js';
 import { WebRtcTilePlayer, webrtcSupported } from '../players/webrtc-player.js';
 import type { CameraSummary } from '../../../addon/src/contracts/api.js';
 import type { Latency, PlayerState, TilePlayer } from '../players/tile-player.js';
@@ -181,7 +182,7 @@ export class LivePlayerController implements ReactiveController {
       // WebRTC: any failure before the first picture (no gateway path, ICE blocked).
       const techFault =
         s === 'tech-failed' || (t.tech === 'webrtc' && (s === 'reconnecting' || s === 'offline'));
-      if (techFault && !this.everLive) return this.fallBack(reason);
+      if (techFault && !this.techPlayed(p)) return this.fallBack(reason);
       if (s === 'tech-failed') s = 'reconnecting';
       // Once this tile has shown a picture, starting again is reconnecting, whatever the player says.
       this.setStatus(s === 'starting' && this.everLive ? 'reconnecting' : s, reason);
@@ -191,6 +192,16 @@ export class LivePlayerController implements ReactiveController {
       player = new SnapshotTilePlayer(
         t.media as HTMLImageElement,
         (bust) => t.api.snapshotUrl(t.camera, t.profile, bust),
+        (s, r) => onState(player)(s, r),
+      );
+    } else if (t.tech === 'webrtc' && techAvailable('mse') && !this.failed.has('mse')) {
+      // MSE shows the hub's last keyframe at once while WebRTC waits for the camera's next one.
+      player = new WebRtcBridgePlayer(
+        t.media as HTMLVideoElement,
+        t.api,
+        sharedSocket(t.api),
+        t.camera,
+        t.profile,
         (s, r) => onState(player)(s, r),
       );
     } else if (t.tech === 'webrtc') {
@@ -261,11 +272,16 @@ export class LivePlayerController implements ReactiveController {
       this.host.requestUpdate();
     }
     if (this.permanent) return;
-    if (t.tech === 'webrtc' && !this.everLive && this.webrtcDeadline && now > this.webrtcDeadline)
+    if (t.tech === 'webrtc' && !this.techPlayed(p) && this.webrtcDeadline && now > this.webrtcDeadline)
       return this.fallBack(`no picture within ${WEBRTC_START_MS / 1000} s`);
     const stalledMs = now - this.lastProgress;
     if (stalledMs < (this.everLive ? STALL_MS : STARTUP_MS) || now < this.nextActionAt) return;
     this.escalate(now, stalledMs);
+  }
+
+  /** The tile's own tech has shown a picture (not only a bridge's: webrtc-bridge.ts). */
+  private techPlayed(p: TilePlayer): boolean {
+    return this.everLive && (p.ownPicture?.() ?? true);
   }
 
   /** The picture moved since the last tick (a snapshot tile: a new image arrived). */
@@ -325,6 +341,11 @@ export class LivePlayerController implements ReactiveController {
   /** The tech the tile plays now (a WebRTC tile that fell back reports its fallback). */
   get tech(): ResolvedTech | null {
     return this.target?.tech ?? null;
+  }
+
+  /** The tech whose picture is on screen: `tech`, or MSE while it bridges a WebRTC start. */
+  get shownTech(): ResolvedTech | null {
+    return this.player?.shown?.() ?? this.tech;
   }
 
   /** The tech in use for `target`: the asked one, or the first of its chain that has not failed. */

@@ -72,7 +72,17 @@ export interface TilePlayer {
    * runs on without frames); absent: the controller watches currentTime.
    */
   framesShown?(): number;
+  /** The tech whose picture is on screen, where it can differ from the tile's (webrtc-bridge.ts). */
+  shown?(): ShownTech;
+  /**
+   * False while the picture on screen is another tech's (a bridge): the tile's own tech has not
+   * played yet, so its failure still falls back. Absent: any picture is the tech's own.
+   */
+  ownPicture?(): boolean;
 }
+
+/** The techs a player can put on screen while bridging (the controller's ResolvedTech subset). */
+export type ShownTech = 'webrtc' | 'mse';
 
 /** Plays the video, ignoring the rejection a pause or a teardown in between causes. */
 export function playQuietly(video: HTMLVideoElement): void {
