@@ -114,6 +114,8 @@ export class LivePlayerController implements ReactiveController {
   private lastProgress = 0;
   private progressSince = 0;
   private everLive = false;
+  /** The tile's own tech has shown a picture (a bridge's MSE picture does not count). */
+  private techLive = false;
   private level = 0;
   private attempts = 0;
   private nextActionAt = 0;
@@ -155,6 +157,7 @@ export class LivePlayerController implements ReactiveController {
     this.webrtcDeadline = target.tech === 'webrtc' ? performance.now() + WEBRTC_START_MS : 0;
     this.attempts = 0;
     this.everLive = false;
+    this.techLive = false;
     this.startPlayer();
     this.tick = window.setInterval(() => this.check(), TICK_MS);
   }
@@ -254,6 +257,7 @@ export class LivePlayerController implements ReactiveController {
       if (this.lastProgress < now - TICK_MS * 1.5) this.progressSince = now;
       this.lastProgress = now;
       this.everLive = true;
+      if (p.ownPicture?.() ?? true) this.techLive = true;
       if (this.status !== 'live') this.setStatus('live', '');
       if (now - this.progressSince > HEALTHY_MS && (this.level > 0 || this.attempts > 0)) {
         this.level = 0;
@@ -279,9 +283,12 @@ export class LivePlayerController implements ReactiveController {
     this.escalate(now, stalledMs);
   }
 
-  /** The tile's own tech has shown a picture (not only a bridge's: webrtc-bridge.ts). */
+  /**
+   * The tile's own tech has shown a picture, now (this player) or before (a reconnect): only a tech
+   * that never played here falls back. A bridge's MSE picture is not WebRTC's (webrtc-bridge.ts).
+   */
   private techPlayed(p: TilePlayer): boolean {
-    return this.everLive && (p.ownPicture?.() ?? true);
+    return this.techLive || (this.everLive && (p.ownPicture?.() ?? true));
   }
 
   /** The picture moved since the last tick (a snapshot tile: a new image arrived). */

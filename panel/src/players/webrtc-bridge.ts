@@ -142,10 +142,17 @@ export class WebRtcBridgePlayer implements TilePlayer {
     }, POLL_MS);
   }
 
-  /** WebRTC failing before its own first frame is a tech failure, even with MSE on screen. */
+  /**
+   * WebRTC failing before its own first frame is a tech failure, even with MSE on screen. The bridge
+   * ends with it: the controller then falls back to a plain MSE tile (WebRTC never played here) or,
+   * on a reconnect, sees the picture stop and recovers as for any WebRTC tile; an MSE picture left
+   * moving would hide a dead WebRTC from its stall detection.
+   */
   private fromWebrtc(state: Parameters<OnPlayerState>[0], reason: string): void {
-    if (!this.webrtcShown && (state === 'reconnecting' || state === 'offline'))
+    if (!this.webrtcShown && (state === 'reconnecting' || state === 'offline')) {
+      this.endBridge();
       return this.onState('tech-failed', reason);
+    }
     this.onState(state, reason);
   }
 }

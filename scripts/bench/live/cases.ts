@@ -69,13 +69,15 @@ export function defaultCases(): LiveCase[] {
     {
       id: 'webrtc',
       tech: 'webrtc',
-      label: 'panel WebRTC tile',
+      label: 'panel WebRTC tile (MSE bridge until its first frame)',
       tuned: false,
       origin: 'http',
       gateway: true,
       transport: 'WebRTC from MediaMTX (WHEP through Lookout, ICE on loopback UDP)',
       startJs: (c, p) => `window.bench.playPanel('webrtc', ${js(c)}, ${js(p)})`,
-      settings: { player: 'panel WebRtcTilePlayer' },
+      settings: {
+        player: 'panel WebRtcBridgePlayer (WebRtcTilePlayer, MseTilePlayer until its first frame)',
+      },
     },
   ];
 }

@@ -30,6 +30,8 @@
       t0: Date.now(),
       firstRvfcAt: null,
       firstFrameAt: null,
+      /** A bridged tile (panel WebRTC): the first frame of its MSE overlay. */
+      firstPictureAt: null,
       firstFrameAgeMs: null,
       frames: 0,
       undecoded: 0,
@@ -282,8 +284,20 @@
       );
       rec.extra = () => ({ playbackRate: video.playbackRate, badge: player.latency() });
     } else {
-      player = new LookoutPanel.WebRtcTilePlayer(video, api, camera, profile, onState);
-      rec.extra = () => ({ badge: player.latency() });
+      // The panel's WebRTC tile: MSE on an overlay video until WebRTC's first frame (webrtc-bridge.ts).
+      // rec.firstFrameAt stays WebRTC's own first frame; rec.firstPictureAt is the tile's first
+      // picture, whichever video presented it.
+      player = new LookoutPanel.WebRtcBridgePlayer(video, api, panelSocket(), camera, profile, onState);
+      const watch = new MutationObserver(() => {
+        const overlay = video.nextElementSibling;
+        if (!(overlay instanceof HTMLVideoElement) || !overlay.classList.contains('webrtc-bridge')) return;
+        watch.disconnect();
+        overlay.requestVideoFrameCallback(() => {
+          if (rec.firstPictureAt === null) rec.firstPictureAt = Date.now();
+        });
+      });
+      watch.observe(document.body, { childList: true });
+      rec.extra = () => ({ badge: player.latency(), shown: player.shown() });
     }
     player.start();
     rec.stop = () => {
@@ -351,6 +365,11 @@
       what: rec.what,
       t0: rec.t0,
       firstRvfcAt: rec.firstRvfcAt,
+      // The tile's first picture: the player's own first frame, or a bridge's if that came earlier.
+      firstPictureAt:
+        rec.firstPictureAt === null || rec.firstFrameAt === null
+          ? (rec.firstFrameAt ?? rec.firstPictureAt)
+          : Math.min(rec.firstPictureAt, rec.firstFrameAt),
       firstFrameAt: rec.firstFrameAt,
       firstFrameAgeMs: rec.firstFrameAgeMs,
       frames: rec.frames,

@@ -31,6 +31,7 @@ async function panelPlayers(): Promise<string> {
         "export { HlsTilePlayer } from './players/hls-player.js';",
         "export { MseTilePlayer } from './players/mse-tile-player.js';",
         "export { WebRtcTilePlayer } from './players/webrtc-player.js';",
+        "export { WebRtcBridgePlayer } from './players/webrtc-bridge.js';",
         "export { LiveSocket, MsePlayer, LIVE_EDGE_DEFAULTS } from './players/mse-client.js';",
       ].join('\n'),
       resolveDir: fileURLToPath(new URL('../../../panel/src/', import.meta.url)),
