@@ -8,8 +8,10 @@
  *   → PLAY answered               SETUP and PLAY round trips
  *   → first keyframe in           the camera's first media after PLAY
  *   → probe done                  avformat_find_stream_info ("All info found")
- *   → first fMP4 bytes out        init segment
- *   → first fragment out          the fragment cut (a fragment leaves when the next frame arrives)
+ *   → init segment                the init segment, as the hub gets it (FLV → our fragmenter, or
+ *                                 FFmpeg's fMP4: the product's MediaReader)
+ *   → first fragment              the first frame's fragment (FFmpeg's mp4 muxer held it until the
+ *                                 next frame; our fragmenter writes it as the FLV tag arrives)
  * Labelled variants after the product row: FFmpeg's own timestamp probe (max_ts_probe 50, the
  * default: on H.264 without B-frame info it decodes 7 frames, 0.47 s at 15 fps) and max_ts_probe 1.
  * Also `ffmpeg -version` (start-up without any input). Not a test; prints a table.
@@ -20,6 +22,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { SyntheticCamera } from '../../../addon/src/demo/synthetic-camera.js';
 import { resolveConfig } from '../../../addon/src/config/resolve.js';
 import { buildFfmpegArgs } from '../../../addon/src/supervisor/ffmpeg-args.js';
+import { MediaReader } from '../../../addon/src/supervisor/fragmenter/media-reader.js';
 import { resolveSource } from '../../../addon/src/sources/resolve.js';
 import { streamKey } from '../../../addon/src/contracts/stream-key.js';
 
@@ -37,8 +40,8 @@ const STEP_LABEL: Record<Step, string> = {
   played: '→ PLAY answered (SETUP, PLAY round trips)',
   keyframe: '→ first keyframe in',
   probed: '→ probe done (find_stream_info)',
-  header: '→ first fMP4 bytes out (init segment)',
-  fragment: '→ first fragment out',
+  header: '→ init segment (as the hub gets it)',
+  fragment: '→ first fragment (as the hub gets it)',
 };
 type Run = Partial<Record<Step, number>>;
 
@@ -91,14 +94,17 @@ function once(args: string[]): Promise<Run> {
       }
     });
     p.stdio[3]!.on('data', () => {});
-    let out = Buffer.alloc(0);
-    p.stdout!.on('data', (d: Buffer) => {
-      mark('header');
-      out = Buffer.concat([out, d]);
-      if (out.includes(Buffer.from('moof'))) {
+    // The product's own reader (FLV through our fragmenter, or FFmpeg's fMP4), so "first fragment"
+    // is when the hub would get it, whichever container the arguments chose.
+    const reader = new MediaReader({
+      init: () => mark('header'),
+      fragment: () => {
         mark('fragment');
         p.kill('SIGTERM');
-      }
+      },
+    });
+    p.stdout!.on('data', (d: Buffer) => {
+      if (run.fragment === undefined) reader.push(d);
     });
     const timer = setTimeout(() => p.kill('SIGKILL'), 15_000);
     p.on('exit', () => {
