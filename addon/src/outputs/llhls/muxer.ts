@@ -82,13 +82,16 @@ export class LlhlsMuxer {
     this.lastRequestAt = now;
     if (this.closed) return;
     const ttlMs = this.opts.closeAfterMs + 15_000;
-    if (this.leaseId === null) {
-      this.leaseId = this.sup.acquireLease(this.key, {
+    // The playlist lists PLAYLIST_HISTORY_S of segments, so the hub must keep that much.
+    const acquire = () =>
+      this.sup.acquireLease(this.key, {
         kind: 'viewer',
         ttlMs,
         holder: 'll-hls',
         historyS: PLAYLIST_HISTORY_S,
       }).lease.id;
+    if (this.leaseId === null) {
+      this.leaseId = acquire();
       this.lastRenew = now;
       return;
     }
@@ -98,12 +101,7 @@ export class LlhlsMuxer {
       this.sup.renewLease(this.leaseId, ttlMs);
     } catch {
       // Swept or dropped by a config reload: take a new one rather than let the stream stop.
-      this.leaseId = this.sup.acquireLease(this.key, {
-        kind: 'viewer',
-        ttlMs,
-        holder: 'll-hls',
-        historyS: PLAYLIST_HISTORY_S,
-      }).lease.id;
+      this.leaseId = acquire();
     }
   }
 
