@@ -510,6 +510,11 @@ async function casePhase(c: LiveCase, app: Lookout, browser: Browser, html: stri
     errors: info.errors,
   });
 
+  // Each round ends a fixed time after a keyframe (the first frame is one), so a fixed pause would
+  // start every round at the same point of the camera's GOP: the keyframe wait (0 to 1 GOP, the
+  // camera's) would be the same in every round, and the p50 luck. The pause steps through the GOP.
+  const roundGap = (r: number) => 300 + Math.round((((r + 1) % ROUNDS) / ROUNDS) * (GOP / FPS) * 1000);
+
   // Warm: the key already runs (our lease, live, a complete GOP in the hub) before the player starts.
   const warmCamera = caseCamera(c, 'warm');
   const warmKey = streamKey(warmCamera, PROFILE);
@@ -572,7 +577,7 @@ async function casePhase(c: LiveCase, app: Lookout, browser: Browser, html: stri
       );
     }
     await stop(id);
-    await sleep(300);
+    await sleep(roundGap(r));
     if (r === 0) for (const g of grid.splice(0)) await stop(g);
   }
   try {
@@ -592,7 +597,7 @@ async function casePhase(c: LiveCase, app: Lookout, browser: Browser, html: stri
     cold.push(firstFrame(r + 1, keyId(key), stateBefore, info));
     console.log(`  ${c.id}: cold first frame ${cold.at(-1)!.ms ?? 'none'} ms (key was ${stateBefore})`);
     await stop(id);
-    await sleep(300);
+    await sleep(roundGap(r));
   }
   const chromium = mediaLog.summary();
   await page.context().close();

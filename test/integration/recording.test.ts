@@ -172,6 +172,9 @@ describe('recording', () => {
     // Motion mode holds a recorder lease, so the stream runs and the window fills with pre-roll.
     const hub = app.supervisor.hub({ camera: 'door', profile: 'sub' });
     await waitFor(() => hub.status().window.spanS >= PRE_ROLL_S + 1.5, 30_000, 'pre-roll in the window', 100);
+    // The window holds what its consumers ask for: the recorder's lease asks for the pre-roll + 5 s
+    // slack (the keyframe before it, a late event); the pre-roll measured below comes from it.
+    assert.equal(hub.historyS, PRE_ROLL_S + 5);
     const t0 = Date.now();
     const motion = (kind: string, active: boolean) =>
       app.recordings.motion({ camera: 'door', kind, active, at: new Date().toISOString() });
@@ -306,6 +309,12 @@ describe('recording', () => {
     );
     const n = events.filter((e) => e.camera === 'yard' && e.type === 'finished').length;
     await finished('yard', n + 2, 40_000);
+    // A continuous recorder starts at the newest keyframe and needs no history: its key keeps only
+    // the GOP in progress (1 s here), not the 10 s every key held before.
+    const yardHub = app.supervisor.hub({ camera: 'yard', profile: 'sub' });
+    assert.equal(yardHub.historyS, 0);
+    const { window } = yardHub.status();
+    assert.ok(window.segments === 1 && window.spanS <= 1.2, `yard window ${JSON.stringify(window)}`);
     const state = (await api('PUT', '/api/cameras/yard/recording/mode', { mode: 'manual' }))
       .json as RecorderState;
     assert.equal(state.mode, 'manual');

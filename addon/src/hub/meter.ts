@@ -146,8 +146,10 @@ export class StreamMeter {
     }
     if (m.partDurationS && this.recent.length >= 5) {
       const { avg, max } = m.partDurationS;
-      // Fragments are cut at a fraction of the part target (FRAGMENTS_PER_PART), so they may be short.
-      if (avg < partTargetS * 0.25 || avg > partTargetS * 1.5 || max > partTargetS * 2) {
+      // Fragments are one frame each (the supervisor's FLV fragmenter: 33 ms at 30 fps) or cut at a
+      // fraction of the part target (FRAGMENTS_PER_PART), so short ones are normal; only long ones
+      // (parts that cannot be split) or absurdly short ones (a broken frame rate) are reported.
+      if (avg < partTargetS * 0.05 || avg > partTargetS * 1.5 || max > partTargetS * 2) {
         warn(
           'part-duration',
           `fragments average ${s(avg)} (longest ${s(max)}) against a ${s(partTargetS)} part target: ` +

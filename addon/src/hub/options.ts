@@ -1,7 +1,8 @@
 /** Hub tuning, with defaults that match a 200 ms part target and a 1 s camera GOP. */
 
 /**
- * FFmpeg cuts fragments at part target / this (`-frag_duration`). A fragment ends once it spans that,
+ * On the FLV path (supervisor/fragmenter/, H.264 with no or AAC audio) every fragment is one frame.
+ * Otherwise FFmpeg cuts fragments at part target / this (`-frag_duration`). A fragment ends once it spans that,
  * so it runs up to a frame longer; LL-HLS groups fragments into parts of at most PART-TARGET
  * (outputs/llhls/parts.ts) and MSE forwards each one as soon as it is cut (lower latency). Quarters
  * (50 ms at a 200 ms part) make a fragment one frame up to 20 fps and two at 25-30 fps, so parts of
@@ -10,10 +11,21 @@
  */
 export const FRAGMENTS_PER_PART = 4;
 
+/**
+ * Bytes of window a second of history may take (≈ 8 Mbit/s): the byte cap grows by this with the
+ * history consumers ask for, and a reader that replays a pre-roll sizes its queue by it.
+ */
+export const HISTORY_BYTES_PER_S = 1024 * 1024;
+
 export interface HubOptions {
-  /** Media seconds of history kept (fast start, LL-HLS playlist, recorder pre-roll). */
+  /**
+   * Media seconds of history kept before the segment of the newest keyframe, whatever consumers ask
+   * (StreamHub.setHistory adds what they need: LL-HLS its playlist, a motion recorder its pre-roll).
+   * 0: only from the newest keyframe on, which is all that live viewers (MSE fast start) and snapshots
+   * need. A fixed 10 s held 2.5 MB per 2 Mbit/s key (250 MB at 100 recorded cameras, bench:scale).
+   */
   windowS: number;
-  /** Hard cap on the window's bytes, whatever windowS says. */
+  /** Hard cap on the window's bytes, whatever the history asks (grows by HISTORY_BYTES_PER_S per second of it). */
   maxWindowBytes: number;
   /** LL-HLS part target; fragments (part target / FRAGMENTS_PER_PART) far off it are reported. */
   partTargetS: number;
@@ -30,7 +42,7 @@ export interface HubOptions {
 }
 
 export const HUB_DEFAULTS: HubOptions = {
-  windowS: 10,
+  windowS: 0,
   maxWindowBytes: 32 * 1024 * 1024,
   partTargetS: 0.2,
   segmentTargetS: 1,
@@ -46,7 +58,7 @@ export function resolveHubOptions(partial: Partial<HubOptions> = {}): HubOptions
   const check = (ok: boolean, what: string): void => {
     if (!ok) throw new RangeError(`hub option ${what}`);
   };
-  check(o.windowS > 0 && o.windowS <= 600, `windowS must be in (0, 600], got ${o.windowS}`);
+  check(o.windowS >= 0 && o.windowS <= 600, `windowS must be in [0, 600], got ${o.windowS}`);
   check(o.maxWindowBytes >= 64 * 1024, `maxWindowBytes must be >= 64 KiB, got ${o.maxWindowBytes}`);
   check(o.partTargetS > 0 && o.partTargetS <= 10, `partTargetS must be in (0, 10], got ${o.partTargetS}`);
   check(o.segmentTargetS >= o.partTargetS, `segmentTargetS must be >= partTargetS, got ${o.segmentTargetS}`);

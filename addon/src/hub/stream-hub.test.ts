@@ -101,6 +101,40 @@ describe('StreamHub: the window', () => {
     );
   });
 
+  it('by default holds only the newest GOP; setHistory keeps what a consumer needs (pre-roll)', async () => {
+    const capture = await std;
+    const clock = new TestClock();
+    const hub = new StreamHub('cam/main', { now: clock.now });
+    hub.setInit(capture.init);
+    const kf = keyframeIndexes(capture);
+    await feed(hub, capture, clock, 0, kf[2]! + 3);
+    assert.deepEqual(
+      hub.segments().map((s) => s.closed),
+      [false],
+      'no history nobody asked for: the GOP in progress only',
+    );
+    const live = collector();
+    hub.subscribe({ write: live.write });
+    await tick();
+    assert.equal(live.fragments()[0]!.seq, hub.segments()[0]!.fragments[0]!.seq, 'fast start still works');
+
+    hub.setHistory(3);
+    assert.equal(hub.historyS, 3);
+    await feed(hub, capture, clock, kf[2]! + 3, kf[5]! + 3);
+    const span = hub.status().window.spanS;
+    assert.ok(span >= 3 && span < 4.1, `window holds the 3 s asked for: ${span} s`);
+    const pre = collector();
+    hub.subscribe({ write: pre.write, start: { secondsAgo: 3 } });
+    await tick();
+    const got = pre.fragments();
+    const preRollS = (got.at(-1)!.programDateTime - got[0]!.programDateTime) / 1000 + got.at(-1)!.durationS;
+    assert.ok(preRollS >= 3, `a 3 s pre-roll replays ${preRollS.toFixed(2)} s`);
+
+    hub.setHistory(0);
+    await feed(hub, capture, clock, kf[5]! + 3, kf[5]! + 4);
+    assert.equal(hub.segments().length, 1, 'the history goes with the consumer that asked for it');
+  });
+
   it('is bounded by bytes; a GOP bigger than the cap empties it with a warning', async () => {
     const capture = await std;
     const clock = new TestClock();

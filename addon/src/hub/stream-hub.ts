@@ -7,7 +7,7 @@
 import { EventEmitter } from 'node:events';
 import { parseFragment, parseInitSegment } from '../lib/mp4/index.js';
 import { type HubWarning, StreamMeter } from './meter.js';
-import { type HubOptions, resolveHubOptions } from './options.js';
+import { HISTORY_BYTES_PER_S, type HubOptions, resolveHubOptions } from './options.js';
 import { HubReader, type ReaderHost, type SubscribeOptions } from './reader.js';
 import type { HubStatus, InitRecord, Fragment, Segment } from './types.js';
 import { WallClock } from './wall-clock.js';
@@ -197,6 +197,22 @@ export class StreamHub extends EventEmitter<HubEvents> {
     return reader;
   }
 
+  /**
+   * Media seconds of history the consumers need now (the largest pre-roll or playlist among them;
+   * the supervisor takes the largest its key's leases ask), on top of the base `windowS`; the byte cap grows with it.
+   * Shrinking takes effect from the next fragment (older segments are evicted then).
+   */
+  setHistory(seconds: number): void {
+    const windowS = Math.min(600, Math.max(this.options.windowS, seconds));
+    if (windowS === this.window.windowS) return;
+    this.window.setLimits(windowS, Math.max(this.options.maxWindowBytes, windowS * HISTORY_BYTES_PER_S));
+  }
+
+  /** Media seconds of history the window keeps now (base windowS or what setHistory asked). */
+  get historyS(): number {
+    return this.window.windowS;
+  }
+
   /** Same as reader.close(). */
   unsubscribe(reader: HubReader): void {
     reader.close();
@@ -253,7 +269,7 @@ export class StreamHub extends EventEmitter<HubEvents> {
       out.push({
         code: 'window-overflow',
         message:
-          `one GOP grew to ${(overflow / MIB).toFixed(1)} MiB, over the ${(this.options.maxWindowBytes / MIB).toFixed(1)} MiB ` +
+          `one GOP grew to ${(overflow / MIB).toFixed(1)} MiB, over the ${(this.window.maxWindowBytes / MIB).toFixed(1)} MiB ` +
           'window cap: fast start and LL-HLS history are off until GOPs fit',
       });
     }

@@ -82,6 +82,23 @@ describe('MediaWindow', () => {
     assert.equal(w.segments()[0]!.fragments[0]!.independent, true, 'the window starts on a keyframe');
   });
 
+  it('windowS 0 keeps only the segment of the newest keyframe; setLimits grows and shrinks it', () => {
+    const w = new MediaWindow({ ...limits, windowS: 0 });
+    feed(w, init(1), 5.4);
+    assert.deepEqual(
+      w.segments().map((s) => [s.closed, s.fragments.length, s.fragments[0]!.independent]),
+      [[false, 2, true]],
+      'the GOP in progress, from its keyframe: what a live viewer or a snapshot starts from',
+    );
+    w.setLimits(3, 1_000_000);
+    feed(w, init(1), 6, 1, 5.4);
+    assert.ok(w.stats.spanS >= 3 - 1e-9 && w.stats.spanS < 4 + 1e-9, `grown to ${w.stats.spanS} s`);
+    w.setLimits(0, 1_000_000);
+    assert.ok(w.stats.spanS >= 3 - 1e-9, 'nothing is dropped before the next fragment');
+    feed(w, init(1), 0.2, 1, 11.4);
+    assert.equal(w.stats.segments, 1, 'shrunk back at the next fragment');
+  });
+
   it('evicts by bytes; an open segment larger than the cap is evicted and reported', () => {
     const w = new MediaWindow({ ...limits, maxWindowBytes: 12_000 });
     feed(w, init(1), 4, 1, 0, 1000); // 5 KB per segment

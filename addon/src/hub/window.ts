@@ -65,7 +65,26 @@ export class MediaWindow {
   /** Bytes of the open segment when it was evicted for outgrowing maxWindowBytes; null once a segment fits. */
   overflowBytes: number | null = null;
 
-  constructor(private readonly limits: WindowLimits) {}
+  private readonly limits: WindowLimits;
+
+  constructor(limits: WindowLimits) {
+    const { windowS, maxWindowBytes, segmentTargetS } = limits;
+    this.limits = { windowS, maxWindowBytes, segmentTargetS };
+  }
+
+  /** New history / byte cap (consumers came or went); applied from the next fragment on. */
+  setLimits(windowS: number, maxWindowBytes: number): void {
+    this.limits.windowS = windowS;
+    this.limits.maxWindowBytes = maxWindowBytes;
+  }
+
+  get windowS(): number {
+    return this.limits.windowS;
+  }
+
+  get maxWindowBytes(): number {
+    return this.limits.maxWindowBytes;
+  }
 
   /** Oldest first; the last may be open. */
   segments(): readonly Segment[] {

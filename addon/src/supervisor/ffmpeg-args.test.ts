@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildFfmpegArgs, buildVariantArgs, PROBE_TOO_SHORT_RE } from './ffmpeg-args.js';
+import { buildFfmpegArgs, buildVariantArgs, FLV_REFUSED_RE, PROBE_TOO_SHORT_RE } from './ffmpeg-args.js';
 import { resolveSource } from '../sources/resolve.js';
 import { keyId, parseKeyId, streamKey } from '../contracts/stream-key.js';
 import type { ResolvedProfile, StreamTuning } from '../contracts/config.js';
@@ -29,14 +29,33 @@ const base: ResolvedProfile = {
 };
 const key = streamKey('cam', 'main');
 
-test('copy mode: no filters or encoder options, RTSP transport and µs timeout, fMP4 to stdout', () => {
+test('copy mode: no filters or encoder options, RTSP transport and µs timeout, FLV to stdout', () => {
   const args = buildFfmpegArgs(base, resolveSource(key, base), { transport: 'udp' });
   const s = args.join(' ');
   assert.match(s, /-rtsp_transport udp -timeout 5000000 /);
   assert.match(s, /-c:v copy -bsf:v setts=/);
   assert.doesNotMatch(s, /-vf|libx264|-g |-preset/);
-  assert.match(s, /-movflags frag_keyframe\+empty_moov\+default_base_moof -frag_duration 50000 pipe:1$/);
+  assert.match(s, /-f flv -flvflags no_duration_filesize -flush_packets 1 pipe:1$/);
   assert.ok(!args.includes('-map') || !s.includes('0:a'), 'audio dropped');
+});
+
+test('container: FLV for H.264 with no or AAC audio; FFmpeg mp4 muxer when FLV cannot carry the codecs', () => {
+  const mp4 = /-f mp4 -movflags frag_keyframe\+empty_moov\+default_base_moof -frag_duration 50000 pipe:1$/;
+  const flv = /-f flv -flvflags no_duration_filesize -flush_packets 1 pipe:1$/;
+  const src = resolveSource(key, base);
+  assert.match(buildFfmpegArgs({ ...base, audio: 'auto' }, src).join(' '), flv);
+  assert.match(buildFfmpegArgs({ ...base, audio: 'aac' }, src).join(' '), flv);
+  // A copy's audio may be G.711/PCM, Opus is not FLV at all.
+  assert.match(buildFfmpegArgs({ ...base, audio: 'copy' }, src).join(' '), mp4);
+  assert.match(buildFfmpegArgs({ ...base, audio: 'opus' }, src).join(' '), mp4);
+  // FFmpeg refused this copy's video as FLV (H.265 ...): mp4; an encode is H.264 whatever the camera sends.
+  assert.match(buildFfmpegArgs(base, src, { noFlv: true }).join(' '), mp4);
+  assert.match(buildFfmpegArgs(base, src, { noFlv: true, encodeH264: true }).join(' '), flv);
+  assert.match('[flv @ 0x55] Video codec hevc not compatible with flv', FLV_REFUSED_RE);
+  assert.match(
+    '[flv @ 0x55] Codec mpeg4 is not supported in the official FLV specification,',
+    FLV_REFUSED_RE,
+  );
 });
 
 test('transcode mode: keyframes on the part grid, scaling, bitrate', () => {
@@ -76,9 +95,11 @@ test('non-RTSP sources get no RTSP options; the restream rewrite is one switch',
 
 test('probing: fast by default, longer after a "probe too short" failure', () => {
   const fast = buildFfmpegArgs(base, resolveSource(key, base)).join(' ');
-  assert.match(fast, /-analyzeduration 2500000 -probesize 2500000 -fpsprobesize 0 -i /);
+  // The timestamp probe ends one frame after the keyframe (not FFmpeg's 7 decoded H.264 frames).
+  assert.match(fast, /-analyzeduration 2500000 -probesize 2500000 -fpsprobesize 0 -max_ts_probe 2 -i /);
   const long = buildFfmpegArgs(base, resolveSource(key, base), { longProbe: true }).join(' ');
-  assert.match(long, /-analyzeduration 6000000 -probesize 6000000 /);
+  // The retry gets FFmpeg's full heuristics back.
+  assert.match(long, /-analyzeduration 6000000 -probesize 6000000 -fpsprobesize 0 -i /);
   assert.ok(PROBE_TOO_SHORT_RE.test('[mp4 @ 0x55] dimensions not set'));
   assert.ok(!PROBE_TOO_SHORT_RE.test('Connection refused'));
 });
@@ -102,7 +123,8 @@ test('a copy whose codec no browser plays (encodeH264) gets the default H.264 en
 
 test('H.264 variant: fMP4 from stdin, software x264 by default, VAAPI / QSV presets with a device', () => {
   const sw = buildVariantArgs(base).join(' ');
-  assert.match(sw, /-f mp4 -i pipe:0 -map 0:v:0 -c:v libx264 .*-map 0:a:0\? -c:a copy -f mp4 /);
+  assert.match(sw, /-f mp4 -i pipe:0 -map 0:v:0 -c:v libx264 .*-map 0:a:0\? -c:a copy -f flv /);
+  assert.match(buildVariantArgs({ ...base, audio: 'copy' }).join(' '), /-c:a copy -f mp4 /);
   const vaapi = buildVariantArgs(base, { api: 'vaapi', device: '/dev/dri/renderD128' }).join(' ');
   assert.match(
     vaapi,

@@ -2,9 +2,10 @@
  * FFmpeg argument lists, derived only from the typed profile (FIELD-NOTES #9: copy + filters made
  * FFmpeg refuse to start; the config validator rejects such profiles, so here copy never filters).
  *
- * Output is always fragmented MP4 (CMAF) on stdout: init segment (ftyp+moov) then moof+mdat
- * fragments of about part target / FRAGMENTS_PER_PART each, which the hub fans out to every consumer
- * (LL-HLS groups them into parts).
+ * Output on stdout, made into fragmented MP4 (CMAF) by ffmpeg-process.ts: init segment (ftyp+moov)
+ * then moof+mdat fragments, which the hub fans out to every consumer (LL-HLS groups them into parts).
+ * FLV for H.264 (+ AAC), which supervisor/fragmenter/ cuts into one fragment per frame, else FFmpeg's
+ * own fMP4 of about part target / FRAGMENTS_PER_PART a fragment (outputContainer says why).
  */
 import type { ResolvedProfile, RtspLowerTransport, TranscodeOptions } from '../contracts/config.js';
 import type { ResolvedSource } from '../sources/resolve.js';
@@ -26,6 +27,11 @@ export interface ArgOptions {
    * plays in MP4 (MJPEG, MPEG-4 Part 2), which copy would pass on as a silent `mp4v`.
    */
   encodeH264?: boolean;
+  /**
+   * FFmpeg refused to write this source's video as FLV (H.265, MJPEG, ... in a copy): use its mp4
+   * muxer (runner.ts remembers it per key; FLV_REFUSED_RE).
+   */
+  noFlv?: boolean;
 }
 
 /**
@@ -72,6 +78,12 @@ export const DEFAULT_H264_ENCODE: TranscodeOptions = {
   preset: 'veryfast',
 };
 
+/**
+ * Packets per stream FFmpeg reads while it waits for a first DTS (its `max_ts_probe`, default 50):
+ * the keyframe and one more frame (see buildFfmpegArgs).
+ */
+export const TIMESTAMP_PROBE_PACKETS = 2;
+
 /** stderr lines that mean "probing ended too early", so the next attempt should use longProbe. */
 export const PROBE_TOO_SHORT_RE = /dimensions not set|Could not find codec parameters|unspecified size/i;
 
@@ -103,8 +115,40 @@ export function buildVariantArgs(profile: ResolvedProfile, hw: HwAccel | null = 
   args.push('-map', '0:v:0');
   args.push(...(hw ? hwVideoArgs(hw) : videoArgs(DEFAULT_H264_ENCODE)));
   args.push('-map', '0:a:0?', '-c:a', 'copy');
-  args.push(...fmp4Output(t.partTargetMs));
+  args.push(...mediaOutput(outputContainer(profile, 'h264'), t.partTargetMs));
   return args;
+}
+
+/** How FFmpeg hands media to Lookout: FLV for our fragmenter, or its own fragmented MP4. */
+export type OutputContainer = 'flv' | 'mp4';
+
+/**
+ * The one place the container is chosen. FFmpeg's mp4 muxer writes a fragment only when the packet
+ * after it arrives (it needs the last sample's duration), so every frame waited one frame interval
+ * (67 ms at 15 fps) inside FFmpeg. Its FLV muxer writes each packet at once, and supervisor/fragmenter/
+ * turns the tags into the same fMP4 (one fragment per frame). FLV (as FFmpeg 5.1 writes it) carries
+ * H.264 and AAC only, so:
+ * - video: H.264 — our encodes, and a copy until FFmpeg refuses it (`noFlv`: H.265, MJPEG, ...);
+ * - audio: none or AAC (`drop`, `auto`, `aac`); a copy may be anything (G.711, Opus, PCM) and Opus
+ *   is not FLV: those keep the mp4 muxer and its one-frame wait.
+ */
+export function outputContainer(
+  profile: ResolvedProfile,
+  video: 'h264' | 'copy',
+  noFlv = false,
+): OutputContainer {
+  if (noFlv && video === 'copy') return 'mp4';
+  return profile.audio === 'copy' || profile.audio === 'opus' ? 'mp4' : 'flv';
+}
+
+/** FFmpeg refused FLV for this stream's codecs (`Video codec hevc not compatible with flv`, ...). */
+export const FLV_REFUSED_RE = /not compatible with flv|not supported in the official FLV specification/i;
+
+function mediaOutput(container: OutputContainer, partTargetMs: number): string[] {
+  // Each packet is written and flushed as its own tag; no duration/filesize to seek back and patch.
+  if (container === 'flv')
+    return ['-f', 'flv', '-flvflags', 'no_duration_filesize', '-flush_packets', '1', 'pipe:1'];
+  return fmp4Output(partTargetMs);
 }
 
 /** Fragmented MP4 on stdout: a fragment every quarter part (the hub groups them into parts). */
@@ -177,6 +221,13 @@ export function buildFfmpegArgs(
   // No frame-rate probing (fpsprobesize 0): a copy does not need it, and it costs ~0.8 s of start-up.
   const probe = opts.longProbe ? '6000000' : '2500000';
   args.push('-analyzeduration', probe, '-probesize', probe, '-fpsprobesize', '0');
+  // Probing would still go on for 7 decoded frames (0.47 s at 15 fps) on most H.264 cameras: RTP
+  // carries no DTS, and FFmpeg derives them only once it has guessed the decoder's reorder delay,
+  // which without reorder info in the SPS takes 7 frames; until then it waits (max_ts_probe, 50
+  // packets). Two frames are enough to see a B-frame stream's POC gap (the decoder then raises the
+  // delay), so the probe ends one frame after the first keyframe. longProbe keeps FFmpeg's full
+  // heuristics for the retry.
+  if (!opts.longProbe) args.push('-max_ts_probe', String(TIMESTAMP_PROBE_PACKETS));
   args.push('-i', source.url);
   args.push('-map', '0:v:0');
   const encode = profile.mode === 'transcode' || opts.encodeH264 || source.isHttpMjpeg;
@@ -185,7 +236,7 @@ export function buildFfmpegArgs(
   const audio = audioArgs(profile);
   args.push(...audio);
   if (audio.length) args.push('-bsf:a', RETIME_BSF);
-  args.push(...fmp4Output(t.partTargetMs));
+  args.push(...mediaOutput(outputContainer(profile, encode ? 'h264' : 'copy', opts.noFlv), t.partTargetMs));
   return args;
 }
 

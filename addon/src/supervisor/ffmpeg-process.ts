@@ -1,10 +1,12 @@
 /**
  * One FFmpeg child (through lib/child-process.ts: own process group, every pipe drained, exit
- * awaited, SIGTERM then SIGKILL, PID recorded). Media (stdout) goes through the fMP4 box splitter;
+ * awaited, SIGTERM then SIGKILL, PID recorded). Media (stdout) goes through the media reader (FLV
+ * fragmenter or fMP4 box splitter, fragmenter/media-reader.ts);
  * stderr into a ring buffer; `-progress` (fd 3) into the progress parser.
  */
 import { spawnChild, type ChildProcess, type ChildRecords } from '../lib/child-process.js';
-import { Fmp4BoxSplitter, type Fmp4Sink } from '../lib/mp4/box-splitter.js';
+import type { Fmp4Sink } from '../lib/mp4/box-splitter.js';
+import { MediaReader } from './fragmenter/media-reader.js';
 import { ProgressParser, type FfmpegProgress } from './progress.js';
 import type { Redactor } from '../lib/redact.js';
 import { StderrRing } from './stderr-ring.js';
@@ -50,7 +52,7 @@ export class FfmpegProcess {
   constructor(opts: SpawnOptions) {
     const { events } = opts;
     this.stderr = new StderrRing(opts.redactor, 100);
-    const splitter = new Fmp4BoxSplitter({
+    const splitter = new MediaReader({
       init: (seg) => events.init(seg),
       fragment: (frag) => events.fragment(frag),
     });

@@ -84,3 +84,26 @@ test('forKey and count use the per-key index: other keys’ leases are not in th
   assert.equal(table.count(main), 0);
   assert.equal(table.size, 0);
 });
+
+test('a key keeps the most hub history its live leases ask for, and none once they are gone', () => {
+  let now = 0;
+  const table = new LeaseTable(() => now);
+  const key = streamKey('cam', 'main');
+  const other = streamKey('cam', 'sub');
+  assert.equal(table.historyS(key), 0);
+  table.acquire(key, 'viewer', 60_000); // a live viewer: no history
+  const rec = table.acquire(key, 'recorder', 60_000, 'recorder cam', null, 10); // motion pre-roll 5 s + slack
+  const hls = table.acquire(key, 'viewer', 5000, 'll-hls', null, 8);
+  table.acquire(other, 'viewer', 60_000, 'll-hls', null, 30);
+  assert.equal(table.historyS(key), 10);
+  table.release(rec.id);
+  assert.equal(table.historyS(key), 8);
+  now += 6000;
+  assert.deepEqual(
+    table.expire().map((l) => l.id),
+    [hls.id],
+  );
+  assert.equal(table.historyS(key), 0, 'an expired lease asks for nothing');
+  assert.equal(table.historyS(other), 30, 'per key');
+  assert.equal(table.acquire(key, 'viewer', 1000, null, null, Number.NaN).historyS, 0);
+});

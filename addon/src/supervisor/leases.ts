@@ -22,6 +22,8 @@ export interface Lease {
   expiresAt: number;
   /** The client it is charged to (LEASE_LIMITS); null: one of Lookout's own consumers. */
   client: string | null;
+  /** Media seconds of hub window this consumer needs held (LeaseRequest.historyS); 0: none. */
+  historyS: number;
 }
 
 /** Client leases held and refused, for /metrics. */
@@ -56,6 +58,7 @@ export class LeaseTable {
     ttlMs: number,
     holder: string | null = null,
     client: string | null = null,
+    historyS = 0,
   ): Lease {
     const ttl = clampTtl(ttlMs);
     if (client !== null) this.checkLimits(client);
@@ -67,6 +70,7 @@ export class LeaseTable {
       ttlMs: ttl,
       expiresAt: this.now() + ttl,
       client,
+      historyS: Number.isFinite(historyS) && historyS > 0 ? historyS : 0,
     };
     this.add(lease);
     return lease;
@@ -110,6 +114,13 @@ export class LeaseTable {
 
   forKey(key: StreamKey): Lease[] {
     return [...(this.byKey.get(keyId(key)) ?? [])];
+  }
+
+  /** The most hub history (media seconds) any of the key's leases asks for; 0 for none. */
+  historyS(key: StreamKey): number {
+    let s = 0;
+    for (const l of this.byKey.get(keyId(key)) ?? []) s = Math.max(s, l.historyS);
+    return s;
   }
 
   count(key: StreamKey): number {

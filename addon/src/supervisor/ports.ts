@@ -19,6 +19,12 @@ export interface LeaseRequest {
    * bounded by LEASE_LIMITS (429 `too_many_leases` beyond). Absent: one of Lookout's own consumers.
    */
   client?: string;
+  /**
+   * Media seconds of the key's hub window this consumer needs held while its lease lives (a motion
+   * recorder's pre-roll, the LL-HLS playlist). Absent: none beyond the newest keyframe (live viewers,
+   * snapshots, continuous recording). The key's window keeps the largest its leases ask.
+   */
+  historyS?: number;
 }
 
 /** The configured cameras (current config; 404 for an unknown id). */

@@ -26,7 +26,7 @@ import type { Logger } from '../lib/log.js';
 import type { Redactor } from '../lib/redact.js';
 import { pickTransport, resolveSource, TCP_REFUSED_RE, type SourceRouting } from '../sources/resolve.js';
 import { Backoff } from './backoff.js';
-import { buildFfmpegArgs, PROBE_TOO_SHORT_RE } from './ffmpeg-args.js';
+import { buildFfmpegArgs, FLV_REFUSED_RE, PROBE_TOO_SHORT_RE } from './ffmpeg-args.js';
 import { FfmpegProcess, type ExitInfo } from './ffmpeg-process.js';
 import type { PidRegistry } from './pid-registry.js';
 import { probeSource, type ProbeResult } from './probe.js';
@@ -103,6 +103,8 @@ export class StreamRunner {
   private configuredTransport: RtspTransport = 'auto';
   /** The source's video is not playable in browsers (seen in a copy attempt): encode it from now on. */
   private encodeH264 = false;
+  /** FFmpeg refused to write this source's video as FLV (ffmpeg-args.ts outputContainer): mp4 muxer. */
+  private noFlv = false;
   private detachInput: (() => void) | null = null;
   private videoCodec: string | null = null;
   private probing = false;
@@ -262,6 +264,7 @@ export class StreamRunner {
           longProbe: this.longProbe,
           transport,
           encodeH264: this.encodeH264,
+          noFlv: this.noFlv,
         });
     this.progress = emptyProgress();
     this.byteSamples = [];
@@ -404,6 +407,8 @@ export class StreamRunner {
       return;
     }
 
+    if (this.desired && this.flvRefused(info)) return;
+
     // `transport: auto`: a server that refuses RTSP over TCP (461), or TCP timing out before any media
     // on a key where nothing has worked yet, is tried over UDP at once, not after a backoff step.
     const from = this.state;
@@ -439,6 +444,24 @@ export class StreamRunner {
     }
     this.counters.restarts += 1;
     this.enterBackoff(why, info);
+  }
+
+  /**
+   * A copy of a source whose video FLV cannot carry (H.265, MJPEG, MPEG-4 Part 2): FFmpeg fails at
+   * its header, before any media. Started again at once, no backoff step: with FFmpeg's mp4 muxer, or
+   * as an H.264 encode when no browser plays the codec anyway (what checkCodec would decide next).
+   */
+  private flvRefused(info: ExitInfo): boolean {
+    const line = info.stderrTail.find((l) => FLV_REFUSED_RE.test(l));
+    if (!line || this.noFlv || this.encodeH264 || this.progress.fragments > 0) return false;
+    if (/\b(mjpeg|mpeg4)\b/i.test(line)) this.encodeH264 = true;
+    else this.noFlv = true;
+    const why = this.encodeH264
+      ? 'source video is not playable in browsers: encoding to H.264'
+      : 'source video does not fit FLV: using the mp4 muxer';
+    this.log.info({ stderr: line }, why);
+    this.spawn(why);
+    return true;
   }
 
   // ── backoff and probing ───────────────────────────────────────────────────────────────────

@@ -185,7 +185,9 @@ export class Supervisor
       req.ttlMs ?? runner.tuning.leaseTtlMs,
       req.holder ?? null,
       req.client ?? null,
+      req.historyS,
     );
+    this.applyHistory(runner.id);
     this.clearIdle(runner.id);
     this.holdBaseLease(runner, true);
     runner.kick(`${req.kind} lease acquired`);
@@ -328,10 +330,7 @@ export class Supervisor
   }
 
   private addRunner(key: StreamKey, profile: ResolvedProfile, input?: HubInput): void {
-    const hub = new StreamHub(keyId(key), {
-      partTargetS: profile.tuning.partTargetMs / 1000,
-      ...recorderWindow(this.config, key),
-    });
+    const hub = new StreamHub(keyId(key), { partTargetS: profile.tuning.partTargetMs / 1000 });
     this.hubs.set(keyId(key), hub);
     const runner = new StreamRunner({
       key,
@@ -356,10 +355,18 @@ export class Supervisor
     this.reconcile(runner.id);
   }
 
+  /** The key's hub window keeps the history its consumers' leases ask for (and shrinks when they go). */
+  private applyHistory(id: string): void {
+    const runner = this.runners.get(id);
+    const hub = this.hubs.get(id);
+    if (runner && hub) hub.setHistory(this.leases.historyS(runner.key));
+  }
+
   /** Recomputes whether a key should run; an idle key stops only after its idle timeout. */
   private reconcile(id: string): void {
     const runner = this.runners.get(id);
     if (!runner || this.stopped) return;
+    this.applyHistory(id);
     if (runner.alwaysOn || this.leases.count(runner.key) > 0) {
       this.clearIdle(id);
       this.holdBaseLease(runner, true);
@@ -399,17 +406,3 @@ export class Supervisor
  * resolved profile. A reload restarts exactly the keys whose profile differs.
  */
 export const STREAMS_SLICE: Slice<ResolvedConfig, ResolvedProfile> = streamProfiles;
-
-/**
- * The recorded key's window holds the recording pre-roll plus a few seconds of slack (a clip starts
- * at the keyframe before it); its byte cap grows with it (~8 Mbit/s). Other keys keep the defaults.
- */
-function recorderWindow(
-  config: ResolvedConfig,
-  key: StreamKey,
-): { windowS?: number; maxWindowBytes?: number } {
-  const rec = config.recording.cameras[key.camera] ?? config.recording.defaults;
-  if (rec.profile !== key.profile || rec.preRollMs <= 0) return {};
-  const windowS = Math.min(600, Math.max(10, rec.preRollMs / 1000 + 5));
-  return { windowS, maxWindowBytes: Math.max(32 * 1024 * 1024, windowS * 1024 * 1024) };
-}

@@ -1,17 +1,27 @@
 /**
- * npm run bench:cold-start — where an idle key's start goes: FFmpeg with the product's input and
- * output arguments (supervisor/ffmpeg-args.ts, copy) against the synthetic camera, its RTSP exchange
- * timed from FFmpeg's own trace log, and the first bytes of its fMP4 on stdout:
- *   spawn → first RTSP request (FFmpeg's own start-up: loading its libraries)
- *   → RTSP PLAY answered (the camera's handshake: OPTIONS, DESCRIBE, SETUP, PLAY)
- *   PLAY → init segment out (FFmpeg's probe: it waits for the first keyframe's parameters)
- *   init → first fragment (the fragment cut: a fragment leaves when the next frame arrives)
- * Also `-fflags nobuffer` and a smaller probe, for comparison. Not a test; prints a table.
+ * npx tsx scripts/bench/live/cold-start.ts — where an idle key's start goes: FFmpeg with the
+ * product's own arguments (supervisor/ffmpeg-args.ts for a default copy profile, resolved by the
+ * config code) against the synthetic camera, each step timed from FFmpeg's trace log and its stdout:
+ *   spawn → OPTIONS sent          FFmpeg's own start-up (exec, dynamic linking, option parsing)
+ *   → DESCRIBE answered           the camera's DESCRIBE (the synthetic camera answers it only when
+ *                                 its next keyframe is there: the keyframe wait, 0-1 GOP)
+ *   → PLAY answered               SETUP and PLAY round trips
+ *   → first keyframe in           the camera's first media after PLAY
+ *   → probe done                  avformat_find_stream_info ("All info found")
+ *   → first fMP4 bytes out        init segment
+ *   → first fragment out          the fragment cut (a fragment leaves when the next frame arrives)
+ * Labelled variants after the product row: FFmpeg's own timestamp probe (max_ts_probe 50, the
+ * default: on H.264 without B-frame info it decodes 7 frames, 0.47 s at 15 fps) and max_ts_probe 1.
+ * Also `ffmpeg -version` (start-up without any input). Not a test; prints a table.
  * Env: ROUNDS [8], RES [640x360], FPS [15], GOP [FPS].
  */
-import { spawn } from 'node:child_process';
-import { loadavg } from 'node:os';
+import { spawn, spawnSync } from 'node:child_process';
+import { loadavg, tmpdir } from 'node:os';
 import { SyntheticCamera } from '../../../addon/src/demo/synthetic-camera.js';
+import { resolveConfig } from '../../../addon/src/config/resolve.js';
+import { buildFfmpegArgs } from '../../../addon/src/supervisor/ffmpeg-args.js';
+import { resolveSource } from '../../../addon/src/sources/resolve.js';
+import { streamKey } from '../../../addon/src/contracts/stream-key.js';
 
 const env = process.env;
 const ROUNDS = Number(env.ROUNDS ?? 8);
@@ -19,62 +29,74 @@ const [W, H] = (env.RES ?? '640x360').split('x').map(Number) as [number, number]
 const FPS = Number(env.FPS ?? 15);
 const GOP = Number(env.GOP ?? FPS);
 
-interface Run {
-  /** FFmpeg sent its first RTSP request (process start-up until here). */
-  firstRequestMs: number | null;
-  playMs: number | null;
-  initMs: number | null;
-  fragMs: number | null;
+const STEPS = ['options', 'described', 'played', 'keyframe', 'probed', 'header', 'fragment'] as const;
+type Step = (typeof STEPS)[number];
+const STEP_LABEL: Record<Step, string> = {
+  options: 'spawn → OPTIONS sent (FFmpeg start-up)',
+  described: '→ DESCRIBE answered (camera; synthetic: keyframe wait)',
+  played: '→ PLAY answered (SETUP, PLAY round trips)',
+  keyframe: '→ first keyframe in',
+  probed: '→ probe done (find_stream_info)',
+  header: '→ first fMP4 bytes out (init segment)',
+  fragment: '→ first fragment out',
+};
+type Run = Partial<Record<Step, number>>;
+
+/** The product's arguments for a default copy profile of `url`, at trace log level. */
+function productArgs(url: string): string[] {
+  const resolved = resolveConfig(
+    { cameras: [{ id: 'cold', vendor: 'generic', profiles: { main: { url } } }] },
+    { env: {}, baseDir: tmpdir() },
+  );
+  if (!resolved.ok) throw new Error(`config invalid: ${JSON.stringify(resolved.errors)}`);
+  const profile = resolved.config.cameras[0]!.profiles.main!;
+  const args = buildFfmpegArgs(profile, resolveSource(streamKey('cold', 'main'), profile));
+  args[args.indexOf('-loglevel') + 1] = 'trace';
+  return args;
 }
 
-function once(url: string, input: string[]): Promise<Run> {
+/** `args` with one input option replaced (value null: removed). */
+function withOption(args: string[], name: string, value: string | null): string[] {
+  const out = [...args];
+  const at = out.indexOf(name);
+  if (at >= 0) out.splice(at, 2);
+  if (value !== null) out.splice(out.indexOf('-i'), 0, name, value);
+  return out;
+}
+
+function once(args: string[]): Promise<Run> {
   return new Promise((resolve) => {
     const t0 = performance.now();
-    const args = [
-      '-hide_banner',
-      '-nostdin',
-      '-loglevel',
-      'trace',
-      '-rtsp_transport',
-      'tcp',
-      ...input,
-      '-i',
-      url,
-      '-map',
-      '0:v:0',
-      '-c:v',
-      'copy',
-      '-f',
-      'mp4',
-      '-movflags',
-      'frag_keyframe+empty_moov+default_base_moof',
-      '-frag_duration',
-      '50000',
-      'pipe:1',
-    ];
-    const p = spawn('ffmpeg', args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    const run: Run = { firstRequestMs: null, playMs: null, initMs: null, fragMs: null };
-    let sawPlay = false;
-    let err = '';
-    p.stderr.on('data', (d: Buffer) => {
-      err += d.toString('latin1');
-      if (run.firstRequestMs === null && /OPTIONS rtsp|DESCRIBE rtsp/.test(err))
-        run.firstRequestMs = performance.now() - t0;
-      if (run.playMs === null) {
-        // The PLAY request's answer: the reply line after "PLAY" was sent.
-        if (!sawPlay && /PLAY rtsp/.test(err)) sawPlay = true;
-        if (sawPlay && /RTSP\/1\.0 200 OK[\s\S]*$/.test(err.slice(err.lastIndexOf('PLAY rtsp'))))
-          run.playMs = performance.now() - t0;
+    // fd 3: the -progress pipe, drained.
+    const p = spawn('ffmpeg', args, { stdio: ['ignore', 'pipe', 'pipe', 'pipe'] });
+    const run: Run = {};
+    const mark = (s: Step) => {
+      run[s] ??= performance.now() - t0;
+    };
+    let lastRequest = '';
+    let partial = '';
+    p.stderr!.on('data', (d: Buffer) => {
+      const lines = (partial + d.toString('latin1')).split('\n');
+      partial = lines.pop() ?? '';
+      for (const line of lines) {
+        const req = /^(OPTIONS|DESCRIBE|SETUP|PLAY) rtsp/.exec(line);
+        if (req) {
+          lastRequest = req[1]!;
+          if (lastRequest === 'OPTIONS') mark('options');
+        } else if (/RTSP\/1\.0 200 OK/.test(line)) {
+          if (lastRequest === 'DESCRIBE') mark('described');
+          if (lastRequest === 'PLAY') mark('played');
+        } else if (/nal_unit_type: (5|19|20)\b|Input #0/.test(line)) mark('keyframe');
+        if (/All info found|max_analyze_duration .* reached|Input #0/.test(line)) mark('probed');
       }
-      if (err.length > 1 << 20) err = err.slice(-4096);
     });
+    p.stdio[3]!.on('data', () => {});
     let out = Buffer.alloc(0);
-    p.stdout.on('data', (d: Buffer) => {
-      const at = performance.now() - t0;
+    p.stdout!.on('data', (d: Buffer) => {
+      mark('header');
       out = Buffer.concat([out, d]);
-      if (run.initMs === null && out.includes(Buffer.from('moov'))) run.initMs = at;
-      if (run.fragMs === null && out.includes(Buffer.from('moof'))) {
-        run.fragMs = at;
+      if (out.includes(Buffer.from('moof'))) {
+        mark('fragment');
         p.kill('SIGTERM');
       }
     });
@@ -86,22 +108,11 @@ function once(url: string, input: string[]): Promise<Run> {
   });
 }
 
-const p50 = (xs: Array<number | null>) => {
-  const s = xs.filter((x): x is number => x !== null).sort((a, b) => a - b);
-  return s.length ? s[Math.floor(s.length / 2)]! : null;
+const p50 = (xs: Array<number | undefined>) => {
+  const s = xs.filter((x): x is number => x !== undefined).sort((a, b) => a - b);
+  return s.length ? s[Math.floor(s.length / 2)]! : undefined;
 };
-
-const VARIANTS: Array<[string, string[]]> = [
-  [
-    'product (probe 2.5 s cap, fpsprobesize 0)',
-    ['-analyzeduration', '2500000', '-probesize', '2500000', '-fpsprobesize', '0'],
-  ],
-  [
-    'product + -fflags nobuffer',
-    ['-fflags', 'nobuffer', '-analyzeduration', '2500000', '-probesize', '2500000', '-fpsprobesize', '0'],
-  ],
-  ['probe 0.5 s cap', ['-analyzeduration', '500000', '-probesize', '500000', '-fpsprobesize', '0']],
-];
+const ms = (v: number | undefined) => (v === undefined ? '—' : `${Math.round(v)} ms`);
 
 const load0 = loadavg();
 const cam = await SyntheticCamera.start({
@@ -112,31 +123,67 @@ const cam = await SyntheticCamera.start({
   label: 'bench:cold-start',
 });
 try {
-  const url = cam.url('cold', 'main');
+  const product = productArgs(cam.url('cold', 'main'));
+  const variants: Array<[string, string[]]> = [
+    ['product defaults', product],
+    [
+      '_variant:_ FFmpeg default timestamp probe (max_ts_probe 50, before)',
+      withOption(product, '-max_ts_probe', null),
+    ],
+    ['_variant:_ max_ts_probe 1', withOption(product, '-max_ts_probe', '1')],
+  ];
   // Warm the camera's encoder (a real camera encodes all the time).
-  await once(url, VARIANTS[0]![1]);
-  const f = (v: number | null) => (v === null ? '—' : `${Math.round(v)} ms`);
+  await once(product);
+  const version: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const t = performance.now();
+    spawnSync('ffmpeg', ['-hide_banner', '-version'], { stdio: 'ignore' });
+    version.push(performance.now() - t);
+  }
   console.log(
     `cold start of FFmpeg against the synthetic camera, ${W}x${H} ${FPS} fps, GOP ${GOP} frames, ${ROUNDS} rounds, p50; load average ${load0.map((x) => x.toFixed(2)).join(' ')}`,
   );
-  for (const [name, input] of VARIANTS) {
+  console.log(`  ffmpeg -version (exec + dynamic linking, no input): ${ms(p50(version))}`);
+  console.log(
+    `  product input: ${product.slice(product.indexOf('-rtsp_transport'), product.indexOf('-i')).join(' ')}`,
+  );
+  const rows: string[][] = [];
+  for (const [name, args] of variants) {
     const runs: Run[] = [];
     for (let i = 0; i < ROUNDS; i++) {
-      runs.push(await once(url, input));
+      runs.push(await once(args));
       // Land at different points of the GOP.
       await new Promise((r) => setTimeout(r, 137 + i * 211));
     }
-    const start = p50(runs.map((r) => r.firstRequestMs));
-    const play = p50(
-      runs.map((r) => (r.playMs !== null && r.firstRequestMs !== null ? r.playMs - r.firstRequestMs : null)),
-    );
-    const init = p50(runs.map((r) => (r.initMs !== null && r.playMs !== null ? r.initMs - r.playMs : null)));
-    const frag = p50(runs.map((r) => (r.fragMs !== null && r.initMs !== null ? r.fragMs - r.initMs : null)));
-    const total = p50(runs.map((r) => r.fragMs));
+    const row = [name];
+    STEPS.forEach((s, i) => {
+      const prev = i === 0 ? undefined : STEPS[i - 1]!;
+      row.push(
+        ms(
+          p50(
+            runs.map((r) =>
+              prev === undefined
+                ? r[s]
+                : r[s] !== undefined && r[prev] !== undefined
+                  ? r[s]! - r[prev]!
+                  : undefined,
+            ),
+          ),
+        ),
+      );
+    });
+    row.push(ms(p50(runs.map((r) => r.fragment))));
+    rows.push(row);
     console.log(
-      `  ${name}: spawn → first RTSP request ${f(start)} (FFmpeg start-up), → PLAY answered ${f(play)} (RTSP handshake), PLAY → init out (probe, keyframe wait) ${f(init)}, init → first fragment ${f(frag)}; spawn → first fragment ${f(total)}`,
+      `  ${name}: ${STEPS.map((s, i) => `${STEP_LABEL[s]} ${row[i + 1]}`).join(', ')}; spawn → first fragment ${row.at(-1)}`,
     );
   }
+  console.log('');
+  console.log(`| step (p50 of ${ROUNDS}) | ${variants.map((v) => v[0]).join(' | ')} |`);
+  console.log(`| --- | ${variants.map(() => '---').join(' | ')} |`);
+  [...STEPS.map((s) => STEP_LABEL[s]), 'spawn → first fragment'].forEach((label, i) =>
+    console.log(`| ${label} | ${rows.map((r) => r[i + 1]).join(' | ')} |`),
+  );
   console.log(
     `load average at end ${loadavg()
       .map((x) => x.toFixed(2))

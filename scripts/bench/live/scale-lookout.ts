@@ -11,6 +11,7 @@
  *           {"cmd":"window-start"} / {"cmd":"window-end"} → {"event":"window",...} (CPU, RSS, event-loop
  *             delay, hub fragment lateness, restarts, bitrate over the window)
  *           {"cmd":"profile-start"} / {"cmd":"profile-stop","path":...} (V8 CPU profile of a window)
+ *           {"cmd":"heap-snapshot","path":...} → {"event":"heap-snapshot-written"} (V8 heap snapshot)
  * Exits (after stopping Lookout) when stdin closes.
  *
  * Fragment lateness, measured where every output (recorder, MSE, LL-HLS) gets it: a counting hub reader
@@ -21,6 +22,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
+import { writeHeapSnapshot } from 'node:v8';
 import { resolveConfig } from '../../../addon/src/config/index.js';
 import { streamKey, type StreamKey } from '../../../addon/src/contracts/stream-key.js';
 import { silentLogger } from '../../../addon/src/lib/log.js';
@@ -103,6 +105,17 @@ createInterface({ input: process.stdin }).on('line', (line) => {
         .map((k) => sup.status(k).progress.bitrateKbps)
         .filter((b) => Number.isFinite(b) && b > 0);
       const mem = process.memoryUsage();
+      if (process.env.SMAPS_DUMP)
+        writeFileSync(process.env.SMAPS_DUMP, readFileSync('/proc/self/smaps', 'utf8'));
+      // Where the memory is: what the hubs' windows and their readers' queues hold, against V8's
+      // heap and the buffers outside it (rss − heapTotal − external ≈ native: code, malloc, stacks).
+      let windowMB = 0;
+      let queuedMB = 0;
+      for (const k of keys) {
+        const st = sup.hub(k).status();
+        windowMB += st.window.bytes / 2 ** 20;
+        for (const r of st.readers) queuedMB += r.queuedBytes / 2 ** 20;
+      }
       emit({
         event: 'window',
         wallS,
@@ -110,6 +123,15 @@ createInterface({ input: process.stdin }).on('line', (line) => {
         rssMaxMB: rssMax / 2 ** 20,
         heapUsedMB: mem.heapUsed / 2 ** 20,
         externalMB: mem.external / 2 ** 20, // includes arrayBuffers
+        memory: {
+          rssMB: mem.rss / 2 ** 20,
+          heapTotalMB: mem.heapTotal / 2 ** 20,
+          heapUsedMB: mem.heapUsed / 2 ** 20,
+          externalMB: mem.external / 2 ** 20,
+          arrayBuffersMB: mem.arrayBuffers / 2 ** 20,
+          hubWindowsMB: windowMB,
+          readerQueuesMB: queuedMB,
+        },
         eldP50Ms: eld.percentile(50) / 1e6,
         eldP99Ms: eld.percentile(99) / 1e6,
         eldMaxMs: eld.max / 1e6,
@@ -123,6 +145,9 @@ createInterface({ input: process.stdin }).on('line', (line) => {
         bitrateKbps: rates.length ? rates.reduce((a, b) => a + b, 0) / rates.length : null,
         pids: pids(),
       });
+    } else if (msg.cmd === 'heap-snapshot' && msg.path) {
+      writeHeapSnapshot(msg.path);
+      emit({ event: 'heap-snapshot-written', path: msg.path });
     } else if (msg.cmd === 'profile-start') {
       session = new Session();
       session.connect();

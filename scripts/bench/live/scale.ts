@@ -18,7 +18,10 @@
  *   SECONDS [20] window   SETTLE [10] s after all are live   VIEWERS [grid] grid | all | none
  *   RECORD [1]  0: no recording   PROFILE [0]  N at which to write a V8 CPU profile of the window
  *                                  (bench-results/scale-N.cpuprofile, top functions printed)
+ *   HEAPSNAP [0]  N at which to write a V8 heap snapshot at the window's end (bench-results/scale-N.heapsnapshot)
  *   ALL [0]  1: run every N even after one fails
+ *   MALLOC_* (glibc allocator settings) and SMAPS_DUMP (file for /proc/self/smaps at the window's end)
+ *                are passed to the Lookout child
  * "CPU saturated" is judged on the bench's own processes (≥ 180 % of the 2 cores' 200 %); machine % (every
  * user's processes) is printed beside it because this machine is shared.
  */
@@ -48,6 +51,7 @@ const SETTLE_S = num(env.SETTLE, 10);
 const VIEWERS = (env.VIEWERS ?? 'grid') as 'grid' | 'all' | 'none';
 const RECORD = env.RECORD !== '0';
 const PROFILE_AT = num(env.PROFILE, 0);
+const HEAPSNAP_AT = num(env.HEAPSNAP, 0);
 const ALL = env.ALL === '1';
 const LATE_LIMIT_MS = 100;
 const GRID = 9;
@@ -116,6 +120,8 @@ interface Row {
   heapUsedMB: number;
   /** Buffers (external + array buffers) at the window's end. */
   externalMB: number;
+  /** process.memoryUsage() at the window's end, and what the hub windows and reader queues hold. */
+  memory: Record<string, number> | null;
   eldP99Ms: number;
   eldMaxMs: number;
   hubLateP50Ms: number | null;
@@ -155,7 +161,11 @@ async function step(
   const cfgPath = join(dataDir, `scale-${n}.json`);
   writeFileSync(cfgPath, JSON.stringify(config));
   const script = fileURLToPath(new URL('./scale-lookout.ts', import.meta.url));
-  const lk = jsonChild(process.execPath, ['--import', 'tsx', script, cfgPath], `lookout x${n}`);
+  // The child's environment is the minimal one Lookout gives its children, plus glibc allocator
+  // settings (MALLOC_*) and SMAPS_DUMP (a path: /proc/self/smaps at the window's end) for experiments.
+  const childEnv: Record<string, string | undefined> = { PATH: env.PATH, LANG: 'C' };
+  for (const [k, v] of Object.entries(env)) if (/^MALLOC_|^SMAPS_DUMP$/.test(k)) childEnv[k] = v;
+  const lk = jsonChild(process.execPath, ['--import', 'tsx', script, cfgPath], `lookout x${n}`, childEnv);
   cleanups.push(() => lk.stop());
   const ready = await lk.next('ready', 60_000);
   const url = String(ready.url);
@@ -240,6 +250,13 @@ async function step(
     await lk.next('profile-written');
     profileTop.push(...topFunctions(path, 25));
   }
+  if (HEAPSNAP_AT === n) {
+    mkdirSync('bench-results', { recursive: true });
+    const path = join(process.cwd(), 'bench-results', `scale-${n}.heapsnapshot`);
+    lk.send({ cmd: 'heap-snapshot', path });
+    await lk.next('heap-snapshot-written', 120_000);
+    console.log(`  N=${n}: heap snapshot ${path}`);
+  }
   let grown = 0;
   let recBytes = 0;
   for (const id of ids) {
@@ -261,6 +278,7 @@ async function step(
     rssMaxMB: win.rssMaxMB as number,
     heapUsedMB: win.heapUsedMB as number,
     externalMB: win.externalMB as number,
+    memory: (win.memory as Record<string, number> | undefined) ?? null,
     eldP99Ms: win.eldP99Ms as number,
     eldMaxMs: win.eldMaxMs as number,
     hubLateP50Ms: late.p50,
@@ -393,6 +411,13 @@ async function main() {
           `(${f(row.ffmpegPerStreamPct, 2)} %/stream), RSS ${f(row.rssMaxMB, 0)} MB, ELD p99 ${f(row.eldP99Ms)} ms, ` +
           `late p99 hub ${f(row.hubLateP99Ms, 0)} / ws ${f(row.wsLateP99Ms, 0)} ms, machine ${f(row.machineBusyPct, 0)} % busy → ${row.holds ? 'holds' : `FAILS (${row.why.join(', ')})`}`,
       );
+      const m = row.memory;
+      if (m)
+        console.log(
+          `  N=${n}: memory at the window's end: RSS ${f(m.rssMB, 0)} MB = heap ${f(m.heapTotalMB, 0)} (used ${f(m.heapUsedMB, 0)}) ` +
+            `+ external ${f(m.externalMB, 0)} (array buffers ${f(m.arrayBuffersMB, 0)}) + native ${f(m.rssMB! - m.heapTotalMB! - m.externalMB!, 0)} MB; ` +
+            `hub windows ${f(m.hubWindowsMB, 0)} MB, reader queues ${f(m.readerQueuesMB, 0)} MB`,
+        );
       if (!row.holds && !ALL) break;
     }
   } finally {

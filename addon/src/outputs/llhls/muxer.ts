@@ -21,6 +21,14 @@ export interface MuxerOptions {
 
 const HUB_EVENTS = ['fragment', 'segment', 'evict', 'init', 'reset'] as const;
 
+/**
+ * Media seconds of the hub window the playlist lists, asked with the muxer's lease (the hub keeps
+ * only the newest keyframe on for keys nobody asks history for). Enough for HOLD-BACK (3 ×
+ * TARGETDURATION), the spec's "at least 3 target durations after a removal" and delta updates
+ * (CAN-SKIP-UNTIL = 6 × TARGETDURATION) at a 1 s GOP.
+ */
+export const PLAYLIST_HISTORY_S = 10;
+
 export class LlhlsMuxer {
   private leaseId: string | null = null;
   private lastRenew = 0;
@@ -76,7 +84,12 @@ export class LlhlsMuxer {
     if (this.closed) return;
     const ttlMs = this.opts.closeAfterMs + 15_000;
     if (this.leaseId === null) {
-      this.leaseId = this.sup.acquireLease(this.key, { kind: 'viewer', ttlMs, holder: 'll-hls' }).lease.id;
+      this.leaseId = this.sup.acquireLease(this.key, {
+        kind: 'viewer',
+        ttlMs,
+        holder: 'll-hls',
+        historyS: PLAYLIST_HISTORY_S,
+      }).lease.id;
       this.lastRenew = now;
       return;
     }
@@ -86,7 +99,12 @@ export class LlhlsMuxer {
       this.sup.renewLease(this.leaseId, ttlMs);
     } catch {
       // Swept or dropped by a config reload: take a new one rather than let the stream stop.
-      this.leaseId = this.sup.acquireLease(this.key, { kind: 'viewer', ttlMs, holder: 'll-hls' }).lease.id;
+      this.leaseId = this.sup.acquireLease(this.key, {
+        kind: 'viewer',
+        ttlMs,
+        holder: 'll-hls',
+        historyS: PLAYLIST_HISTORY_S,
+      }).lease.id;
     }
   }
 

@@ -1,7 +1,8 @@
 /**
  * One camera's recorder: a hub reader (no second camera connection) that writes the stream's fMP4
  * as it arrives into bounded segment files, driven by the camera's mode:
- *   motion      holds a `recorder` lease all the time (the hub window is the pre-roll); an active
+ *   motion      holds a `recorder` lease all the time, asking the hub window to keep the pre-roll
+ *               (PRE_ROLL_SLACK_S more); an active
  *               trigger opens a clip starting pre_roll back, overlapping events extend it, and it
  *               ends once media reaches post_roll after the last event went inactive;
  *   manual      start/stop (or N seconds) from the API; a lease only while recording;
@@ -19,7 +20,13 @@ import type {
   RecordingMode,
 } from '../../contracts/recording.js';
 import { streamKey, type StreamKey } from '../../contracts/stream-key.js';
-import type { HubReader, InitRecord, ReaderEvent, StreamHub } from '../../hub/index.js';
+import {
+  HISTORY_BYTES_PER_S,
+  type HubReader,
+  type InitRecord,
+  type ReaderEvent,
+  type StreamHub,
+} from '../../hub/index.js';
 import { conflict } from '../../lib/errors.js';
 import type { Logger } from '../../lib/log.js';
 import type { Sidecar } from './layout.js';
@@ -29,7 +36,10 @@ import type { MotionTrigger } from './trigger.js';
 
 /** What the recorder needs from the supervisor (its lease and hub API). */
 export interface LeaseHost {
-  acquireLease(key: StreamKey, req: { kind: 'recorder'; holder?: string | null }): { lease: { id: string } };
+  acquireLease(
+    key: StreamKey,
+    req: { kind: 'recorder'; holder?: string | null; historyS?: number },
+  ): { lease: { id: string } };
   renewLease(id: string): unknown;
   releaseLease(id: string): unknown;
   hub(key: StreamKey): StreamHub;
@@ -67,6 +77,12 @@ interface Clip {
 }
 
 const STOP_GRACE_MS = 15_000;
+/**
+ * History a motion recorder asks the hub to keep beyond its pre-roll: a clip starts at the keyframe
+ * before pre-roll (up to a GOP earlier) and an event may be reported late (its `at` lies back).
+ * The other modes start at the newest keyframe and ask for none.
+ */
+const PRE_ROLL_SLACK_S = 5;
 /**
  * programDateTime is mapped from arrival, which trails capture by the pipeline latency (~0.5 s):
  * stopping this much later keeps the captured content ≥ post-roll past the event.
@@ -243,8 +259,9 @@ export class CameraRecorder {
     this.reader = hub.subscribe({
       name: `recorder ${this.o.camera}`,
       start: secondsAgo > 0 ? { secondsAgo } : 'latest-keyframe',
-      // Room for a full pre-roll replay at once (the window itself is capped well below this).
-      maxQueueBytes: 96 * 1024 * 1024,
+      // The hub's default queue (~30 s at 2 Mbit/s of disk stall before it skips to a keyframe) plus
+      // room for the pre-roll replayed at once. A fixed 96 MiB let a hundred starved recorders hold GBs.
+      maxQueueBytes: hub.options.readerQueueBytes + Math.ceil(secondsAgo * HISTORY_BYTES_PER_S),
       write: (ev) => this.enqueue(() => this.handle(clip, ev)),
       onClose: (reason) => {
         if (this.clip === clip && !clip.ending) {
@@ -411,6 +428,7 @@ export class CameraRecorder {
       this.leaseId = this.o.host.acquireLease(this.key, {
         kind: 'recorder',
         holder: `recorder ${this.o.camera}`,
+        historyS: this.mode === 'motion' ? this.o.settings.preRollMs / 1000 + PRE_ROLL_SLACK_S : 0,
       }).lease.id;
     } catch (err) {
       this.error = `cannot take a recorder lease: ${(err as Error).message}`;
