@@ -8,7 +8,8 @@ import type { StreamKey } from '../../contracts/stream-key.js';
 import type { InitRecord, Segment, StreamHub } from '../../hub/index.js';
 import type { StreamLeases } from '../../supervisor/ports.js';
 import { type HlsPart, type HlsSegment, PartGrouper, partTargetFor, ungroupedView } from './parts.js';
-import { renderMediaPlaylist, renderMultivariantPlaylist } from './playlist.js';
+import type { DirectiveSegment } from './delivery-directives.js';
+import { MSN_BASE, renderMediaPlaylist, renderMultivariantPlaylist } from './playlist.js';
 
 export interface MuxerOptions {
   /** The muxer closes (and releases its lease) after this long without a request. */
@@ -112,6 +113,11 @@ export class LlhlsMuxer {
    */
   segments(): HlsSegment[] {
     return this.views().filter((s) => s.parts.length > 0 || s.closed);
+  }
+
+  /** The listed segments numbered as the playlist numbers them (media sequence), for `_HLS_msn`. */
+  directiveSegments(): DirectiveSegment[] {
+    return this.segments().map((s) => ({ seq: s.seq + MSN_BASE, closed: s.closed, parts: s.parts }));
   }
 
   private views(): HlsSegment[] {
