@@ -10,6 +10,7 @@ import { SyntheticCamera } from '../../addon/src/demo/synthetic-camera.js';
 import { startLookout, type Lookout } from '../../addon/src/main.js';
 import { LlhlsOrigin } from '../../addon/src/outputs/llhls/index.js';
 import { partTargetFor } from '../../addon/src/outputs/llhls/parts.js';
+import { MSN_BASE } from '../../addon/src/outputs/llhls/playlist.js';
 import { BUILT_IN_TUNING } from '../../addon/src/config/built-in.js';
 import { waitFor } from '../helpers/processes.js';
 import { streamKey } from '../../addon/src/contracts/stream-key.js';
@@ -228,7 +229,7 @@ describe('LL-HLS origin', () => {
     const newest = hubSegs.at(-1)!.fragments.at(-1)!;
     let checked = 0;
     for (const s of pl.segments) {
-      const first = byseq.get(s.msn)?.fragments[0];
+      const first = byseq.get(s.msn - MSN_BASE)?.fragments[0];
       if (!first || first.generation !== newest.generation) continue;
       checked++;
       const expected = newest.programDateTime + (first.decodeTimeS - newest.decodeTimeS) * 1000;

@@ -95,7 +95,8 @@ describe('media playlist text', () => {
       '#EXT-X-TARGETDURATION:1',
       '#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES,CAN-SKIP-UNTIL=6,PART-HOLD-BACK=0.6,HOLD-BACK=3',
       '#EXT-X-PART-INF:PART-TARGET=0.2',
-      '#EXT-X-MEDIA-SEQUENCE:10',
+      // Hub segment 10 is media sequence 11 (MSN_BASE: hls.js mishandles a segment numbered 0).
+      '#EXT-X-MEDIA-SEQUENCE:11',
       '#EXT-X-DISCONTINUITY-SEQUENCE:0',
     ]);
     assert.deepEqual(
@@ -144,7 +145,7 @@ describe('media playlist text', () => {
     assert.match(afterSkip, /seg-14\.mp4\n#EXT-X-DISCONTINUITY\n#EXT-X-MAP:URI="init-2\.mp4"/);
     assert.equal(
       delta.split('\n').find((l) => l.startsWith('#EXT-X-MEDIA-SEQUENCE')),
-      '#EXT-X-MEDIA-SEQUENCE:10',
+      '#EXT-X-MEDIA-SEQUENCE:11',
     );
     // A short window has nothing to skip.
     const short = renderMediaPlaylist({

@@ -8,7 +8,8 @@ import type { StreamKey } from '../../contracts/stream-key.js';
 import type { InitRecord, Segment, StreamHub } from '../../hub/index.js';
 import type { StreamLeases } from '../../supervisor/ports.js';
 import { type HlsPart, type HlsSegment, PartGrouper, partTargetFor, ungroupedView } from './parts.js';
-import { renderMediaPlaylist, renderMultivariantPlaylist } from './playlist.js';
+import type { DirectiveSegment } from './delivery-directives.js';
+import { MSN_BASE, renderMediaPlaylist, renderMultivariantPlaylist } from './playlist.js';
 
 export interface MuxerOptions {
   /** The muxer closes (and releases its lease) after this long without a request. */
@@ -82,13 +83,16 @@ export class LlhlsMuxer {
     this.lastRequestAt = now;
     if (this.closed) return;
     const ttlMs = this.opts.closeAfterMs + 15_000;
-    if (this.leaseId === null) {
-      this.leaseId = this.sup.acquireLease(this.key, {
+    // The playlist lists PLAYLIST_HISTORY_S of segments, so the hub must keep that much.
+    const acquire = () =>
+      this.sup.acquireLease(this.key, {
         kind: 'viewer',
         ttlMs,
         holder: 'll-hls',
         historyS: PLAYLIST_HISTORY_S,
       }).lease.id;
+    if (this.leaseId === null) {
+      this.leaseId = acquire();
       this.lastRenew = now;
       return;
     }
@@ -98,12 +102,7 @@ export class LlhlsMuxer {
       this.sup.renewLease(this.leaseId, ttlMs);
     } catch {
       // Swept or dropped by a config reload: take a new one rather than let the stream stop.
-      this.leaseId = this.sup.acquireLease(this.key, {
-        kind: 'viewer',
-        ttlMs,
-        holder: 'll-hls',
-        historyS: PLAYLIST_HISTORY_S,
-      }).lease.id;
+      this.leaseId = acquire();
     }
   }
 
@@ -114,6 +113,11 @@ export class LlhlsMuxer {
    */
   segments(): HlsSegment[] {
     return this.views().filter((s) => s.parts.length > 0 || s.closed);
+  }
+
+  /** The listed segments numbered as the playlist numbers them (media sequence), for `_HLS_msn`. */
+  directiveSegments(): DirectiveSegment[] {
+    return this.segments().map((s) => ({ seq: s.seq + MSN_BASE, closed: s.closed, parts: s.parts }));
   }
 
   private views(): HlsSegment[] {

@@ -36,6 +36,18 @@ export const uri = {
 
 export const VERSION = 9;
 
+/**
+ * Media sequence number = hub segment seq + this, so no listed segment is ever number 0: hls.js 1.7.4
+ * (src/controller/fragment-tracker.ts, detectEvictedFragments) guards the fragment being appended with
+ * `appendedPart?.fragment.sn || -1`, and sn 0 is falsy. While segment 0's parts were appended it took
+ * segment 0 for evicted, dropped all its parts from its tracker, fetched them again from part 0 and
+ * re-appended the keyframe part, which made Chromium's MSE drop the frames after it (they depend on
+ * it): a loop until the playhead reached the segment's end, then a stall there, and +1 s of target
+ * latency (liveSyncOnStallIncrease) for the rest of the session. A fresh key's first segment is 0.
+ * Segment and part URIs keep the hub's numbers; only MEDIA-SEQUENCE and `_HLS_msn` carry this.
+ */
+export const MSN_BASE = 1;
+
 export interface MediaPlaylistInput<S extends ListedSegment = ListedSegment> {
   /** Oldest first; the last may be open. Only those to be listed (caller filters stale generations). */
   segments: readonly S[];
@@ -109,7 +121,7 @@ export function renderMediaPlaylist<S extends ListedSegment>(input: MediaPlaylis
     `#EXT-X-TARGETDURATION:${targetDurationS}`,
     `#EXT-X-SERVER-CONTROL:${control.join(',')}`,
     `#EXT-X-PART-INF:PART-TARGET=${round3(partTargetS)}`,
-    `#EXT-X-MEDIA-SEQUENCE:${first?.seq ?? 0}`,
+    `#EXT-X-MEDIA-SEQUENCE:${(first?.seq ?? 0) + MSN_BASE}`,
     // The first listed segment's own tag is not repeated (nothing precedes it), so its number is the base.
     `#EXT-X-DISCONTINUITY-SEQUENCE:${first?.discontinuitySeq ?? 0}`,
   ];

@@ -63,11 +63,11 @@ export function llhlsRoutes(app: FastifyInstance, origin: LlhlsOrigin): void {
           if (route.kind === 'index') return sendPlaylist(reply, m.multivariantPlaylist());
           const d = parsed.directive;
           if (d) {
-            const why = rejectDirective(d, m.segments());
+            const why = rejectDirective(d, m.directiveSegments());
             if (why) throw badRequest(why);
             // Bounded hold (3 × target duration): afterwards the current playlist is answered, and the
             // client asks again; during an FFmpeg restart that is better than an error.
-            await m.waitUntil(() => satisfies(d, m.segments()), 3 * m.targetDuration * 1000, signal);
+            await m.waitUntil(() => satisfies(d, m.directiveSegments()), 3 * m.targetDuration * 1000, signal);
           } else {
             // No directive (a player's first load): answered when the next part completes (≤ 1.5 ×
             // PART-TARGET), so the newest part listed is brand new. A player estimates the live edge as
