@@ -23,6 +23,7 @@ import type {
 import { parseInitSegment } from '../lib/mp4/index.js';
 import { keyId, type StreamKey } from '../contracts/stream-key.js';
 import type { Logger } from '../lib/log.js';
+import type { ContainerMemory } from './container-memory.js';
 import type { Redactor } from '../lib/redact.js';
 import { pickTransport, resolveSource, TCP_REFUSED_RE, type SourceRouting } from '../sources/resolve.js';
 import { Backoff } from './backoff.js';
@@ -62,6 +63,8 @@ export interface RunnerDeps {
   onState: (event: StreamStateEvent) => void;
   probe?: (url: string) => Promise<ProbeResult>;
   input?: HubInput;
+  /** What a copy's camera sends, remembered across starts (container-memory.ts); absent: per runner. */
+  containers?: ContainerMemory;
 }
 
 const WATCHDOG_MS = 250;
@@ -103,8 +106,11 @@ export class StreamRunner {
   private configuredTransport: RtspTransport = 'auto';
   /** The source's video is not playable in browsers (seen in a copy attempt): encode it from now on. */
   private encodeH264 = false;
-  /** FFmpeg refused to write this source's video as FLV (ffmpeg-args.ts outputContainer): mp4 muxer. */
-  private noFlv = false;
+  /**
+   * A copy goes to FFmpeg's mp4 muxer, not FLV (ffmpeg-args.ts outputContainer): its camera's video is
+   * not H.264, or not known yet (container-memory.ts says why unknown means mp4).
+   */
+  private noFlv = true;
   private detachInput: (() => void) | null = null;
   private videoCodec: string | null = null;
   private probing = false;
@@ -123,6 +129,7 @@ export class StreamRunner {
     this.profile = deps.profile;
     this.backoff = new Backoff(deps.profile.tuning.backoffStepsMs);
     this.log = deps.log.child({ key: this.id });
+    this.noFlv = deps.containers?.get(this.id) !== 'flv';
   }
 
   get currentState(): StreamState {
@@ -352,6 +359,12 @@ export class StreamRunner {
     } catch {
       return true; // the hub rejects it with the reason
     }
+    if (entry !== null) {
+      // Every later start of this copy uses what fits (an H.264 camera: FLV, one frame faster).
+      const h264 = entry === 'avc1' || entry === 'avc3';
+      this.noFlv = !h264;
+      this.deps.containers?.set(this.id, h264 ? 'flv' : 'mp4');
+    }
     if (entry === null || BROWSER_VIDEO.has(entry)) return true;
     this.encodeH264 = true;
     this.log.warn({ sampleEntry: entry }, 'source video is not playable in browsers; encoding it to H.264');
@@ -456,6 +469,7 @@ export class StreamRunner {
     if (!line || this.noFlv || this.encodeH264 || this.progress.fragments > 0) return false;
     if (/\b(mjpeg|mpeg4)\b/i.test(line)) this.encodeH264 = true;
     else this.noFlv = true;
+    this.deps.containers?.set(this.id, 'mp4');
     const why = this.encodeH264
       ? 'source video is not playable in browsers: encoding to H.264'
       : 'source video does not fit FLV: using the mp4 muxer';

@@ -34,6 +34,7 @@ import type {
   StreamStatuses,
 } from './ports.js';
 import { StreamRunner, type HubInput } from './runner.js';
+import { ContainerMemory } from './container-memory.js';
 
 export interface SupervisorOptions {
   config: ResolvedConfig;
@@ -42,6 +43,11 @@ export interface SupervisorOptions {
   routing?: SourceRouting;
   /** Where child PIDs are recorded; default `<dataDir>/run/children.json`; null disables. */
   pidFile?: string | null;
+  /**
+   * Which output container each copy key's camera fits (container-memory.ts); default
+   * `<dataDir>/state/video-containers.json`; null: remembered for this process only.
+   */
+  containerFile?: string | null;
   /** How often expired leases are swept. */
   sweepIntervalMs?: number;
   /** Replaces the reachability probe of a key (a pushed SRTLA stream: is its sender there?). */
@@ -75,6 +81,7 @@ export class Supervisor
   private readonly hubs = new Map<string, StreamHub>();
   private readonly idleTimers = new Map<string, NodeJS.Timeout>();
   private readonly pids: PidRegistry;
+  private readonly containers: ContainerMemory;
   private readonly log: Logger;
   /** Set when no redactor was given (tests, bench): then this supervisor keeps it fed on reload. */
   private readonly ownRedactor: SecretRedactor | null;
@@ -92,6 +99,12 @@ export class Supervisor
     const pidFile =
       opts.pidFile === undefined ? join(opts.config.server.dataDir, 'run', 'children.json') : opts.pidFile;
     this.pids = new PidRegistry(pidFile);
+    this.containers = new ContainerMemory(
+      opts.containerFile === undefined
+        ? join(opts.config.server.dataDir, 'state', 'video-containers.json')
+        : opts.containerFile,
+      this.log,
+    );
     this.ownRedactor = opts.redactor ? null : new SecretRedactor();
     this.ownRedactor?.setSecrets(opts.config.secrets);
     this.redactor = opts.redactor ?? this.ownRedactor!;
@@ -350,6 +363,7 @@ export class Supervisor
       onState: (ev) => this.emit('state', ev),
       input,
       probe: this.opts.probe ? (url) => this.opts.probe!(key, url) : undefined,
+      containers: this.containers,
     });
     this.runners.set(runner.id, runner);
     this.reconcile(runner.id);
