@@ -21,8 +21,11 @@ export interface HubOptions {
   /**
    * Media seconds of history kept before the segment of the newest keyframe, whatever consumers ask
    * (StreamHub.setHistory adds what they need: LL-HLS its playlist, a motion recorder its pre-roll).
-   * 0: only from the newest keyframe on, which is all that live viewers (MSE fast start) and snapshots
-   * need. A fixed 10 s held 2.5 MB per 2 Mbit/s key (250 MB at 100 recorded cameras, bench:scale).
+   * 0 would keep only from the newest keyframe on, which is all that live viewers (MSE fast start)
+   * and snapshots need; 1 s keeps the GOP before it too, so a first LL-HLS viewer of a key that is
+   * already live gets a playlist with a whole segment behind its hold-back at once (with 0 its first
+   * frame waited for the open segment to close: 1.1 s warm in bench:live, against 0.25 s). A fixed 10 s
+   * held 2.5 MB per 2 Mbit/s key (250 MB at 100 recorded cameras, bench:scale); 1 s holds ~0.25 MB.
    */
   windowS: number;
   /** Hard cap on the window's bytes, whatever the history asks (grows by HISTORY_BYTES_PER_S per second of it). */
@@ -42,7 +45,7 @@ export interface HubOptions {
 }
 
 export const HUB_DEFAULTS: HubOptions = {
-  windowS: 0,
+  windowS: 1,
   maxWindowBytes: 32 * 1024 * 1024,
   partTargetS: 0.2,
   segmentTargetS: 1,

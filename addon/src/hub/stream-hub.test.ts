@@ -101,10 +101,11 @@ describe('StreamHub: the window', () => {
     );
   });
 
-  it('by default holds only the newest GOP; setHistory keeps what a consumer needs (pre-roll)', async () => {
+  it('windowS 0 holds only the newest GOP; setHistory keeps what a consumer needs (pre-roll)', async () => {
     const capture = await std;
     const clock = new TestClock();
-    const hub = new StreamHub('cam/main', { now: clock.now });
+    // (The default base window is 1 s: the GOP before the newest too, for a first LL-HLS viewer.)
+    const hub = new StreamHub('cam/main', { now: clock.now, windowS: 0 });
     hub.setInit(capture.init);
     const kf = keyframeIndexes(capture);
     await feed(hub, capture, clock, 0, kf[2]! + 3);
