@@ -21,12 +21,11 @@ import { rawConfigFor, resolveOrThrow, testLogger } from '../helpers/setup.js';
 
 const BASE = '/hls/porch/sub';
 /**
- * The default part target (150 ms) in whole 15 fps frames (two), with the origin's slack for
- * frame-duration jitter: 0.147 s.
+ * The default part target (200 ms) in whole 15 fps frames (three), with the origin's slack for
+ * frame-duration jitter: 0.22 s. FLV (our fragmenter's input) stamps frames in whole ms, so a frame
+ * lasts 66 or 67 ms and the median decides between 0.218 and 0.222; FFmpeg's own mp4 muxer gives the
+ * exact 1/15 s (0.22). Whichever it is, it must never change (checked below).
  */
-// The configured part target in whole 15 fps frames. FLV (our fragmenter's input) stamps frames in
-// whole ms, so a frame lasts 66 or 67 ms and the median decides between 0.147 and 0.148; FFmpeg's
-// own mp4 muxer gives the exact 1/15 s. Whichever it is, it must never change (checked below).
 const PART_TARGETS = [0.066, 0.067, 1 / 15].map((f) =>
   partTargetFor(BUILT_IN_TUNING.partTargetMs / 1000, [f]),
 );
@@ -56,7 +55,7 @@ describe('LL-HLS origin', () => {
   const partNo = (uri: string) => Number(/^part-(\d+)\.mp4$/.exec(uri)?.[1] ?? NaN);
 
   before(async () => {
-    // 1 s GOP at 15 fps: segments of ~1 s, parts of two frames (133 ms).
+    // 1 s GOP at 15 fps: segments of ~1 s, parts of three frames (200 ms).
     cam = await SyntheticCamera.start({ names: ['porch'], sub: { gop: 15 } });
     const config = resolveOrThrow(rawConfigFor(cam));
     app = await startLookout({
@@ -394,7 +393,7 @@ describe('LL-HLS origin', () => {
     const target = [...seen.partTarget][0]!;
     assert.ok(
       PART_TARGETS.includes(target),
-      `PART-TARGET ${target}: not the configured 150 ms in whole frames (${PART_TARGETS.join(', ')})`,
+      `PART-TARGET ${target}: not the configured part target in whole frames (${PART_TARGETS.join(', ')})`,
     );
     PART_TARGET = target;
     assert.equal(seen.target.size, 1, `TARGETDURATION ${[...seen.target].join(',')}`);

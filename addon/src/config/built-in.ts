@@ -16,10 +16,13 @@ export const BUILT_IN_TUNING: Readonly<StreamTuning> = Object.freeze({
   backoffStepsMs: [1000, 2000, 5000, 10_000, 30_000, 60_000],
   backoffResetAfterMs: 30_000,
   rtspTimeoutMs: 5000,
-  // LL-HLS: parts are whole frames; 150 ms is two 15 fps frames (PART-TARGET 0.147, PART-HOLD-BACK
-  // 0.44, outputs/llhls/parts.ts), which stock players turn into < 0.8 s glass-to-glass; three
-  // frames (200 ms) cost them ~0.2 s more.
-  partTargetMs: 150,
+  // LL-HLS: parts are whole frames (outputs/llhls/parts.ts); 200 ms is three 15 fps frames
+  // (PART-TARGET 0.22, PART-HOLD-BACK 0.66), five parts to a 1 s GOP. 150 ms (two frames, PART-TARGET
+  // 0.147, PART-HOLD-BACK 0.44) gives stock hls.js ~0.6 s instead of ~0.85 s, but its segments end in
+  // a one-frame part, and a 9-tile HTTP/2 grid of hls.js players then stalls at a segment boundary
+  // in about half the runs (hls.js stops loading parts after that last part; not root-caused), so
+  // it is a per-camera choice (`part_target: 150ms`), not the default.
+  partTargetMs: 200,
 });
 
 export const BUILT_IN_STREAM: Readonly<{ transport: RtspTransport; audio: AudioMode; alwaysOn: boolean }> = {

@@ -84,7 +84,7 @@ test('a minimal in-memory config resolves with built-in defaults', () => {
       backoffStepsMs: [1000, 2000, 5000, 10_000, 30_000, 60_000],
       backoffResetAfterMs: 30_000,
       rtspTimeoutMs: 5000,
-      partTargetMs: 150,
+      partTargetMs: 200,
     },
   });
   assert.equal(c.profiles.sub, undefined);
@@ -174,7 +174,7 @@ test('cascade: built-in < global < vendor preset < vendors.<v> < camera < profil
     'camera',
     '/cameras/0/profiles/main/stream/part_target',
   ]);
-  assert.deepEqual(p('profiles.sub.tuning.partTargetMs'), [150, 'built-in', 'built-in default']);
+  assert.deepEqual(p('profiles.sub.tuning.partTargetMs'), [200, 'built-in', 'built-in default']);
 });
 
 test('vendors.<v> rtsp_port and onvif_port beat the preset; the camera beats both', () => {
