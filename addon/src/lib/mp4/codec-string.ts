@@ -89,7 +89,7 @@ export function mp4aCodecString(esds: Buffer): Mp4aConfig {
 }
 
 /** AudioSpecificConfig (ISO/IEC 14496-3): object type (5 bits, 31 escapes to 6 more), rate index, channels. */
-function audioSpecificConfig(b: Buffer): {
+export function audioSpecificConfig(b: Buffer): {
   audioObjectType: number;
   sampleRate: number | null;
   channels: number | null;

@@ -26,6 +26,7 @@ import {
 } from './flv-reader.js';
 import { fragment, initSegment, type Sample, type TrackConfig } from './fmp4-writer.js';
 import { parseOnMetaData } from './amf0.js';
+import { audioSpecificConfig } from '../../lib/mp4/codec-string.js';
 
 const VIDEO_ID = 1;
 const AUDIO_ID = 2;
@@ -41,7 +42,6 @@ const MAX_FRAMES_BEFORE_INIT = 64;
 const DEFAULT_FRAME_MS = 1000 / 15;
 /** Frame steps the duration estimate is the median of. */
 const STEPS = 5;
-const AAC_RATES = [96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 12000, 11025, 8000, 7350];
 
 export class FlvFragmenter {
   private readonly reader = new FlvReader({ header: (h) => this.onHeader(h), tag: (t) => this.onTag(t) });
@@ -186,13 +186,10 @@ export class FlvFragmenter {
     if (asc.length < 2)
       throw new Error('malformed FLV: AAC sequence header shorter than an AudioSpecificConfig');
     if (this.asc?.equals(asc)) return;
-    // AudioSpecificConfig: 5 bits object type, 4 bits frequency index (15: explicit 24-bit rate).
-    const bits = (asc[0]! << 8) | asc[1]!;
-    const objectType = bits >> 11;
-    if (objectType === 31) throw new Error('FLV: AAC with an escaped object type is not handled');
-    const index = (bits >> 7) & 0x0f;
-    const rate = index === 15 ? ((asc.readUIntBE(1, 4) >>> 0) >> 7) & 0xffffff : AAC_RATES[index];
-    if (!rate) throw new Error(`FLV: AAC sampling frequency index ${index}`);
+    const { audioObjectType, sampleRate: rate } = audioSpecificConfig(asc);
+    // 31 escapes to 32 + 6 more bits: object types this writer does not handle.
+    if (audioObjectType >= 32) throw new Error('FLV: AAC with an escaped object type is not handled');
+    if (!rate) throw new Error(`FLV: AAC sampling frequency index ${(asc[1]! >> 7) | ((asc[0]! & 7) << 1)}`);
     this.audioRate = rate;
     this.asc = Buffer.from(asc);
     this.initDone = false; // as for new video parameters: a new init before the next frame
